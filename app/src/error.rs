@@ -1,0 +1,30 @@
+//! The one error type shared by server functions and the REST API.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("not allowed: {reason}")]
+    Forbidden { reason: String },
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("invalid {field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid { field: field.into(), message: message.into() }
+    }
+    pub fn not_found(what: impl Into<String>) -> Self {
+        AppError::NotFound { what: what.into() }
+    }
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}

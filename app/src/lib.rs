@@ -1,0 +1,61 @@
+//! Routes, components, shared types and server-function declarations of the dashboard.
+//! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's wasm.
+
+pub mod components;
+pub mod credits;
+pub mod error;
+pub mod model;
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{A, Redirect, Route, Router, Routes},
+};
+
+/// The HTML document around the app (server side only renders it).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // ECharts is served from public/ (never a CDN); charming's renderer calls it.
+                <script src="/echarts.min.js" defer></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/credit-meter.css"/>
+        <Title text="Credit usage"/>
+        <Router>
+            <header class="topbar">
+                <A href="/usage" attr:class="brand">"Credit meter"</A>
+                <nav aria-label="Dashboard">
+                    <A href="/usage">"Usage"</A>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
+                    <Route path=StaticSegment("") view=|| view! { <Redirect path="/usage"/> }/>
+                    <Route path=StaticSegment("usage") view=routes::usage::UsagePage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

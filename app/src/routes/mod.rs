@@ -1,0 +1,2 @@
+//! One module per route, each with the server functions its view uses.
+pub mod usage;

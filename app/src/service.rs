@@ -1,0 +1,42 @@
+//! The seam between the thin server functions of this crate and the server-only query
+//! services (SeaORM, in `server`). Only compiled with `ssr`: nothing here reaches the wasm build.
+
+use crate::error::AppError;
+use crate::model::Overview;
+use async_trait::async_trait;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Who is asking. Always resolved by the server from the request — never from an id the
+/// client sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub organization_id: i64,
+    pub user_id: Option<i64>,
+}
+
+/// Every question a page can ask. Implemented once, in `server::services`; the REST API and
+/// the CSV exports call the same implementation.
+#[async_trait]
+pub trait MeterService: Send + Sync + 'static {
+    /// Resolves the viewer of a request (session, later API key) or refuses it.
+    async fn viewer(&self, request: &http::request::Parts) -> Result<Viewer, AppError>;
+    async fn overview(&self, viewer: &Viewer) -> Result<Overview, AppError>;
+}
+
+/// Provided as Leptos context by the server for every SSR render and server-function call.
+#[derive(Clone)]
+pub struct Services(pub Arc<dyn MeterService>);
+
+/// The services and the checked viewer, for the first line of every server function.
+pub async fn current() -> Result<(Arc<dyn MeterService>, Viewer), ServerFnError> {
+    let services = use_context::<Services>()
+        .ok_or_else(|| ServerFnError::new("server misconfigured: no services in context"))?;
+    let parts: http::request::Parts = leptos_axum::extract().await?;
+    let viewer = services.0.viewer(&parts).await.map_err(into_server_error)?;
+    Ok((services.0, viewer))
+}
+
+pub fn into_server_error(e: AppError) -> ServerFnError {
+    ServerFnError::ServerError(e.to_string())
+}

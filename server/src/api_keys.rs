@@ -1,0 +1,50 @@
+//! API keys: `cm_<prefix>_<secret>`. Only a SHA-256 hash of the whole key is stored (keys are
+//! long random strings, so a fast hash is right here, unlike passwords); the prefix stays
+//! visible to tell keys apart.
+
+use crate::entities::{api_key, organization};
+use crate::error::Result;
+use app::error::AppError;
+use chrono::Utc;
+use rand::distr::{Alphanumeric, SampleString};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+
+pub struct CreatedKey {
+    pub id: i64,
+    pub prefix: String,
+    /// The full key; shown once, never stored.
+    pub secret: String,
+}
+
+pub fn hash_key(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+pub async fn create<C: ConnectionTrait>(db: &C, org_slug: &str, name: &str) -> Result<CreatedKey> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(AppError::invalid("name", "must be 1 to 100 characters").into());
+    }
+    let org = organization::Entity::find()
+        .filter(organization::Column::Slug.eq(org_slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("organization {org_slug}")))?;
+    let mut rng = rand::rng();
+    let prefix = Alphanumeric.sample_string(&mut rng, 8).to_lowercase();
+    let secret = format!("cm_{prefix}_{}", Alphanumeric.sample_string(&mut rng, 40));
+    let row = api_key::ActiveModel {
+        organization_id: Set(org.id),
+        name: Set(name.to_string()),
+        prefix: Set(prefix.clone()),
+        secret_hash: Set(hash_key(&secret)),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(CreatedKey { id: row.id, prefix, secret })
+}

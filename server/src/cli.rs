@@ -1,0 +1,100 @@
+//! The command line: the contract later work builds on.
+
+use crate::{api_keys, config, db, demo, web};
+use clap::{Parser, Subcommand};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+
+#[derive(Parser, Debug)]
+#[command(name = "server", version, about = "Credit meter: usage ingest, credit ledger and usage dashboard")]
+pub struct Cli {
+    /// Database to use: `sqlite://path.db` or `postgres://user@host:port/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = config::DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the dashboard and the API (the default). Migrates first; seeds demo data into an
+    /// empty database unless SEED_DEMO=0.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Fill the database with the two demo organizations (acme, globex).
+    SeedDemo {
+        /// Events to generate over both organizations (~90 days).
+        #[arg(long, default_value_t = demo::generator_default_events())]
+        events: u64,
+        /// Random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Manage API keys.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key for an organization and print its secret (shown only once).
+    Create {
+        /// Organization slug, e.g. `acme`.
+        #[arg(long)]
+        org: String,
+        /// A name to recognise the key by.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            if config::seed_when_empty() && is_empty(&db).await? {
+                tracing::info!("empty database: seeding demo data");
+                seed(&db, demo::generator_default_events(), 42, false).await?;
+            }
+            web::serve(db).await
+        }
+        Command::Migrate => {
+            db::connect_and_migrate(&cli.database_url).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::SeedDemo { events, seed: s } => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            if !is_empty(&db).await? {
+                anyhow::bail!("the database already has organizations; seed-demo needs an empty database");
+            }
+            seed(&db, events, s, true).await
+        }
+        Command::ApiKey { command: ApiKeyCommand::Create { org, name } } => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            let key = api_keys::create(&db, &org, &name).await.map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
+            println!("{}", key.secret);
+            eprintln!("API key {} (prefix {}) created for {org}. Store it now: it is not shown again.", key.id, key.prefix);
+            Ok(())
+        }
+    }
+}
+
+async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    Ok(crate::entities::organization::Entity::find().count(db).await? == 0)
+}
+
+async fn seed(db: &DatabaseConnection, events: u64, seed: u64, progress: bool) -> anyhow::Result<()> {
+    let mut opts = demo::DemoOptions::new(chrono::Utc::now());
+    opts.events = events;
+    opts.seed = seed;
+    opts.progress = progress;
+    let started = std::time::Instant::now();
+    for s in demo::seed_demo(db, &opts).await? {
+        println!("{:<8} {:>10} events  {:>14} credits  {:>10} overage", s.slug, s.events, s.credits.display(), s.overage.display());
+    }
+    println!("seeded in {:.1?}", started.elapsed());
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! Connecting to the database and applying migrations. `DATABASE_URL` picks the backend.
+
+pub mod migrations;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+/// Connects to `url` (creating the SQLite file and its folder when missing).
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let url = prepare_sqlite_path(url)?;
+    let mut opts = ConnectOptions::new(url.clone());
+    opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        // One writer at a time is SQLite's model; a small pool avoids lock churn.
+        opts.max_connections(8).min_connections(1);
+    } else {
+        opts.max_connections(16);
+    }
+    let db = Database::connect(opts).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers run while a batch is written; busy_timeout makes writers queue
+        // instead of failing with SQLITE_BUSY.
+        for pragma in [
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA busy_timeout = 10000",
+        ] {
+            db.execute_unprepared(pragma).await?;
+        }
+    }
+    Ok(db)
+}
+
+/// Connects and brings the schema up to date.
+pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(url).await?;
+    migrations::Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// `sqlite://data/x.db` → makes sure `data/` exists and the file may be created.
+fn prepare_sqlite_path(url: &str) -> anyhow::Result<String> {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        return Ok(url.to_string());
+    };
+    let path = rest.split('?').next().unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return Ok(url.to_string());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    Ok(if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}

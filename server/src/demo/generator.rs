@@ -1,0 +1,401 @@
+//! Generates ~90 days of usage (weekday rhythm, growth, one spike), burns it through the
+//! ledger in time order, and writes events, the daily rollup and the grants' balances.
+
+use super::catalog::{self, OrgDef, SourcePick, Template};
+use super::setup::{OrgRefs, create_org};
+use crate::entities::*;
+use crate::ledger::{self, GrantKind, GrantState, Period};
+use app::credits::Credits;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono_tz::Tz;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, Set, TransactionTrait};
+use std::collections::BTreeMap;
+
+pub const DEFAULT_EVENTS: u64 = 30_000;
+pub const DAYS: i64 = 90;
+const CHUNK: usize = 1_000;
+
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    /// Events over both organizations.
+    pub events: u64,
+    pub seed: u64,
+    /// The generator's "now": events end here. Fixed in tests, the clock when serving.
+    pub now: DateTime<Utc>,
+    pub progress: bool,
+}
+
+impl DemoOptions {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        DemoOptions { events: DEFAULT_EVENTS, seed: 42, now, progress: false }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrgSummary {
+    pub slug: String,
+    pub organization_id: i64,
+    pub events: u64,
+    pub credits: Credits,
+    pub overage: Credits,
+}
+
+/// Seeds both demo organizations, each in one transaction.
+pub async fn seed_demo(db: &DatabaseConnection, opts: &DemoOptions) -> anyhow::Result<Vec<OrgSummary>> {
+    let bar = if opts.progress { ProgressBar::new(opts.events) } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} events ({per_sec}, {eta})")?);
+    let mut out = Vec::new();
+    for (i, def) in catalog::ORGS.iter().enumerate() {
+        let events = if i + 1 == catalog::ORGS.len() {
+            opts.events - out.iter().map(|s: &OrgSummary| s.events).sum::<u64>()
+        } else {
+            opts.events * def.event_share / 100
+        };
+        bar.set_message(def.slug);
+        let mut rng = ChaCha8Rng::seed_from_u64(opts.seed.wrapping_mul(31).wrapping_add(i as u64));
+        let txn = db.begin().await?;
+        let refs = create_org(&txn, def, opts.now, &mut rng).await?;
+        let summary = generate_usage(&txn, def, &refs, events, opts.now, &mut rng, &bar).await?;
+        txn.commit().await?;
+        out.push(summary);
+    }
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+/// A grant being built: its ledger state plus what is written at the end.
+struct DemoGrant {
+    state: GrantState,
+    pool_id: i64,
+    description: String,
+    original: Credits,
+    purchase_id: Option<i64>,
+}
+
+async fn generate_usage<C: ConnectionTrait>(
+    db: &C,
+    def: &OrgDef,
+    refs: &OrgRefs,
+    events: u64,
+    now: DateTime<Utc>,
+    rng: &mut ChaCha8Rng,
+    bar: &ProgressBar,
+) -> anyhow::Result<OrgSummary> {
+    let tz: Tz = def.time_zone.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let today = ledger::local_day(tz, now);
+    let first_day = today - Duration::days(DAYS - 1);
+    let mut grants = plan_grants(db, def, refs, tz, first_day, now).await?;
+
+    let counts = daily_counts(first_day, today, events, rng);
+    let total_weight: u32 = catalog::TEMPLATES.iter().map(|t| t.weight).sum();
+    let mut rollup: BTreeMap<(NaiveDate, i64, i64, i64, i64, i64, i64), [i64; 4]> = BTreeMap::new();
+    let mut buffer = Vec::with_capacity(CHUNK);
+    let (mut credits_total, mut overage_total, mut seq) = (0i64, 0i64, 0u64);
+    let since_midnight = (now - ledger::period::local_midnight(tz, today)).num_seconds().max(1);
+
+    for (day_index, count) in counts.iter().enumerate() {
+        let day = first_day + Duration::days(day_index as i64);
+        let midnight = ledger::period::local_midnight(tz, day);
+        let mut offsets: Vec<i64> = (0..*count)
+            .map(|_| if day == today { rng.random_range(0..since_midnight) } else { business_second(rng) })
+            .collect();
+        offsets.sort_unstable();
+        for offset in offsets {
+            let at = midnight + Duration::seconds(offset);
+            let t = pick_template(rng, total_weight);
+            let (feature_id, pool_id) = refs.features[t.feature];
+            let (source_id, action_id) = pick_source(rng, refs, t.source);
+            let (user_id, end_user_id) = pick_subject(rng, def, refs, t);
+            let company_id = (!refs.companies.is_empty()).then(|| refs.companies[skewed(rng, refs.companies.len())]);
+            let quantity = rng.random_range(t.quantity.0..=t.quantity.1);
+            let credits = rng.random_range(t.milli_per_unit.0..=t.milli_per_unit.1) / 10 * 10 * quantity;
+            let (input_tokens, output_tokens) = if t.tokens {
+                (Some(rng.random_range(200..3_000)), Some(rng.random_range(50..800)))
+            } else {
+                (None, None)
+            };
+            let overage = burn(&mut grants, pool_id, Credits(credits), at);
+            seq += 1;
+            credits_total += credits;
+            overage_total += overage.0;
+            let key = (day, pool_id, feature_id, user_id.unwrap_or(0), end_user_id.unwrap_or(0), source_id.unwrap_or(0), company_id.unwrap_or(0));
+            let r = rollup.entry(key).or_insert([0; 4]);
+            r[0] += credits;
+            r[1] += overage.0;
+            r[2] += quantity;
+            r[3] += 1;
+            buffer.push(usage_event::ActiveModel {
+                id: NotSet,
+                organization_id: Set(refs.organization_id),
+                event_id: Set(format!("demo-{}-{seq:08}", def.slug)),
+                occurred_at: Set(at),
+                pool_id: Set(pool_id),
+                feature_id: Set(feature_id),
+                user_id: Set(user_id),
+                end_user_id: Set(end_user_id),
+                source_id: Set(source_id),
+                action_id: Set(action_id),
+                company_id: Set(company_id),
+                credits_milli: Set(credits),
+                overage_milli: Set(overage.0),
+                quantity: Set(quantity),
+                input_tokens: Set(input_tokens),
+                output_tokens: Set(output_tokens),
+                metadata: Set(None),
+                received_at: Set(at),
+            });
+            if buffer.len() == CHUNK {
+                usage_event::Entity::insert_many(std::mem::take(&mut buffer)).exec_without_returning(db).await?;
+                bar.inc(CHUNK as u64);
+            }
+        }
+    }
+    bar.inc(buffer.len() as u64);
+    if !buffer.is_empty() {
+        usage_event::Entity::insert_many(buffer).exec_without_returning(db).await?;
+    }
+    write_rollup(db, refs.organization_id, rollup).await?;
+    write_grants(db, refs.organization_id, grants, now).await?;
+    Ok(OrgSummary {
+        slug: def.slug.into(),
+        organization_id: refs.organization_id,
+        events: seq,
+        credits: Credits(credits_total),
+        overage: Credits(overage_total),
+    })
+}
+
+fn burn(grants: &mut [DemoGrant], pool_id: i64, amount: Credits, at: DateTime<Utc>) -> Credits {
+    // The ledger sees only this pool's grants; indices map back into `grants`.
+    let idx: Vec<usize> = (0..grants.len()).filter(|&i| grants[i].pool_id == pool_id).collect();
+    let mut states: Vec<GrantState> = idx.iter().map(|&i| grants[i].state.clone()).collect();
+    let b = ledger::burn(&mut states, amount, at);
+    for (k, &i) in idx.iter().enumerate() {
+        grants[i].state.remaining = states[k].remaining;
+    }
+    b.overage
+}
+
+/// Included grants for every period the window touches, two purchases, one promotional
+/// grant that expires mostly unused.
+async fn plan_grants<C: ConnectionTrait>(
+    db: &C,
+    def: &OrgDef,
+    refs: &OrgRefs,
+    tz: Tz,
+    first_day: NaiveDate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<DemoGrant>> {
+    let mut out = Vec::new();
+    let mut period: Period = ledger::period_containing(def.anchor_day, tz, ledger::period::local_midnight(tz, first_day));
+    while period.start <= now {
+        for p in catalog::POOLS {
+            let (pool_id, included) = refs.pools[p.key];
+            out.push(DemoGrant {
+                state: GrantState {
+                    id: out.len() as i64,
+                    kind: GrantKind::Included,
+                    priority: 10,
+                    granted_at: period.start,
+                    expires_at: Some(period.end),
+                    remaining: Credits(included),
+                },
+                pool_id,
+                description: format!("Included credits {} – {}", period.start_date, period.last_day()),
+                original: Credits(included),
+                purchase_id: None,
+            });
+        }
+        period = period.next(def.anchor_day, tz);
+    }
+    let (ai_pool, _) = refs.pools["ai_credits"];
+    let purchases: &[(i64, i64, &str)] = if def.auto_recharge {
+        &[(30, 5_000, "auto_recharge")]
+    } else {
+        &[(60, 5_000, "manual"), (12, 5_000, "manual")]
+    };
+    for (days_ago, amount, origin) in purchases {
+        let at = now - Duration::days(*days_ago);
+        let amount = Credits::whole(*amount);
+        let purchase = purchase::ActiveModel {
+            organization_id: Set(refs.organization_id),
+            pool_id: Set(ai_pool),
+            amount_milli: Set(amount.0),
+            price_cents: Set(amount.0 / 100), // $10 per 1,000 credits
+            origin: Set((*origin).into()),
+            status: Set("paid".into()),
+            created_by: Set(refs.members.first().copied().filter(|_| *origin == "manual")),
+            created_at: Set(at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        out.push(DemoGrant {
+            state: GrantState { id: out.len() as i64, kind: GrantKind::Purchased, priority: 10, granted_at: at, expires_at: None, remaining: amount },
+            pool_id: ai_pool,
+            description: if *origin == "manual" { "Credit top-up".into() } else { "Auto-recharge".into() },
+            original: amount,
+            purchase_id: Some(purchase.id),
+        });
+    }
+    let promo_at = ledger::period::local_midnight(tz, first_day + Duration::days(10));
+    out.push(DemoGrant {
+        state: GrantState {
+            id: out.len() as i64,
+            kind: GrantKind::Promotional,
+            priority: 20,
+            granted_at: promo_at,
+            expires_at: Some(promo_at + Duration::days(14)),
+            remaining: Credits::whole(3_000),
+        },
+        pool_id: ai_pool,
+        description: "Welcome promotion".into(),
+        original: Credits::whole(3_000),
+        purchase_id: None,
+    });
+    Ok(out)
+}
+
+async fn write_grants<C: ConnectionTrait>(db: &C, org: i64, grants: Vec<DemoGrant>, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let rows: Vec<grant::ActiveModel> = grants
+        .into_iter()
+        .map(|g| {
+            let status = if g.state.expires_at.is_some_and(|e| e <= now) && g.state.remaining.0 > 0 {
+                "expired"
+            } else if g.state.remaining.0 == 0 {
+                "exhausted"
+            } else {
+                "active"
+            };
+            grant::ActiveModel {
+                id: NotSet,
+                organization_id: Set(org),
+                pool_id: Set(g.pool_id),
+                kind: Set(g.state.kind.as_str().into()),
+                description: Set(g.description),
+                granted_at: Set(g.state.granted_at),
+                expires_at: Set(g.state.expires_at),
+                priority: Set(g.state.priority),
+                original_milli: Set(g.original.0),
+                remaining_milli: Set(g.state.remaining.0),
+                status: Set(status.into()),
+                purchase_id: Set(g.purchase_id),
+            }
+        })
+        .collect();
+    grant::Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
+}
+
+type RollupKey = (NaiveDate, i64, i64, i64, i64, i64, i64);
+
+async fn write_rollup<C: ConnectionTrait>(db: &C, org: i64, rollup: BTreeMap<RollupKey, [i64; 4]>) -> anyhow::Result<()> {
+    let rows: Vec<usage_daily::ActiveModel> = rollup
+        .into_iter()
+        .map(|((day, pool, feature, user, end_user, source, company), [c, o, q, e])| usage_daily::ActiveModel {
+            organization_id: Set(org),
+            day: Set(day),
+            pool_id: Set(pool),
+            feature_id: Set(feature),
+            user_id: Set(user),
+            end_user_id: Set(end_user),
+            source_id: Set(source),
+            company_id: Set(company),
+            credits_milli: Set(c),
+            overage_milli: Set(o),
+            quantity: Set(q),
+            events: Set(e),
+        })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        usage_daily::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Splits `events` over the days: weekday rhythm, steady growth, noise and one spike.
+fn daily_counts(first: NaiveDate, last: NaiveDate, events: u64, rng: &mut ChaCha8Rng) -> Vec<u64> {
+    let n = (last - first).num_days() as usize + 1;
+    let spike = n.saturating_sub(19);
+    let weights: Vec<f64> = (0..n)
+        .map(|i| {
+            let day = first + Duration::days(i as i64);
+            let weekday = match day.weekday() {
+                Weekday::Sat => 0.35,
+                Weekday::Sun => 0.25,
+                _ => 1.0,
+            };
+            let growth = 0.75 + 0.5 * i as f64 / (n.max(2) - 1) as f64;
+            let noise = rng.random_range(0.85..1.15);
+            weekday * growth * noise * if i == spike { 3.5 } else { 1.0 }
+        })
+        .collect();
+    let sum: f64 = weights.iter().sum();
+    // Weights only shape the split; the counts are integers that add up to exactly `events`.
+    let mut counts: Vec<u64> = weights.iter().map(|w| (events as f64 * w / sum).floor() as u64).collect();
+    let mut left = events - counts.iter().sum::<u64>();
+    let mut i = 0;
+    while left > 0 {
+        counts[n - 1 - (i % n)] += 1;
+        left -= 1;
+        i += 1;
+    }
+    counts
+}
+
+/// Seconds after local midnight, mostly in working hours.
+fn business_second(rng: &mut ChaCha8Rng) -> i64 {
+    let hours = 7.0 + rng.random_range(0.0..7.0) + rng.random_range(0.0..7.0);
+    (hours * 3600.0) as i64
+}
+
+/// An index skewed towards the start: a few heavy users, a long tail.
+fn skewed(rng: &mut ChaCha8Rng, len: usize) -> usize {
+    let u: f64 = rng.random();
+    ((u * u) * len as f64) as usize % len
+}
+
+fn pick_template(rng: &mut ChaCha8Rng, total_weight: u32) -> &'static Template {
+    let mut roll = rng.random_range(0..total_weight);
+    for t in catalog::TEMPLATES {
+        if roll < t.weight {
+            return t;
+        }
+        roll -= t.weight;
+    }
+    unreachable!("roll is below the total weight")
+}
+
+fn pick_source(rng: &mut ChaCha8Rng, refs: &OrgRefs, pick: SourcePick) -> (Option<i64>, Option<i64>) {
+    let one = |rng: &mut ChaCha8Rng, ids: &[i64]| ids[rng.random_range(0..ids.len())];
+    match pick {
+        SourcePick::None => (None, None),
+        SourcePick::Agent(keys) => (Some(refs.sources[&("agent", keys[rng.random_range(0..keys.len())])]), None),
+        SourcePick::Flow => {
+            let flow = refs.flows[skewed(rng, refs.flows.len())];
+            let action = one(rng, &refs.actions[&flow]);
+            (Some(flow), Some(action))
+        }
+        SourcePick::Pilot => (Some(one(rng, &refs.pilots)), None),
+        SourcePick::Tool => (Some(one(rng, &refs.tools)), None),
+        SourcePick::Session => (Some(one(rng, &refs.sessions)), None),
+    }
+}
+
+/// (member, end user) the event is attributed to.
+fn pick_subject(rng: &mut ChaCha8Rng, def: &OrgDef, refs: &OrgRefs, t: &Template) -> (Option<i64>, Option<i64>) {
+    if def.is_agency {
+        // An agency's usage comes from its clients' end users.
+        return (None, Some(refs.end_users[skewed(rng, refs.end_users.len())]));
+    }
+    if t.attributed {
+        (Some(refs.members[skewed(rng, refs.members.len())]), None)
+    } else if !refs.end_users.is_empty() && matches!(t.source, SourcePick::Agent(_)) && rng.random_range(0..3) == 0 {
+        (None, Some(refs.end_users[rng.random_range(0..refs.end_users.len())]))
+    } else {
+        (None, None)
+    }
+}

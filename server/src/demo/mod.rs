@@ -1,0 +1,11 @@
+//! Deterministic demo data: the same seed and the same `now` give the same rows.
+
+pub mod catalog;
+mod generator;
+mod setup;
+
+pub use generator::{DEFAULT_EVENTS, DemoOptions, OrgSummary, seed_demo};
+
+pub const fn generator_default_events() -> u64 {
+    DEFAULT_EVENTS
+}

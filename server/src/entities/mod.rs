@@ -1,0 +1,19 @@
+//! SeaORM entities, one file per table (schema in `db::migrations`).
+
+pub mod action;
+pub mod api_key;
+pub mod auto_recharge_rule;
+pub mod category;
+pub mod company;
+pub mod end_user;
+pub mod feature;
+pub mod grant;
+pub mod organization;
+pub mod pool;
+pub mod purchase;
+pub mod source;
+pub mod team;
+pub mod team_member;
+pub mod usage_daily;
+pub mod usage_event;
+pub mod user;

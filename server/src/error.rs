@@ -1,0 +1,46 @@
+//! The server's one error type: wraps domain errors and database failures, and turns them
+//! into JSON HTTP answers or into `AppError` for server functions.
+
+use app::error::AppError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sea_orm::DbErr;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> AppError {
+        match e {
+            Error::App(a) => a,
+            Error::Db(d) => {
+                tracing::error!("database error: {d}");
+                AppError::Internal("database error".into())
+            }
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let app: AppError = self.into();
+        let status = match &app {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let mut body = serde_json::to_value(&app).unwrap_or_default();
+        body["message"] = serde_json::Value::String(app.to_string());
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,13 @@
+//! The credit meter's server: configuration, database, ledger, query services, REST API,
+//! demo data and the command line. `main.rs` only dispatches the CLI.
+
+pub mod api_keys;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod error;
+pub mod ledger;
+pub mod services;
+pub mod web;

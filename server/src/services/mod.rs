@@ -1,0 +1,46 @@
+//! Server-only query services. Pages (through server functions), the REST API and the CSV
+//! exports all call these; there is no second copy of a query.
+
+pub mod balance;
+pub mod overview;
+mod sql;
+
+use crate::error::Result;
+use app::error::AppError;
+use app::model::Overview;
+use app::service::{MeterService, Viewer};
+use async_trait::async_trait;
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, ColumnTrait};
+
+use crate::entities::organization;
+
+#[derive(Clone)]
+pub struct MeterServiceImpl {
+    pub db: DatabaseConnection,
+    /// Organization shown on the dashboard until sign-in exists (`DASHBOARD_ORG`); the first
+    /// organization when unset.
+    pub dashboard_org: Option<String>,
+}
+
+impl MeterServiceImpl {
+    async fn dashboard_viewer(&self) -> Result<Viewer> {
+        let mut q = organization::Entity::find().order_by_asc(organization::Column::Id);
+        if let Some(slug) = &self.dashboard_org {
+            q = q.filter(organization::Column::Slug.eq(slug.as_str()));
+        }
+        let org = q.one(&self.db).await?.ok_or(AppError::Unauthorized)?;
+        Ok(Viewer { organization_id: org.id, user_id: None })
+    }
+}
+
+#[async_trait]
+impl MeterService for MeterServiceImpl {
+    async fn viewer(&self, _request: &axum::http::request::Parts) -> Result<Viewer, AppError> {
+        Ok(self.dashboard_viewer().await?)
+    }
+
+    async fn overview(&self, viewer: &Viewer) -> Result<Overview, AppError> {
+        Ok(overview::overview(&self.db, viewer.organization_id, Utc::now()).await?)
+    }
+}

@@ -1,0 +1,11 @@
+//! Small SQL building blocks shared by the query services.
+
+use sea_orm::sea_query::{Alias, Expr, Func, SimpleExpr};
+use sea_orm::{ColumnTrait, IntoSimpleExpr};
+
+/// `CAST(COALESCE(SUM(col), 0) AS BIGINT)`: PostgreSQL sums BIGINT into NUMERIC, and an
+/// empty SUM is NULL; both backends then decode into `i64`.
+pub fn sum_i64<C: ColumnTrait>(col: C) -> SimpleExpr {
+    let sum: SimpleExpr = Func::sum(col.into_simple_expr()).into();
+    Func::cast_as(Func::coalesce([sum, Expr::val(0i64).into()]), Alias::new("BIGINT")).into()
+}

@@ -1,0 +1,39 @@
+//! The HTTP server: Leptos pages and server functions, static files, health check.
+
+use crate::services::MeterServiceImpl;
+use app::service::Services;
+use app::{App, shell};
+use axum::{Router, routing::get};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
+    let services = Services(Arc::new(MeterServiceImpl { db, dashboard_org: crate::config::dashboard_org() }));
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(services.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+}
+
+pub async fn serve(db: DatabaseConnection) -> anyhow::Result<()> {
+    let conf = get_configuration(None)?;
+    let options = conf.leptos_options;
+    let addr = options.site_addr;
+    let app = router(db, options);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("dashboard on http://{addr}");
+    axum::serve(listener, app.into_make_service()).await?;
+    Ok(())
+}

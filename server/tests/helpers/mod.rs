@@ -1,0 +1,66 @@
+//! Shared by the integration tests: fresh databases on both backends, seeded demo data.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use server::demo::{DemoOptions, OrgSummary, seed_demo};
+
+pub struct TestDb {
+    pub db: DatabaseConnection,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// A fresh, migrated SQLite database in a temp directory.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    let db = server::db::connect_and_migrate(&url).await.expect("sqlite connects and migrates");
+    TestDb { db, url, _dir: Some(dir) }
+}
+
+/// A fresh, migrated database on the PostgreSQL server named by `TEST_POSTGRES_URL` (the test
+/// command starts one). Missing, it fails loudly: a silently skipped backend is a defect.
+pub async fn postgres() -> TestDb {
+    let admin_url = std::env::var("TEST_POSTGRES_URL").expect(
+        "TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts a PostgreSQL server",
+    );
+    let admin = sea_orm::Database::connect(&admin_url).await.expect("PostgreSQL reachable");
+    let name = format!("t_{}_{}", std::process::id(), rand::random::<u32>());
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+    let url = format!("{base}/{name}");
+    let db = server::db::connect_and_migrate(&url).await.expect("postgres migrates");
+    TestDb { db, url, _dir: None }
+}
+
+/// The fixed "now" of the tests: a Sunday afternoon in November 2026.
+pub fn test_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).unwrap()
+}
+
+pub async fn seed(db: &DatabaseConnection, events: u64, seed: u64, now: DateTime<Utc>) -> Vec<OrgSummary> {
+    let mut opts = DemoOptions::new(now);
+    opts.events = events;
+    opts.seed = seed;
+    seed_demo(db, &opts).await.expect("demo data seeds")
+}
+
+/// Runs each listed `async fn(&DatabaseConnection)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($check:ident),+ $(,)?) => {$(
+        mod $check {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = $crate::helpers::sqlite().await;
+                super::$check(&t.db).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let t = $crate::helpers::postgres().await;
+                super::$check(&t.db).await;
+            }
+        }
+    )+};
+}

@@ -1,0 +1,35 @@
+//! The real HTTP server: the first HTML response already carries the numbers (SSR).
+
+mod helpers;
+
+use leptos::prelude::LeptosOptions;
+use server::services::overview::overview;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_page_is_server_rendered_with_the_balance() {
+    let t = helpers::sqlite().await;
+    helpers::seed(&t.db, 3_000, 5, chrono::Utc::now()).await;
+    let options = LeptosOptions::builder().output_name("credit-meter").site_root("target/site").build();
+    let app = server::web::router(t.db.clone(), options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let root = client.get(format!("http://{addr}/")).send().await.unwrap();
+    assert!(root.status().is_redirection(), "/ redirects to the dashboard");
+    assert_eq!(root.headers()["location"], "/usage");
+
+    let page = client.get(format!("http://{addr}/usage")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let expected = overview(&t.db, 1, chrono::Utc::now()).await.unwrap();
+    assert!(html.contains("Acme Outreach"));
+    assert!(html.contains(&format!(r#"data-testid="remaining">{}<"#, expected.balance.remaining.display())), "remaining in SSR html");
+    assert!(html.contains(&format!(r#"data-testid="purchased">{}<"#, expected.balance.purchased_remaining.display())));
+    assert!(html.contains(r#"id="daily-chart""#));
+    assert!(html.contains("/echarts.min.js"));
+
+    let health = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+}

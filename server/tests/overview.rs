@@ -1,0 +1,78 @@
+//! The overview service and the server-rendered page, over real seeded databases.
+
+mod helpers;
+
+use app::credits::Credits;
+use chrono::{Duration, TimeZone, Utc};
+use helpers::{seed, test_now};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use server::entities::*;
+use server::services::overview::{DAILY_WINDOW_DAYS, overview};
+
+async fn acme_id(db: &DatabaseConnection) -> i64 {
+    organization::Entity::find().filter(organization::Column::Slug.eq("acme")).one(db).await.unwrap().unwrap().id
+}
+
+async fn balance_matches_the_grants(db: &DatabaseConnection) {
+    seed(db, 6_000, 3, test_now()).await;
+    let org = acme_id(db).await;
+    let o = overview(db, org, test_now()).await.expect("overview");
+    let b = &o.balance;
+    assert_eq!(o.organization_name, "Acme Outreach");
+    assert_eq!(b.pool_key, "ai_credits");
+    assert_eq!(b.remaining, b.included_remaining + b.purchased_remaining + b.promotional_remaining);
+    // Acme's period starts on the 1st, New York time; the 22nd leaves 9 days incl. today.
+    assert_eq!(b.period_start.to_string(), "2026-11-01");
+    assert_eq!(b.period_end.to_string(), "2026-11-30");
+    assert_eq!(b.days_left, 9);
+    assert_eq!(b.included_granted, Credits::whole(25_000));
+    assert!(!b.auto_recharge_enabled);
+
+    // Independently: live grants' remaining, straight from the table.
+    let pool = pool::Entity::find().filter(pool::Column::OrganizationId.eq(org)).filter(pool::Column::Key.eq("ai_credits")).one(db).await.unwrap().unwrap();
+    let live: i64 = grant::Entity::find()
+        .filter(grant::Column::OrganizationId.eq(org))
+        .filter(grant::Column::PoolId.eq(pool.id))
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|g| g.granted_at <= test_now() && g.expires_at.is_none_or(|e| test_now() < e))
+        .map(|g| g.remaining_milli)
+        .sum();
+    assert_eq!(b.remaining, Credits(live));
+
+    // The daily series covers 30 days ending today and adds up to the raw events of that window.
+    assert_eq!(o.daily.len() as i64, DAILY_WINDOW_DAYS);
+    assert_eq!(o.daily.last().unwrap().day.to_string(), "2026-11-22");
+    let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    let from = tz.with_ymd_and_hms(2026, 10, 24, 0, 0, 0).unwrap().with_timezone(&Utc);
+    let raw: i64 = usage_event::Entity::find()
+        .filter(usage_event::Column::OrganizationId.eq(org))
+        .filter(usage_event::Column::PoolId.eq(pool.id))
+        .filter(usage_event::Column::OccurredAt.gte(from))
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.credits_milli)
+        .sum();
+    let series: Credits = o.daily.iter().map(|p| p.credits).sum();
+    assert_eq!(series, Credits(raw));
+    assert!(series.0 > 0);
+}
+
+on_both_backends!(balance_matches_the_grants);
+
+/// The promise to outside checks: with the default demo data, acme keeps at least 5,000
+/// ai_credits in the current period, whatever day of the period it is seeded on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acme_keeps_5000_credits_whenever_seeded() {
+    let first_of_month = Utc.with_ymd_and_hms(2026, 12, 1, 5, 30, 0).unwrap();
+    for now in [test_now(), first_of_month, first_of_month - Duration::hours(6), Utc.with_ymd_and_hms(2027, 3, 15, 12, 0, 0).unwrap()] {
+        let t = helpers::sqlite().await;
+        seed(&t.db, server::demo::DEFAULT_EVENTS, 42, now).await;
+        let o = overview(&t.db, acme_id(&t.db).await, now).await.unwrap();
+        assert!(o.balance.remaining >= Credits::whole(5_000), "at {now}: {}", o.balance.remaining);
+    }
+}

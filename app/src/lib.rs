@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     StaticSegment,
-    components::{A, Redirect, Route, Router, Routes},
+    components::{A, Route, Router, Routes},
 };
 
 /// The HTML document around the app (server side only renders it).
@@ -52,7 +52,6 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                    <Route path=StaticSegment("") view=|| view! { <Redirect path="/usage"/> }/>
                     <Route path=StaticSegment("usage") view=routes::usage::UsagePage/>
                 </Routes>
             </main>

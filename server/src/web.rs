@@ -3,7 +3,7 @@
 use crate::services::MeterServiceImpl;
 use app::service::Services;
 use app::{App, shell};
-use axum::{Router, routing::get};
+use axum::{Router, response::Redirect, routing::get};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
@@ -14,6 +14,8 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        // `/` is the usage dashboard; a plain HTTP redirect works without any script.
+        .route("/", get(|| async { Redirect::temporary("/usage") }))
         .leptos_routes_with_context(
             &leptos_options,
             routes,

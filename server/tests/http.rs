@@ -25,11 +25,21 @@ async fn usage_page_is_server_rendered_with_the_balance() {
     let html = page.text().await.unwrap();
     let expected = overview(&t.db, 1, chrono::Utc::now()).await.unwrap();
     assert!(html.contains("Acme Outreach"));
-    assert!(html.contains(&format!(r#"data-testid="remaining">{}<"#, expected.balance.remaining.display())), "remaining in SSR html");
-    assert!(html.contains(&format!(r#"data-testid="purchased">{}<"#, expected.balance.purchased_remaining.display())));
+    assert_eq!(testid_text(&html, "remaining"), expected.balance.remaining.display(), "remaining in SSR html");
+    assert_eq!(testid_text(&html, "purchased"), expected.balance.purchased_remaining.display());
+    assert_eq!(testid_text(&html, "included-used"), expected.balance.included_used.display());
     assert!(html.contains(r#"id="daily-chart""#));
     assert!(html.contains("/echarts.min.js"));
 
     let health = client.get(format!("http://{addr}/healthz")).send().await.unwrap();
     assert_eq!(health.text().await.unwrap(), "ok");
+}
+
+/// The text inside the element carrying `data-testid="{id}"`.
+fn testid_text<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html.find(&format!(r#"data-testid="{id}""#)).unwrap_or_else(|| panic!("no {id} in html"));
+    let rest = &html[at..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest[start..].find('<').unwrap();
+    &rest[start..start + end]
 }

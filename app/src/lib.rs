@@ -24,6 +24,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // ECharts is served from public/ (never a CDN); charming's renderer calls it.
                 <script src="/echarts.min.js" defer></script>
                 <AutoReload options=options.clone()/>

@@ -13,7 +13,7 @@ test("the server-rendered balance card carries the numbers before any script run
   const res = await request.get("/usage");
   expect(res.status()).toBe(200);
   const html = await res.text();
-  const remaining = html.match(/data-testid="remaining">([^<]+)</)?.[1];
+  const remaining = html.match(/data-testid="remaining"[^>]*>([^<]+)</)?.[1];
   expect(remaining).toMatch(/^\d{1,3}(,\d{3})*(\.\d{1,3})?$/);
   expect(html).toContain("Acme Outreach");
 });

@@ -3,7 +3,9 @@
 
 # Build cache outside the clone, so a fresh clone (CI) reuses earlier compiles.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/credit-meter/target}"
-export PATH="$HOME/.cargo/bin:$PATH"
+# npm's binaryen (wasm-opt, used by release builds); Debian's wasm-opt 108 breaks the wasm.
+TOOLS_DIR="$HOME/.cache/credit-meter/tools"
+export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

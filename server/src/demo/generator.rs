@@ -172,7 +172,7 @@ fn burn(grants: &mut [DemoGrant], pool_id: i64, amount: Credits, at: DateTime<Ut
     // The ledger sees only this pool's grants; indices map back into `grants`.
     let idx: Vec<usize> = (0..grants.len()).filter(|&i| grants[i].pool_id == pool_id).collect();
     let mut states: Vec<GrantState> = idx.iter().map(|&i| grants[i].state.clone()).collect();
-    let b = ledger::burn(&mut states, amount, at);
+    let b = ledger::burn(&mut states, amount, at, at);
     for (k, &i) in idx.iter().enumerate() {
         grants[i].state.remaining = states[k].remaining;
     }

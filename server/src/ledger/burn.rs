@@ -61,6 +61,13 @@ impl GrantState {
     pub fn is_live_at(&self, at: DateTime<Utc>) -> bool {
         self.granted_at <= at && self.expires_at.is_none_or(|e| at < e)
     }
+
+    /// Whether usage that happened at `at`, booked at `now`, may burn this grant: the grant
+    /// exists by now (a top-up bought a second after the usage covers it) and had not
+    /// expired when the usage happened.
+    pub fn covers(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        self.granted_at <= now.max(at) && self.expires_at.is_none_or(|e| at < e)
+    }
 }
 
 fn burn_cmp(a: &GrantState, b: &GrantState) -> Ordering {
@@ -93,8 +100,14 @@ pub struct Burn {
     pub overage: Credits,
 }
 
-/// Burns `amount` at instant `at` against the grants live then, updating their remaining.
-pub fn burn(grants: &mut [GrantState], amount: Credits, at: DateTime<Utc>) -> Burn {
+/// Sum of what the grants live at `now` still hold.
+pub fn balance_at(grants: &[GrantState], now: DateTime<Utc>) -> Credits {
+    grants.iter().filter(|g| g.is_live_at(now)).map(|g| g.remaining).sum()
+}
+
+/// Burns `amount` of usage that happened at `at`, booked at `now`, against the grants that
+/// cover it (see [`GrantState::covers`]), updating their remaining.
+pub fn burn(grants: &mut [GrantState], amount: Credits, at: DateTime<Utc>, now: DateTime<Utc>) -> Burn {
     let mut left = amount;
     let mut out = Burn::default();
     if left.0 <= 0 {
@@ -102,7 +115,7 @@ pub fn burn(grants: &mut [GrantState], amount: Credits, at: DateTime<Utc>) -> Bu
     }
     for i in burn_order(grants) {
         let g = &mut grants[i];
-        if g.remaining.0 <= 0 || !g.is_live_at(at) {
+        if g.remaining.0 <= 0 || !g.covers(at, now) {
             continue;
         }
         let take = Credits(left.0.min(g.remaining.0));
@@ -143,7 +156,7 @@ mod tests {
             grant(1, GrantKind::Included, 10, 1, Some(28), 100),
             grant(2, GrantKind::Purchased, 5, 2, None, 100),
         ];
-        let b = burn(&mut g, Credits::whole(30), t(3));
+        let b = burn(&mut g, Credits::whole(30), t(3), t(3));
         assert_eq!(b.portions, vec![(1, Credits::whole(30))]);
         assert_eq!(g[1].remaining, Credits::whole(70));
     }
@@ -159,7 +172,7 @@ mod tests {
         ];
         let order: Vec<i64> = burn_order(&g).into_iter().map(|i| g[i].id).collect();
         assert_eq!(order, vec![4, 3, 2, 5, 1]);
-        let b = burn(&mut g, Credits::whole(25), t(3));
+        let b = burn(&mut g, Credits::whole(25), t(3), t(3));
         assert_eq!(b.portions, vec![(3, Credits::whole(10)), (2, Credits::whole(10)), (1, Credits::whole(5))]);
         assert_eq!(b.overage, Credits::ZERO);
     }
@@ -167,7 +180,7 @@ mod tests {
     #[test]
     fn beyond_every_grant_is_overage() {
         let mut g = vec![grant(1, GrantKind::Included, 10, 1, None, 5)];
-        let b = burn(&mut g, Credits(7_500), t(2));
+        let b = burn(&mut g, Credits(7_500), t(2), t(2));
         assert_eq!(b.overage, Credits(2_500));
         assert_eq!(g[0].remaining, Credits::ZERO);
     }
@@ -179,14 +192,24 @@ mod tests {
             grant(2, GrantKind::Purchased, 1, 10, None, 100),
         ];
         // At the expiry instant the first grant no longer counts; the second is not yet granted.
-        let b = burn(&mut g, Credits::whole(1), t(5));
+        let b = burn(&mut g, Credits::whole(1), t(5), t(5));
         assert_eq!(b.overage, Credits::whole(1));
         assert!(b.portions.is_empty());
     }
 
     #[test]
+    fn a_grant_bought_after_the_usage_covers_it_when_booked_later() {
+        let mut g = vec![grant(1, GrantKind::Purchased, 10, 5, None, 10)];
+        let b = burn(&mut g, Credits::whole(4), t(4), t(6));
+        assert_eq!(b.overage, Credits::ZERO);
+        // …but an expired grant does not cover usage after its expiry.
+        let mut g = vec![grant(1, GrantKind::Included, 10, 1, Some(5), 10)];
+        assert_eq!(burn(&mut g, Credits::whole(4), t(5), t(6)).overage, Credits::whole(4));
+    }
+
+    #[test]
     fn zero_burns_nothing() {
         let mut g = vec![grant(1, GrantKind::Included, 1, 1, None, 100)];
-        assert_eq!(burn(&mut g, Credits::ZERO, t(2)), Burn::default());
+        assert_eq!(burn(&mut g, Credits::ZERO, t(2), t(2)), Burn::default());
     }
 }

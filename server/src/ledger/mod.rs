@@ -1,8 +1,11 @@
 //! The credit ledger's rules, pure: no database, no HTTP, no clock. The database layer feeds
 //! it state and applies its decisions inside one transaction per batch.
 
+pub mod allocation;
 pub mod burn;
 pub mod period;
+pub mod recharge;
 
-pub use burn::{Burn, GrantKind, GrantState, burn, burn_order};
+pub use burn::{Burn, GrantKind, GrantState, balance_at, burn, burn_order};
 pub use period::{Period, local_day, period_containing};
+pub use recharge::{BatchOutcome, PoolLedger, Recharge, RechargeRule, apply};

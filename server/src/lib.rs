@@ -8,6 +8,8 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod ingest;
 pub mod ledger;
+pub mod ledger_store;
 pub mod services;
 pub mod web;

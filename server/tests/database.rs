@@ -11,7 +11,7 @@ use server::entities::*;
 const TABLES: &[&str] = &[
     "organizations", "teams", "users", "team_members", "end_users", "pools", "auto_recharge_rules",
     "purchases", "grants", "categories", "features", "sources", "actions", "companies", "usage_events",
-    "usage_daily", "api_keys",
+    "usage_daily", "api_keys", "allocations", "request_log",
 ];
 
 async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
@@ -30,8 +30,10 @@ async fn migrations_create_every_table_and_are_idempotent(db: &DatabaseConnectio
     // Applying again changes nothing; rolling back and forward again works.
     Migrator::up(db, None).await.expect("second up is a no-op");
     assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
-    Migrator::down(db, None).await.expect("down");
+    Migrator::down(db, Some(1)).await.expect("down");
     assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 1);
+    Migrator::down(db, None).await.expect("down to nothing");
+    assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 2);
     Migrator::up(db, None).await.expect("up again");
 }
 

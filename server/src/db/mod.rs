@@ -2,7 +2,8 @@
 
 pub mod migrations;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
@@ -12,24 +13,18 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(url.clone());
     opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
-        // One writer at a time is SQLite's model; a small pool avoids lock churn.
-        opts.max_connections(8).min_connections(1);
+        // One writer at a time is SQLite's model; a small pool avoids lock churn. Set on every
+        // pooled connection: WAL lets readers run while a batch is written, busy_timeout makes
+        // writers queue instead of failing with SQLITE_BUSY.
+        opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+        });
     } else {
         opts.max_connections(16);
     }
-    let db = Database::connect(opts).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers run while a batch is written; busy_timeout makes writers queue
-        // instead of failing with SQLITE_BUSY.
-        for pragma in [
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA busy_timeout = 10000",
-        ] {
-            db.execute_unprepared(pragma).await?;
-        }
-    }
-    Ok(db)
+    Ok(Database::connect(opts).await?)
 }
 
 /// Connects and brings the schema up to date.

@@ -41,6 +41,7 @@ pub async fn create_org<C: ConnectionTrait>(
         period_anchor_day: Set(def.anchor_day as i32),
         is_agency: Set(def.is_agency),
         created_at: Set(now),
+        ingest_seq: Set(0),
         ..Default::default()
     }
     .insert(db)

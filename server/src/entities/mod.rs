@@ -1,6 +1,7 @@
 //! SeaORM entities, one file per table (schema in `db::migrations`).
 
 pub mod action;
+pub mod allocation;
 pub mod api_key;
 pub mod auto_recharge_rule;
 pub mod category;
@@ -11,6 +12,7 @@ pub mod grant;
 pub mod organization;
 pub mod pool;
 pub mod purchase;
+pub mod request_log;
 pub mod source;
 pub mod team;
 pub mod team_member;

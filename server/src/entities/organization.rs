@@ -11,6 +11,8 @@ pub struct Model {
     pub period_anchor_day: i32,
     pub is_agency: bool,
     pub created_at: DateTimeUtc,
+    /// Bumped by every ingest batch: the row lock serialises one organization's batches.
+    pub ingest_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -64,3 +64,20 @@ macro_rules! on_both_backends {
         }
     )+};
 }
+
+/// Sums a BIGINT expression over a table for one organization (independent of the services).
+pub async fn sum(db: &DatabaseConnection, table: &str, expr: &str, org: i64, extra: &str) -> i64 {
+    let sql = format!("SELECT CAST(COALESCE(SUM({expr}), 0) AS BIGINT) FROM {table} WHERE organization_id = {org} {extra}");
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("query runs")
+        .expect("a row");
+    row.try_get_by_index::<i64>(0).expect("an integer")
+}
+
+pub async fn org_id(db: &DatabaseConnection, slug: &str) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::entities::organization;
+    organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await.unwrap().expect("organization").id
+}

@@ -1,0 +1,165 @@
+//! Turning the names in a batch (users, sources, actions, companies) into ids. End users,
+//! sources, actions and companies seen for the first time are registered on the spot; the
+//! SaaS should not have to pre-register every customer or flow. Features must be known.
+
+use super::validate::ValidEvent;
+use crate::entities::{action, company, end_user, source, user};
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use std::collections::{BTreeSet, HashMap};
+
+const IN_CHUNK: usize = 500;
+
+#[derive(Default)]
+pub struct Names {
+    pub members: HashMap<String, i64>,
+    pub end_users: HashMap<String, i64>,
+    pub sources: HashMap<(String, String), i64>,
+    pub actions: HashMap<(i64, String), i64>,
+    pub companies: HashMap<String, i64>,
+}
+
+impl Names {
+    /// (member id, end user id) for an event's `user`.
+    pub fn subject(&self, user: Option<&String>) -> (Option<i64>, Option<i64>) {
+        match user {
+            None => (None, None),
+            Some(u) => match self.members.get(u) {
+                Some(&m) => (Some(m), None),
+                None => (None, self.end_users.get(u).copied()),
+            },
+        }
+    }
+}
+
+pub async fn resolve<C: ConnectionTrait>(db: &C, org: i64, events: &[&ValidEvent], now: DateTime<Utc>) -> Result<Names> {
+    let mut names = Names::default();
+
+    let users: BTreeSet<&String> = events.iter().filter_map(|e| e.user.as_ref()).collect();
+    for chunk in users.iter().copied().collect::<Vec<_>>().chunks(IN_CHUNK) {
+        for m in user::Entity::find()
+            .filter(user::Column::OrganizationId.eq(org))
+            .filter(user::Column::Email.is_in(chunk.iter().map(|s| s.as_str())))
+            .all(db)
+            .await?
+        {
+            names.members.insert(m.email, m.id);
+        }
+    }
+    let others: Vec<&String> = users.into_iter().filter(|u| !names.members.contains_key(*u)).collect();
+    names.end_users = end_users(db, org, &others, now).await?;
+
+    let wanted: BTreeSet<(&String, &String)> = events.iter().filter_map(|e| e.source.as_ref().map(|(k, v)| (k, v))).collect();
+    for (kind, key) in wanted {
+        let found = source::Entity::find()
+            .filter(source::Column::OrganizationId.eq(org))
+            .filter(source::Column::Kind.eq(kind.as_str()))
+            .filter(source::Column::Key.eq(key.as_str()))
+            .one(db)
+            .await?;
+        let id = match found {
+            Some(s) => s.id,
+            None => {
+                source::Entity::insert(source::ActiveModel {
+                    organization_id: Set(org),
+                    kind: Set(kind.clone()),
+                    key: Set(key.clone()),
+                    name: Set(key.clone()),
+                    flow_type: Set(None),
+                    status: Set((kind == "flow").then(|| "active".to_string())),
+                    ..Default::default()
+                })
+                .exec(db)
+                .await?
+                .last_insert_id
+            }
+        };
+        names.sources.insert((kind.clone(), key.clone()), id);
+    }
+
+    let wanted: BTreeSet<(i64, &String)> = events
+        .iter()
+        .filter_map(|e| Some((names.sources[e.source.as_ref()?], e.action.as_ref()?)))
+        .collect();
+    for (flow, key) in wanted {
+        let found = action::Entity::find()
+            .filter(action::Column::OrganizationId.eq(org))
+            .filter(action::Column::SourceId.eq(flow))
+            .filter(action::Column::Key.eq(key.as_str()))
+            .one(db)
+            .await?;
+        let id = match found {
+            Some(a) => a.id,
+            None => {
+                action::Entity::insert(action::ActiveModel {
+                    organization_id: Set(org),
+                    source_id: Set(flow),
+                    key: Set(key.clone()),
+                    name: Set(key.clone()),
+                    ..Default::default()
+                })
+                .exec(db)
+                .await?
+                .last_insert_id
+            }
+        };
+        names.actions.insert((flow, key.clone()), id);
+    }
+
+    let wanted: BTreeSet<&String> = events.iter().filter_map(|e| e.company.as_ref()).collect();
+    for key in wanted {
+        let found = company::Entity::find()
+            .filter(company::Column::OrganizationId.eq(org))
+            .filter(company::Column::Key.eq(key.as_str()))
+            .one(db)
+            .await?;
+        let id = match found {
+            Some(c) => c.id,
+            None => {
+                company::Entity::insert(company::ActiveModel {
+                    organization_id: Set(org),
+                    key: Set(key.clone()),
+                    name: Set(key.clone()),
+                    ..Default::default()
+                })
+                .exec(db)
+                .await?
+                .last_insert_id
+            }
+        };
+        names.companies.insert(key.clone(), id);
+    }
+    Ok(names)
+}
+
+/// End users by external id, registering the missing ones.
+pub async fn end_users<C: ConnectionTrait>(db: &C, org: i64, external_ids: &[&String], now: DateTime<Utc>) -> Result<HashMap<String, i64>> {
+    let mut out = HashMap::new();
+    for chunk in external_ids.chunks(IN_CHUNK) {
+        for e in end_user::Entity::find()
+            .filter(end_user::Column::OrganizationId.eq(org))
+            .filter(end_user::Column::ExternalId.is_in(chunk.iter().map(|s| s.as_str())))
+            .all(db)
+            .await?
+        {
+            out.insert(e.external_id, e.id);
+        }
+    }
+    for ext in external_ids {
+        if !out.contains_key(*ext) {
+            let id = end_user::Entity::insert(end_user::ActiveModel {
+                organization_id: Set(org),
+                external_id: Set((*ext).clone()),
+                name: Set((*ext).clone()),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .exec(db)
+            .await?
+            .last_insert_id;
+            out.insert((*ext).clone(), id);
+        }
+    }
+    Ok(out)
+}

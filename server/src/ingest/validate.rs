@@ -1,0 +1,198 @@
+//! Checking one incoming usage event, field by field, before anything touches the database.
+//! Every rejection names the field it is about.
+
+use app::credits::{Credits, CreditsError};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub const MAX_EVENTS: usize = 1000;
+pub const MAX_ID_LEN: usize = 128;
+pub const MAX_METADATA_BYTES: usize = 4096;
+pub const SOURCE_KINDS: [&str; 5] = ["agent", "flow", "pilot", "tool", "session"];
+const FIELDS: [&str; 13] = [
+    "id", "timestamp", "feature", "pool", "user", "source", "action", "company", "credits", "quantity",
+    "input_tokens", "output_tokens", "metadata",
+];
+
+/// An event that passed every check that needs no database.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidEvent {
+    pub index: usize,
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub feature: String,
+    pub pool: Option<String>,
+    pub user: Option<String>,
+    /// (kind, key)
+    pub source: Option<(String, String)>,
+    pub action: Option<String>,
+    pub company: Option<String>,
+    pub credits: Credits,
+    pub quantity: i64,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub metadata: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    pub index: usize,
+    pub id: Option<String>,
+    pub field: String,
+    pub error: String,
+}
+
+impl Rejection {
+    pub fn new(index: usize, id: Option<&str>, field: &str, error: impl Into<String>) -> Self {
+        Rejection { index, id: id.map(str::to_string), field: field.to_string(), error: format!("{field}: {}", error.into()) }
+    }
+}
+
+fn text<'a>(o: &'a Map<String, Value>, field: &str, max: usize, required: bool) -> Result<Option<&'a str>, String> {
+    match o.get(field) {
+        None | Some(Value::Null) if required => Err("is required".into()),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Err("must not be empty".into()),
+        Some(Value::String(s)) if s.len() > max => Err(format!("must be at most {max} characters")),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(_) => Err("must be a string".into()),
+    }
+}
+
+fn count(o: &Map<String, Value>, field: &str) -> Result<Option<i64>, String> {
+    match o.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(v) if v >= 0 => Ok(Some(v)),
+            _ => Err("must be a non-negative integer".into()),
+        },
+        Some(_) => Err("must be a non-negative integer".into()),
+    }
+}
+
+fn credits(o: &Map<String, Value>) -> Result<Credits, String> {
+    let text = match o.get("credits") {
+        None | Some(Value::Null) => return Err("is required".into()),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err("must be a number or a decimal string".into()),
+    };
+    Credits::parse(&text).map_err(|e| match e {
+        CreditsError::NotANumber => "must be a decimal number such as 12 or 0.125".to_string(),
+        other => other.to_string(),
+    })
+}
+
+/// Checks event number `index` of a batch, received at `now`.
+pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<ValidEvent, Rejection> {
+    let Value::Object(o) = value else {
+        return Err(Rejection::new(index, None, "event", "must be a JSON object"));
+    };
+    let raw_id = o.get("id").and_then(Value::as_str);
+    let reject = |field: &str, e: String| Rejection::new(index, raw_id, field, e);
+    if let Some(unknown) = o.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(reject(unknown, "is not a known field".into()));
+    }
+    let id = text(o, "id", MAX_ID_LEN, true).map_err(|e| reject("id", e))?.unwrap().to_string();
+    let at = match o.get("timestamp") {
+        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| reject("timestamp", "must be an RFC 3339 time such as 2026-11-22T10:00:00Z".into()))?,
+        None | Some(Value::Null) => return Err(reject("timestamp", "is required".into())),
+        Some(_) => return Err(reject("timestamp", "must be an RFC 3339 string".into())),
+    };
+    if at > now + Duration::minutes(5) {
+        return Err(reject("timestamp", "is more than 5 minutes in the future".into()));
+    }
+    let feature = text(o, "feature", 64, true).map_err(|e| reject("feature", e))?.unwrap().to_string();
+    let pool = text(o, "pool", 64, false).map_err(|e| reject("pool", e))?.map(str::to_string);
+    let user = text(o, "user", 256, false).map_err(|e| reject("user", e))?.map(str::to_string);
+    let source = match o.get("source") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(s)) => {
+            let kind = text(s, "kind", 16, true).map_err(|e| reject("source.kind", e))?.unwrap();
+            if !SOURCE_KINDS.contains(&kind) {
+                return Err(reject("source.kind", format!("must be one of {}", SOURCE_KINDS.join(", "))));
+            }
+            let key = text(s, "key", 128, true).map_err(|e| reject("source.key", e))?.unwrap();
+            Some((kind.to_string(), key.to_string()))
+        }
+        Some(_) => return Err(reject("source", "must be an object with kind and key".into())),
+    };
+    let action = text(o, "action", 128, false).map_err(|e| reject("action", e))?.map(str::to_string);
+    if action.is_some() && source.as_ref().is_none_or(|(k, _)| k != "flow") {
+        return Err(reject("action", "needs a source of kind flow".into()));
+    }
+    let company = text(o, "company", 128, false).map_err(|e| reject("company", e))?.map(str::to_string);
+    let credits = credits(o).map_err(|e| reject("credits", e))?;
+    let quantity = count(o, "quantity").map_err(|e| reject("quantity", e))?.unwrap_or(1);
+    let input_tokens = count(o, "input_tokens").map_err(|e| reject("input_tokens", e))?;
+    let output_tokens = count(o, "output_tokens").map_err(|e| reject("output_tokens", e))?;
+    let metadata = match o.get("metadata") {
+        None | Some(Value::Null) => None,
+        Some(m @ Value::Object(_)) => {
+            let s = m.to_string();
+            if s.len() > MAX_METADATA_BYTES {
+                return Err(reject("metadata", format!("must be at most {MAX_METADATA_BYTES} bytes")));
+            }
+            Some(s)
+        }
+        Some(_) => return Err(reject("metadata", "must be an object".into())),
+    };
+    Ok(ValidEvent { index, id, at, feature, pool, user, source, action, company, credits, quantity, input_tokens, output_tokens, metadata })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-22T12:00:00Z".parse().unwrap()
+    }
+
+    fn ok() -> Value {
+        json!({"id": "e1", "timestamp": "2026-11-22T11:59:00Z", "feature": "personalized_email", "credits": "1.5"})
+    }
+
+    fn field_of(v: Value) -> String {
+        validate(0, &v, now()).unwrap_err().field
+    }
+
+    #[test]
+    fn a_minimal_event_passes_with_defaults() {
+        let e = validate(3, &ok(), now()).unwrap();
+        assert_eq!((e.index, e.credits, e.quantity), (3, Credits(1_500), 1));
+        let mut v = ok();
+        v["credits"] = json!(0.125);
+        assert_eq!(validate(0, &v, now()).unwrap().credits, Credits(125));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let with = |k: &str, val: Value| {
+            let mut v = ok();
+            v[k] = val;
+            v
+        };
+        assert_eq!(field_of(json!([1])), "event");
+        assert_eq!(field_of(with("id", json!(""))), "id");
+        assert_eq!(field_of(with("id", json!("x".repeat(129)))), "id");
+        assert_eq!(field_of(with("timestamp", json!("yesterday"))), "timestamp");
+        assert_eq!(field_of(with("timestamp", json!("2026-11-22T12:06:00Z"))), "timestamp");
+        assert_eq!(field_of(with("feature", json!(7))), "feature");
+        assert_eq!(field_of(with("credits", json!(-1))), "credits");
+        assert_eq!(field_of(with("credits", json!("1.2345"))), "credits");
+        assert_eq!(field_of(with("credits", json!(true))), "credits");
+        assert_eq!(field_of(with("quantity", json!(1.5))), "quantity");
+        assert_eq!(field_of(with("input_tokens", json!(-3))), "input_tokens");
+        assert_eq!(field_of(with("source", json!({"kind": "robot", "key": "x"}))), "source.kind");
+        assert_eq!(field_of(with("action", json!("summarize"))), "action");
+        assert_eq!(field_of(with("metadata", json!({"x": "y".repeat(5000)}))), "metadata");
+        assert_eq!(field_of(with("colour", json!("red"))), "colour");
+        let mut v = ok();
+        v.as_object_mut().unwrap().remove("credits");
+        assert_eq!(field_of(v), "credits");
+    }
+}

@@ -1,0 +1,152 @@
+//! The database side of the ledger: loads a pool's state for `ledger::apply` and writes its
+//! decisions back. Always called inside the caller's transaction.
+
+use crate::entities::{auto_recharge_rule, grant, organization, pool, purchase};
+use crate::error::Result;
+use crate::ledger::{self, GrantKind, GrantState, Period, PoolLedger, RechargeRule};
+use app::credits::Credits;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+
+pub const INCLUDED_PRIORITY: i32 = 10;
+
+/// Makes sure the pool has its included grant for `period` (idempotent; callers hold the
+/// organization's ingest lock or accept a harmless re-check).
+pub async fn ensure_included_grant<C: ConnectionTrait>(db: &C, pool: &pool::Model, period: &Period) -> Result<()> {
+    if pool.included_per_period_milli <= 0 {
+        return Ok(());
+    }
+    let exists = grant::Entity::find()
+        .filter(grant::Column::OrganizationId.eq(pool.organization_id))
+        .filter(grant::Column::PoolId.eq(pool.id))
+        .filter(grant::Column::Kind.eq(GrantKind::Included.as_str()))
+        .filter(grant::Column::GrantedAt.eq(period.start))
+        .count(db)
+        .await?;
+    if exists == 0 {
+        grant::ActiveModel {
+            organization_id: Set(pool.organization_id),
+            pool_id: Set(pool.id),
+            kind: Set(GrantKind::Included.as_str().into()),
+            description: Set(format!("Included credits {} – {}", period.start_date, period.last_day())),
+            granted_at: Set(period.start),
+            expires_at: Set(Some(period.end)),
+            priority: Set(INCLUDED_PRIORITY),
+            original_milli: Set(pool.included_per_period_milli),
+            remaining_milli: Set(pool.included_per_period_milli),
+            status: Set("active".into()),
+            purchase_id: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Grants that can still burn, plus the recharge rule and this period's recharge count.
+pub async fn load_pool<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    pool: &pool::Model,
+    period: &Period,
+) -> Result<PoolLedger> {
+    let grants = grant::Entity::find()
+        .filter(grant::Column::OrganizationId.eq(org.id))
+        .filter(grant::Column::PoolId.eq(pool.id))
+        .filter(grant::Column::RemainingMilli.gt(0))
+        .filter(grant::Column::Status.ne("voided"))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|g| {
+            Some(GrantState {
+                id: g.id,
+                kind: GrantKind::parse(&g.kind)?,
+                priority: g.priority,
+                granted_at: g.granted_at,
+                expires_at: g.expires_at,
+                remaining: Credits(g.remaining_milli),
+            })
+        })
+        .collect();
+    let rule = auto_recharge_rule::Entity::find()
+        .filter(auto_recharge_rule::Column::OrganizationId.eq(org.id))
+        .filter(auto_recharge_rule::Column::PoolId.eq(pool.id))
+        .one(db)
+        .await?
+        .map(|r| RechargeRule {
+            enabled: r.enabled,
+            threshold: Credits(r.threshold_milli),
+            amount: Credits(r.amount_milli),
+            max_per_period: r.max_per_period.max(0) as u32,
+        });
+    let recharges = purchase::Entity::find()
+        .filter(purchase::Column::OrganizationId.eq(org.id))
+        .filter(purchase::Column::PoolId.eq(pool.id))
+        .filter(purchase::Column::Origin.eq("auto_recharge"))
+        .filter(purchase::Column::CreatedAt.gte(period.start))
+        .filter(purchase::Column::CreatedAt.lt(period.end))
+        .count(db)
+        .await? as u32;
+    Ok(PoolLedger { grants, rule, recharges_this_period: recharges })
+}
+
+/// Writes back what `ledger::apply` changed: grant balances, and for every recharge a
+/// purchase and its purchased grant.
+pub async fn save_pool<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    pool_id: i64,
+    before: &PoolLedger,
+    after: &PoolLedger,
+    outcome: &ledger::BatchOutcome,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (old, new) in before.grants.iter().zip(&after.grants) {
+        if old.remaining != new.remaining {
+            let status = if new.remaining.0 == 0 { "exhausted" } else { "active" };
+            grant::Entity::update_many()
+                .col_expr(grant::Column::RemainingMilli, Expr::value(new.remaining.0))
+                .col_expr(grant::Column::Status, Expr::value(status))
+                .filter(grant::Column::OrganizationId.eq(org_id))
+                .filter(grant::Column::Id.eq(new.id))
+                .exec(db)
+                .await?;
+        }
+    }
+    for r in &outcome.recharges {
+        let purchase = purchase::ActiveModel {
+            organization_id: Set(org_id),
+            pool_id: Set(pool_id),
+            amount_milli: Set(r.amount.0),
+            price_cents: Set(r.amount.0 / 100),
+            origin: Set("auto_recharge".into()),
+            status: Set("paid".into()),
+            created_by: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        let g = &after.grants[r.grant_index];
+        grant::ActiveModel {
+            organization_id: Set(org_id),
+            pool_id: Set(pool_id),
+            kind: Set(GrantKind::Purchased.as_str().into()),
+            description: Set("Auto-recharge".into()),
+            granted_at: Set(g.granted_at),
+            expires_at: Set(g.expires_at),
+            priority: Set(g.priority),
+            original_milli: Set(r.amount.0),
+            remaining_milli: Set(g.remaining.0),
+            status: Set(if g.remaining.0 == 0 { "exhausted" } else { "active" }.into()),
+            purchase_id: Set(Some(purchase.id)),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Ingest through the ledger, on SQLite and PostgreSQL: exact totals, duplicates, late events,
+//! overage, and concurrent writers.
+
+mod helpers;
+
+use chrono::{Duration, Utc};
+use helpers::{org_id, seed, sum};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::{Value, json};
+use server::entities::*;
+use server::ingest::ingest;
+
+fn event(id: &str, credits: &str, minutes_ago: i64) -> Value {
+    json!({
+        "id": id,
+        "timestamp": (Utc::now() - Duration::minutes(minutes_ago)).to_rfc3339(),
+        "feature": "personalized_email",
+        "user": "member@acme.test",
+        "credits": credits,
+    })
+}
+
+async fn totals(db: &DatabaseConnection, org: i64) -> (i64, i64, i64, i64) {
+    (
+        sum(db, "usage_events", "credits_milli", org, "").await,
+        sum(db, "usage_daily", "credits_milli", org, "").await,
+        sum(db, "usage_daily", "events", org, "").await,
+        sum(db, "usage_events", "1", org, "").await,
+    )
+}
+
+async fn a_batch_lands_with_rejections_and_duplicates(db: &DatabaseConnection) {
+    seed(db, 500, 1, Utc::now()).await;
+    let acme = org_id(db, "acme").await;
+    let (credits0, rolled0, counted0, events0) = totals(db, acme).await;
+    let batch = vec![
+        event("a-1", "1.5", 1),
+        event("a-2", "2", 2),
+        json!({"id": "bad-1", "timestamp": "nope", "feature": "personalized_email", "credits": 1}),
+        event("a-1", "9", 1), // same id again in the batch
+        json!({"id": "bad-2", "timestamp": Utc::now().to_rfc3339(), "feature": "no_such_feature", "credits": 1}),
+        json!({"id": "a-3", "timestamp": Utc::now().to_rfc3339(), "feature": "chat_reply", "credits": 0.25,
+               "source": {"kind": "flow", "key": "brand_new_flow"}, "action": "draft", "user": "cust-999", "company": "newco",
+               "input_tokens": 10, "output_tokens": 5, "metadata": {"k": "v"}}),
+    ];
+    let out = ingest(db, acme, &batch, Utc::now()).await.unwrap();
+    assert_eq!((out.accepted, out.duplicates), (3, 1));
+    let fields: Vec<(usize, &str)> = out.rejected.iter().map(|r| (r.index, r.field.as_str())).collect();
+    assert_eq!(fields, vec![(2, "timestamp"), (4, "feature")]);
+
+    let (credits, rolled, counted, events) = totals(db, acme).await;
+    assert_eq!(credits - credits0, 3_750);
+    assert_eq!(rolled - rolled0, 3_750, "rollup moves with the events");
+    assert_eq!((counted - counted0, events - events0), (3, 3));
+    // The new end user, flow, action and company were registered.
+    let e = usage_event::Entity::find().filter(usage_event::Column::EventId.eq("a-3")).one(db).await.unwrap().unwrap();
+    assert!(e.end_user_id.is_some() && e.source_id.is_some() && e.action_id.is_some() && e.company_id.is_some());
+
+    // Resending the whole batch changes nothing.
+    let again = ingest(db, acme, &batch, Utc::now()).await.unwrap();
+    assert_eq!((again.accepted, again.duplicates), (0, 4));
+    assert_eq!(totals(db, acme).await, (credits, rolled, counted, events));
+}
+
+async fn late_events_land_in_their_own_day_and_overage_is_kept(db: &DatabaseConnection) {
+    seed(db, 300, 2, Utc::now()).await;
+    let acme = org_id(db, "acme").await;
+    let five_days_ago = Utc::now() - Duration::days(5);
+    let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    let day = five_days_ago.with_timezone(&tz).date_naive();
+    let before = sum(db, "usage_daily", "credits_milli", acme, &format!("AND day = '{day}'")).await;
+    let late = json!({"id": "late-1", "timestamp": five_days_ago.to_rfc3339(), "feature": "research_agent_search", "credits": "7.125"});
+    assert_eq!(ingest(db, acme, &[late], Utc::now()).await.unwrap().accepted, 1);
+    assert_eq!(sum(db, "usage_daily", "credits_milli", acme, &format!("AND day = '{day}'")).await - before, 7_125);
+
+    // Spend far beyond every grant: the excess is overage, recorded in full.
+    let available = sum(db, "grants", "remaining_milli", acme, "").await;
+    let huge = json!({"id": "huge-1", "timestamp": Utc::now().to_rfc3339(), "feature": "research_agent_search",
+                      "credits": app::credits::Credits(available + 1_000_000).to_decimal_string()});
+    assert_eq!(ingest(db, acme, &[huge], Utc::now()).await.unwrap().accepted, 1);
+    let e = usage_event::Entity::find().filter(usage_event::Column::EventId.eq("huge-1")).one(db).await.unwrap().unwrap();
+    assert!(e.overage_milli >= 1_000_000, "overage {}", e.overage_milli);
+    let used = sum(db, "usage_events", "credits_milli", acme, "").await;
+    let burned = sum(db, "grants", "original_milli - remaining_milli", acme, "").await;
+    let overage = sum(db, "usage_events", "overage_milli", acme, "").await;
+    assert_eq!(burned + overage, used, "burned + overage = used");
+}
+
+async fn concurrent_overlapping_batches_count_once_and_recharge_once(db: &DatabaseConnection) {
+    seed(db, 300, 3, Utc::now()).await;
+    let globex = org_id(db, "globex").await;
+    // Leave exactly 1,200 credits live so that the batches below cross the 1,000 threshold once.
+    // (Lowering `original` with it keeps burned = original − remaining true.)
+    grant::Entity::update_many()
+        .col_expr(grant::Column::OriginalMilli, Expr::cust("original_milli - remaining_milli"))
+        .col_expr(grant::Column::RemainingMilli, Expr::value(0))
+        .filter(grant::Column::OrganizationId.eq(globex))
+        .exec(db)
+        .await
+        .unwrap();
+    let pool = pool::Entity::find().filter(pool::Column::OrganizationId.eq(globex)).filter(pool::Column::Key.eq("ai_credits")).one(db).await.unwrap().unwrap();
+    grant::Entity::insert(grant::ActiveModel {
+        organization_id: sea_orm::Set(globex),
+        pool_id: sea_orm::Set(pool.id),
+        kind: sea_orm::Set("purchased".into()),
+        description: sea_orm::Set("test".into()),
+        granted_at: sea_orm::Set(Utc::now() - Duration::days(1)),
+        expires_at: sea_orm::Set(None),
+        priority: sea_orm::Set(1),
+        original_milli: sea_orm::Set(1_200_000),
+        remaining_milli: sea_orm::Set(1_200_000),
+        status: sea_orm::Set("active".into()),
+        purchase_id: sea_orm::Set(None),
+        ..Default::default()
+    })
+    .exec(db)
+    .await
+    .unwrap();
+    let recharges_before = sum(db, "purchases", "1", globex, "AND origin = 'auto_recharge'").await;
+    let (credits0, rolled0, ..) = totals(db, globex).await;
+
+    // 8 clients, 40 batches of 25 events over 200 distinct ids (each id sent ~5 times).
+    let mut tasks = Vec::new();
+    for client in 0..8u64 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut accepted = 0;
+            for b in 0..5u64 {
+                let batch: Vec<Value> = (0..25u64)
+                    .map(|k| {
+                        let n = (client * 7 + b * 13 + k * 3) % 200;
+                        json!({"id": format!("c-{n}"), "timestamp": Utc::now().to_rfc3339(), "feature": "chat_reply",
+                               "source": {"kind": "agent", "key": "chat"}, "company": "initech", "credits": "1.5"})
+                    })
+                    .collect();
+                accepted += ingest(&db, globex, &batch, Utc::now()).await.expect("batch lands").accepted;
+            }
+            accepted
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        accepted += t.await.unwrap();
+    }
+    let distinct = sum(db, "usage_events", "1", globex, "AND event_id LIKE 'c-%'").await;
+    assert_eq!(accepted as i64, distinct, "each distinct id accepted exactly once");
+    let (credits, rolled, ..) = totals(db, globex).await;
+    assert_eq!(credits - credits0, distinct * 1_500);
+    assert_eq!(rolled - rolled0, distinct * 1_500);
+    // 1,200 − up to 300 used crosses 1,000 once: exactly one purchase, whatever the interleaving.
+    assert!(distinct * 1_500 > 200_000);
+    assert_eq!(sum(db, "purchases", "1", globex, "AND origin = 'auto_recharge'").await - recharges_before, 1);
+    let used = sum(db, "usage_events", "credits_milli", globex, "").await;
+    let burned = sum(db, "grants", "original_milli - remaining_milli", globex, "").await;
+    let overage = sum(db, "usage_events", "overage_milli", globex, "").await;
+    assert_eq!(burned + overage, used);
+}
+
+on_both_backends!(
+    a_batch_lands_with_rejections_and_duplicates,
+    late_events_land_in_their_own_day_and_overage_is_kept,
+    concurrent_overlapping_batches_count_once_and_recharge_once,
+);

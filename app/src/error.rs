@@ -13,6 +13,8 @@ pub enum AppError {
     NotFound { what: String },
     #[error("invalid {field}: {message}")]
     Invalid { field: String, message: String },
+    #[error("{field} too large: {message}")]
+    TooLarge { field: String, message: String },
     #[error("internal error: {0}")]
     Internal(String),
 }

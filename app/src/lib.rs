@@ -4,6 +4,7 @@
 pub mod components;
 pub mod credits;
 pub mod error;
+pub mod filter;
 pub mod model;
 pub mod routes;
 #[cfg(feature = "ssr")]

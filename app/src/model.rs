@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 pub struct BalanceCard {
     pub pool_key: String,
     pub pool_name: String,
-    /// included + purchased + promotional still available now.
+    /// included + purchased + promotional + allowance still available now.
     pub remaining: Credits,
     pub included_remaining: Credits,
     pub purchased_remaining: Credits,
     pub promotional_remaining: Credits,
+    /// Background / automatic-work allowance, shown separately.
+    pub allowance_remaining: Credits,
     /// Included credits granted for the current period, and how many of them were burned.
     pub included_granted: Credits,
     pub included_used: Credits,

@@ -24,11 +24,11 @@ test("/ opens the usage dashboard, hydrates and draws the daily chart", async ({
   await expect(page).toHaveURL(/\/usage$/);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Acme Outreach");
 
-  // Numbers agree with each other: remaining = included + purchased + promotional.
+  // Numbers agree with each other: remaining = included + purchased + promotional + allowance.
   const num = async (id: string) =>
     Number((await page.getByTestId(id).innerText()).replace(/,/g, ""));
   const remaining = await num("remaining");
-  const parts = (await num("included")) + (await num("purchased")) + (await num("promotional"));
+  const parts = (await num("included")) + (await num("purchased")) + (await num("promotional")) + (await num("allowance"));
   expect(Math.abs(remaining - parts)).toBeLessThan(0.0005);
   expect(remaining).toBeGreaterThanOrEqual(5000);
 

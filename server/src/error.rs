@@ -37,10 +37,14 @@ impl IntoResponse for Error {
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let mut body = serde_json::to_value(&app).unwrap_or_default();
-        body["message"] = serde_json::Value::String(app.to_string());
+        if let Some(o) = body.as_object_mut() {
+            // The field-specific text stays under `message`; `detail` is the full sentence.
+            o.insert("detail".into(), serde_json::Value::String(app.to_string()));
+        }
         (status, Json(body)).into_response()
     }
 }

@@ -1,6 +1,7 @@
 //! The credit meter's server: configuration, database, ledger, query services, REST API,
 //! demo data and the command line. `main.rs` only dispatches the CLI.
 
+pub mod api;
 pub mod api_keys;
 pub mod cli;
 pub mod config;

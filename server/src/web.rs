@@ -1,5 +1,6 @@
 //! The HTTP server: Leptos pages and server functions, static files, health check.
 
+use crate::api::{self, ApiState, log::RequestLogger};
 use crate::services::MeterServiceImpl;
 use app::service::Services;
 use app::{App, shell};
@@ -9,10 +10,14 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
+/// The whole HTTP surface. Must be called inside a Tokio runtime (it starts the request-log
+/// writer).
 pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
+    let api_state = ApiState { db: db.clone(), log: RequestLogger::start(db.clone()) };
     let services = Services(Arc::new(MeterServiceImpl { db, dashboard_org: crate::config::dashboard_org() }));
     let routes = generate_route_list(App);
     Router::new()
+        .merge(api::router(api_state))
         .route("/healthz", get(|| async { "ok" }))
         // `/` is the usage dashboard; a plain HTTP redirect works without any script.
         .route("/", get(|| async { Redirect::temporary("/usage") }))

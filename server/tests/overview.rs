@@ -20,7 +20,7 @@ async fn balance_matches_the_grants(db: &DatabaseConnection) {
     let b = &o.balance;
     assert_eq!(o.organization_name, "Acme Outreach");
     assert_eq!(b.pool_key, "ai_credits");
-    assert_eq!(b.remaining, b.included_remaining + b.purchased_remaining + b.promotional_remaining);
+    assert_eq!(b.remaining, b.included_remaining + b.purchased_remaining + b.promotional_remaining + b.allowance_remaining);
     // Acme's period starts on the 1st, New York time; the 22nd leaves 9 days incl. today.
     assert_eq!(b.period_start.to_string(), "2026-11-01");
     assert_eq!(b.period_end.to_string(), "2026-11-30");

@@ -31,6 +31,10 @@ pub fn BalanceCardView(card: BalanceCard) -> impl IntoView {
                     <dt>"Promotional"</dt>
                     <dd data-testid="promotional">{card.promotional_remaining.display()}</dd>
                 </div>
+                <div>
+                    <dt>"Background allowance"</dt>
+                    <dd data-testid="allowance">{card.allowance_remaining.display()}</dd>
+                </div>
             </dl>
             <p class="muted">
                 "Billing period " {card.period_start.format("%b %-d").to_string()} " – "

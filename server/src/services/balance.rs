@@ -1,14 +1,15 @@
 //! The balance of a pool: what its grants hold now, and the current period's included credits.
 
-use crate::entities::{auto_recharge_rule, grant, organization, pool};
+use super::sql::sum_i64;
+use crate::entities::{auto_recharge_rule, grant, organization, pool, usage_daily};
 use crate::error::Result;
-use crate::ledger::{self, GrantKind};
+use crate::ledger::{self, GrantKind, Period};
 use app::credits::Credits;
 use app::error::AppError;
 use app::model::BalanceCard;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub fn org_tz(org: &organization::Model) -> Result<Tz> {
     org.time_zone
@@ -16,23 +17,43 @@ pub fn org_tz(org: &organization::Model) -> Result<Tz> {
         .map_err(|_| AppError::Internal(format!("organization has an unknown time zone {}", org.time_zone)).into())
 }
 
+pub async fn organization<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<organization::Model> {
+    Ok(organization::Entity::find_by_id(org_id).one(db).await?.ok_or_else(|| AppError::not_found("organization"))?)
+}
+
+pub async fn pools<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<pool::Model>> {
+    Ok(pool::Entity::find().filter(pool::Column::OrganizationId.eq(org_id)).order_by_asc(pool::Column::Id).all(db).await?)
+}
+
 /// The pool a dashboard shows by default: `ai_credits`, else the organization's first pool.
 pub async fn main_pool<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<pool::Model> {
-    let pools = pool::Entity::find()
-        .filter(pool::Column::OrganizationId.eq(org_id))
-        .order_by_asc(pool::Column::Id)
-        .all(db)
-        .await?;
+    let pools = pools(db, org_id).await?;
     let chosen = pools.iter().find(|p| p.key == "ai_credits").or(pools.first()).cloned();
     chosen.ok_or_else(|| AppError::not_found("pool").into())
 }
 
-pub async fn balance_card<C: ConnectionTrait>(
-    db: &C,
-    org: &organization::Model,
-    pool: &pool::Model,
-    now: DateTime<Utc>,
-) -> Result<BalanceCard> {
+/// A pool's balance now, split by grant kind.
+#[derive(Clone, Debug)]
+pub struct PoolBalance {
+    pub pool: pool::Model,
+    pub period: Period,
+    pub included: Credits,
+    pub purchased: Credits,
+    pub promotional: Credits,
+    pub allowance: Credits,
+    pub included_granted: Credits,
+    pub included_used: Credits,
+    /// Usage beyond every grant in the current period.
+    pub overage: Credits,
+}
+
+impl PoolBalance {
+    pub fn remaining(&self) -> Credits {
+        self.included + self.purchased + self.promotional + self.allowance
+    }
+}
+
+pub async fn pool_balance<C: ConnectionTrait>(db: &C, org: &organization::Model, pool: &pool::Model, now: DateTime<Utc>) -> Result<PoolBalance> {
     let tz = org_tz(org)?;
     let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
     let grants = grant::Entity::find()
@@ -50,15 +71,51 @@ pub async fn balance_card<C: ConnectionTrait>(
             .map(|g| Credits(g.remaining_milli))
             .sum()
     };
-    let included_remaining = by_kind(GrantKind::Included);
-    let purchased_remaining = by_kind(GrantKind::Purchased);
-    let promotional_remaining = by_kind(GrantKind::Promotional);
     let this_period: Vec<&grant::Model> = grants
         .iter()
         .filter(|g| g.kind == GrantKind::Included.as_str() && g.granted_at >= period.start && g.granted_at < period.end)
         .collect();
-    let included_granted: Credits = this_period.iter().map(|g| Credits(g.original_milli)).sum();
+    let mut included = by_kind(GrantKind::Included);
+    let mut included_granted: Credits = this_period.iter().map(|g| Credits(g.original_milli)).sum();
     let included_used: Credits = this_period.iter().map(|g| Credits(g.original_milli - g.remaining_milli)).sum();
+    if this_period.is_empty() && pool.included_per_period_milli > 0 {
+        // The period's included grant is written by the first ingest of the period; until
+        // then the plan's amount is simply all there.
+        included += Credits(pool.included_per_period_milli);
+        included_granted = Credits(pool.included_per_period_milli);
+    }
+    let overage: i64 = usage_daily::Entity::find()
+        .select_only()
+        .column_as(sum_i64(usage_daily::Column::OverageMilli), "overage")
+        .filter(usage_daily::Column::OrganizationId.eq(org.id))
+        .filter(usage_daily::Column::PoolId.eq(pool.id))
+        .filter(usage_daily::Column::Day.gte(period.start_date))
+        .filter(usage_daily::Column::Day.lt(period.end_date))
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or(0);
+    Ok(PoolBalance {
+        pool: pool.clone(),
+        period,
+        included,
+        purchased: by_kind(GrantKind::Purchased),
+        promotional: by_kind(GrantKind::Promotional),
+        allowance: by_kind(GrantKind::Allowance),
+        included_granted,
+        included_used,
+        overage: Credits(overage),
+    })
+}
+
+pub async fn balance_card<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    pool: &pool::Model,
+    now: DateTime<Utc>,
+) -> Result<BalanceCard> {
+    let tz = org_tz(org)?;
+    let b = pool_balance(db, org, pool, now).await?;
     let auto_recharge_enabled = auto_recharge_rule::Entity::find()
         .filter(auto_recharge_rule::Column::OrganizationId.eq(org.id))
         .filter(auto_recharge_rule::Column::PoolId.eq(pool.id))
@@ -68,15 +125,16 @@ pub async fn balance_card<C: ConnectionTrait>(
     Ok(BalanceCard {
         pool_key: pool.key.clone(),
         pool_name: pool.name.clone(),
-        remaining: included_remaining + purchased_remaining + promotional_remaining,
-        included_remaining,
-        purchased_remaining,
-        promotional_remaining,
-        included_granted,
-        included_used,
-        period_start: period.start_date,
-        period_end: period.last_day(),
-        days_left: period.days_left(ledger::local_day(tz, now)),
+        remaining: b.remaining(),
+        included_remaining: b.included,
+        purchased_remaining: b.purchased,
+        promotional_remaining: b.promotional,
+        allowance_remaining: b.allowance,
+        included_granted: b.included_granted,
+        included_used: b.included_used,
+        period_start: b.period.start_date,
+        period_end: b.period.last_day(),
+        days_left: b.period.days_left(ledger::local_day(tz, now)),
         auto_recharge_enabled,
     })
 }

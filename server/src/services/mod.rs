@@ -3,6 +3,9 @@
 
 pub mod balance;
 pub mod overview;
+pub mod range;
+pub mod usage;
+pub mod allocations;
 mod sql;
 
 use crate::error::Result;

@@ -1,0 +1,99 @@
+//! `POST /api/v1/events`: a batch of up to 1000 usage events.
+
+use super::auth::ApiCaller;
+use super::{body_error, json_body};
+use crate::error::Error;
+use crate::ingest::{self, IngestOutcome, validate::MAX_EVENTS};
+use app::error::AppError;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Extension, State};
+use axum::Json;
+use chrono::Utc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One usage event.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EventIn {
+    /// Idempotency key within the organization (≤ 128 characters).
+    id: String,
+    /// RFC 3339; at most 5 minutes in the future.
+    timestamp: String,
+    /// A known feature key, e.g. `personalized_email`.
+    feature: String,
+    /// Pool key; defaults to the feature's pool.
+    pool: Option<String>,
+    /// Member email or end-user external id (new end users are registered).
+    user: Option<String>,
+    source: Option<SourceIn>,
+    /// An action within the flow named by `source`.
+    action: Option<String>,
+    company: Option<String>,
+    /// Number or decimal string, ≥ 0, at most 3 decimals.
+    #[schema(value_type = String, example = "1.5")]
+    credits: String,
+    /// Units consumed (messages, minutes…); default 1.
+    quantity: Option<i64>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    /// Any JSON object up to 4 KB.
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<serde_json::Value>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SourceIn {
+    /// agent, flow, pilot, tool or session
+    kind: String,
+    key: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EventsIn {
+    events: Vec<EventIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RejectedOut {
+    index: usize,
+    id: Option<String>,
+    field: String,
+    error: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventsOut {
+    accepted: usize,
+    duplicates: usize,
+    rejected: Vec<RejectedOut>,
+}
+
+impl From<IngestOutcome> for EventsOut {
+    fn from(o: IngestOutcome) -> Self {
+        EventsOut {
+            accepted: o.accepted,
+            duplicates: o.duplicates,
+            rejected: o.rejected.into_iter().map(|r| RejectedOut { index: r.index, id: r.id, field: r.field, error: r.error }).collect(),
+        }
+    }
+}
+
+/// Ingest usage events. Valid events land even when others in the batch are rejected; a
+/// resent id is a duplicate and changes nothing.
+#[utoipa::path(post, path = "/api/v1/events", request_body = EventsIn, security(("api_key" = [])),
+    responses((status = 200, body = EventsOut), (status = 400, description = "malformed body"), (status = 401), (status = 413, description = "over 1000 events or 1 MB")))]
+pub async fn post_events(State(state): State<super::ApiState>, Extension(caller): Extension<ApiCaller>, body: Result<Bytes, BytesRejection>) -> Result<Json<EventsOut>, Error> {
+    let body = json_body(&body.map_err(body_error)?)?;
+    let events = body
+        .get("events")
+        .and_then(|e| e.as_array())
+        .ok_or_else(|| AppError::invalid("events", "must be an array of events"))?;
+    if events.len() > MAX_EVENTS {
+        return Err(AppError::TooLarge { field: "events".into(), message: format!("at most {MAX_EVENTS} events per batch") }.into());
+    }
+    Ok(Json(ingest::ingest(&state.db, caller.organization_id, events, Utc::now()).await?.into()))
+}

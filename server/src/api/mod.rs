@@ -1,0 +1,59 @@
+//! The versioned REST API under `/api/v1`, for the SaaS that sells the credits. Every route
+//! but the OpenAPI document needs `Authorization: Bearer <api key>`; the key decides the
+//! organization, never the request body. Handlers are thin: they parse, then call the same
+//! services the dashboard uses.
+
+mod allocations;
+pub mod auth;
+mod authorize;
+mod balance;
+mod events;
+pub mod log;
+pub mod openapi;
+mod usage;
+
+use crate::error::Error;
+use app::error::AppError;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use axum::{Router, middleware};
+use sea_orm::DatabaseConnection;
+
+/// Request bodies above this are refused with 413 before they are parsed.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: DatabaseConnection,
+    pub log: log::RequestLogger,
+}
+
+pub fn router<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
+    let protected = Router::new()
+        .route("/events", post(events::post_events))
+        .route("/balance", get(balance::get_balance))
+        .route("/authorize", post(authorize::post_authorize))
+        .route("/usage", get(usage::get_usage))
+        .route("/allocations/{end_user}", put(allocations::put_allocation))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let v1 = Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .merge(protected)
+        .fallback(|| async { Error::from(AppError::not_found("API route")) });
+    Router::new().nest("/api/v1", v1).with_state(state)
+}
+
+/// Parses a JSON body, naming `body` when it is not JSON at all.
+pub(crate) fn json_body(bytes: &[u8]) -> Result<serde_json::Value, Error> {
+    serde_json::from_slice(bytes).map_err(|e| AppError::invalid("body", format!("malformed JSON: {e}")).into())
+}
+
+/// Maps axum's body rejections (too large, unreadable) to our JSON errors.
+pub(crate) fn body_error(r: axum::extract::rejection::BytesRejection) -> Error {
+    if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge { field: "body".into(), message: format!("must be at most {MAX_BODY_BYTES} bytes") }.into()
+    } else {
+        AppError::invalid("body", r.body_text()).into()
+    }
+}

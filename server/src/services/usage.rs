@@ -1,0 +1,265 @@
+//! Usage grouped by any of day/week/month, feature, category, user, team, source, company,
+//! filtered by team, user, feature, category — answered from the daily rollup only.
+//! The REST API, the CSV export and the dashboard all call [`usage`].
+
+use super::balance::{org_tz, organization};
+use super::range::{self, DateRange};
+use super::sql::sum_i64;
+use crate::entities::*;
+use crate::error::Result;
+use app::credits::Credits;
+use app::error::AppError;
+use app::filter::{Filter, GroupBy};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageRow {
+    /// One value per grouping, in the order asked; `None` = not attributed.
+    pub groups: Vec<Option<String>>,
+    pub credits: Credits,
+    pub overage: Credits,
+    pub events: i64,
+    pub quantity: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageReport {
+    pub range: DateRange,
+    pub time_zone: String,
+    pub group_by: Vec<GroupBy>,
+    pub rows: Vec<UsageRow>,
+    /// Over the whole filtered range (a user in two teams counts once here).
+    pub total: UsageRow,
+}
+
+/// Ids the filter's names stand for.
+#[derive(Default)]
+struct Scope {
+    team: Option<i64>,
+    member: Option<i64>,
+    end_user: Option<i64>,
+    features: Option<Vec<i64>>,
+}
+
+async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Scope> {
+    let mut s = Scope::default();
+    if let Some(name) = &f.team {
+        let t = team::Entity::find().filter(team::Column::OrganizationId.eq(org)).filter(team::Column::Name.eq(name.as_str())).one(db).await?;
+        s.team = Some(t.ok_or_else(|| AppError::invalid("team", format!("no team named {name:?}")))?.id);
+    }
+    if let Some(u) = &f.user {
+        let m = user::Entity::find().filter(user::Column::OrganizationId.eq(org)).filter(user::Column::Email.eq(u.as_str())).one(db).await?;
+        match m {
+            Some(m) => s.member = Some(m.id),
+            None => {
+                let e = end_user::Entity::find().filter(end_user::Column::OrganizationId.eq(org)).filter(end_user::Column::ExternalId.eq(u.as_str())).one(db).await?;
+                s.end_user = Some(e.ok_or_else(|| AppError::invalid("user", format!("no member or end user {u:?}")))?.id);
+            }
+        }
+    }
+    let mut features: Option<Vec<i64>> = None;
+    if let Some(key) = &f.feature {
+        let x = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).filter(feature::Column::Key.eq(key.as_str())).one(db).await?;
+        features = Some(vec![x.ok_or_else(|| AppError::invalid("feature", format!("no feature {key:?}")))?.id]);
+    }
+    if let Some(key) = &f.category {
+        let c = category::Entity::find().filter(category::Column::OrganizationId.eq(org)).filter(category::Column::Key.eq(key.as_str())).one(db).await?;
+        let c = c.ok_or_else(|| AppError::invalid("category", format!("no category {key:?}")))?;
+        let in_cat: Vec<i64> = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).filter(feature::Column::CategoryId.eq(c.id)).all(db).await?.into_iter().map(|f| f.id).collect();
+        features = Some(match features {
+            Some(one) => one.into_iter().filter(|id| in_cat.contains(id)).collect(),
+            None => in_cat,
+        });
+    }
+    s.features = features;
+    Ok(s)
+}
+
+const UD: &str = "usage_daily";
+const TM: &str = "team_members";
+
+/// The SQL columns a grouping needs.
+fn sql_columns(g: GroupBy) -> &'static [(&'static str, &'static str)] {
+    match g {
+        GroupBy::Day | GroupBy::Week | GroupBy::Month => &[(UD, "day")],
+        GroupBy::Feature | GroupBy::Category => &[(UD, "feature_id")],
+        GroupBy::User => &[(UD, "user_id"), (UD, "end_user_id")],
+        GroupBy::Source => &[(UD, "source_id")],
+        GroupBy::Company => &[(UD, "company_id")],
+        GroupBy::Team => &[(TM, "team_id")],
+    }
+}
+
+fn statement(org: i64, range: DateRange, s: &Scope, group_by: &[GroupBy]) -> (SelectStatement, Vec<(&'static str, &'static str)>) {
+    let mut cols: Vec<(&str, &str)> = Vec::new();
+    for g in group_by {
+        for c in sql_columns(*g) {
+            if !cols.contains(c) {
+                cols.push(*c);
+            }
+        }
+    }
+    let mut q = Query::select();
+    q.from(UD);
+    for (i, (t, c)) in cols.iter().enumerate() {
+        q.expr_as(Expr::col((*t, *c)), Alias::new(format!("g{i}")));
+    }
+    q.expr_as(sum_i64(usage_daily::Column::CreditsMilli), "credits")
+        .expr_as(sum_i64(usage_daily::Column::OverageMilli), "overage")
+        .expr_as(sum_i64(usage_daily::Column::Events), "events")
+        .expr_as(sum_i64(usage_daily::Column::Quantity), "quantity")
+        .and_where(Expr::col((UD, "organization_id")).eq(org))
+        .and_where(Expr::col((UD, "day")).gte(range.from))
+        .and_where(Expr::col((UD, "day")).lte(range.to));
+    if group_by.contains(&GroupBy::Team) {
+        // A member of two teams counts in each team's row.
+        q.inner_join(
+            TM,
+            Expr::col((TM, "organization_id")).equals((UD, "organization_id")).and(Expr::col((TM, "user_id")).equals((UD, "user_id"))),
+        );
+    }
+    if let Some(team) = s.team {
+        let members = Query::select().column("user_id").from(TM).and_where(Expr::col("organization_id").eq(org)).and_where(Expr::col("team_id").eq(team)).to_owned();
+        q.and_where(Expr::col((UD, "user_id")).in_subquery(members));
+    }
+    if let Some(m) = s.member {
+        q.and_where(Expr::col((UD, "user_id")).eq(m));
+    }
+    if let Some(e) = s.end_user {
+        q.and_where(Expr::col((UD, "end_user_id")).eq(e));
+    }
+    if let Some(ids) = &s.features {
+        q.and_where(Expr::col((UD, "feature_id")).is_in(ids.clone()));
+    }
+    for (t, c) in &cols {
+        q.add_group_by([Expr::col((*t, *c))]);
+    }
+    (q, cols)
+}
+
+struct Raw {
+    values: Vec<RawValue>,
+    sums: [i64; 4],
+}
+
+#[derive(Clone, Copy)]
+enum RawValue {
+    Day(NaiveDate),
+    Id(i64),
+}
+
+async fn run<C: ConnectionTrait>(db: &C, org: i64, range: DateRange, s: &Scope, group_by: &[GroupBy]) -> Result<(Vec<Raw>, Vec<(&'static str, &'static str)>)> {
+    let (q, cols) = statement(org, range, s, group_by);
+    let rows = db.query_all_raw(db.get_database_backend().build(&q)).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut values = Vec::with_capacity(cols.len());
+        for (i, (_, c)) in cols.iter().enumerate() {
+            let name = format!("g{i}");
+            values.push(if *c == "day" { RawValue::Day(r.try_get("", &name)?) } else { RawValue::Id(r.try_get("", &name)?) });
+        }
+        let sums = [r.try_get("", "credits")?, r.try_get("", "overage")?, r.try_get("", "events")?, r.try_get("", "quantity")?];
+        out.push(Raw { values, sums });
+    }
+    Ok((out, cols))
+}
+
+/// Names for the ids that appear in the rows.
+#[derive(Default)]
+struct Labels {
+    features: HashMap<i64, (String, i64)>,
+    categories: HashMap<i64, String>,
+    members: HashMap<i64, String>,
+    end_users: HashMap<i64, String>,
+    sources: HashMap<i64, String>,
+    companies: HashMap<i64, String>,
+    teams: HashMap<i64, String>,
+}
+
+async fn labels<C: ConnectionTrait>(db: &C, org: i64, group_by: &[GroupBy], raws: &[Raw], cols: &[(&str, &str)]) -> Result<Labels> {
+    let mut l = Labels::default();
+    let ids_of = |col: &str| -> Vec<i64> {
+        let Some(i) = cols.iter().position(|(_, c)| *c == col) else { return vec![] };
+        let mut v: Vec<i64> = raws.iter().filter_map(|r| match r.values[i] { RawValue::Id(x) if x != 0 => Some(x), _ => None }).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    if group_by.iter().any(|g| matches!(g, GroupBy::Feature | GroupBy::Category)) {
+        l.features = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|f| (f.id, (f.key, f.category_id))).collect();
+        l.categories = category::Entity::find().filter(category::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|c| (c.id, c.key)).collect();
+    }
+    if group_by.contains(&GroupBy::User) {
+        for chunk in ids_of("user_id").chunks(500) {
+            l.members.extend(user::Entity::find().filter(user::Column::OrganizationId.eq(org)).filter(user::Column::Id.is_in(chunk.to_vec())).all(db).await?.into_iter().map(|u| (u.id, u.email)));
+        }
+        for chunk in ids_of("end_user_id").chunks(500) {
+            l.end_users.extend(end_user::Entity::find().filter(end_user::Column::OrganizationId.eq(org)).filter(end_user::Column::Id.is_in(chunk.to_vec())).all(db).await?.into_iter().map(|u| (u.id, u.external_id)));
+        }
+    }
+    if group_by.contains(&GroupBy::Source) {
+        l.sources = source::Entity::find().filter(source::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|s| (s.id, format!("{}:{}", s.kind, s.key))).collect();
+    }
+    if group_by.contains(&GroupBy::Company) {
+        l.companies = company::Entity::find().filter(company::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|c| (c.id, c.key)).collect();
+    }
+    if group_by.contains(&GroupBy::Team) {
+        l.teams = team::Entity::find().filter(team::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
+    }
+    Ok(l)
+}
+
+fn label(g: GroupBy, raw: &Raw, cols: &[(&str, &str)], l: &Labels) -> Option<String> {
+    let at = |col: &str| raw.values[cols.iter().position(|(_, c)| *c == col).expect("grouped column")];
+    let id = |col: &str| match at(col) { RawValue::Id(x) => x, RawValue::Day(_) => 0 };
+    let day = || match at("day") { RawValue::Day(d) => d, RawValue::Id(_) => unreachable!("day column") };
+    match g {
+        GroupBy::Day => Some(day().to_string()),
+        GroupBy::Week => Some((day() - Duration::days(day().weekday().num_days_from_monday() as i64)).to_string()),
+        GroupBy::Month => Some(day().format("%Y-%m").to_string()),
+        GroupBy::Feature => l.features.get(&id("feature_id")).map(|f| f.0.clone()),
+        GroupBy::Category => l.features.get(&id("feature_id")).and_then(|f| l.categories.get(&f.1)).cloned(),
+        GroupBy::User => l.members.get(&id("user_id")).or_else(|| l.end_users.get(&id("end_user_id"))).cloned(),
+        GroupBy::Source => l.sources.get(&id("source_id")).cloned(),
+        GroupBy::Company => l.companies.get(&id("company_id")).cloned(),
+        GroupBy::Team => l.teams.get(&id("team_id")).cloned(),
+    }
+}
+
+fn usage_row(groups: Vec<Option<String>>, s: [i64; 4]) -> UsageRow {
+    UsageRow { groups, credits: Credits(s[0]), overage: Credits(s[1]), events: s[2], quantity: s[3] }
+}
+
+pub async fn usage<C: ConnectionTrait>(db: &C, org_id: i64, filter: &Filter, group_by: &[GroupBy], now: DateTime<Utc>) -> Result<UsageReport> {
+    let org = organization(db, org_id).await?;
+    range::check_tz(filter, &org)?;
+    let tz = org_tz(&org)?;
+    let range = range::resolve(filter, &org, tz, now)?;
+    usage_in(db, &org, range, filter, group_by).await
+}
+
+/// Like [`usage`] for an already resolved range (the compare period, for instance).
+pub async fn usage_in<C: ConnectionTrait>(db: &C, org: &organization::Model, range: DateRange, filter: &Filter, group_by: &[GroupBy]) -> Result<UsageReport> {
+    let s = scope(db, org.id, filter).await?;
+    let (raws, cols) = run(db, org.id, range, &s, group_by).await?;
+    let l = labels(db, org.id, group_by, &raws, &cols).await?;
+    // Weeks, months and categories are folded here from days and features.
+    let mut folded: BTreeMap<Vec<Option<String>>, [i64; 4]> = BTreeMap::new();
+    for raw in &raws {
+        let key: Vec<Option<String>> = group_by.iter().map(|g| label(*g, raw, &cols, &l)).collect();
+        let acc = folded.entry(key).or_insert([0; 4]);
+        for (a, b) in acc.iter_mut().zip(raw.sums) {
+            *a += b;
+        }
+    }
+    let mut rows: Vec<UsageRow> = folded.into_iter().map(|(k, v)| usage_row(k, v)).collect();
+    if !group_by.first().is_some_and(|g| g.is_time()) {
+        rows.sort_by(|a, b| b.credits.cmp(&a.credits).then_with(|| a.groups.cmp(&b.groups)));
+    }
+    let (total_raw, _) = run(db, org.id, range, &s, &[]).await?;
+    let total = usage_row(vec![], total_raw.first().map_or([0; 4], |r| r.sums));
+    Ok(UsageReport { range, time_zone: org.time_zone.clone(), group_by: group_by.to_vec(), rows, total })
+}

@@ -6,7 +6,7 @@ use crate::api_keys::hash_key;
 use crate::entities::{api_key, request_log};
 use crate::error::Error;
 use app::error::AppError;
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -49,7 +49,8 @@ async fn lookup(db: &DatabaseConnection, token: &str) -> Result<Result<api_key::
 pub async fn require_api_key(State(state): State<ApiState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
-    let endpoint = req.uri().path().to_string();
+    // Inside the nested router the path lost its `/api/v1` prefix; log the one called.
+    let endpoint = req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().path().to_string(), |u| u.0.path().to_string());
     let token = req
         .headers()
         .get(AUTHORIZATION)

@@ -121,6 +121,10 @@ fn statement(org: i64, range: DateRange, s: &Scope, group_by: &[GroupBy]) -> (Se
             Expr::col((TM, "organization_id")).equals((UD, "organization_id")).and(Expr::col((TM, "user_id")).equals((UD, "user_id"))),
         );
     }
+    if let (Some(team), true) = (s.team, group_by.contains(&GroupBy::Team)) {
+        // Filtered to one team and grouped by team: only that team's row.
+        q.and_where(Expr::col((TM, "team_id")).eq(team));
+    }
     if let Some(team) = s.team {
         let members = Query::select().column("user_id").from(TM).and_where(Expr::col("organization_id").eq(org)).and_where(Expr::col("team_id").eq(team)).to_owned();
         q.and_where(Expr::col((UD, "user_id")).in_subquery(members));

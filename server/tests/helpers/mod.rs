@@ -81,3 +81,53 @@ pub async fn org_id(db: &DatabaseConnection, slug: &str) -> i64 {
     use server::entities::organization;
     organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await.unwrap().expect("organization").id
 }
+
+/// Serves the whole app (pages + API) on a free loopback port; returns its base URL.
+pub async fn spawn_app(db: &DatabaseConnection) -> String {
+    let options = leptos::prelude::LeptosOptions::builder().output_name("credit-meter").site_root("target/site").build();
+    let app = server::web::router(db.clone(), options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+pub async fn api_key(db: &DatabaseConnection, org: &str) -> String {
+    server::api_keys::create(db, org, "test").await.map_err(app::error::AppError::from).expect("key").secret
+}
+
+/// A small client for the JSON API.
+pub struct Api {
+    pub base: String,
+    pub key: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base: &str, key: &str) -> Self {
+        Api { base: base.to_string(), key: key.to_string(), http: reqwest::Client::new() }
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<String>) -> (u16, serde_json::Value) {
+        let mut r = self.http.request(method, format!("{}{path}", self.base)).header("authorization", format!("Bearer {}", self.key));
+        if let Some(b) = body {
+            r = r.header("content-type", "application/json").body(b);
+        }
+        let res = r.send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::POST, path, Some(body.to_string())).await
+    }
+
+    pub async fn put(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::PUT, path, Some(body.to_string())).await
+    }
+}

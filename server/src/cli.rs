@@ -30,6 +30,12 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Rebuild every usage rollup from the raw events (shows progress).
+    Recalculate {
+        /// Only this organization (slug).
+        #[arg(long)]
+        org: Option<String>,
+    },
     /// Manage API keys.
     ApiKey {
         #[command(subcommand)]
@@ -71,6 +77,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("the database already has organizations; seed-demo needs an empty database");
             }
             seed(&db, events, s, true).await
+        }
+        Command::Recalculate { org } => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(indicatif::ProgressStyle::with_template("recalculating [{bar:40}] {pos}/{len} events ({per_sec}, {eta})")?);
+            let started = std::time::Instant::now();
+            let n = crate::ingest::recalculate::recalculate(&db, org.as_deref(), &bar)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
+            bar.finish_and_clear();
+            println!("rebuilt the rollups from {n} events in {:.1?}", started.elapsed());
+            Ok(())
         }
         Command::ApiKey { command: ApiKeyCommand::Create { org, name } } => {
             let db = db::connect_and_migrate(&cli.database_url).await?;

@@ -4,6 +4,7 @@
 
 pub mod resolve;
 pub mod rollup;
+pub mod recalculate;
 pub mod validate;
 
 use crate::entities::{feature, organization, pool, usage_event};

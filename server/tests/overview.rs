@@ -76,3 +76,43 @@ async fn acme_keeps_5000_credits_whenever_seeded() {
         assert!(o.balance.remaining >= Credits::whole(5_000), "at {now}: {}", o.balance.remaining);
     }
 }
+
+async fn period_records_add_up(db: &DatabaseConnection) {
+    seed(db, 5_000, 11, test_now()).await;
+    let org = acme_id(db).await;
+    let pool = pool::Entity::find().filter(pool::Column::OrganizationId.eq(org)).filter(pool::Column::Key.eq("ai_credits")).one(db).await.unwrap().unwrap();
+    let records = server::services::periods::period_records(db, org, &pool, 3, test_now()).await.unwrap();
+    assert_eq!(records.len(), 4);
+    assert!(records[0].current && !records[1].current);
+    assert_eq!(records[0].period.start_date.to_string(), "2026-11-01");
+    assert_eq!(records[1].period.start_date.to_string(), "2026-10-01");
+    // Used over the periods = every ai_credits event since the oldest period began.
+    let used: Credits = records.iter().map(|r| r.used).sum();
+    let raw: i64 = usage_event::Entity::find()
+        .filter(usage_event::Column::OrganizationId.eq(org))
+        .filter(usage_event::Column::PoolId.eq(pool.id))
+        .filter(usage_event::Column::OccurredAt.gte(records[3].period.start))
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.credits_milli)
+        .sum();
+    assert_eq!(used, Credits(raw));
+    // October's included grant expired at its end with whatever it still held.
+    let october = grant::Entity::find()
+        .filter(grant::Column::OrganizationId.eq(org))
+        .filter(grant::Column::PoolId.eq(pool.id))
+        .filter(grant::Column::GrantedAt.eq(records[1].period.start))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(records[1].expired, Credits(october.remaining_milli));
+    assert_eq!(records[1].included, Credits::whole(25_000));
+    // The demo's two purchases: one 60 days ago (September), one 12 days ago (November).
+    assert_eq!(records[0].purchased, Credits::whole(5_000));
+    assert_eq!(records[0].end_user_used + records[1].end_user_used + records[2].end_user_used + records[3].end_user_used > Credits::ZERO, true);
+}
+
+on_both_backends!(period_records_add_up);

@@ -1,6 +1,7 @@
 //! Ingesting a batch of usage events: validate each one, then, in one transaction per batch,
-//! take the organization's ingest lock, drop duplicates, resolve names, burn through the
-//! ledger, and write events, rollup and grants together — a committed event is counted once.
+//! take the organization's ingest lock, resolve names, insert what is new (the unique key
+//! drops duplicates), burn that through the ledger, and write rollup and grants in the same
+//! transaction — a committed event is counted exactly once.
 
 pub mod resolve;
 pub mod rollup;
@@ -14,8 +15,8 @@ use crate::ledger_store;
 use app::credits::Credits;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QuerySelect, Set, TransactionTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QueryTrait, Set, TransactionTrait};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -58,8 +59,12 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
         return Err(AppError::not_found("organization").into());
     }
     let org = organization::Entity::find_by_id(org_id).one(&txn).await?.ok_or_else(|| AppError::not_found("organization"))?;
-    let (fresh, duplicates) = drop_duplicates(&txn, org_id, valid).await?;
-    out.duplicates = duplicates;
+    // Repeats inside the batch are duplicates of their first occurrence; repeats of stored
+    // events are found by the insert itself (below).
+    let valid_count = valid.len();
+    let mut seen = HashSet::new();
+    let fresh: Vec<ValidEvent> = valid.into_iter().filter(|e| seen.insert(e.id.clone())).collect();
+    out.duplicates = valid_count - fresh.len();
 
     let pools: HashMap<String, pool::Model> =
         pool::Entity::find().filter(pool::Column::OrganizationId.eq(org_id)).all(&txn).await?.into_iter().map(|p| (p.key.clone(), p)).collect();
@@ -89,8 +94,41 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
     let refs: Vec<&ValidEvent> = placed.iter().map(|p| p.0).collect();
     let names = resolve::resolve(&txn, org_id, &refs, now).await?;
 
-    // Burn, pool by pool, in arrival order.
     let tz = crate::services::balance::org_tz(&org)?;
+    let rows: Vec<usage_event::ActiveModel> = placed
+        .iter()
+        .map(|(e, f, pool_id)| {
+            let (user_id, end_user_id) = names.subject(e.user.as_ref());
+            let source_id = e.source.as_ref().map(|s| names.sources[s]);
+            let action_id = e.action.as_ref().and_then(|a| names.actions.get(&(source_id?, a.clone())).copied());
+            usage_event::ActiveModel {
+                id: NotSet,
+                organization_id: Set(org_id),
+                event_id: Set(e.id.clone()),
+                occurred_at: Set(e.at),
+                pool_id: Set(*pool_id),
+                feature_id: Set(f.id),
+                user_id: Set(user_id),
+                end_user_id: Set(end_user_id),
+                source_id: Set(source_id),
+                action_id: Set(action_id),
+                company_id: Set(e.company.as_ref().map(|c| names.companies[c])),
+                credits_milli: Set(e.credits.0),
+                // Set below for the few events that go beyond every grant.
+                overage_milli: Set(0),
+                quantity: Set(e.quantity),
+                input_tokens: Set(e.input_tokens),
+                output_tokens: Set(e.output_tokens),
+                metadata: Set(e.metadata.clone()),
+                received_at: Set(now),
+            }
+        })
+        .collect();
+    let inserted = insert_new(&txn, rows).await?;
+    out.duplicates += placed.len() - inserted.len();
+    let placed: Vec<_> = placed.into_iter().filter(|p| inserted.contains(&p.0.id)).collect();
+
+    // Burn what was inserted, pool by pool, in arrival order.
     let period: Period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
     let mut overage: Vec<Credits> = vec![Credits::ZERO; placed.len()];
     let mut by_pool: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
@@ -110,64 +148,42 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
         ledger_store::save_pool(&txn, org_id, *pool_id, &before, &after, &outcome, now).await?;
     }
 
-    let mut rows = Vec::with_capacity(placed.len());
     let mut daily = rollup::DailyRollup::default();
     for (i, (e, f, pool_id)) in placed.iter().enumerate() {
         let (user_id, end_user_id) = names.subject(e.user.as_ref());
         let source_id = e.source.as_ref().map(|s| names.sources[s]);
-        let action_id = e.action.as_ref().and_then(|a| names.actions.get(&(source_id?, a.clone())).copied());
         let company_id = e.company.as_ref().map(|c| names.companies[c]);
         let day = ledger::local_day(tz, e.at);
         daily.add(rollup::Key { day, pool_id: *pool_id, feature_id: f.id, user_id, end_user_id, source_id, company_id }, e.credits, overage[i], e.quantity);
-        rows.push(usage_event::ActiveModel {
-            id: NotSet,
-            organization_id: Set(org_id),
-            event_id: Set(e.id.clone()),
-            occurred_at: Set(e.at),
-            pool_id: Set(*pool_id),
-            feature_id: Set(f.id),
-            user_id: Set(user_id),
-            end_user_id: Set(end_user_id),
-            source_id: Set(source_id),
-            action_id: Set(action_id),
-            company_id: Set(company_id),
-            credits_milli: Set(e.credits.0),
-            overage_milli: Set(overage[i].0),
-            quantity: Set(e.quantity),
-            input_tokens: Set(e.input_tokens),
-            output_tokens: Set(e.output_tokens),
-            metadata: Set(e.metadata.clone()),
-            received_at: Set(now),
-        });
+        if overage[i].0 > 0 {
+            usage_event::Entity::update_many()
+                .col_expr(usage_event::Column::OverageMilli, Expr::value(overage[i].0))
+                .filter(usage_event::Column::OrganizationId.eq(org_id))
+                .filter(usage_event::Column::EventId.eq(e.id.as_str()))
+                .exec(&txn)
+                .await?;
+        }
     }
-    out.accepted = rows.len();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
-        usage_event::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
-    }
+    out.accepted = placed.len();
     daily.upsert(&txn, org_id).await?;
     txn.commit().await?;
     out.rejected.sort_by_key(|r| r.index);
     Ok(out)
 }
 
-/// Splits off events whose id was seen before (in the database or earlier in this batch).
-async fn drop_duplicates<C: ConnectionTrait>(db: &C, org_id: i64, events: Vec<ValidEvent>) -> Result<(Vec<ValidEvent>, usize)> {
-    let mut known: HashSet<String> = HashSet::new();
-    for chunk in events.chunks(500) {
-        let ids: Vec<String> = usage_event::Entity::find()
-            .select_only()
-            .column(usage_event::Column::EventId)
-            .filter(usage_event::Column::OrganizationId.eq(org_id))
-            .filter(usage_event::Column::EventId.is_in(chunk.iter().map(|e| e.id.as_str())))
-            .into_tuple()
-            .all(db)
-            .await?;
-        known.extend(ids);
+/// Inserts the events whose id the organization has not stored yet and returns their ids:
+/// the unique key (organization, event id) decides, so a resent event can never count twice.
+async fn insert_new<C: ConnectionTrait>(db: &C, rows: Vec<usage_event::ActiveModel>) -> Result<HashSet<String>> {
+    let mut inserted = HashSet::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+        let mut stmt = usage_event::Entity::insert_many(chunk).into_query();
+        stmt.on_conflict(OnConflict::columns([usage_event::Column::OrganizationId, usage_event::Column::EventId]).do_nothing().to_owned())
+            .returning_col(usage_event::Column::EventId);
+        for row in db.query_all_raw(db.get_database_backend().build(&stmt)).await? {
+            inserted.insert(row.try_get::<String>("", "event_id")?);
+        }
     }
-    let before = events.len();
-    let fresh: Vec<ValidEvent> = events.into_iter().filter(|e| known.insert(e.id.clone())).collect();
-    let duplicates = before - fresh.len();
-    Ok((fresh, duplicates))
+    Ok(inserted)
 }

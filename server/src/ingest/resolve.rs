@@ -6,7 +6,7 @@ use super::validate::ValidEvent;
 use crate::entities::{action, company, end_user, source, user};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select, Set};
 use std::collections::{BTreeSet, HashMap};
 
 const IN_CHUNK: usize = 500;
@@ -52,30 +52,20 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, org: i64, events: &[&ValidEvent
 
     let wanted: BTreeSet<(&String, &String)> = events.iter().filter_map(|e| e.source.as_ref().map(|(k, v)| (k, v))).collect();
     for (kind, key) in wanted {
-        let found = source::Entity::find()
+        let find = source::Entity::find()
             .filter(source::Column::OrganizationId.eq(org))
             .filter(source::Column::Kind.eq(kind.as_str()))
-            .filter(source::Column::Key.eq(key.as_str()))
-            .one(db)
-            .await?;
-        let id = match found {
-            Some(s) => s.id,
-            None => {
-                source::Entity::insert(source::ActiveModel {
-                    organization_id: Set(org),
-                    kind: Set(kind.clone()),
-                    key: Set(key.clone()),
-                    name: Set(key.clone()),
-                    flow_type: Set(None),
-                    status: Set((kind == "flow").then(|| "active".to_string())),
-                    ..Default::default()
-                })
-                .exec(db)
-                .await?
-                .last_insert_id
-            }
+            .filter(source::Column::Key.eq(key.as_str()));
+        let new = source::ActiveModel {
+            organization_id: Set(org),
+            kind: Set(kind.clone()),
+            key: Set(key.clone()),
+            name: Set(key.clone()),
+            flow_type: Set(None),
+            status: Set((kind == "flow").then(|| "active".to_string())),
+            ..Default::default()
         };
-        names.sources.insert((kind.clone(), key.clone()), id);
+        names.sources.insert((kind.clone(), key.clone()), find_or_insert(db, find, new, |m| m.id).await?);
     }
 
     let wanted: BTreeSet<(i64, &String)> = events
@@ -83,54 +73,36 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, org: i64, events: &[&ValidEvent
         .filter_map(|e| Some((names.sources[e.source.as_ref()?], e.action.as_ref()?)))
         .collect();
     for (flow, key) in wanted {
-        let found = action::Entity::find()
+        let find = action::Entity::find()
             .filter(action::Column::OrganizationId.eq(org))
             .filter(action::Column::SourceId.eq(flow))
-            .filter(action::Column::Key.eq(key.as_str()))
-            .one(db)
-            .await?;
-        let id = match found {
-            Some(a) => a.id,
-            None => {
-                action::Entity::insert(action::ActiveModel {
-                    organization_id: Set(org),
-                    source_id: Set(flow),
-                    key: Set(key.clone()),
-                    name: Set(key.clone()),
-                    ..Default::default()
-                })
-                .exec(db)
-                .await?
-                .last_insert_id
-            }
-        };
-        names.actions.insert((flow, key.clone()), id);
+            .filter(action::Column::Key.eq(key.as_str()));
+        let new = action::ActiveModel { organization_id: Set(org), source_id: Set(flow), key: Set(key.clone()), name: Set(key.clone()), ..Default::default() };
+        names.actions.insert((flow, key.clone()), find_or_insert(db, find, new, |m| m.id).await?);
     }
 
     let wanted: BTreeSet<&String> = events.iter().filter_map(|e| e.company.as_ref()).collect();
     for key in wanted {
-        let found = company::Entity::find()
-            .filter(company::Column::OrganizationId.eq(org))
-            .filter(company::Column::Key.eq(key.as_str()))
-            .one(db)
-            .await?;
-        let id = match found {
-            Some(c) => c.id,
-            None => {
-                company::Entity::insert(company::ActiveModel {
-                    organization_id: Set(org),
-                    key: Set(key.clone()),
-                    name: Set(key.clone()),
-                    ..Default::default()
-                })
-                .exec(db)
-                .await?
-                .last_insert_id
-            }
-        };
-        names.companies.insert(key.clone(), id);
+        let find = company::Entity::find().filter(company::Column::OrganizationId.eq(org)).filter(company::Column::Key.eq(key.as_str()));
+        let new = company::ActiveModel { organization_id: Set(org), key: Set(key.clone()), name: Set(key.clone()), ..Default::default() };
+        names.companies.insert(key.clone(), find_or_insert(db, find, new, |m| m.id).await?);
     }
     Ok(names)
+}
+
+/// The id of the row `find` selects, inserting `new` when there is none. Callers hold the
+/// organization's ingest lock, so no other batch inserts the same row meanwhile.
+async fn find_or_insert<C, E>(db: &C, find: Select<E>, new: E::ActiveModel, id: fn(&E::Model) -> i64) -> Result<i64>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: Into<i64>,
+{
+    if let Some(m) = find.one(db).await? {
+        return Ok(id(&m));
+    }
+    Ok(E::insert(new).exec(db).await?.last_insert_id.into())
 }
 
 /// End users by external id, registering the missing ones.

@@ -3,6 +3,7 @@
 
 pub mod balance;
 pub mod overview;
+pub mod periods;
 pub mod range;
 pub mod usage;
 pub mod allocations;

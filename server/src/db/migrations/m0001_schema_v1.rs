@@ -6,9 +6,10 @@
 //! key itself is `(organization_id, id)`; SQLite needs a lone `INTEGER PRIMARY KEY` for
 //! auto-increment. Credits are integer milli-credits (`*_milli`).
 
-use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+
+use super::tenant_table;
 
 pub struct Migration;
 
@@ -18,19 +19,6 @@ impl MigrationName for Migration {
     }
 }
 
-/// A table owned by an organization: `id` + `organization_id` (+ the key rule above).
-fn tenant_table(backend: DbBackend, name: &'static str) -> TableCreateStatement {
-    let mut t = Table::create();
-    t.table(name);
-    if backend == DbBackend::Postgres {
-        t.col(big_integer("id").auto_increment())
-            .col(big_integer("organization_id"))
-            .primary_key(Index::create().col("organization_id").col("id"));
-    } else {
-        t.col(big_pk_auto("id")).col(big_integer("organization_id"));
-    }
-    t
-}
 
 fn unique(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut i = Index::create();

@@ -1,9 +1,10 @@
 //! Ledger and API: allocations, the API request log, and a per-organization ingest sequence
 //! whose row update serialises ingest batches of one organization on both backends.
 
-use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+
+use super::tenant_table;
 
 pub struct Migration;
 
@@ -13,18 +14,6 @@ impl MigrationName for Migration {
     }
 }
 
-fn tenant_table(backend: DbBackend, name: &'static str) -> TableCreateStatement {
-    let mut t = Table::create();
-    t.table(name);
-    if backend == DbBackend::Postgres {
-        t.col(big_integer("id").auto_increment())
-            .col(big_integer("organization_id"))
-            .primary_key(Index::create().col("organization_id").col("id"));
-    } else {
-        t.col(big_pk_auto("id")).col(big_integer("organization_id"));
-    }
-    t
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -3,7 +3,9 @@
 mod m0001_schema_v1;
 mod m0002_ledger_api;
 
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
 
 pub struct Migrator;
 
@@ -12,4 +14,20 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![Box::new(m0001_schema_v1::Migration), Box::new(m0002_ledger_api::Migration)]
     }
+}
+
+/// A table owned by an organization: `id` + `organization_id`. On PostgreSQL the primary key
+/// is `(organization_id, id)` (ready for distribution by organization); SQLite needs a lone
+/// `INTEGER PRIMARY KEY` for auto-increment. Migrations depend on this shape: never change it.
+pub(crate) fn tenant_table(backend: DbBackend, name: &'static str) -> TableCreateStatement {
+    let mut t = Table::create();
+    t.table(name);
+    if backend == DbBackend::Postgres {
+        t.col(big_integer("id").auto_increment())
+            .col(big_integer("organization_id"))
+            .primary_key(Index::create().col("organization_id").col("id"));
+    } else {
+        t.col(big_pk_auto("id")).col(big_integer("organization_id"));
+    }
+    t
 }

@@ -146,6 +146,60 @@ impl Filter {
     pub fn is_custom(&self) -> bool {
         self.range == RangePreset::Custom || self.from.is_some() || self.to.is_some()
     }
+
+    /// Reads the filter from URL query pairs; unknown or malformed values fall back to the
+    /// defaults so that an edited link still opens a page.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Filter {
+        fn word<T: serde::de::DeserializeOwned>(v: &str) -> Option<T> {
+            serde_json::from_value(serde_json::Value::String(v.to_string())).ok()
+        }
+        let mut f = Filter::default();
+        for (k, v) in pairs {
+            let text = || (!v.is_empty()).then(|| v.to_string());
+            match k {
+                "range" => f.range = word(v).unwrap_or_default(),
+                "from" => f.from = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
+                "to" => f.to = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
+                "team" => f.team = text(),
+                "user" => f.user = text(),
+                "feature" => f.feature = text(),
+                "category" => f.category = text(),
+                "compare" => f.compare = word(v).unwrap_or_default(),
+                "frequency" => f.frequency = word(v).unwrap_or_default(),
+                "tz" => f.tz = text(),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The query pairs for this filter, leaving defaults out (short, stable links).
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        fn word<T: Serialize>(v: &T) -> String {
+            serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        }
+        let mut out = Vec::new();
+        if self.range != RangePreset::default() {
+            out.push(("range", word(&self.range)));
+        }
+        for (k, v) in [("from", self.from), ("to", self.to)] {
+            if let Some(d) = v {
+                out.push((k, d.to_string()));
+            }
+        }
+        for (k, v) in [("team", &self.team), ("user", &self.user), ("feature", &self.feature), ("category", &self.category), ("tz", &self.tz)] {
+            if let Some(v) = v {
+                out.push((k, v.clone()));
+            }
+        }
+        if self.compare != Compare::default() {
+            out.push(("compare", word(&self.compare)));
+        }
+        if self.frequency != Frequency::default() {
+            out.push(("frequency", word(&self.frequency)));
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +212,23 @@ mod tests {
         assert!(GroupBy::parse_list("hour").unwrap_err().contains("hour"));
         assert!(GroupBy::parse_list("day,week").is_err());
         assert_eq!(GroupBy::parse_list(""), Ok(vec![]));
+    }
+
+    #[test]
+    fn filter_round_trips_through_the_url() {
+        let f = Filter {
+            range: RangePreset::CurrentPeriod,
+            team: Some("Customer Success".into()),
+            compare: Compare::PreviousPeriod,
+            frequency: Frequency::Week,
+            from: None,
+            ..Default::default()
+        };
+        let pairs = f.to_pairs();
+        assert_eq!(Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))), f);
+        assert!(Filter::default().to_pairs().is_empty());
+        let odd = Filter::from_pairs([("range", "forever"), ("from", "2026-02-30"), ("compare", "previous_year")]);
+        assert_eq!((odd.range, odd.from, odd.compare), (RangePreset::Last30, None, Compare::PreviousYear));
     }
 
     #[test]

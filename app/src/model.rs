@@ -42,11 +42,85 @@ pub struct DailyPoint {
     pub credits: Credits,
 }
 
-/// Everything the first dashboard page shows.
+/// One line of a "where did the credits go" summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShareRow {
+    pub key: String,
+    pub name: String,
+    /// Parent category key, for feature rows.
+    pub category: Option<String>,
+    pub credits: Credits,
+    pub events: i64,
+    pub quantity: i64,
+    /// message, run, session, minute… (feature rows)
+    pub unit: Option<String>,
+    /// Credits in the compare range, when compare-with is on.
+    pub compare_credits: Option<Credits>,
+}
+
+impl ShareRow {
+    /// Share of `total`, in percent with one decimal.
+    pub fn share_percent(&self, total: Credits) -> f64 {
+        percent(self.credits, total)
+    }
+
+    /// Change against the compare range, in percent; `None` without compare or from zero.
+    pub fn change_percent(&self) -> Option<f64> {
+        change_percent(self.credits, self.compare_credits?)
+    }
+}
+
+pub fn percent(part: Credits, total: Credits) -> f64 {
+    if total.0 == 0 { 0.0 } else { (part.0 as f64 * 1000.0 / total.0 as f64).round() / 10.0 }
+}
+
+pub fn change_percent(now: Credits, before: Credits) -> Option<f64> {
+    (before.0 != 0).then(|| ((now.0 - before.0) as f64 * 1000.0 / before.0 as f64).round() / 10.0)
+}
+
+/// One line of the multi-line chart.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub name: String,
+    /// One value per bucket of `Overview::buckets`.
+    pub values: Vec<Credits>,
+}
+
+/// Everything the overview page shows, for one filter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Overview {
     pub organization_name: String,
     pub time_zone: String,
     pub balance: BalanceCard,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub compare_from: Option<NaiveDate>,
+    pub compare_to: Option<NaiveDate>,
+    pub total: Credits,
+    pub total_events: i64,
+    pub compare_total: Option<Credits>,
+    pub categories: Vec<ShareRow>,
+    pub features: Vec<ShareRow>,
+    /// The six agent surfaces, always listed (zero when idle).
+    pub agents: Vec<ShareRow>,
+    /// Bucket labels (days, week starts or months) of the range.
+    pub buckets: Vec<String>,
+    /// Credits per feature per bucket, biggest features first.
+    pub series: Vec<Series>,
+    /// Total per bucket of the compare range, aligned by position.
+    pub compare_series: Option<Vec<Credits>>,
+    /// Credits per day over the range (the daily chart and its table).
     pub daily: Vec<DailyPoint>,
+}
+
+/// Choices for the filter bar.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterOptions {
+    pub teams: Vec<String>,
+    /// (key, name)
+    pub categories: Vec<(String, String)>,
+    /// (key, name, category key)
+    pub features: Vec<(String, String, String)>,
+    /// Member emails.
+    pub users: Vec<String>,
 }

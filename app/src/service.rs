@@ -2,7 +2,8 @@
 //! services (SeaORM, in `server`). Only compiled with `ssr`: nothing here reaches the wasm build.
 
 use crate::error::AppError;
-use crate::model::Overview;
+use crate::filter::Filter;
+use crate::model::{FilterOptions, Overview};
 use async_trait::async_trait;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -21,7 +22,8 @@ pub struct Viewer {
 pub trait MeterService: Send + Sync + 'static {
     /// Resolves the viewer of a request (session, later API key) or refuses it.
     async fn viewer(&self, request: &http::request::Parts) -> Result<Viewer, AppError>;
-    async fn overview(&self, viewer: &Viewer) -> Result<Overview, AppError>;
+    async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError>;
+    async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError>;
 }
 
 /// Provided as Leptos context by the server for every SSR render and server-function call.

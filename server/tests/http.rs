@@ -23,7 +23,7 @@ async fn usage_page_is_server_rendered_with_the_balance() {
     let page = client.get(format!("http://{addr}/usage")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    let expected = overview(&t.db, 1, chrono::Utc::now()).await.unwrap();
+    let expected = overview(&t.db, 1, &app::filter::Filter::default(), chrono::Utc::now()).await.unwrap();
     assert!(html.contains("Acme Outreach"));
     assert_eq!(testid_text(&html, "remaining"), expected.balance.remaining.display(), "remaining in SSR html");
     assert_eq!(testid_text(&html, "purchased"), expected.balance.purchased_remaining.display());

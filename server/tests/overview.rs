@@ -7,7 +7,10 @@ use chrono::{Duration, TimeZone, Utc};
 use helpers::{seed, test_now};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use server::entities::*;
-use server::services::overview::{DAILY_WINDOW_DAYS, overview};
+use app::filter::{Compare, Filter, Frequency, RangePreset};
+use server::services::overview::overview;
+
+const DAILY_WINDOW_DAYS: i64 = 30;
 
 async fn acme_id(db: &DatabaseConnection) -> i64 {
     organization::Entity::find().filter(organization::Column::Slug.eq("acme")).one(db).await.unwrap().unwrap().id
@@ -16,7 +19,7 @@ async fn acme_id(db: &DatabaseConnection) -> i64 {
 async fn balance_matches_the_grants(db: &DatabaseConnection) {
     seed(db, 6_000, 3, test_now()).await;
     let org = acme_id(db).await;
-    let o = overview(db, org, test_now()).await.expect("overview");
+    let o = overview(db, org, &Filter::default(), test_now()).await.expect("overview");
     let b = &o.balance;
     assert_eq!(o.organization_name, "Acme Outreach");
     assert_eq!(b.pool_key, "ai_credits");
@@ -57,10 +60,52 @@ async fn balance_matches_the_grants(db: &DatabaseConnection) {
         .iter()
         .map(|e| e.credits_milli)
         .sum();
+    // The daily series counts every pool; restrict the raw sum the same way.
+    let all_pools: i64 = usage_event::Entity::find()
+        .filter(usage_event::Column::OrganizationId.eq(org))
+        .filter(usage_event::Column::OccurredAt.gte(from))
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.credits_milli)
+        .sum();
     let series: Credits = o.daily.iter().map(|p| p.credits).sum();
-    assert_eq!(series, Credits(raw));
-    assert!(series.0 > 0);
+    assert_eq!(series, Credits(all_pools));
+    assert!(raw > 0 && raw <= all_pools);
+    assert_eq!(o.total, series);
+    // Shares: categories and features each add up to the total; the six agents are listed.
+    assert_eq!(o.categories.iter().map(|c| c.credits).sum::<Credits>(), o.total);
+    assert_eq!(o.features.iter().map(|c| c.credits).sum::<Credits>(), o.total);
+    assert_eq!(o.agents.len(), 6);
+    // The multi-line series add up to the total too.
+    let lines: Credits = o.series.iter().flat_map(|s| s.values.iter().copied()).sum();
+    assert_eq!(lines, o.total);
 }
+
+async fn filters_and_compare_follow_the_raw_events(db: &DatabaseConnection) {
+    seed(db, 6_000, 4, test_now()).await;
+    let org = acme_id(db).await;
+    let sales = team::Entity::find().filter(team::Column::OrganizationId.eq(org)).filter(team::Column::Name.eq("Sales")).one(db).await.unwrap().unwrap();
+    let members: Vec<i64> = team_member::Entity::find().filter(team_member::Column::TeamId.eq(sales.id)).all(db).await.unwrap().into_iter().map(|m| m.user_id).collect();
+    let f = Filter { range: RangePreset::Last90, team: Some("Sales".into()), compare: Compare::PreviousPeriod, frequency: Frequency::Week, ..Default::default() };
+    let o = overview(db, org, &f, test_now()).await.unwrap();
+    let raw: i64 = usage_event::Entity::find()
+        .filter(usage_event::Column::OrganizationId.eq(org))
+        .filter(usage_event::Column::UserId.is_in(members))
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.credits_milli)
+        .sum();
+    assert_eq!(o.total, Credits(raw), "90 days hold all of Sales' demo usage");
+    assert_eq!(o.compare_total, Some(Credits::ZERO), "nothing before the demo's 90 days");
+    assert!(o.compare_series.as_ref().is_some_and(|v| v.len() == o.buckets.len()));
+    assert!(o.buckets.len() >= 13 && o.buckets.len() <= 14, "weeks of 90 days");
+}
+
+on_both_backends!(filters_and_compare_follow_the_raw_events);
 
 on_both_backends!(balance_matches_the_grants);
 
@@ -72,7 +117,7 @@ async fn acme_keeps_5000_credits_whenever_seeded() {
     for now in [test_now(), first_of_month, first_of_month - Duration::hours(6), Utc.with_ymd_and_hms(2027, 3, 15, 12, 0, 0).unwrap()] {
         let t = helpers::sqlite().await;
         seed(&t.db, server::demo::DEFAULT_EVENTS, 42, now).await;
-        let o = overview(&t.db, acme_id(&t.db).await, now).await.unwrap();
+        let o = overview(&t.db, acme_id(&t.db).await, &Filter::default(), now).await.unwrap();
         assert!(o.balance.remaining >= Credits::whole(5_000), "at {now}: {}", o.balance.remaining);
     }
 }

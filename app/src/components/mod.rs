@@ -1,2 +1,3 @@
 pub mod balance;
 pub mod chart;
+pub mod filter_bar;

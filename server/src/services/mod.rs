@@ -11,7 +11,8 @@ mod sql;
 
 use crate::error::Result;
 use app::error::AppError;
-use app::model::Overview;
+use app::filter::Filter;
+use app::model::{FilterOptions, Overview};
 use app::service::{MeterService, Viewer};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -44,7 +45,11 @@ impl MeterService for MeterServiceImpl {
         Ok(self.dashboard_viewer().await?)
     }
 
-    async fn overview(&self, viewer: &Viewer) -> Result<Overview, AppError> {
-        Ok(overview::overview(&self.db, viewer.organization_id, Utc::now()).await?)
+    async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError> {
+        Ok(overview::overview(&self.db, viewer.organization_id, filter, Utc::now()).await?)
+    }
+
+    async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError> {
+        Ok(overview::filter_options(&self.db, viewer.organization_id).await?)
     }
 }

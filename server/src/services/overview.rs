@@ -1,57 +1,198 @@
-//! The overview page's numbers.
+//! The overview page's numbers for one filter: balance, where the credits went (by category,
+//! feature and agent, with share and change), credits per feature over time with the compare
+//! period, and credits per day. Everything comes from `usage::usage_in` over the rollup.
 
-use super::balance::{balance_card, main_pool, org_tz};
-use super::sql::sum_i64;
-use crate::entities::{organization, usage_daily};
+use super::balance::{balance_card, main_pool, org_tz, organization};
+use super::range::{self, DateRange};
+use super::usage::{UsageReport, usage_in};
+use crate::entities::{category, feature, source};
 use crate::error::Result;
-use crate::ledger;
 use app::credits::Credits;
-use app::error::AppError;
-use app::model::{DailyPoint, Overview};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use app::filter::{Filter, Frequency, GroupBy};
+use app::model::{DailyPoint, FilterOptions, Overview, Series, ShareRow};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
-pub const DAILY_WINDOW_DAYS: i64 = 30;
+pub const AGENT_KEYS: [&str; 6] = ["chat", "voice_inbound", "voice_outbound", "voice_web", "auto_trigger", "assistant"];
 
-pub async fn overview<C: ConnectionTrait>(db: &C, org_id: i64, now: DateTime<Utc>) -> Result<Overview> {
-    let org = organization::Entity::find_by_id(org_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("organization"))?;
+/// Bucket labels of `range` for `frequency`, in the same words as `usage` uses.
+pub fn buckets(range: DateRange, frequency: Frequency) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut day = range.from;
+    while day <= range.to {
+        let label = match frequency {
+            Frequency::Day => day.to_string(),
+            Frequency::Week => (day - Duration::days(day.weekday().num_days_from_monday() as i64)).to_string(),
+            Frequency::Month => day.format("%Y-%m").to_string(),
+        };
+        if out.last() != Some(&label) {
+            out.push(label);
+        }
+        day += Duration::days(1);
+    }
+    out
+}
+
+struct Names {
+    features: HashMap<String, (String, String, String)>,
+    categories: HashMap<String, String>,
+    agents: HashMap<String, String>,
+}
+
+async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {
+    let cats = category::Entity::find().filter(category::Column::OrganizationId.eq(org)).all(db).await?;
+    let cat_key: HashMap<i64, String> = cats.iter().map(|c| (c.id, c.key.clone())).collect();
+    let features = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).all(db).await?;
+    let agents = source::Entity::find().filter(source::Column::OrganizationId.eq(org)).filter(source::Column::Kind.eq("agent")).all(db).await?;
+    Ok(Names {
+        features: features.into_iter().map(|f| (f.key, (f.name, f.unit, cat_key.get(&f.category_id).cloned().unwrap_or_default()))).collect(),
+        categories: cats.into_iter().map(|c| (c.key, c.name)).collect(),
+        agents: agents.into_iter().map(|a| (a.key, a.name)).collect(),
+    })
+}
+
+/// Rows of a one-grouping report, keyed by the group value.
+fn by_key(r: &UsageReport) -> HashMap<String, (Credits, i64, i64)> {
+    r.rows.iter().filter_map(|row| Some((row.groups[0].clone()?, (row.credits, row.events, row.quantity)))).collect()
+}
+
+fn share_rows(now: &UsageReport, before: Option<&UsageReport>, name: impl Fn(&str) -> (String, Option<String>, Option<String>)) -> Vec<ShareRow> {
+    let before = before.map(by_key);
+    now.rows
+        .iter()
+        .filter_map(|row| {
+            let key = row.groups[0].clone()?;
+            let (name, category, unit) = name(&key);
+            Some(ShareRow {
+                compare_credits: before.as_ref().map(|b| b.get(&key).map_or(Credits::ZERO, |x| x.0)),
+                key,
+                name,
+                category,
+                credits: row.credits,
+                events: row.events,
+                quantity: row.quantity,
+                unit,
+            })
+        })
+        .collect()
+}
+
+pub async fn overview<C: ConnectionTrait>(db: &C, org_id: i64, filter: &Filter, now: DateTime<Utc>) -> Result<Overview> {
+    let org = organization(db, org_id).await?;
+    range::check_tz(filter, &org)?;
     let tz = org_tz(&org)?;
+    let r = range::resolve(filter, &org, tz, now)?;
+    let c = range::compare_with(filter, r, &org, tz);
     let pool = main_pool(db, org.id).await?;
     let balance = balance_card(db, &org, &pool, now).await?;
-    let today = ledger::local_day(tz, now);
-    let from = today - Duration::days(DAILY_WINDOW_DAYS - 1);
-    let daily = daily_credits(db, org.id, pool.id, from, today).await?;
-    Ok(Overview { organization_name: org.name, time_zone: org.time_zone, balance, daily })
+    let n = names(db, org.id).await?;
+    let freq: GroupBy = filter.frequency.into();
+
+    let report = |range: DateRange, g: &'static [GroupBy]| usage_in(db, &org, range, filter, g);
+    let cats = report(r, &[GroupBy::Category]).await?;
+    let feats = report(r, &[GroupBy::Feature]).await?;
+    let sources = report(r, &[GroupBy::Source]).await?;
+    let daily = report(r, &[GroupBy::Day]).await?;
+    let timeline = usage_in(db, &org, r, filter, &[freq, GroupBy::Feature]).await?;
+    let (c_cats, c_feats, c_sources, c_timeline) = match c {
+        Some(c) => (
+            Some(report(c, &[GroupBy::Category]).await?),
+            Some(report(c, &[GroupBy::Feature]).await?),
+            Some(report(c, &[GroupBy::Source]).await?),
+            Some(usage_in(db, &org, c, filter, &[freq]).await?),
+        ),
+        None => (None, None, None, None),
+    };
+
+    let categories = share_rows(&cats, c_cats.as_ref(), |k| (n.categories.get(k).cloned().unwrap_or_else(|| k.to_string()), None, None));
+    let features = share_rows(&feats, c_feats.as_ref(), |k| match n.features.get(k) {
+        Some((name, unit, cat)) => (name.clone(), Some(cat.clone()), Some(unit.clone())),
+        None => (k.to_string(), None, None),
+    });
+    // Agents: always the six surfaces, in a fixed order.
+    let now_src = by_key(&sources);
+    let before_src = c_sources.as_ref().map(by_key);
+    let agents = AGENT_KEYS
+        .iter()
+        .map(|key| {
+            let k = format!("agent:{key}");
+            let (credits, events, quantity) = now_src.get(&k).copied().unwrap_or((Credits::ZERO, 0, 0));
+            ShareRow {
+                key: key.to_string(),
+                name: n.agents.get(*key).cloned().unwrap_or_else(|| key.to_string()),
+                category: None,
+                credits,
+                events,
+                quantity,
+                unit: None,
+                compare_credits: before_src.as_ref().map(|b| b.get(&k).map_or(Credits::ZERO, |x| x.0)),
+            }
+        })
+        .collect();
+
+    let labels = buckets(r, filter.frequency);
+    let position: HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+    let mut per_feature: HashMap<String, Vec<Credits>> = HashMap::new();
+    for row in &timeline.rows {
+        let (Some(bucket), Some(feature)) = (&row.groups[0], &row.groups[1]) else { continue };
+        if let Some(&i) = position.get(bucket.as_str()) {
+            per_feature.entry(feature.clone()).or_insert_with(|| vec![Credits::ZERO; labels.len()])[i] += row.credits;
+        }
+    }
+    let series = features
+        .iter()
+        .filter_map(|f| Some(Series { name: f.name.clone(), values: per_feature.remove(&f.key)? }))
+        .collect();
+    let compare_series = c.zip(c_timeline.as_ref()).map(|(c, t)| {
+        let by: HashMap<String, Credits> = t.rows.iter().filter_map(|row| Some((row.groups[0].clone()?, row.credits))).collect();
+        let mut v: Vec<Credits> = buckets(c, filter.frequency).iter().map(|b| by.get(b).copied().unwrap_or_default()).collect();
+        v.resize(labels.len(), Credits::ZERO);
+        v
+    });
+    let by_day: HashMap<String, Credits> = daily.rows.iter().filter_map(|row| Some((row.groups[0].clone()?, row.credits))).collect();
+    let daily = r
+        .from
+        .iter_days()
+        .take_while(|d| *d <= r.to)
+        .map(|day| DailyPoint { day, credits: by_day.get(&day.to_string()).copied().unwrap_or_default() })
+        .collect();
+    Ok(Overview {
+        organization_name: org.name,
+        time_zone: org.time_zone,
+        balance,
+        from: r.from,
+        to: r.to,
+        compare_from: c.map(|c| c.from),
+        compare_to: c.map(|c| c.to),
+        total: cats.total.credits,
+        total_events: cats.total.events,
+        compare_total: c_cats.map(|x| x.total.credits),
+        categories,
+        features,
+        agents,
+        buckets: labels,
+        series,
+        compare_series,
+        daily,
+    })
 }
 
-/// Credits per local day in `[from, to]` from the daily rollup, with empty days as zero.
-pub async fn daily_credits<C: ConnectionTrait>(
-    db: &C,
-    org_id: i64,
-    pool_id: i64,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<DailyPoint>> {
-    let rows: Vec<(NaiveDate, i64)> = usage_daily::Entity::find()
-        .select_only()
-        .column(usage_daily::Column::Day)
-        .column_as(sum_i64(usage_daily::Column::CreditsMilli), "credits")
-        .filter(usage_daily::Column::OrganizationId.eq(org_id))
-        .filter(usage_daily::Column::PoolId.eq(pool_id))
-        .filter(usage_daily::Column::Day.between(from, to))
-        .group_by(usage_daily::Column::Day)
-        .order_by_asc(usage_daily::Column::Day)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let by_day: HashMap<NaiveDate, i64> = rows.into_iter().collect();
-    Ok(from
-        .iter_days()
-        .take_while(|d| *d <= to)
-        .map(|day| DailyPoint { day, credits: Credits(by_day.get(&day).copied().unwrap_or(0)) })
-        .collect())
+/// Teams, categories, features and members for the filter bar.
+pub async fn filter_options<C: ConnectionTrait>(db: &C, org: i64) -> Result<FilterOptions> {
+    use crate::entities::{team, user};
+    let n = names(db, org).await?;
+    let mut categories: Vec<(String, String)> = n.categories.into_iter().collect();
+    categories.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut features: Vec<(String, String, String)> = n.features.into_iter().map(|(k, (name, _, cat))| (k, name, cat)).collect();
+    features.sort_by(|a, b| a.1.cmp(&b.1));
+    let teams = team::Entity::find().filter(team::Column::OrganizationId.eq(org)).order_by_asc(team::Column::Name).all(db).await?;
+    let users = user::Entity::find().filter(user::Column::OrganizationId.eq(org)).order_by_asc(user::Column::Email).all(db).await?;
+    Ok(FilterOptions {
+        teams: teams.into_iter().map(|t| t.name).collect(),
+        categories,
+        features,
+        users: users.into_iter().map(|u| u.email).collect(),
+    })
 }
+

@@ -1,0 +1,145 @@
+//! The global filter bar. Its state lives in the URL query: every change navigates (no full
+//! reload), so links reproduce the view and back/forward work.
+
+use crate::filter::{Compare, Filter, Frequency, RangePreset};
+use crate::model::FilterOptions;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+const KEYS: [&str; 10] = ["range", "from", "to", "team", "user", "feature", "category", "compare", "frequency", "tz"];
+
+/// The filter of the current URL.
+pub fn use_filter() -> Memo<Filter> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query.with(|q| {
+            let pairs: Vec<(&str, String)> = KEYS.iter().filter_map(|k| q.get(k).map(|v| (*k, v))).collect();
+            Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+        })
+    })
+}
+
+/// `?range=…&team=…` for a filter (empty for the defaults).
+pub fn query_string(f: &Filter) -> String {
+    let pairs = f.to_pairs();
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let mut s = form_urlencoded::Serializer::new(String::from("?"));
+    for (k, v) in pairs {
+        s.append_pair(k, &v);
+    }
+    s.finish()
+}
+
+fn word<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+fn parse<T: serde::de::DeserializeOwned + Default>(v: &str) -> T {
+    serde_json::from_value(serde_json::Value::String(v.to_string())).unwrap_or_default()
+}
+
+#[component]
+pub fn FilterBar(filter: Memo<Filter>, options: FilterOptions) -> impl IntoView {
+    let navigate = use_navigate();
+    let location = use_location();
+    let apply = move |f: Filter| {
+        let path = location.pathname.get_untracked();
+        navigate(&format!("{path}{}", query_string(&f)), NavigateOptions { scroll: false, ..Default::default() });
+    };
+    let on = move |change: fn(&mut Filter, String)| {
+        let apply = apply.clone();
+        move |ev: leptos::ev::Event| {
+            let mut f = filter.get_untracked();
+            change(&mut f, event_target_value(&ev));
+            apply(f);
+        }
+    };
+    let ranges = [
+        (RangePreset::Last7, "Last 7 days"),
+        (RangePreset::Last30, "Last 30 days"),
+        (RangePreset::Last90, "Last 90 days"),
+        (RangePreset::CurrentPeriod, "Current billing period"),
+        (RangePreset::PreviousPeriod, "Previous billing period"),
+        (RangePreset::Custom, "Custom…"),
+    ];
+    let compares = [(Compare::None, "No comparison"), (Compare::PreviousPeriod, "Previous period"), (Compare::PreviousYear, "Previous year")];
+    let freqs = [(Frequency::Day, "Daily"), (Frequency::Week, "Weekly"), (Frequency::Month, "Monthly")];
+    // The custom-range inputs live in a `Show`, which may build them many times.
+    let on_custom = on.clone();
+    let teams = options.teams.clone();
+    let users = options.users.clone();
+    let cats = options.categories.clone();
+    let feats = options.features.clone();
+    view! {
+        <form class="filters" aria-label="Filters" on:submit=|ev| ev.prevent_default()>
+            <label>
+                <span>"Date range"</span>
+                <select name="range" on:change=on(|f, v| { f.range = parse(&v); if f.range != RangePreset::Custom { f.from = None; f.to = None; } })>
+                    {ranges.map(|(r, text)| view! { <option value=word(&r) selected=move || filter.get().range == r && (r == RangePreset::Custom || !filter.get().is_custom())>{text}</option> })}
+                </select>
+            </label>
+            <Show when=move || filter.get().is_custom()>
+                <label>
+                    <span>"From"</span>
+                    <input type="date" name="from" prop:value=move || filter.get().from.map(|d| d.to_string()).unwrap_or_default()
+                        on:change=on_custom(|f, v| { f.range = RangePreset::Custom; f.from = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok(); })/>
+                </label>
+                <label>
+                    <span>"To"</span>
+                    <input type="date" name="to" prop:value=move || filter.get().to.map(|d| d.to_string()).unwrap_or_default()
+                        on:change=on_custom(|f, v| { f.range = RangePreset::Custom; f.to = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok(); })/>
+                </label>
+            </Show>
+            <label>
+                <span>"Team"</span>
+                <select name="team" on:change=on(|f, v| f.team = (!v.is_empty()).then_some(v))>
+                    <option value="" selected=move || filter.get().team.is_none()>"All teams"</option>
+                    {teams.into_iter().map(|t| { let (t2, label) = (t.clone(), t.clone()); view! { <option value=t selected=move || filter.get().team.as_deref() == Some(t2.as_str())>{label}</option> } }).collect_view()}
+                </select>
+            </label>
+            <label>
+                <span>"User"</span>
+                <select name="user" on:change=on(|f, v| f.user = (!v.is_empty()).then_some(v))>
+                    <option value="" selected=move || filter.get().user.is_none()>"All users"</option>
+                    {users.into_iter().map(|u| { let (u2, label) = (u.clone(), u.clone()); view! { <option value=u selected=move || filter.get().user.as_deref() == Some(u2.as_str())>{label}</option> } }).collect_view()}
+                </select>
+            </label>
+            <label>
+                <span>"Category / feature"</span>
+                <select name="feature" on:change=on(|f, v| {
+                    f.category = v.strip_prefix("c:").map(str::to_string);
+                    f.feature = v.strip_prefix("f:").map(str::to_string);
+                })>
+                    <option value="" selected=move || filter.get().category.is_none() && filter.get().feature.is_none()>"Everything"</option>
+                    {cats.into_iter().map(|(ck, cn)| {
+                        let in_cat: Vec<(String, String)> = feats.iter().filter(|f| f.2 == ck).map(|f| (f.0.clone(), f.1.clone())).collect();
+                        let ck2 = ck.clone();
+                        view! {
+                            <optgroup label=cn.clone()>
+                                <option value=format!("c:{ck}") selected=move || filter.get().category.as_deref() == Some(ck2.as_str())>{format!("All of {cn}")}</option>
+                                {in_cat.into_iter().map(|(fk, fname)| { let fk2 = fk.clone(); view! {
+                                    <option value=format!("f:{fk}") selected=move || filter.get().feature.as_deref() == Some(fk2.as_str())>{fname}</option>
+                                } }).collect_view()}
+                            </optgroup>
+                        }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                <span>"Compare with"</span>
+                <select name="compare" on:change=on(|f, v| f.compare = parse(&v))>
+                    {compares.map(|(c, text)| view! { <option value=word(&c) selected=move || filter.get().compare == c>{text}</option> })}
+                </select>
+            </label>
+            <label>
+                <span>"Frequency"</span>
+                <select name="frequency" on:change=on(|f, v| f.frequency = parse(&v))>
+                    {freqs.map(|(q, text)| view! { <option value=word(&q) selected=move || filter.get().frequency == q>{text}</option> })}
+                </select>
+            </label>
+        </form>
+    }
+}

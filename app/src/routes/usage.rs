@@ -69,11 +69,11 @@ fn OverviewView(o: Overview) -> impl IntoView {
     let daily_chart = daily_chart(&o);
     let total = o.total;
     let range_text = format!("{} – {}", o.from.format("%b %-d, %Y"), o.to.format("%b %-d, %Y"));
-    let compare_text = o.compare_from.zip(o.compare_to).map(|(f, t)| format!("vs {} – {}", f.format("%b %-d, %Y"), t.format("%b %-d, %Y")));
+    let compare_text = o.compare_from.zip(o.compare_to).map(|(f, t)| format!(" · vs {} – {}", f.format("%b %-d, %Y"), t.format("%b %-d, %Y")));
     let empty = o.total.0 == 0;
     view! {
         <h1>{o.organization_name.clone()} " · Usage"</h1>
-        <p class="muted">{range_text} " · " {compare_text.clone()} " · dates in " {o.time_zone.clone()}</p>
+        <p class="muted">{range_text} {compare_text} " · dates in " {o.time_zone.clone()}</p>
         <div class="grid">
             <BalanceCardView card=o.balance.clone()/>
         </div>
@@ -138,6 +138,7 @@ fn OverviewView(o: Overview) -> impl IntoView {
 fn ShareTable(title: &'static str, rows: Vec<ShareRow>, total: Credits, testid: &'static str) -> impl IntoView {
     let compare = rows.iter().any(|r| r.compare_credits.is_some());
     view! {
+        <div class="table-wrap">
         <table class="data" data-testid=testid>
             <caption>{title}</caption>
             <thead>
@@ -161,6 +162,7 @@ fn ShareTable(title: &'static str, rows: Vec<ShareRow>, total: Credits, testid: 
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
 

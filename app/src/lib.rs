@@ -50,11 +50,13 @@ pub fn App() -> impl IntoView {
                 <A href="/usage" attr:class="brand">"Credit meter"</A>
                 <nav aria-label="Dashboard">
                     <A href="/usage">"Usage"</A>
+                    <A href="/activity">"Activity"</A>
                 </nav>
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=StaticSegment("usage") view=routes::usage::UsagePage/>
+                    <Route path=StaticSegment("activity") view=routes::activity::ActivityPage/>
                 </Routes>
             </main>
         </Router>

@@ -124,3 +124,39 @@ pub struct FilterOptions {
     /// Member emails.
     pub users: Vec<String>,
 }
+
+/// One usage event in the activity log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityRow {
+    pub event_id: String,
+    /// Local time in the organization's zone, `YYYY-MM-DD HH:MM:SS`.
+    pub time: String,
+    pub feature: String,
+    /// e.g. "Agent · Chat", "Flow · Lead nurture".
+    pub source: Option<String>,
+    pub action: Option<String>,
+    pub user: Option<String>,
+    pub company: Option<String>,
+    pub credits: Credits,
+    pub quantity: i64,
+    pub tokens: Option<i64>,
+}
+
+/// A page of the activity log, newest first, with keyset cursors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub rows: Vec<ActivityRow>,
+    /// Cursor for the next (older) page, if any.
+    pub next: Option<String>,
+    /// Cursor for the previous (newer) page, if any.
+    pub prev: Option<String>,
+    pub time_zone: String,
+}
+
+/// Where a paged table is: keyset cursors from the URL and the page size.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub page_size: u64,
+}

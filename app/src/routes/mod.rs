@@ -1,2 +1,3 @@
 //! One module per route, each with the server functions its view uses.
+pub mod activity;
 pub mod usage;

@@ -1,6 +1,7 @@
 //! Server-only query services. Pages (through server functions), the REST API and the CSV
 //! exports all call these; there is no second copy of a query.
 
+pub mod activity;
 pub mod balance;
 pub mod overview;
 pub mod periods;
@@ -12,7 +13,7 @@ mod sql;
 use crate::error::Result;
 use app::error::AppError;
 use app::filter::Filter;
-use app::model::{FilterOptions, Overview};
+use app::model::{ActivityPage, Cursor, FilterOptions, Overview};
 use app::service::{MeterService, Viewer};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -47,6 +48,10 @@ impl MeterService for MeterServiceImpl {
 
     async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError> {
         Ok(overview::overview(&self.db, viewer.organization_id, filter, Utc::now()).await?)
+    }
+
+    async fn activity(&self, viewer: &Viewer, filter: &Filter, cursor: &Cursor) -> Result<ActivityPage, AppError> {
+        Ok(activity::activity(&self.db, viewer.organization_id, filter, cursor.before.as_deref(), cursor.after.as_deref(), cursor.page_size, Utc::now()).await?)
     }
 
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError> {

@@ -78,6 +78,33 @@ async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Scope
     Ok(s)
 }
 
+/// Applies the filter's team / user / feature / category to a query over raw events (the
+/// activity log), with the same meaning as for the rollup.
+pub async fn scope_events<C: ConnectionTrait>(db: &C, org: i64, f: &Filter, mut q: sea_orm::Select<usage_event::Entity>) -> Result<sea_orm::Select<usage_event::Entity>> {
+    let s = scope(db, org, f).await?;
+    if let Some(team) = s.team {
+        let members: Vec<i64> = team_member::Entity::find()
+            .filter(team_member::Column::OrganizationId.eq(org))
+            .filter(team_member::Column::TeamId.eq(team))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        q = q.filter(usage_event::Column::UserId.is_in(members));
+    }
+    if let Some(m) = s.member {
+        q = q.filter(usage_event::Column::UserId.eq(m));
+    }
+    if let Some(e) = s.end_user {
+        q = q.filter(usage_event::Column::EndUserId.eq(e));
+    }
+    if let Some(ids) = s.features {
+        q = q.filter(usage_event::Column::FeatureId.is_in(ids));
+    }
+    Ok(q)
+}
+
 const UD: &str = "usage_daily";
 const TM: &str = "team_members";
 

@@ -1,0 +1,135 @@
+//! The activity log (route `/activity`): every usage event under the global filters, newest
+//! first, with Next / Previous (keyset cursors in the URL) and a page size.
+
+use crate::components::filter_bar::{FilterBar, query_string, use_filter};
+use crate::filter::Filter;
+use crate::model::{ActivityPage, Cursor};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+pub const PAGE_SIZES: [u64; 4] = [25, 50, 100, 200];
+
+#[server]
+pub async fn get_activity(filter: Filter, cursor: Cursor) -> Result<ActivityPage, ServerFnError> {
+    let (services, viewer) = crate::service::current().await?;
+    services.activity(&viewer, &filter, &cursor).await.map_err(crate::service::into_server_error)
+}
+
+/// The link to this page for a filter and a cursor.
+fn href(f: &Filter, page_size: u64, before: Option<&str>, after: Option<&str>) -> String {
+    let mut q = query_string(f);
+    let mut extra = form_urlencoded::Serializer::new(String::new());
+    if page_size != PAGE_SIZES[1] {
+        extra.append_pair("page_size", &page_size.to_string());
+    }
+    if let Some(b) = before {
+        extra.append_pair("before", b);
+    }
+    if let Some(a) = after {
+        extra.append_pair("after", a);
+    }
+    let extra = extra.finish();
+    if !extra.is_empty() {
+        q = if q.is_empty() { format!("?{extra}") } else { format!("{q}&{extra}") };
+    }
+    format!("/activity{q}")
+}
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let filter = use_filter();
+    let query = use_query_map();
+    let cursor = Memo::new(move |_| {
+        query.with(|q| Cursor {
+            before: q.get("before"),
+            after: q.get("after"),
+            page_size: q.get("page_size").and_then(|s| s.parse().ok()).filter(|n| PAGE_SIZES.contains(n)).unwrap_or(PAGE_SIZES[1]),
+        })
+    });
+    let options = Resource::new(|| (), |_| crate::routes::usage::get_filter_options());
+    let page = Resource::new(move || (filter.get(), cursor.get()), |(f, c)| get_activity(f, c));
+    let navigate = use_navigate();
+    view! {
+        <Suspense fallback=|| view! { <div class="filters skeleton" aria-hidden="true"></div> }>
+            {move || Suspend::new(async move {
+                let options = options.await.unwrap_or_default();
+                view! { <FilterBar filter options/> }
+            })}
+        </Suspense>
+        <h1>"Activity"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading events…"</p> }>
+            {move || {
+                let navigate = navigate.clone();
+                Suspend::new(async move {
+                let f = filter.get_untracked();
+                let size = cursor.get_untracked().page_size;
+                match page.await {
+                    Err(e) => view! {
+                        <div class="card error" role="alert">
+                            <p>"Could not load the activity log: " {e.to_string()}</p>
+                            <button type="button" on:click=move |_| page.refetch()>"Try again"</button>
+                        </div>
+                    }.into_any(),
+                    Ok(p) => {
+                        let prev = p.prev.as_deref().map(|c| href(&f, size, None, Some(c)));
+                        let next = p.next.as_deref().map(|c| href(&f, size, Some(c), None));
+                        let f2 = f.clone();
+                        view! {
+                            <section class="card">
+                                <p class="muted">"Times in " {p.time_zone.clone()}</p>
+                                {if p.rows.is_empty() {
+                                    view! { <p class="empty" data-testid="empty">"No usage in this range."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <div class="table-wrap">
+                                            <table class="data" data-testid="activity">
+                                                <thead><tr>
+                                                    <th scope="col">"Time"</th><th scope="col">"Feature"</th><th scope="col">"Source"</th>
+                                                    <th scope="col">"User"</th><th scope="col">"Company"</th>
+                                                    <th scope="col" class="num">"Units"</th><th scope="col" class="num">"Tokens"</th><th scope="col" class="num">"Credits"</th>
+                                                </tr></thead>
+                                                <tbody>
+                                                    {p.rows.iter().map(|r| view! {
+                                                        <tr data-event=r.event_id.clone()>
+                                                            <td>{r.time.clone()}</td>
+                                                            <td>{r.feature.clone()}</td>
+                                                            <td>{r.source.clone().unwrap_or_default()} {r.action.clone().map(|a| format!(" → {a}"))}</td>
+                                                            <td>{r.user.clone().unwrap_or_default()}</td>
+                                                            <td>{r.company.clone().unwrap_or_default()}</td>
+                                                            <td class="num">{crate::credits::format_count(r.quantity)}</td>
+                                                            <td class="num">{r.tokens.map(crate::credits::format_count).unwrap_or_default()}</td>
+                                                            <td class="num">{r.credits.display()}</td>
+                                                        </tr>
+                                                    }).collect_view()}
+                                                </tbody>
+                                            </table>
+                                        </div>
+                                    }.into_any()
+                                }}
+                                <nav class="pager" aria-label="Pages">
+                                    {match prev {
+                                        Some(h) => view! { <a href=h rel="prev" data-testid="prev">"← Previous"</a> }.into_any(),
+                                        None => view! { <span class="muted">"← Previous"</span> }.into_any(),
+                                    }}
+                                    <label>
+                                        <span>"Rows per page "</span>
+                                        <select name="page_size" on:change=move |ev| {
+                                            let n: u64 = event_target_value(&ev).parse().unwrap_or(PAGE_SIZES[1]);
+                                            navigate(&href(&f2, n, None, None), Default::default());
+                                        }>
+                                            {PAGE_SIZES.map(|n| view! { <option value=n.to_string() selected=n == size>{n}</option> })}
+                                        </select>
+                                    </label>
+                                    {match next {
+                                        Some(h) => view! { <a href=h rel="next" data-testid="next">"Next →"</a> }.into_any(),
+                                        None => view! { <span class="muted">"Next →"</span> }.into_any(),
+                                    }}
+                                </nav>
+                            </section>
+                        }.into_any()
+                    }
+                }
+            })}}
+        </Transition>
+    }
+}

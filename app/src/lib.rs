@@ -51,12 +51,14 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Dashboard">
                     <A href="/usage">"Usage"</A>
                     <A href="/activity">"Activity"</A>
+                    <A href="/credits">"Credits"</A>
                 </nav>
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=StaticSegment("usage") view=routes::usage::UsagePage/>
                     <Route path=StaticSegment("activity") view=routes::activity::ActivityPage/>
+                    <Route path=StaticSegment("credits") view=routes::credits::CreditsPage/>
                 </Routes>
             </main>
         </Router>

@@ -160,3 +160,63 @@ pub struct Cursor {
     pub after: Option<String>,
     pub page_size: u64,
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GrantRow {
+    pub pool: String,
+    pub description: String,
+    pub kind: String,
+    pub granted: String,
+    pub expires: Option<String>,
+    /// active, exhausted, expired (as of now, whatever the stored status says) or voided.
+    pub status: String,
+    pub original: Credits,
+    pub remaining: Credits,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PurchaseRow {
+    pub pool: String,
+    pub date: String,
+    pub amount: Credits,
+    /// manual or auto_recharge
+    pub origin: String,
+    pub price_cents: i64,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PeriodRow {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub current: bool,
+    pub included: Credits,
+    pub purchased: Credits,
+    pub used: Credits,
+    pub overage: Credits,
+    pub expired: Credits,
+    pub end_user_used: Credits,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolRow {
+    pub key: String,
+    pub name: String,
+    pub purchased: Credits,
+    pub allocated: Credits,
+    /// This billing period.
+    pub used: Credits,
+    pub remaining: Credits,
+    pub expired: Credits,
+}
+
+/// Everything on the Credits page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreditsView {
+    pub time_zone: String,
+    pub pools: Vec<PoolRow>,
+    pub grants: Vec<GrantRow>,
+    pub purchases: Vec<PurchaseRow>,
+    /// Main pool, current period first.
+    pub periods: Vec<PeriodRow>,
+}

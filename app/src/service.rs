@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::filter::Filter;
-use crate::model::{ActivityPage, Cursor, FilterOptions, Overview};
+use crate::model::{ActivityPage, CreditsView, Cursor, FilterOptions, Overview};
 use async_trait::async_trait;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -24,6 +24,7 @@ pub trait MeterService: Send + Sync + 'static {
     async fn viewer(&self, request: &http::request::Parts) -> Result<Viewer, AppError>;
     async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError>;
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError>;
+    async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError>;
     async fn activity(&self, viewer: &Viewer, filter: &Filter, cursor: &Cursor) -> Result<ActivityPage, AppError>;
 }
 

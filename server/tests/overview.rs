@@ -204,3 +204,24 @@ async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
 }
 
 on_both_backends!(activity_pages_cover_every_event_once);
+
+async fn credits_page_agrees_with_the_ledger(db: &DatabaseConnection) {
+    seed(db, 3_000, 13, test_now()).await;
+    let org = acme_id(db).await;
+    let v = server::services::credits::credits_view(db, org, test_now()).await.unwrap();
+    let o = overview(db, org, &Filter::default(), test_now()).await.unwrap();
+    let ai = v.pools.iter().find(|p| p.key == "ai_credits").unwrap();
+    assert_eq!(ai.remaining, o.balance.remaining);
+    assert_eq!(ai.purchased, Credits::whole(10_000), "two demo top-ups of 5,000");
+    assert_eq!(v.purchases.len(), 2);
+    assert_eq!(v.periods.len(), 5);
+    assert!(v.periods[0].current);
+    // Past periods' included grants and the promotion show as expired; the current ones are active.
+    let expired: Vec<&str> = v.grants.iter().filter(|g| g.status == "expired").map(|g| g.kind.as_str()).collect();
+    assert!(expired.contains(&"promotional") && expired.contains(&"included"));
+    assert!(v.grants.iter().any(|g| g.kind == "included" && g.status == "active"));
+    let expired_sum: Credits = v.grants.iter().filter(|g| g.status == "expired" && g.pool == "ai_credits").map(|g| g.remaining).sum();
+    assert_eq!(ai.expired, expired_sum);
+}
+
+on_both_backends!(credits_page_agrees_with_the_ledger);

@@ -17,11 +17,27 @@ pub fn EChart(
     #[cfg(feature = "hydrate")]
     {
         let target = id.clone();
-        Effect::new(move |_| draw(&target, &chart));
+        // After a client-side navigation the effect can run before the container is attached
+        // to the document, so drawing waits for an animation frame (a few, at most).
+        Effect::new(move |_| draw_when_attached(target.clone(), chart.clone(), 10));
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = chart;
     view! { <div id=id class="chart" role="img" aria-label=label></div> }
+}
+
+#[cfg(feature = "hydrate")]
+fn draw_when_attached(id: String, chart: Chart, tries: u32) {
+    request_animation_frame(move || {
+        let attached = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id)).is_some();
+        if attached {
+            draw(&id, &chart);
+        } else if tries > 0 {
+            draw_when_attached(id, chart, tries - 1);
+        } else {
+            leptos::logging::error!("chart {id} never appeared in the document");
+        }
+    });
 }
 
 #[cfg(feature = "hydrate")]

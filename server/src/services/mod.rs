@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod balance;
+pub mod credits;
 pub mod overview;
 pub mod periods;
 pub mod range;
@@ -13,7 +14,7 @@ mod sql;
 use crate::error::Result;
 use app::error::AppError;
 use app::filter::Filter;
-use app::model::{ActivityPage, Cursor, FilterOptions, Overview};
+use app::model::{ActivityPage, CreditsView, Cursor, FilterOptions, Overview};
 use app::service::{MeterService, Viewer};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -52,6 +53,10 @@ impl MeterService for MeterServiceImpl {
 
     async fn activity(&self, viewer: &Viewer, filter: &Filter, cursor: &Cursor) -> Result<ActivityPage, AppError> {
         Ok(activity::activity(&self.db, viewer.organization_id, filter, cursor.before.as_deref(), cursor.after.as_deref(), cursor.page_size, Utc::now()).await?)
+    }
+
+    async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError> {
+        Ok(credits::credits_view(&self.db, viewer.organization_id, Utc::now()).await?)
     }
 
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError> {

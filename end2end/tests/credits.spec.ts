@@ -1,0 +1,27 @@
+import { test, expect } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+
+function sql(query: string): string {
+  const file = (process.env.DATABASE_URL ?? "").replace(/^sqlite:\/\//, "").split("?")[0];
+  return execFileSync("sqlite3", [file, query]).toString().trim();
+}
+const milli = (text: string) => Math.round(Number(text.replace(/,/g, "")) * 1000);
+const acme = "(SELECT id FROM organizations WHERE slug = 'acme')";
+
+test("the credits page lists grants, purchases and pools as stored", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(m.text()); });
+  await page.goto("/credits");
+  const purchases = page.getByTestId("purchases").locator("tbody tr");
+  await expect(purchases).toHaveCount(Number(sql(`SELECT COUNT(*) FROM purchases WHERE organization_id = ${acme}`)));
+  await expect(page.getByTestId("grants").locator("tbody tr")).toHaveCount(Number(sql(`SELECT COUNT(*) FROM grants WHERE organization_id = ${acme}`)));
+  // Pool "purchased" = the sum of its purchases in the database.
+  const cells = await page.getByTestId("pools").locator("tr[data-key=ai_credits] td").allInnerTexts();
+  const expected = Number(sql(`SELECT SUM(amount_milli) FROM purchases p JOIN pools o ON o.id = p.pool_id WHERE p.organization_id = ${acme} AND o.key = 'ai_credits'`));
+  expect(milli(cells[1])).toBe(expected);
+  await expect(page.getByTestId("grants").locator(".status.expired").first()).toBeVisible();
+  // The remaining shown here equals the balance card on the usage page.
+  await page.getByRole("link", { name: "Usage" }).click();
+  await expect(page.getByTestId("remaining")).toHaveText(cells[4]);
+  expect(errors).toEqual([]);
+});

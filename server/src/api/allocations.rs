@@ -1,8 +1,7 @@
 //! `PUT /api/v1/allocations/{end_user}`: set an end user's cap per period in a pool.
 
 use super::auth::{ApiCaller, LoggedEndUser};
-use super::authorize::{credits_field, string_field};
-use super::{body_error, json_body};
+use super::{body_error, credits_field, json_body, string_field};
 use crate::error::Error;
 use crate::services::allocations;
 use axum::body::Bytes;

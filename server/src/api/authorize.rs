@@ -1,12 +1,10 @@
 //! `POST /api/v1/authorize`: may this user spend N credits on feature F now?
 
 use super::auth::{ApiCaller, LoggedEndUser};
-use super::{body_error, json_body};
+use super::{body_error, credits_field, json_body, string_field};
 use crate::error::Error;
 use crate::ledger::allocation::Decision;
 use crate::services::allocations;
-use app::credits::Credits;
-use app::error::AppError;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, State};
@@ -14,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 
 #[derive(ToSchema)]
@@ -35,26 +32,6 @@ pub struct AuthorizeOut {
     /// What may still be spent (the smaller of pool and allocation).
     remaining: String,
     pool: String,
-}
-
-/// Reads a credits amount given as a JSON number or decimal string.
-pub(crate) fn credits_field(body: &Value, field: &str) -> Result<Credits, Error> {
-    let text = match body.get(field) {
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) => s.clone(),
-        None | Some(Value::Null) => return Err(AppError::invalid(field, "is required").into()),
-        Some(_) => return Err(AppError::invalid(field, "must be a number or a decimal string").into()),
-    };
-    Credits::parse(&text).map_err(|e| AppError::invalid(field, e.to_string()).into())
-}
-
-pub(crate) fn string_field<'a>(body: &'a Value, field: &str, required: bool) -> Result<Option<&'a str>, Error> {
-    match body.get(field) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s)),
-        None | Some(Value::Null) if !required => Ok(None),
-        None | Some(Value::Null) => Err(AppError::invalid(field, "is required").into()),
-        Some(_) => Err(AppError::invalid(field, "must be a non-empty string").into()),
-    }
 }
 
 /// Decide whether a spend is covered by the pool (after all grants) and the user's allocation.

@@ -90,7 +90,7 @@ pub async fn post_events(State(state): State<super::ApiState>, Extension(caller)
     let body = json_body(&body.map_err(body_error)?)?;
     let events = body
         .get("events")
-        .and_then(|e| e.as_array())
+        .and_then(|e: &serde_json::Value| e.as_array())
         .ok_or_else(|| AppError::invalid("events", "must be an array of events"))?;
     if events.len() > MAX_EVENTS {
         return Err(AppError::TooLarge { field: "events".into(), message: format!("at most {MAX_EVENTS} events per batch") }.into());

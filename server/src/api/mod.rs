@@ -44,9 +44,23 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
     Router::new().nest("/api/v1", v1).with_state(state)
 }
 
-/// Parses a JSON body, naming `body` when it is not JSON at all.
-pub(crate) fn json_body(bytes: &[u8]) -> Result<serde_json::Value, Error> {
-    serde_json::from_slice(bytes).map_err(|e| AppError::invalid("body", format!("malformed JSON: {e}")).into())
+/// Parses a JSON object body, naming `body` when it is not one.
+pub(crate) fn json_body(bytes: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    match serde_json::from_slice(bytes) {
+        Ok(serde_json::Value::Object(o)) => Ok(o),
+        Ok(_) => Err(AppError::invalid("body", "must be a JSON object").into()),
+        Err(e) => Err(AppError::invalid("body", format!("malformed JSON: {e}")).into()),
+    }
+}
+
+/// A credits field of a body, with the same rules as an event's `credits`.
+pub(crate) fn credits_field(body: &serde_json::Map<String, serde_json::Value>, field: &str) -> Result<app::credits::Credits, Error> {
+    crate::ingest::validate::credits(body, field).map_err(|e| AppError::invalid(field, e).into())
+}
+
+/// A string field of a body, with the same rules as an event's string fields.
+pub(crate) fn string_field<'a>(body: &'a serde_json::Map<String, serde_json::Value>, field: &str, required: bool) -> Result<Option<&'a str>, Error> {
+    crate::ingest::validate::text(body, field, 256, required).map_err(|e| AppError::invalid(field, e).into())
 }
 
 /// Maps axum's body rejections (too large, unreadable) to our JSON errors.

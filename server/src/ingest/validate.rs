@@ -49,7 +49,8 @@ impl Rejection {
     }
 }
 
-fn text<'a>(o: &'a Map<String, Value>, field: &str, max: usize, required: bool) -> Result<Option<&'a str>, String> {
+/// A string field: present (when required), non-empty and at most `max` bytes.
+pub fn text<'a>(o: &'a Map<String, Value>, field: &str, max: usize, required: bool) -> Result<Option<&'a str>, String> {
     match o.get(field) {
         None | Some(Value::Null) if required => Err("is required".into()),
         None | Some(Value::Null) => Ok(None),
@@ -71,8 +72,9 @@ fn count(o: &Map<String, Value>, field: &str) -> Result<Option<i64>, String> {
     }
 }
 
-fn credits(o: &Map<String, Value>) -> Result<Credits, String> {
-    let text = match o.get("credits") {
+/// A credits amount given as a JSON number or a decimal string (exact, ≤ 3 decimals).
+pub fn credits(o: &Map<String, Value>, field: &str) -> Result<Credits, String> {
+    let text = match o.get(field) {
         None | Some(Value::Null) => return Err("is required".into()),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) => s.clone(),
@@ -125,7 +127,7 @@ pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<Valid
         return Err(reject("action", "needs a source of kind flow".into()));
     }
     let company = text(o, "company", 128, false).map_err(|e| reject("company", e))?.map(str::to_string);
-    let credits = credits(o).map_err(|e| reject("credits", e))?;
+    let credits = credits(o, "credits").map_err(|e| reject("credits", e))?;
     let quantity = count(o, "quantity").map_err(|e| reject("quantity", e))?.unwrap_or(1);
     let input_tokens = count(o, "input_tokens").map_err(|e| reject("input_tokens", e))?;
     let output_tokens = count(o, "output_tokens").map_err(|e| reject("output_tokens", e))?;

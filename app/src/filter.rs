@@ -142,6 +142,16 @@ pub struct Filter {
     pub tz: Option<String>,
 }
 
+/// The URL / API word of a filter enum, e.g. `RangePreset::Last7` → `"last_7"`.
+pub fn word<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// The filter enum a URL / API word stands for.
+pub fn from_word<T: serde::de::DeserializeOwned>(v: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(v.to_string())).ok()
+}
+
 impl Filter {
     pub fn is_custom(&self) -> bool {
         self.range == RangePreset::Custom || self.from.is_some() || self.to.is_some()
@@ -150,22 +160,19 @@ impl Filter {
     /// Reads the filter from URL query pairs; unknown or malformed values fall back to the
     /// defaults so that an edited link still opens a page.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Filter {
-        fn word<T: serde::de::DeserializeOwned>(v: &str) -> Option<T> {
-            serde_json::from_value(serde_json::Value::String(v.to_string())).ok()
-        }
         let mut f = Filter::default();
         for (k, v) in pairs {
             let text = || (!v.is_empty()).then(|| v.to_string());
             match k {
-                "range" => f.range = word(v).unwrap_or_default(),
+                "range" => f.range = from_word(v).unwrap_or_default(),
                 "from" => f.from = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
                 "to" => f.to = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
                 "team" => f.team = text(),
                 "user" => f.user = text(),
                 "feature" => f.feature = text(),
                 "category" => f.category = text(),
-                "compare" => f.compare = word(v).unwrap_or_default(),
-                "frequency" => f.frequency = word(v).unwrap_or_default(),
+                "compare" => f.compare = from_word(v).unwrap_or_default(),
+                "frequency" => f.frequency = from_word(v).unwrap_or_default(),
                 "tz" => f.tz = text(),
                 _ => {}
             }
@@ -175,9 +182,6 @@ impl Filter {
 
     /// The query pairs for this filter, leaving defaults out (short, stable links).
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        fn word<T: Serialize>(v: &T) -> String {
-            serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-        }
         let mut out = Vec::new();
         if self.range != RangePreset::default() {
             out.push(("range", word(&self.range)));

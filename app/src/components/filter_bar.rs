@@ -1,7 +1,7 @@
 //! The global filter bar. Its state lives in the URL query: every change navigates (no full
 //! reload), so links reproduce the view and back/forward work.
 
-use crate::filter::{Compare, Filter, Frequency, RangePreset};
+use crate::filter::{Compare, Filter, Frequency, RangePreset, from_word, word};
 use crate::model::FilterOptions;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
@@ -33,12 +33,8 @@ pub fn query_string(f: &Filter) -> String {
     s.finish()
 }
 
-fn word<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
 fn parse<T: serde::de::DeserializeOwned + Default>(v: &str) -> T {
-    serde_json::from_value(serde_json::Value::String(v.to_string())).unwrap_or_default()
+    from_word(v).unwrap_or_default()
 }
 
 #[component]

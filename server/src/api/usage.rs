@@ -4,7 +4,7 @@ use super::auth::ApiCaller;
 use crate::error::Error;
 use crate::services::usage::{UsageReport, usage};
 use app::error::AppError;
-use app::filter::{Filter, GroupBy, RangePreset};
+use app::filter::{Filter, GroupBy, RangePreset, from_word};
 use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -51,8 +51,7 @@ fn parse(params: &BTreeMap<String, String>) -> Result<(Filter, Vec<GroupBy>), Er
     }
     let range = match params.get("range") {
         None => RangePreset::default(),
-        Some(r) => serde_json::from_value(serde_json::Value::String(r.clone()))
-            .map_err(|_| AppError::invalid("range", "must be last_7, last_30, last_90, current_period, previous_period or custom"))?,
+        Some(r) => from_word(r).ok_or_else(|| AppError::invalid("range", "must be last_7, last_30, last_90, current_period, previous_period or custom"))?,
     };
     let text = |k: &str| params.get(k).filter(|v| !v.is_empty()).cloned();
     let filter = Filter {

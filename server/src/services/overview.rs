@@ -1,16 +1,16 @@
 //! The overview page's numbers for one filter: balance, where the credits went (by category,
 //! feature and agent, with share and change), credits per feature over time with the compare
-//! period, and credits per day. Everything comes from `usage::usage_in` over the rollup.
+//! period, and credits per day. Everything comes from `usage::usage_scoped` over the rollup.
 
 use super::balance::{balance_card, main_pool, org_tz, organization};
 use super::range::{self, DateRange};
-use super::usage::{UsageReport, usage_in};
+use super::usage::{UsageReport, bucket_label, scope, usage_scoped};
 use crate::entities::{category, feature, source};
 use crate::error::Result;
 use app::credits::Credits;
 use app::filter::{Filter, Frequency, GroupBy};
 use app::model::{DailyPoint, FilterOptions, Overview, Series, ShareRow};
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
@@ -19,17 +19,11 @@ pub const AGENT_KEYS: [&str; 6] = ["chat", "voice_inbound", "voice_outbound", "v
 /// Bucket labels of `range` for `frequency`, in the same words as `usage` uses.
 pub fn buckets(range: DateRange, frequency: Frequency) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut day = range.from;
-    while day <= range.to {
-        let label = match frequency {
-            Frequency::Day => day.to_string(),
-            Frequency::Week => (day - Duration::days(day.weekday().num_days_from_monday() as i64)).to_string(),
-            Frequency::Month => day.format("%Y-%m").to_string(),
-        };
+    for day in range.from.iter_days().take_while(|d| *d <= range.to) {
+        let label = bucket_label(day, frequency);
         if out.last() != Some(&label) {
             out.push(label);
         }
-        day += Duration::days(1);
     }
     out
 }
@@ -89,18 +83,20 @@ pub async fn overview<C: ConnectionTrait>(db: &C, org_id: i64, filter: &Filter, 
     let n = names(db, org.id).await?;
     let freq: GroupBy = filter.frequency.into();
 
-    let report = |range: DateRange, g: &'static [GroupBy]| usage_in(db, &org, range, filter, g);
+    // The filter's names are resolved once for all the reports below.
+    let s = scope(db, org.id, filter).await?;
+    let report = |range: DateRange, g: &'static [GroupBy]| usage_scoped(db, &org, range, &s, g);
     let cats = report(r, &[GroupBy::Category]).await?;
     let feats = report(r, &[GroupBy::Feature]).await?;
     let sources = report(r, &[GroupBy::Source]).await?;
     let daily = report(r, &[GroupBy::Day]).await?;
-    let timeline = usage_in(db, &org, r, filter, &[freq, GroupBy::Feature]).await?;
+    let timeline = usage_scoped(db, &org, r, &s, &[freq, GroupBy::Feature]).await?;
     let (c_cats, c_feats, c_sources, c_timeline) = match c {
         Some(c) => (
             Some(report(c, &[GroupBy::Category]).await?),
             Some(report(c, &[GroupBy::Feature]).await?),
             Some(report(c, &[GroupBy::Source]).await?),
-            Some(usage_in(db, &org, c, filter, &[freq]).await?),
+            Some(usage_scoped(db, &org, c, &s, &[freq]).await?),
         ),
         None => (None, None, None, None),
     };

@@ -9,7 +9,7 @@ use crate::entities::*;
 use crate::error::Result;
 use app::credits::Credits;
 use app::error::AppError;
-use app::filter::{Filter, GroupBy};
+use app::filter::{Filter, Frequency, GroupBy};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -35,16 +35,16 @@ pub struct UsageReport {
     pub total: UsageRow,
 }
 
-/// Ids the filter's names stand for.
+/// Ids the filter's names stand for; resolve once with [`scope`] and reuse for many reports.
 #[derive(Default)]
-struct Scope {
+pub struct Scope {
     team: Option<i64>,
     member: Option<i64>,
     end_user: Option<i64>,
     features: Option<Vec<i64>>,
 }
 
-async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Scope> {
+pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Scope> {
     let mut s = Scope::default();
     if let Some(name) = &f.team {
         let t = team::Entity::find().filter(team::Column::OrganizationId.eq(org)).filter(team::Column::Name.eq(name.as_str())).one(db).await?;
@@ -248,15 +248,24 @@ fn label(g: GroupBy, raw: &Raw, cols: &[(&str, &str)], l: &Labels) -> Option<Str
     let id = |col: &str| match at(col) { RawValue::Id(x) => x, RawValue::Day(_) => 0 };
     let day = || match at("day") { RawValue::Day(d) => d, RawValue::Id(_) => unreachable!("day column") };
     match g {
-        GroupBy::Day => Some(day().to_string()),
-        GroupBy::Week => Some((day() - Duration::days(day().weekday().num_days_from_monday() as i64)).to_string()),
-        GroupBy::Month => Some(day().format("%Y-%m").to_string()),
+        GroupBy::Day => Some(bucket_label(day(), Frequency::Day)),
+        GroupBy::Week => Some(bucket_label(day(), Frequency::Week)),
+        GroupBy::Month => Some(bucket_label(day(), Frequency::Month)),
         GroupBy::Feature => l.features.get(&id("feature_id")).map(|f| f.0.clone()),
         GroupBy::Category => l.features.get(&id("feature_id")).and_then(|f| l.categories.get(&f.1)).cloned(),
         GroupBy::User => l.members.get(&id("user_id")).or_else(|| l.end_users.get(&id("end_user_id"))).cloned(),
         GroupBy::Source => l.sources.get(&id("source_id")).cloned(),
         GroupBy::Company => l.companies.get(&id("company_id")).cloned(),
         GroupBy::Team => l.teams.get(&id("team_id")).cloned(),
+    }
+}
+
+/// The time bucket a day falls in: the day, its week's Monday, or its month (`YYYY-MM`).
+pub fn bucket_label(day: NaiveDate, frequency: Frequency) -> String {
+    match frequency {
+        Frequency::Day => day.to_string(),
+        Frequency::Week => (day - Duration::days(day.weekday().num_days_from_monday() as i64)).to_string(),
+        Frequency::Month => day.format("%Y-%m").to_string(),
     }
 }
 
@@ -275,7 +284,12 @@ pub async fn usage<C: ConnectionTrait>(db: &C, org_id: i64, filter: &Filter, gro
 /// Like [`usage`] for an already resolved range (the compare period, for instance).
 pub async fn usage_in<C: ConnectionTrait>(db: &C, org: &organization::Model, range: DateRange, filter: &Filter, group_by: &[GroupBy]) -> Result<UsageReport> {
     let s = scope(db, org.id, filter).await?;
-    let (raws, cols) = run(db, org.id, range, &s, group_by).await?;
+    usage_scoped(db, org, range, &s, group_by).await
+}
+
+/// Like [`usage_in`] with the filter's names already resolved.
+pub async fn usage_scoped<C: ConnectionTrait>(db: &C, org: &organization::Model, range: DateRange, s: &Scope, group_by: &[GroupBy]) -> Result<UsageReport> {
+    let (raws, cols) = run(db, org.id, range, s, group_by).await?;
     let l = labels(db, org.id, group_by, &raws, &cols).await?;
     // Weeks, months and categories are folded here from days and features.
     let mut folded: BTreeMap<Vec<Option<String>>, [i64; 4]> = BTreeMap::new();
@@ -290,7 +304,7 @@ pub async fn usage_in<C: ConnectionTrait>(db: &C, org: &organization::Model, ran
     if !group_by.first().is_some_and(|g| g.is_time()) {
         rows.sort_by(|a, b| b.credits.cmp(&a.credits).then_with(|| a.groups.cmp(&b.groups)));
     }
-    let (total_raw, _) = run(db, org.id, range, &s, &[]).await?;
+    let (total_raw, _) = run(db, org.id, range, s, &[]).await?;
     let total = usage_row(vec![], total_raw.first().map_or([0; 4], |r| r.sums));
     Ok(UsageReport { range, time_zone: org.time_zone.clone(), group_by: group_by.to_vec(), rows, total })
 }

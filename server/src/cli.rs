@@ -24,7 +24,7 @@ pub enum Command {
     /// Fill the database with the two demo organizations (acme, globex).
     SeedDemo {
         /// Events to generate over both organizations (~90 days).
-        #[arg(long, default_value_t = demo::generator_default_events())]
+        #[arg(long, default_value_t = demo::DEFAULT_EVENTS)]
         events: u64,
         /// Random seed: the same seed gives the same data.
         #[arg(long, default_value_t = 42)]
@@ -62,7 +62,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect_and_migrate(&cli.database_url).await?;
             if config::seed_when_empty() && is_empty(&db).await? {
                 tracing::info!("empty database: seeding demo data");
-                seed(&db, demo::generator_default_events(), 42, false).await?;
+                seed(&db, demo::DEFAULT_EVENTS, 42, false).await?;
             }
             web::serve(db).await
         }

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, Set, TransactionTrait};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const DEFAULT_EVENTS: u64 = 30_000;
 pub const DAYS: i64 = 90;
@@ -87,7 +87,12 @@ async fn generate_usage<C: ConnectionTrait>(
     let tz: Tz = def.time_zone.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let today = ledger::local_day(tz, now);
     let first_day = today - Duration::days(DAYS - 1);
-    let mut grants = plan_grants(db, def, refs, tz, first_day, now).await?;
+    let grants = plan_grants(db, def, refs, tz, first_day, now).await?;
+    // The ledger burns each pool's grants in place, event after event.
+    let mut by_pool: HashMap<i64, Vec<GrantState>> = HashMap::new();
+    for g in &grants {
+        by_pool.entry(g.pool_id).or_default().push(g.state.clone());
+    }
 
     let counts = daily_counts(first_day, today, events, rng);
     let total_weight: u32 = catalog::TEMPLATES.iter().map(|t| t.weight).sum();
@@ -117,7 +122,8 @@ async fn generate_usage<C: ConnectionTrait>(
             } else {
                 (None, None)
             };
-            let overage = burn(&mut grants, pool_id, Credits(credits), at);
+            let pool_grants = by_pool.get_mut(&pool_id).map_or(&mut [][..], |v| v.as_mut_slice());
+            let overage = ledger::burn(pool_grants, Credits(credits), at, at).overage;
             seq += 1;
             credits_total += credits;
             overage_total += overage.0;
@@ -158,7 +164,8 @@ async fn generate_usage<C: ConnectionTrait>(
         usage_event::Entity::insert_many(buffer).exec_without_returning(db).await?;
     }
     write_rollup(db, refs.organization_id, rollup).await?;
-    write_grants(db, refs.organization_id, grants, now).await?;
+    let left: HashMap<i64, Credits> = by_pool.into_values().flatten().map(|g| (g.id, g.remaining)).collect();
+    write_grants(db, refs.organization_id, grants, &left, now).await?;
     Ok(OrgSummary {
         slug: def.slug.into(),
         organization_id: refs.organization_id,
@@ -166,17 +173,6 @@ async fn generate_usage<C: ConnectionTrait>(
         credits: Credits(credits_total),
         overage: Credits(overage_total),
     })
-}
-
-fn burn(grants: &mut [DemoGrant], pool_id: i64, amount: Credits, at: DateTime<Utc>) -> Credits {
-    // The ledger sees only this pool's grants; indices map back into `grants`.
-    let idx: Vec<usize> = (0..grants.len()).filter(|&i| grants[i].pool_id == pool_id).collect();
-    let mut states: Vec<GrantState> = idx.iter().map(|&i| grants[i].state.clone()).collect();
-    let b = ledger::burn(&mut states, amount, at, at);
-    for (k, &i) in idx.iter().enumerate() {
-        grants[i].state.remaining = states[k].remaining;
-    }
-    b.overage
 }
 
 /// Included grants for every period the window touches, two purchases, one promotional
@@ -259,10 +255,11 @@ async fn plan_grants<C: ConnectionTrait>(
     Ok(out)
 }
 
-async fn write_grants<C: ConnectionTrait>(db: &C, org: i64, grants: Vec<DemoGrant>, now: DateTime<Utc>) -> anyhow::Result<()> {
+async fn write_grants<C: ConnectionTrait>(db: &C, org: i64, grants: Vec<DemoGrant>, left: &HashMap<i64, Credits>, now: DateTime<Utc>) -> anyhow::Result<()> {
     let rows: Vec<grant::ActiveModel> = grants
         .into_iter()
-        .map(|g| {
+        .map(|mut g| {
+            g.state.remaining = left[&g.state.id];
             let status = if g.state.expires_at.is_some_and(|e| e <= now) && g.state.remaining.0 > 0 {
                 "expired"
             } else if g.state.remaining.0 == 0 {

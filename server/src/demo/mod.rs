@@ -5,7 +5,3 @@ mod generator;
 mod setup;
 
 pub use generator::{DEFAULT_EVENTS, DemoOptions, OrgSummary, seed_demo};
-
-pub const fn generator_default_events() -> u64 {
-    DEFAULT_EVENTS
-}

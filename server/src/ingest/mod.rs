@@ -24,6 +24,15 @@ use validate::{Rejection, ValidEvent};
 
 const INSERT_CHUNK: usize = 1000;
 
+/// The ids an event's names resolved to.
+struct Dims {
+    user_id: Option<i64>,
+    end_user_id: Option<i64>,
+    source_id: Option<i64>,
+    action_id: Option<i64>,
+    company_id: Option<i64>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct IngestOutcome {
     pub accepted: usize,
@@ -95,12 +104,21 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
     let names = resolve::resolve(&txn, org_id, &refs, now).await?;
 
     let tz = crate::services::balance::org_tz(&org)?;
-    let rows: Vec<usage_event::ActiveModel> = placed
+    // Each event's resolved dimensions, once, for both its row and its rollup key.
+    let dims: HashMap<&str, Dims> = placed
         .iter()
-        .map(|(e, f, pool_id)| {
+        .map(|(e, _, _)| {
             let (user_id, end_user_id) = names.subject(e.user.as_ref());
             let source_id = e.source.as_ref().map(|s| names.sources[s]);
             let action_id = e.action.as_ref().and_then(|a| names.actions.get(&(source_id?, a.clone())).copied());
+            let company_id = e.company.as_ref().map(|c| names.companies[c]);
+            (e.id.as_str(), Dims { user_id, end_user_id, source_id, action_id, company_id })
+        })
+        .collect();
+    let rows: Vec<usage_event::ActiveModel> = placed
+        .iter()
+        .map(|(e, f, pool_id)| {
+            let d = &dims[e.id.as_str()];
             usage_event::ActiveModel {
                 id: NotSet,
                 organization_id: Set(org_id),
@@ -108,11 +126,11 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
                 occurred_at: Set(e.at),
                 pool_id: Set(*pool_id),
                 feature_id: Set(f.id),
-                user_id: Set(user_id),
-                end_user_id: Set(end_user_id),
-                source_id: Set(source_id),
-                action_id: Set(action_id),
-                company_id: Set(e.company.as_ref().map(|c| names.companies[c])),
+                user_id: Set(d.user_id),
+                end_user_id: Set(d.end_user_id),
+                source_id: Set(d.source_id),
+                action_id: Set(d.action_id),
+                company_id: Set(d.company_id),
                 credits_milli: Set(e.credits.0),
                 // Set below for the few events that go beyond every grant.
                 overage_milli: Set(0),
@@ -150,11 +168,17 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
 
     let mut daily = rollup::DailyRollup::default();
     for (i, (e, f, pool_id)) in placed.iter().enumerate() {
-        let (user_id, end_user_id) = names.subject(e.user.as_ref());
-        let source_id = e.source.as_ref().map(|s| names.sources[s]);
-        let company_id = e.company.as_ref().map(|c| names.companies[c]);
-        let day = ledger::local_day(tz, e.at);
-        daily.add(rollup::Key { day, pool_id: *pool_id, feature_id: f.id, user_id, end_user_id, source_id, company_id }, e.credits, overage[i], e.quantity);
+        let d = &dims[e.id.as_str()];
+        let key = rollup::Key {
+            day: ledger::local_day(tz, e.at),
+            pool_id: *pool_id,
+            feature_id: f.id,
+            user_id: d.user_id,
+            end_user_id: d.end_user_id,
+            source_id: d.source_id,
+            company_id: d.company_id,
+        };
+        daily.add(key, e.credits, overage[i], e.quantity);
         if overage[i].0 > 0 {
             usage_event::Entity::update_many()
                 .col_expr(usage_event::Column::OverageMilli, Expr::value(overage[i].0))

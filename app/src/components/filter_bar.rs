@@ -139,3 +139,28 @@ pub fn FilterBar(filter: Memo<Filter>, options: FilterOptions) -> impl IntoView 
         </form>
     }
 }
+
+/// The filter bar with its choices loaded from the server (a placeholder while they load).
+#[component]
+pub fn FilterBarLoader(filter: Memo<Filter>) -> impl IntoView {
+    let options = Resource::new(|| (), |_| crate::routes::usage::get_filter_options());
+    view! {
+        <Suspense fallback=|| view! { <div class="filters skeleton" aria-hidden="true"></div> }>
+            {move || Suspend::new(async move {
+                let options = options.await.unwrap_or_default();
+                view! { <FilterBar filter options/> }
+            })}
+        </Suspense>
+    }
+}
+
+/// The error state of a page section, with a retry.
+#[component]
+pub fn LoadError(what: &'static str, error: ServerFnError, retry: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="card error" role="alert">
+            <p>{format!("Could not load {what}: {error}")}</p>
+            <button type="button" on:click=move |_| retry.run(())>"Try again"</button>
+        </div>
+    }
+}

@@ -1,7 +1,7 @@
 //! The activity log (route `/activity`): every usage event under the global filters, newest
 //! first, with Next / Previous (keyset cursors in the URL) and a page size.
 
-use crate::components::filter_bar::{FilterBar, query_string, use_filter};
+use crate::components::filter_bar::{FilterBarLoader, LoadError, query_string, use_filter};
 use crate::filter::Filter;
 use crate::model::{ActivityPage, Cursor};
 use leptos::prelude::*;
@@ -46,16 +46,10 @@ pub fn ActivityPage() -> impl IntoView {
             page_size: q.get("page_size").and_then(|s| s.parse().ok()).filter(|n| PAGE_SIZES.contains(n)).unwrap_or(PAGE_SIZES[1]),
         })
     });
-    let options = Resource::new(|| (), |_| crate::routes::usage::get_filter_options());
     let page = Resource::new(move || (filter.get(), cursor.get()), |(f, c)| get_activity(f, c));
     let navigate = use_navigate();
     view! {
-        <Suspense fallback=|| view! { <div class="filters skeleton" aria-hidden="true"></div> }>
-            {move || Suspend::new(async move {
-                let options = options.await.unwrap_or_default();
-                view! { <FilterBar filter options/> }
-            })}
-        </Suspense>
+        <FilterBarLoader filter/>
         <h1>"Activity"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading events…"</p> }>
             {move || {
@@ -64,12 +58,7 @@ pub fn ActivityPage() -> impl IntoView {
                 let f = filter.get_untracked();
                 let size = cursor.get_untracked().page_size;
                 match page.await {
-                    Err(e) => view! {
-                        <div class="card error" role="alert">
-                            <p>"Could not load the activity log: " {e.to_string()}</p>
-                            <button type="button" on:click=move |_| page.refetch()>"Try again"</button>
-                        </div>
-                    }.into_any(),
+                    Err(error) => view! { <LoadError what="the activity log" error retry=Callback::new(move |_| page.refetch())/> }.into_any(),
                     Ok(p) => {
                         let prev = p.prev.as_deref().map(|c| href(&f, size, None, Some(c)));
                         let next = p.next.as_deref().map(|c| href(&f, size, Some(c), None));

@@ -1,5 +1,6 @@
 //! The Credits page (route `/credits`): pools, billing-period records, grants and purchases.
 
+use crate::components::filter_bar::LoadError;
 use crate::credits::{Credits, format_count};
 use crate::model::CreditsView;
 use leptos::prelude::*;
@@ -22,12 +23,7 @@ pub fn CreditsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading credits…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(e) => view! {
-                        <div class="card error" role="alert">
-                            <p>"Could not load credits: " {e.to_string()}</p>
-                            <button type="button" on:click=move |_| data.refetch()>"Try again"</button>
-                        </div>
-                    }.into_any(),
+                    Err(error) => view! { <LoadError what="credits" error retry=Callback::new(move |_| data.refetch())/> }.into_any(),
                     Ok(v) => view! { <CreditsTables v/> }.into_any(),
                 }
             })}

@@ -1,7 +1,7 @@
 //! The usage dashboard (route `/usage`): filter bar, balance, where the credits went, credits
 //! per feature over time (with the compare period), agents, credits per day.
 
-use crate::components::filter_bar::{FilterBar, use_filter};
+use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
 use crate::components::{balance::BalanceCardView, chart::EChart};
 use crate::credits::{Credits, format_count};
 use crate::filter::Filter;
@@ -29,26 +29,15 @@ pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
 #[component]
 pub fn UsagePage() -> impl IntoView {
     let filter = use_filter();
-    let options = Resource::new(|| (), |_| get_filter_options());
     let overview = Resource::new(move || filter.get(), get_overview);
     view! {
-        <Suspense fallback=|| view! { <div class="filters skeleton" aria-hidden="true"></div> }>
-            {move || Suspend::new(async move {
-                let options = options.await.unwrap_or_default();
-                view! { <FilterBar filter options/> }
-            })}
-        </Suspense>
+        <FilterBarLoader filter/>
         // Transition keeps the current numbers on screen while a new filter loads.
         <Transition fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(o) => view! { <OverviewView o/> }.into_any(),
-                    Err(e) => view! {
-                        <div class="card error" role="alert">
-                            <p>"Could not load usage: " {e.to_string()}</p>
-                            <button type="button" on:click=move |_| overview.refetch()>"Try again"</button>
-                        </div>
-                    }.into_any(),
+                    Err(error) => view! { <LoadError what="usage" error retry=Callback::new(move |_| overview.refetch())/> }.into_any(),
                 }
             })}
         </Transition>

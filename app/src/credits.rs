@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An exact amount of credits, in milli-credits (1 credit = 1000).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Credits(pub i64);
 
@@ -51,8 +53,16 @@ impl Credits {
         if frac.len() > 3 {
             return Err(CreditsError::TooPrecise);
         }
-        let whole: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| CreditsError::TooLarge)? };
-        let mut milli_part: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| CreditsError::NotANumber)? };
+        let whole: i64 = if int.is_empty() {
+            0
+        } else {
+            int.parse().map_err(|_| CreditsError::TooLarge)?
+        };
+        let mut milli_part: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| CreditsError::NotANumber)?
+        };
         for _ in frac.len()..3 {
             milli_part *= 10;
         }
@@ -79,8 +89,12 @@ impl Credits {
     /// Human text with thousands separators, e.g. `"12,345.5"`.
     pub fn display(self) -> String {
         let plain = self.to_decimal_string();
-        let (sign, rest) = plain.strip_prefix('-').map_or(("", plain.as_str()), |r| ("-", r));
-        let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+        let (sign, rest) = plain
+            .strip_prefix('-')
+            .map_or(("", plain.as_str()), |r| ("-", r));
+        let (int, frac) = rest
+            .split_once('.')
+            .map_or((rest, None), |(i, f)| (i, Some(f)));
         let mut out = String::from(sign);
         out.push_str(&group_thousands(int));
         if let Some(f) = frac {
@@ -171,7 +185,10 @@ mod tests {
         assert_eq!(Credits::parse("abc"), Err(CreditsError::NotANumber));
         assert_eq!(Credits::parse("."), Err(CreditsError::NotANumber));
         assert_eq!(Credits::parse("1e3"), Err(CreditsError::NotANumber));
-        assert_eq!(Credits::parse("99999999999999999999"), Err(CreditsError::TooLarge));
+        assert_eq!(
+            Credits::parse("99999999999999999999"),
+            Err(CreditsError::TooLarge)
+        );
     }
 
     #[test]

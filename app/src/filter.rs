@@ -144,7 +144,10 @@ pub struct Filter {
 
 /// The URL / API word of a filter enum, e.g. `RangePreset::Last7` → `"last_7"`.
 pub fn word<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// The filter enum a URL / API word stands for.
@@ -191,7 +194,13 @@ impl Filter {
                 out.push((k, d.to_string()));
             }
         }
-        for (k, v) in [("team", &self.team), ("user", &self.user), ("feature", &self.feature), ("category", &self.category), ("tz", &self.tz)] {
+        for (k, v) in [
+            ("team", &self.team),
+            ("user", &self.user),
+            ("feature", &self.feature),
+            ("category", &self.category),
+            ("tz", &self.tz),
+        ] {
             if let Some(v) = v {
                 out.push((k, v.clone()));
             }
@@ -212,7 +221,10 @@ mod tests {
 
     #[test]
     fn group_lists_parse_and_name_bad_words() {
-        assert_eq!(GroupBy::parse_list("day, feature,day"), Ok(vec![GroupBy::Day, GroupBy::Feature]));
+        assert_eq!(
+            GroupBy::parse_list("day, feature,day"),
+            Ok(vec![GroupBy::Day, GroupBy::Feature])
+        );
         assert!(GroupBy::parse_list("hour").unwrap_err().contains("hour"));
         assert!(GroupBy::parse_list("day,week").is_err());
         assert_eq!(GroupBy::parse_list(""), Ok(vec![]));
@@ -229,17 +241,35 @@ mod tests {
             ..Default::default()
         };
         let pairs = f.to_pairs();
-        assert_eq!(Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))), f);
+        assert_eq!(
+            Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))),
+            f
+        );
         assert!(Filter::default().to_pairs().is_empty());
-        let odd = Filter::from_pairs([("range", "forever"), ("from", "2026-02-30"), ("compare", "previous_year")]);
-        assert_eq!((odd.range, odd.from, odd.compare), (RangePreset::Last30, None, Compare::PreviousYear));
+        let odd = Filter::from_pairs([
+            ("range", "forever"),
+            ("from", "2026-02-30"),
+            ("compare", "previous_year"),
+        ]);
+        assert_eq!(
+            (odd.range, odd.from, odd.compare),
+            (RangePreset::Last30, None, Compare::PreviousYear)
+        );
     }
 
     #[test]
     fn filter_round_trips_through_json() {
-        let f = Filter { range: RangePreset::Last7, team: Some("Sales".into()), compare: Compare::PreviousYear, ..Default::default() };
+        let f = Filter {
+            range: RangePreset::Last7,
+            team: Some("Sales".into()),
+            compare: Compare::PreviousYear,
+            ..Default::default()
+        };
         let text = serde_json::to_string(&f).unwrap();
         assert_eq!(serde_json::from_str::<Filter>(&text).unwrap(), f);
-        assert_eq!(serde_json::from_str::<Filter>("{}").unwrap(), Filter::default());
+        assert_eq!(
+            serde_json::from_str::<Filter>("{}").unwrap(),
+            Filter::default()
+        );
     }
 }

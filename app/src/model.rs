@@ -71,7 +71,11 @@ impl ShareRow {
 }
 
 pub fn percent(part: Credits, total: Credits) -> f64 {
-    if total.0 == 0 { 0.0 } else { (part.0 as f64 * 1000.0 / total.0 as f64).round() / 10.0 }
+    if total.0 == 0 {
+        0.0
+    } else {
+        (part.0 as f64 * 1000.0 / total.0 as f64).round() / 10.0
+    }
 }
 
 pub fn change_percent(now: Credits, before: Credits) -> Option<f64> {

@@ -25,7 +25,12 @@ pub trait MeterService: Send + Sync + 'static {
     async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError>;
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError>;
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError>;
-    async fn activity(&self, viewer: &Viewer, filter: &Filter, cursor: &Cursor) -> Result<ActivityPage, AppError>;
+    async fn activity(
+        &self,
+        viewer: &Viewer,
+        filter: &Filter,
+        cursor: &Cursor,
+    ) -> Result<ActivityPage, AppError>;
 }
 
 /// Provided as Leptos context by the server for every SSR render and server-function call.

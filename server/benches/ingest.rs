@@ -33,7 +33,12 @@ async fn http_run(db: &sea_orm::DatabaseConnection, clients: usize, tag: &str) -
         let tag = tag.to_string();
         tasks.push(tokio::spawn(async move {
             for b in 0..BATCHES_PER_CLIENT {
-                let (s, body) = api.post("/api/v1/events", json!({"events": batch(&format!("{tag}-{c}-{b}"), BATCH)})).await;
+                let (s, body) = api
+                    .post(
+                        "/api/v1/events",
+                        json!({"events": batch(&format!("{tag}-{c}-{b}"), BATCH)}),
+                    )
+                    .await;
                 assert_eq!((s, body["accepted"].as_u64()), (200, Some(BATCH as u64)));
             }
         }));
@@ -48,7 +53,9 @@ async fn direct_run(db: &sea_orm::DatabaseConnection, tag: &str) -> f64 {
     let org = helpers::org_id(db, "acme").await;
     let started = Instant::now();
     for b in 0..BATCHES_PER_CLIENT * 2 {
-        let out = server::ingest::ingest(db, org, &batch(&format!("{tag}-{b}"), BATCH), Utc::now()).await.unwrap();
+        let out = server::ingest::ingest(db, org, &batch(&format!("{tag}-{b}"), BATCH), Utc::now())
+            .await
+            .unwrap();
         assert_eq!(out.accepted, BATCH);
     }
     (BATCHES_PER_CLIENT * 2 * BATCH) as f64 / started.elapsed().as_secs_f64()
@@ -59,13 +66,23 @@ async fn main() {
     println!("| backend | path | clients | events | events/s |");
     println!("|---|---|---:|---:|---:|");
     for backend in ["sqlite", "postgres"] {
-        let t = if backend == "sqlite" { helpers::sqlite().await } else { helpers::postgres().await };
+        let t = if backend == "sqlite" {
+            helpers::sqlite().await
+        } else {
+            helpers::postgres().await
+        };
         helpers::seed(&t.db, 2_000, 1, Utc::now()).await;
         let direct = direct_run(&t.db, "d").await;
-        println!("| {backend} | ingest service (no HTTP) | 1 | {} | {direct:.0} |", BATCHES_PER_CLIENT * 2 * BATCH);
+        println!(
+            "| {backend} | ingest service (no HTTP) | 1 | {} | {direct:.0} |",
+            BATCHES_PER_CLIENT * 2 * BATCH
+        );
         for clients in [1, 4] {
             let rate = http_run(&t.db, clients, &format!("h{clients}")).await;
-            println!("| {backend} | HTTP POST /api/v1/events | {clients} | {} | {rate:.0} |", clients * BATCHES_PER_CLIENT * BATCH);
+            println!(
+                "| {backend} | HTTP POST /api/v1/events | {clients} | {} | {rate:.0} |",
+                clients * BATCHES_PER_CLIENT * BATCH
+            );
         }
     }
 }

@@ -46,5 +46,9 @@ pub async fn create<C: ConnectionTrait>(db: &C, org_slug: &str, name: &str) -> R
     }
     .insert(db)
     .await?;
-    Ok(CreatedKey { id: row.id, prefix, secret })
+    Ok(CreatedKey {
+        id: row.id,
+        prefix,
+        secret,
+    })
 }

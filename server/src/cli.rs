@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 #[derive(Parser, Debug)]
-#[command(name = "server", version, about = "Credit meter: usage ingest, credit ledger and usage dashboard")]
+#[command(
+    name = "server",
+    version,
+    about = "Credit meter: usage ingest, credit ledger and usage dashboard"
+)]
 pub struct Cli {
     /// Database to use: `sqlite://path.db` or `postgres://user@host:port/db`.
     #[arg(long, env = "DATABASE_URL", default_value = config::DEFAULT_DATABASE_URL, global = true)]
@@ -74,44 +78,72 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SeedDemo { events, seed: s } => {
             let db = db::connect_and_migrate(&cli.database_url).await?;
             if !is_empty(&db).await? {
-                anyhow::bail!("the database already has organizations; seed-demo needs an empty database");
+                anyhow::bail!(
+                    "the database already has organizations; seed-demo needs an empty database"
+                );
             }
             seed(&db, events, s, true).await
         }
         Command::Recalculate { org } => {
             let db = db::connect_and_migrate(&cli.database_url).await?;
             let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(indicatif::ProgressStyle::with_template("recalculating [{bar:40}] {pos}/{len} events ({per_sec}, {eta})")?);
+            bar.set_style(indicatif::ProgressStyle::with_template(
+                "recalculating [{bar:40}] {pos}/{len} events ({per_sec}, {eta})",
+            )?);
             let started = std::time::Instant::now();
             let n = crate::ingest::recalculate::recalculate(&db, org.as_deref(), &bar)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
             bar.finish_and_clear();
-            println!("rebuilt the rollups from {n} events in {:.1?}", started.elapsed());
+            println!(
+                "rebuilt the rollups from {n} events in {:.1?}",
+                started.elapsed()
+            );
             Ok(())
         }
-        Command::ApiKey { command: ApiKeyCommand::Create { org, name } } => {
+        Command::ApiKey {
+            command: ApiKeyCommand::Create { org, name },
+        } => {
             let db = db::connect_and_migrate(&cli.database_url).await?;
-            let key = api_keys::create(&db, &org, &name).await.map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
+            let key = api_keys::create(&db, &org, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
             println!("{}", key.secret);
-            eprintln!("API key {} (prefix {}) created for {org}. Store it now: it is not shown again.", key.id, key.prefix);
+            eprintln!(
+                "API key {} (prefix {}) created for {org}. Store it now: it is not shown again.",
+                key.id, key.prefix
+            );
             Ok(())
         }
     }
 }
 
 async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
-    Ok(crate::entities::organization::Entity::find().count(db).await? == 0)
+    Ok(crate::entities::organization::Entity::find()
+        .count(db)
+        .await?
+        == 0)
 }
 
-async fn seed(db: &DatabaseConnection, events: u64, seed: u64, progress: bool) -> anyhow::Result<()> {
+async fn seed(
+    db: &DatabaseConnection,
+    events: u64,
+    seed: u64,
+    progress: bool,
+) -> anyhow::Result<()> {
     let mut opts = demo::DemoOptions::new(chrono::Utc::now());
     opts.events = events;
     opts.seed = seed;
     opts.progress = progress;
     let started = std::time::Instant::now();
     for s in demo::seed_demo(db, &opts).await? {
-        println!("{:<8} {:>10} events  {:>14} credits  {:>10} overage", s.slug, s.events, s.credits.display(), s.overage.display());
+        println!(
+            "{:<8} {:>10} events  {:>14} credits  {:>10} overage",
+            s.slug,
+            s.events,
+            s.credits.display(),
+            s.overage.display()
+        );
     }
     println!("seeded in {:.1?}", started.elapsed());
     Ok(())

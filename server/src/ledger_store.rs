@@ -6,14 +6,20 @@ use crate::error::Result;
 use crate::ledger::{self, GrantKind, GrantState, Period, PoolLedger, RechargeRule};
 use app::credits::Credits;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 
 pub const INCLUDED_PRIORITY: i32 = 10;
 
 /// Makes sure the pool has its included grant for `period` (idempotent; callers hold the
 /// organization's ingest lock or accept a harmless re-check).
-pub async fn ensure_included_grant<C: ConnectionTrait>(db: &C, pool: &pool::Model, period: &Period) -> Result<()> {
+pub async fn ensure_included_grant<C: ConnectionTrait>(
+    db: &C,
+    pool: &pool::Model,
+    period: &Period,
+) -> Result<()> {
     if pool.included_per_period_milli <= 0 {
         return Ok(());
     }
@@ -29,7 +35,11 @@ pub async fn ensure_included_grant<C: ConnectionTrait>(db: &C, pool: &pool::Mode
             organization_id: Set(pool.organization_id),
             pool_id: Set(pool.id),
             kind: Set(GrantKind::Included.as_str().into()),
-            description: Set(format!("Included credits {} – {}", period.start_date, period.last_day())),
+            description: Set(format!(
+                "Included credits {} – {}",
+                period.start_date,
+                period.last_day()
+            )),
             granted_at: Set(period.start),
             expires_at: Set(Some(period.end)),
             priority: Set(INCLUDED_PRIORITY),
@@ -90,7 +100,11 @@ pub async fn load_pool<C: ConnectionTrait>(
         .filter(purchase::Column::CreatedAt.lt(period.end))
         .count(db)
         .await? as u32;
-    Ok(PoolLedger { grants, rule, recharges_this_period: recharges })
+    Ok(PoolLedger {
+        grants,
+        rule,
+        recharges_this_period: recharges,
+    })
 }
 
 /// Writes back what `ledger::apply` changed: grant balances, and for every recharge a
@@ -106,7 +120,11 @@ pub async fn save_pool<C: ConnectionTrait>(
 ) -> Result<()> {
     for (old, new) in before.grants.iter().zip(&after.grants) {
         if old.remaining != new.remaining {
-            let status = if new.remaining.0 == 0 { "exhausted" } else { "active" };
+            let status = if new.remaining.0 == 0 {
+                "exhausted"
+            } else {
+                "active"
+            };
             grant::Entity::update_many()
                 .col_expr(grant::Column::RemainingMilli, Expr::value(new.remaining.0))
                 .col_expr(grant::Column::Status, Expr::value(status))
@@ -141,7 +159,12 @@ pub async fn save_pool<C: ConnectionTrait>(
             priority: Set(g.priority),
             original_milli: Set(r.amount.0),
             remaining_milli: Set(g.remaining.0),
-            status: Set(if g.remaining.0 == 0 { "exhausted" } else { "active" }.into()),
+            status: Set(if g.remaining.0 == 0 {
+                "exhausted"
+            } else {
+                "active"
+            }
+            .into()),
             purchase_id: Set(Some(purchase.id)),
             ..Default::default()
         }

@@ -13,8 +13,14 @@ use std::sync::Arc;
 /// The whole HTTP surface. Must be called inside a Tokio runtime (it starts the request-log
 /// writer).
 pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
-    let api_state = ApiState { db: db.clone(), log: RequestLogger::start(db.clone()) };
-    let services = Services(Arc::new(MeterServiceImpl { db, dashboard_org: crate::config::dashboard_org() }));
+    let api_state = ApiState {
+        db: db.clone(),
+        log: RequestLogger::start(db.clone()),
+    };
+    let services = Services(Arc::new(MeterServiceImpl {
+        db,
+        dashboard_org: crate::config::dashboard_org(),
+    }));
     let routes = generate_route_list(App);
     Router::new()
         .merge(api::router(api_state))

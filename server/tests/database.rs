@@ -3,20 +3,42 @@
 mod helpers;
 
 use helpers::{seed, test_now};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, ColumnTrait, PaginatorTrait, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Statement,
+};
 use sea_orm_migration::MigratorTrait;
 use server::db::migrations::Migrator;
 use server::entities::*;
 
 const TABLES: &[&str] = &[
-    "organizations", "teams", "users", "team_members", "end_users", "pools", "auto_recharge_rules",
-    "purchases", "grants", "categories", "features", "sources", "actions", "companies", "usage_events",
-    "usage_daily", "api_keys", "allocations", "request_log",
+    "organizations",
+    "teams",
+    "users",
+    "team_members",
+    "end_users",
+    "pools",
+    "auto_recharge_rules",
+    "purchases",
+    "grants",
+    "categories",
+    "features",
+    "sources",
+    "actions",
+    "companies",
+    "usage_events",
+    "usage_daily",
+    "api_keys",
+    "allocations",
+    "request_log",
 ];
 
 async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
     let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_string()))
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_string(),
+        ))
         .await
         .expect("query runs")
         .expect("one row");
@@ -25,11 +47,20 @@ async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
 
 async fn migrations_create_every_table_and_are_idempotent(db: &DatabaseConnection) {
     for t in TABLES {
-        assert_eq!(scalar(db, &format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {t}")).await, 0, "table {t}");
+        assert_eq!(
+            scalar(db, &format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {t}")).await,
+            0,
+            "table {t}"
+        );
     }
     // Applying again changes nothing; rolling back and forward again works.
     Migrator::up(db, None).await.expect("second up is a no-op");
-    assert!(Migrator::get_pending_migrations(db).await.unwrap().is_empty());
+    assert!(
+        Migrator::get_pending_migrations(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     Migrator::down(db, Some(1)).await.expect("down");
     assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 1);
     Migrator::down(db, None).await.expect("down to nothing");
@@ -49,7 +80,10 @@ async fn tenant_unique_keys_include_the_organization(db: &DatabaseConnection) {
         included_per_period_milli: sea_orm::Set(0),
         ..Default::default()
     };
-    assert!(pool::Entity::insert(dup).exec(db).await.is_err(), "duplicate pool key in one organization");
+    assert!(
+        pool::Entity::insert(dup).exec(db).await.is_err(),
+        "duplicate pool key in one organization"
+    );
 }
 
 async fn generator_is_deterministic_and_consistent(db: &DatabaseConnection) {
@@ -62,10 +96,17 @@ async fn generator_is_deterministic_and_consistent(db: &DatabaseConnection) {
     // second SQLite run so the comparison does not depend on this backend).
     let again = helpers::sqlite().await;
     let summary2 = seed(&again.db, 4_000, 7, test_now()).await;
-    let strip = |v: &[server::demo::OrgSummary]| v.iter().map(|s| (s.slug.clone(), s.events, s.credits, s.overage)).collect::<Vec<_>>();
+    let strip = |v: &[server::demo::OrgSummary]| {
+        v.iter()
+            .map(|s| (s.slug.clone(), s.events, s.credits, s.overage))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(strip(&summary), strip(&summary2));
     let other = helpers::sqlite().await;
-    assert_ne!(strip(&summary), strip(&seed(&other.db, 4_000, 8, test_now()).await));
+    assert_ne!(
+        strip(&summary),
+        strip(&seed(&other.db, 4_000, 8, test_now()).await)
+    );
 
     for s in &summary {
         let org = s.organization_id;
@@ -74,11 +115,28 @@ async fn generator_is_deterministic_and_consistent(db: &DatabaseConnection) {
         let count = scalar(db, &format!("SELECT CAST(COALESCE(SUM(events),0) AS BIGINT) FROM usage_daily WHERE organization_id = {org}")).await;
         let overage = scalar(db, &format!("SELECT CAST(COALESCE(SUM(overage_milli),0) AS BIGINT) FROM usage_events WHERE organization_id = {org}")).await;
         let burned = scalar(db, &format!("SELECT CAST(COALESCE(SUM(original_milli - remaining_milli),0) AS BIGINT) FROM grants WHERE organization_id = {org}")).await;
-        assert_eq!(events, s.credits.0, "{}: events table matches summary", s.slug);
-        assert_eq!(rolled, events, "{}: rollup counts every credit once", s.slug);
-        assert_eq!(count as u64, s.events, "{}: rollup counts every event once", s.slug);
+        assert_eq!(
+            events, s.credits.0,
+            "{}: events table matches summary",
+            s.slug
+        );
+        assert_eq!(
+            rolled, events,
+            "{}: rollup counts every credit once",
+            s.slug
+        );
+        assert_eq!(
+            count as u64, s.events,
+            "{}: rollup counts every event once",
+            s.slug
+        );
         assert_eq!(overage, s.overage.0);
-        assert_eq!(burned + overage, events, "{}: burned + overage = used", s.slug);
+        assert_eq!(
+            burned + overage,
+            events,
+            "{}: burned + overage = used",
+            s.slug
+        );
         let negative = scalar(db, &format!("SELECT CAST(COUNT(*) AS BIGINT) FROM grants WHERE organization_id = {org} AND (remaining_milli < 0 OR remaining_milli > original_milli)")).await;
         assert_eq!(negative, 0);
     }
@@ -86,31 +144,101 @@ async fn generator_is_deterministic_and_consistent(db: &DatabaseConnection) {
 
 async fn demo_has_the_fixed_names(db: &DatabaseConnection) {
     seed(db, 1_000, 42, test_now()).await;
-    let acme = organization::Entity::find().filter(organization::Column::Slug.eq("acme")).one(db).await.unwrap().expect("acme");
-    let globex = organization::Entity::find().filter(organization::Column::Slug.eq("globex")).one(db).await.unwrap().expect("globex");
+    let acme = organization::Entity::find()
+        .filter(organization::Column::Slug.eq("acme"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("acme");
+    let globex = organization::Entity::find()
+        .filter(organization::Column::Slug.eq("globex"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("globex");
     assert_eq!(acme.name, "Acme Outreach");
     assert!(globex.is_agency);
     for org in [acme.id, globex.id] {
-        let pools: Vec<String> = pool::Entity::find().filter(pool::Column::OrganizationId.eq(org)).all(db).await.unwrap().into_iter().map(|p| p.key).collect();
+        let pools: Vec<String> = pool::Entity::find()
+            .filter(pool::Column::OrganizationId.eq(org))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.key)
+            .collect();
         assert!(pools.contains(&"ai_credits".into()) && pools.contains(&"inbox_preview".into()));
-        let features: Vec<String> = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).all(db).await.unwrap().into_iter().map(|f| f.key).collect();
-        assert!(features.contains(&"personalized_email".into()) && features.contains(&"research_agent_search".into()));
-        let agents: Vec<String> = source::Entity::find().filter(source::Column::OrganizationId.eq(org)).filter(source::Column::Kind.eq("agent")).all(db).await.unwrap().into_iter().map(|s| s.key).collect();
-        for key in ["chat", "voice_inbound", "voice_outbound", "voice_web", "auto_trigger", "assistant"] {
+        let features: Vec<String> = feature::Entity::find()
+            .filter(feature::Column::OrganizationId.eq(org))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.key)
+            .collect();
+        assert!(
+            features.contains(&"personalized_email".into())
+                && features.contains(&"research_agent_search".into())
+        );
+        let agents: Vec<String> = source::Entity::find()
+            .filter(source::Column::OrganizationId.eq(org))
+            .filter(source::Column::Kind.eq("agent"))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.key)
+            .collect();
+        for key in [
+            "chat",
+            "voice_inbound",
+            "voice_outbound",
+            "voice_web",
+            "auto_trigger",
+            "assistant",
+        ] {
             assert!(agents.contains(&key.to_string()), "agent {key}");
         }
     }
-    let rule = |org: i64| auto_recharge_rule::Entity::find().filter(auto_recharge_rule::Column::OrganizationId.eq(org));
+    let rule = |org: i64| {
+        auto_recharge_rule::Entity::find()
+            .filter(auto_recharge_rule::Column::OrganizationId.eq(org))
+    };
     assert!(!rule(acme.id).one(db).await.unwrap().unwrap().enabled);
     assert!(rule(globex.id).one(db).await.unwrap().unwrap().enabled);
-    let members = user::Entity::find().filter(user::Column::OrganizationId.eq(acme.id)).count(db).await.unwrap();
+    let members = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(acme.id))
+        .count(db)
+        .await
+        .unwrap();
     assert_eq!(members, 40);
-    let teams = team::Entity::find().filter(team::Column::OrganizationId.eq(acme.id)).count(db).await.unwrap();
+    let teams = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(acme.id))
+        .count(db)
+        .await
+        .unwrap();
     assert_eq!(teams, 3);
-    for email in ["owner@acme.test", "billing@acme.test", "admin@acme.test", "member@acme.test"] {
-        assert!(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await.unwrap().is_some(), "{email}");
+    for email in [
+        "owner@acme.test",
+        "billing@acme.test",
+        "admin@acme.test",
+        "member@acme.test",
+    ] {
+        assert!(
+            user::Entity::find()
+                .filter(user::Column::Email.eq(email))
+                .one(db)
+                .await
+                .unwrap()
+                .is_some(),
+            "{email}"
+        );
     }
-    let purchases = purchase::Entity::find().filter(purchase::Column::OrganizationId.eq(acme.id)).count(db).await.unwrap();
+    let purchases = purchase::Entity::find()
+        .filter(purchase::Column::OrganizationId.eq(acme.id))
+        .count(db)
+        .await
+        .unwrap();
     assert_eq!(purchases, 2);
     let promo_expired = grant::Entity::find()
         .filter(grant::Column::OrganizationId.eq(acme.id))

@@ -45,7 +45,11 @@ async fn a_batch_lands_with_rejections_and_duplicates(db: &DatabaseConnection) {
     ];
     let out = ingest(db, acme, &batch, Utc::now()).await.unwrap();
     assert_eq!((out.accepted, out.duplicates), (3, 1));
-    let fields: Vec<(usize, &str)> = out.rejected.iter().map(|r| (r.index, r.field.as_str())).collect();
+    let fields: Vec<(usize, &str)> = out
+        .rejected
+        .iter()
+        .map(|r| (r.index, r.field.as_str()))
+        .collect();
     assert_eq!(fields, vec![(2, "timestamp"), (4, "feature")]);
 
     let (credits, rolled, counted, events) = totals(db, acme).await;
@@ -53,8 +57,18 @@ async fn a_batch_lands_with_rejections_and_duplicates(db: &DatabaseConnection) {
     assert_eq!(rolled - rolled0, 3_750, "rollup moves with the events");
     assert_eq!((counted - counted0, events - events0), (3, 3));
     // The new end user, flow, action and company were registered.
-    let e = usage_event::Entity::find().filter(usage_event::Column::EventId.eq("a-3")).one(db).await.unwrap().unwrap();
-    assert!(e.end_user_id.is_some() && e.source_id.is_some() && e.action_id.is_some() && e.company_id.is_some());
+    let e = usage_event::Entity::find()
+        .filter(usage_event::Column::EventId.eq("a-3"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        e.end_user_id.is_some()
+            && e.source_id.is_some()
+            && e.action_id.is_some()
+            && e.company_id.is_some()
+    );
 
     // Resending the whole batch changes nothing.
     let again = ingest(db, acme, &batch, Utc::now()).await.unwrap();
@@ -68,17 +82,52 @@ async fn late_events_land_in_their_own_day_and_overage_is_kept(db: &DatabaseConn
     let five_days_ago = Utc::now() - Duration::days(5);
     let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
     let day = five_days_ago.with_timezone(&tz).date_naive();
-    let before = sum(db, "usage_daily", "credits_milli", acme, &format!("AND day = '{day}'")).await;
+    let before = sum(
+        db,
+        "usage_daily",
+        "credits_milli",
+        acme,
+        &format!("AND day = '{day}'"),
+    )
+    .await;
     let late = json!({"id": "late-1", "timestamp": five_days_ago.to_rfc3339(), "feature": "research_agent_search", "credits": "7.125"});
-    assert_eq!(ingest(db, acme, &[late], Utc::now()).await.unwrap().accepted, 1);
-    assert_eq!(sum(db, "usage_daily", "credits_milli", acme, &format!("AND day = '{day}'")).await - before, 7_125);
+    assert_eq!(
+        ingest(db, acme, &[late], Utc::now())
+            .await
+            .unwrap()
+            .accepted,
+        1
+    );
+    assert_eq!(
+        sum(
+            db,
+            "usage_daily",
+            "credits_milli",
+            acme,
+            &format!("AND day = '{day}'")
+        )
+        .await
+            - before,
+        7_125
+    );
 
     // Spend far beyond every grant: the excess is overage, recorded in full.
     let available = sum(db, "grants", "remaining_milli", acme, "").await;
     let huge = json!({"id": "huge-1", "timestamp": Utc::now().to_rfc3339(), "feature": "research_agent_search",
                       "credits": app::credits::Credits(available + 1_000_000).to_decimal_string()});
-    assert_eq!(ingest(db, acme, &[huge], Utc::now()).await.unwrap().accepted, 1);
-    let e = usage_event::Entity::find().filter(usage_event::Column::EventId.eq("huge-1")).one(db).await.unwrap().unwrap();
+    assert_eq!(
+        ingest(db, acme, &[huge], Utc::now())
+            .await
+            .unwrap()
+            .accepted,
+        1
+    );
+    let e = usage_event::Entity::find()
+        .filter(usage_event::Column::EventId.eq("huge-1"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(e.overage_milli >= 1_000_000, "overage {}", e.overage_milli);
     let used = sum(db, "usage_events", "credits_milli", acme, "").await;
     let burned = sum(db, "grants", "original_milli - remaining_milli", acme, "").await;
@@ -92,13 +141,22 @@ async fn concurrent_overlapping_batches_count_once_and_recharge_once(db: &Databa
     // Leave exactly 1,200 credits live so that the batches below cross the 1,000 threshold once.
     // (Lowering `original` with it keeps burned = original − remaining true.)
     grant::Entity::update_many()
-        .col_expr(grant::Column::OriginalMilli, Expr::cust("original_milli - remaining_milli"))
+        .col_expr(
+            grant::Column::OriginalMilli,
+            Expr::cust("original_milli - remaining_milli"),
+        )
         .col_expr(grant::Column::RemainingMilli, Expr::value(0))
         .filter(grant::Column::OrganizationId.eq(globex))
         .exec(db)
         .await
         .unwrap();
-    let pool = pool::Entity::find().filter(pool::Column::OrganizationId.eq(globex)).filter(pool::Column::Key.eq("ai_credits")).one(db).await.unwrap().unwrap();
+    let pool = pool::Entity::find()
+        .filter(pool::Column::OrganizationId.eq(globex))
+        .filter(pool::Column::Key.eq("ai_credits"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
     grant::Entity::insert(grant::ActiveModel {
         organization_id: sea_orm::Set(globex),
         pool_id: sea_orm::Set(pool.id),
@@ -143,13 +201,19 @@ async fn concurrent_overlapping_batches_count_once_and_recharge_once(db: &Databa
         accepted += t.await.unwrap();
     }
     let distinct = sum(db, "usage_events", "1", globex, "AND event_id LIKE 'c-%'").await;
-    assert_eq!(accepted as i64, distinct, "each distinct id accepted exactly once");
+    assert_eq!(
+        accepted as i64, distinct,
+        "each distinct id accepted exactly once"
+    );
     let (credits, rolled, ..) = totals(db, globex).await;
     assert_eq!(credits - credits0, distinct * 1_500);
     assert_eq!(rolled - rolled0, distinct * 1_500);
     // 1,200 − up to 300 used crosses 1,000 once: exactly one purchase, whatever the interleaving.
     assert!(distinct * 1_500 > 200_000);
-    assert_eq!(sum(db, "purchases", "1", globex, "AND origin = 'auto_recharge'").await - recharges_before, 1);
+    assert_eq!(
+        sum(db, "purchases", "1", globex, "AND origin = 'auto_recharge'").await - recharges_before,
+        1
+    );
     let used = sum(db, "usage_events", "credits_milli", globex, "").await;
     let burned = sum(db, "grants", "original_milli - remaining_milli", globex, "").await;
     let overage = sum(db, "usage_events", "overage_milli", globex, "").await;
@@ -165,17 +229,42 @@ on_both_backends!(
 async fn recalculate_reproduces_the_rollup(db: &DatabaseConnection) {
     seed(db, 3_000, 9, Utc::now()).await;
     let acme = org_id(db, "acme").await;
-    ingest(db, acme, &[event("r-1", "2.5", 60 * 24 * 3), event("r-2", "1", 1)], Utc::now()).await.unwrap();
+    ingest(
+        db,
+        acme,
+        &[event("r-1", "2.5", 60 * 24 * 3), event("r-2", "1", 1)],
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let snapshot = |db: DatabaseConnection| async move {
         let mut rows = usage_daily::Entity::find().all(&db).await.unwrap();
-        rows.sort_by_key(|r| (r.organization_id, r.day, r.pool_id, r.feature_id, r.user_id, r.end_user_id, r.source_id, r.company_id));
+        rows.sort_by_key(|r| {
+            (
+                r.organization_id,
+                r.day,
+                r.pool_id,
+                r.feature_id,
+                r.user_id,
+                r.end_user_id,
+                r.source_id,
+                r.company_id,
+            )
+        });
         rows
     };
     let before = snapshot(db.clone()).await;
     assert!(!before.is_empty());
     // Wreck the rollup, then rebuild it from the events.
-    sea_orm::ConnectionTrait::execute_unprepared(db, "UPDATE usage_daily SET credits_milli = 0, events = 7").await.unwrap();
-    let n = server::ingest::recalculate::recalculate(db, None, &indicatif::ProgressBar::hidden()).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        db,
+        "UPDATE usage_daily SET credits_milli = 0, events = 7",
+    )
+    .await
+    .unwrap();
+    let n = server::ingest::recalculate::recalculate(db, None, &indicatif::ProgressBar::hidden())
+        .await
+        .unwrap();
     assert_eq!(n, 3_002);
     assert_eq!(snapshot(db.clone()).await, before);
 }

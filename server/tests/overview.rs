@@ -3,27 +3,41 @@
 mod helpers;
 
 use app::credits::Credits;
+use app::filter::{Compare, Filter, Frequency, RangePreset};
 use chrono::{Duration, TimeZone, Utc};
 use helpers::{seed, test_now};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use server::entities::*;
-use app::filter::{Compare, Filter, Frequency, RangePreset};
 use server::services::overview::overview;
 
 const DAILY_WINDOW_DAYS: i64 = 30;
 
 async fn acme_id(db: &DatabaseConnection) -> i64 {
-    organization::Entity::find().filter(organization::Column::Slug.eq("acme")).one(db).await.unwrap().unwrap().id
+    organization::Entity::find()
+        .filter(organization::Column::Slug.eq("acme"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 async fn balance_matches_the_grants(db: &DatabaseConnection) {
     seed(db, 6_000, 3, test_now()).await;
     let org = acme_id(db).await;
-    let o = overview(db, org, &Filter::default(), test_now()).await.expect("overview");
+    let o = overview(db, org, &Filter::default(), test_now())
+        .await
+        .expect("overview");
     let b = &o.balance;
     assert_eq!(o.organization_name, "Acme Outreach");
     assert_eq!(b.pool_key, "ai_credits");
-    assert_eq!(b.remaining, b.included_remaining + b.purchased_remaining + b.promotional_remaining + b.allowance_remaining);
+    assert_eq!(
+        b.remaining,
+        b.included_remaining
+            + b.purchased_remaining
+            + b.promotional_remaining
+            + b.allowance_remaining
+    );
     // Acme's period starts on the 1st, New York time; the 22nd leaves 9 days incl. today.
     assert_eq!(b.period_start.to_string(), "2026-11-01");
     assert_eq!(b.period_end.to_string(), "2026-11-30");
@@ -32,7 +46,13 @@ async fn balance_matches_the_grants(db: &DatabaseConnection) {
     assert!(!b.auto_recharge_enabled);
 
     // Independently: live grants' remaining, straight from the table.
-    let pool = pool::Entity::find().filter(pool::Column::OrganizationId.eq(org)).filter(pool::Column::Key.eq("ai_credits")).one(db).await.unwrap().unwrap();
+    let pool = pool::Entity::find()
+        .filter(pool::Column::OrganizationId.eq(org))
+        .filter(pool::Column::Key.eq("ai_credits"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
     let live: i64 = grant::Entity::find()
         .filter(grant::Column::OrganizationId.eq(org))
         .filter(grant::Column::PoolId.eq(pool.id))
@@ -49,7 +69,10 @@ async fn balance_matches_the_grants(db: &DatabaseConnection) {
     assert_eq!(o.daily.len() as i64, DAILY_WINDOW_DAYS);
     assert_eq!(o.daily.last().unwrap().day.to_string(), "2026-11-22");
     let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
-    let from = tz.with_ymd_and_hms(2026, 10, 24, 0, 0, 0).unwrap().with_timezone(&Utc);
+    let from = tz
+        .with_ymd_and_hms(2026, 10, 24, 0, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
     let raw: i64 = usage_event::Entity::find()
         .filter(usage_event::Column::OrganizationId.eq(org))
         .filter(usage_event::Column::PoolId.eq(pool.id))
@@ -75,8 +98,14 @@ async fn balance_matches_the_grants(db: &DatabaseConnection) {
     assert!(raw > 0 && raw <= all_pools);
     assert_eq!(o.total, series);
     // Shares: categories and features each add up to the total; the six agents are listed.
-    assert_eq!(o.categories.iter().map(|c| c.credits).sum::<Credits>(), o.total);
-    assert_eq!(o.features.iter().map(|c| c.credits).sum::<Credits>(), o.total);
+    assert_eq!(
+        o.categories.iter().map(|c| c.credits).sum::<Credits>(),
+        o.total
+    );
+    assert_eq!(
+        o.features.iter().map(|c| c.credits).sum::<Credits>(),
+        o.total
+    );
     assert_eq!(o.agents.len(), 6);
     // The multi-line series add up to the total too.
     let lines: Credits = o.series.iter().flat_map(|s| s.values.iter().copied()).sum();
@@ -86,9 +115,28 @@ async fn balance_matches_the_grants(db: &DatabaseConnection) {
 async fn filters_and_compare_follow_the_raw_events(db: &DatabaseConnection) {
     seed(db, 6_000, 4, test_now()).await;
     let org = acme_id(db).await;
-    let sales = team::Entity::find().filter(team::Column::OrganizationId.eq(org)).filter(team::Column::Name.eq("Sales")).one(db).await.unwrap().unwrap();
-    let members: Vec<i64> = team_member::Entity::find().filter(team_member::Column::TeamId.eq(sales.id)).all(db).await.unwrap().into_iter().map(|m| m.user_id).collect();
-    let f = Filter { range: RangePreset::Last90, team: Some("Sales".into()), compare: Compare::PreviousPeriod, frequency: Frequency::Week, ..Default::default() };
+    let sales = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org))
+        .filter(team::Column::Name.eq("Sales"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let members: Vec<i64> = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(sales.id))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let f = Filter {
+        range: RangePreset::Last90,
+        team: Some("Sales".into()),
+        compare: Compare::PreviousPeriod,
+        frequency: Frequency::Week,
+        ..Default::default()
+    };
     let o = overview(db, org, &f, test_now()).await.unwrap();
     let raw: i64 = usage_event::Entity::find()
         .filter(usage_event::Column::OrganizationId.eq(org))
@@ -99,10 +147,25 @@ async fn filters_and_compare_follow_the_raw_events(db: &DatabaseConnection) {
         .iter()
         .map(|e| e.credits_milli)
         .sum();
-    assert_eq!(o.total, Credits(raw), "90 days hold all of Sales' demo usage");
-    assert_eq!(o.compare_total, Some(Credits::ZERO), "nothing before the demo's 90 days");
-    assert!(o.compare_series.as_ref().is_some_and(|v| v.len() == o.buckets.len()));
-    assert!(o.buckets.len() >= 13 && o.buckets.len() <= 14, "weeks of 90 days");
+    assert_eq!(
+        o.total,
+        Credits(raw),
+        "90 days hold all of Sales' demo usage"
+    );
+    assert_eq!(
+        o.compare_total,
+        Some(Credits::ZERO),
+        "nothing before the demo's 90 days"
+    );
+    assert!(
+        o.compare_series
+            .as_ref()
+            .is_some_and(|v| v.len() == o.buckets.len())
+    );
+    assert!(
+        o.buckets.len() >= 13 && o.buckets.len() <= 14,
+        "weeks of 90 days"
+    );
 }
 
 on_both_backends!(filters_and_compare_follow_the_raw_events);
@@ -114,19 +177,38 @@ on_both_backends!(balance_matches_the_grants);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acme_keeps_5000_credits_whenever_seeded() {
     let first_of_month = Utc.with_ymd_and_hms(2026, 12, 1, 5, 30, 0).unwrap();
-    for now in [test_now(), first_of_month, first_of_month - Duration::hours(6), Utc.with_ymd_and_hms(2027, 3, 15, 12, 0, 0).unwrap()] {
+    for now in [
+        test_now(),
+        first_of_month,
+        first_of_month - Duration::hours(6),
+        Utc.with_ymd_and_hms(2027, 3, 15, 12, 0, 0).unwrap(),
+    ] {
         let t = helpers::sqlite().await;
         seed(&t.db, server::demo::DEFAULT_EVENTS, 42, now).await;
-        let o = overview(&t.db, acme_id(&t.db).await, &Filter::default(), now).await.unwrap();
-        assert!(o.balance.remaining >= Credits::whole(5_000), "at {now}: {}", o.balance.remaining);
+        let o = overview(&t.db, acme_id(&t.db).await, &Filter::default(), now)
+            .await
+            .unwrap();
+        assert!(
+            o.balance.remaining >= Credits::whole(5_000),
+            "at {now}: {}",
+            o.balance.remaining
+        );
     }
 }
 
 async fn period_records_add_up(db: &DatabaseConnection) {
     seed(db, 5_000, 11, test_now()).await;
     let org = acme_id(db).await;
-    let pool = pool::Entity::find().filter(pool::Column::OrganizationId.eq(org)).filter(pool::Column::Key.eq("ai_credits")).one(db).await.unwrap().unwrap();
-    let records = server::services::periods::period_records(db, org, &pool, 3, test_now()).await.unwrap();
+    let pool = pool::Entity::find()
+        .filter(pool::Column::OrganizationId.eq(org))
+        .filter(pool::Column::Key.eq("ai_credits"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let records = server::services::periods::period_records(db, org, &pool, 3, test_now())
+        .await
+        .unwrap();
     assert_eq!(records.len(), 4);
     assert!(records[0].current && !records[1].current);
     assert_eq!(records[0].period.start_date.to_string(), "2026-11-01");
@@ -157,7 +239,14 @@ async fn period_records_add_up(db: &DatabaseConnection) {
     assert_eq!(records[1].included, Credits::whole(25_000));
     // The demo's two purchases: one 60 days ago (September), one 12 days ago (November).
     assert_eq!(records[0].purchased, Credits::whole(5_000));
-    assert_eq!(records[0].end_user_used + records[1].end_user_used + records[2].end_user_used + records[3].end_user_used > Credits::ZERO, true);
+    assert_eq!(
+        records[0].end_user_used
+            + records[1].end_user_used
+            + records[2].end_user_used
+            + records[3].end_user_used
+            > Credits::ZERO,
+        true
+    );
 }
 
 on_both_backends!(period_records_add_up);
@@ -165,10 +254,25 @@ on_both_backends!(period_records_add_up);
 async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
     seed(db, 1_500, 12, test_now()).await;
     let org = acme_id(db).await;
-    let f = Filter { range: RangePreset::Last7, ..Default::default() };
+    let f = Filter {
+        range: RangePreset::Last7,
+        ..Default::default()
+    };
     let act = |before: Option<String>, after: Option<String>| {
         let f = f.clone();
-        async move { server::services::activity::activity(db, org, &f, before.as_deref(), after.as_deref(), 40, test_now()).await.unwrap() }
+        async move {
+            server::services::activity::activity(
+                db,
+                org,
+                &f,
+                before.as_deref(),
+                after.as_deref(),
+                40,
+                test_now(),
+            )
+            .await
+            .unwrap()
+        }
     };
     let mut seen = std::collections::HashSet::new();
     let mut pages = vec![act(None, None).await];
@@ -178,13 +282,20 @@ async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
     }
     for p in &pages {
         for r in &p.rows {
-            assert!(seen.insert(r.event_id.clone()), "{} shown twice", r.event_id);
+            assert!(
+                seen.insert(r.event_id.clone()),
+                "{} shown twice",
+                r.event_id
+            );
         }
         // Newest first within a page.
         assert!(p.rows.windows(2).all(|w| w[0].time >= w[1].time));
     }
     let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
-    let from = tz.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap().with_timezone(&Utc);
+    let from = tz
+        .with_ymd_and_hms(2026, 11, 16, 0, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
     let raw = usage_event::Entity::find()
         .filter(usage_event::Column::OrganizationId.eq(org))
         .filter(usage_event::Column::OccurredAt.gte(from))
@@ -199,8 +310,13 @@ async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
     assert_eq!(back.rows, pages[1].rows);
     assert!(back.prev.is_some() && back.next.is_some());
     // A forged cursor is a clear 400-style error naming the field.
-    let err = server::services::activity::activity(db, org, &f, Some("nonsense"), None, 40, test_now()).await.unwrap_err();
-    assert!(matches!(app::error::AppError::from(err), app::error::AppError::Invalid { field, .. } if field == "cursor"));
+    let err =
+        server::services::activity::activity(db, org, &f, Some("nonsense"), None, 40, test_now())
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(app::error::AppError::from(err), app::error::AppError::Invalid { field, .. } if field == "cursor")
+    );
 }
 
 on_both_backends!(activity_pages_cover_every_event_once);
@@ -208,19 +324,41 @@ on_both_backends!(activity_pages_cover_every_event_once);
 async fn credits_page_agrees_with_the_ledger(db: &DatabaseConnection) {
     seed(db, 3_000, 13, test_now()).await;
     let org = acme_id(db).await;
-    let v = server::services::credits::credits_view(db, org, test_now()).await.unwrap();
-    let o = overview(db, org, &Filter::default(), test_now()).await.unwrap();
+    let v = server::services::credits::credits_view(db, org, test_now())
+        .await
+        .unwrap();
+    let o = overview(db, org, &Filter::default(), test_now())
+        .await
+        .unwrap();
     let ai = v.pools.iter().find(|p| p.key == "ai_credits").unwrap();
     assert_eq!(ai.remaining, o.balance.remaining);
-    assert_eq!(ai.purchased, Credits::whole(10_000), "two demo top-ups of 5,000");
+    assert_eq!(
+        ai.purchased,
+        Credits::whole(10_000),
+        "two demo top-ups of 5,000"
+    );
     assert_eq!(v.purchases.len(), 2);
     assert_eq!(v.periods.len(), 5);
     assert!(v.periods[0].current);
     // Past periods' included grants and the promotion show as expired; the current ones are active.
-    let expired: Vec<&str> = v.grants.iter().filter(|g| g.status == "expired").map(|g| g.kind.as_str()).collect();
+    let expired: Vec<&str> = v
+        .grants
+        .iter()
+        .filter(|g| g.status == "expired")
+        .map(|g| g.kind.as_str())
+        .collect();
     assert!(expired.contains(&"promotional") && expired.contains(&"included"));
-    assert!(v.grants.iter().any(|g| g.kind == "included" && g.status == "active"));
-    let expired_sum: Credits = v.grants.iter().filter(|g| g.status == "expired" && g.pool == "ai_credits").map(|g| g.remaining).sum();
+    assert!(
+        v.grants
+            .iter()
+            .any(|g| g.kind == "included" && g.status == "active")
+    );
+    let expired_sum: Credits = v
+        .grants
+        .iter()
+        .filter(|g| g.status == "expired" && g.pool == "ai_credits")
+        .map(|g| g.remaining)
+        .sum();
     assert_eq!(ai.expired, expired_sum);
 }
 

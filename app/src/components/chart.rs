@@ -29,7 +29,10 @@ pub fn EChart(
 #[cfg(feature = "hydrate")]
 fn draw_when_attached(id: String, chart: Chart, tries: u32) {
     request_animation_frame(move || {
-        let attached = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id)).is_some();
+        let attached = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id))
+            .is_some();
         if attached {
             draw(&id, &chart);
         } else if tries > 0 {

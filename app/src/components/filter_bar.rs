@@ -4,17 +4,31 @@
 use crate::filter::{Compare, Filter, Frequency, RangePreset, from_word, word};
 use crate::model::FilterOptions;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
-const KEYS: [&str; 10] = ["range", "from", "to", "team", "user", "feature", "category", "compare", "frequency", "tz"];
+const KEYS: [&str; 10] = [
+    "range",
+    "from",
+    "to",
+    "team",
+    "user",
+    "feature",
+    "category",
+    "compare",
+    "frequency",
+    "tz",
+];
 
 /// The filter of the current URL.
 pub fn use_filter() -> Memo<Filter> {
     let query = use_query_map();
     Memo::new(move |_| {
         query.with(|q| {
-            let pairs: Vec<(&str, String)> = KEYS.iter().filter_map(|k| q.get(k).map(|v| (*k, v))).collect();
+            let pairs: Vec<(&str, String)> = KEYS
+                .iter()
+                .filter_map(|k| q.get(k).map(|v| (*k, v)))
+                .collect();
             Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
         })
     })
@@ -43,7 +57,13 @@ pub fn FilterBar(filter: Memo<Filter>, options: FilterOptions) -> impl IntoView 
     let location = use_location();
     let apply = move |f: Filter| {
         let path = location.pathname.get_untracked();
-        navigate(&format!("{path}{}", query_string(&f)), NavigateOptions { scroll: false, ..Default::default() });
+        navigate(
+            &format!("{path}{}", query_string(&f)),
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
     };
     let on = move |change: fn(&mut Filter, String)| {
         let apply = apply.clone();
@@ -61,8 +81,16 @@ pub fn FilterBar(filter: Memo<Filter>, options: FilterOptions) -> impl IntoView 
         (RangePreset::PreviousPeriod, "Previous billing period"),
         (RangePreset::Custom, "Custom…"),
     ];
-    let compares = [(Compare::None, "No comparison"), (Compare::PreviousPeriod, "Previous period"), (Compare::PreviousYear, "Previous year")];
-    let freqs = [(Frequency::Day, "Daily"), (Frequency::Week, "Weekly"), (Frequency::Month, "Monthly")];
+    let compares = [
+        (Compare::None, "No comparison"),
+        (Compare::PreviousPeriod, "Previous period"),
+        (Compare::PreviousYear, "Previous year"),
+    ];
+    let freqs = [
+        (Frequency::Day, "Daily"),
+        (Frequency::Week, "Weekly"),
+        (Frequency::Month, "Monthly"),
+    ];
     // The custom-range inputs live in a `Show`, which may build them many times.
     let on_custom = on.clone();
     let teams = options.teams.clone();

@@ -12,7 +12,10 @@ pub const PAGE_SIZES: [u64; 4] = [25, 50, 100, 200];
 #[server]
 pub async fn get_activity(filter: Filter, cursor: Cursor) -> Result<ActivityPage, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
-    services.activity(&viewer, &filter, &cursor).await.map_err(crate::service::into_server_error)
+    services
+        .activity(&viewer, &filter, &cursor)
+        .await
+        .map_err(crate::service::into_server_error)
 }
 
 /// The link to this page for a filter and a cursor.
@@ -30,7 +33,11 @@ fn href(f: &Filter, page_size: u64, before: Option<&str>, after: Option<&str>) -
     }
     let extra = extra.finish();
     if !extra.is_empty() {
-        q = if q.is_empty() { format!("?{extra}") } else { format!("{q}&{extra}") };
+        q = if q.is_empty() {
+            format!("?{extra}")
+        } else {
+            format!("{q}&{extra}")
+        };
     }
     format!("/activity{q}")
 }
@@ -43,10 +50,17 @@ pub fn ActivityPage() -> impl IntoView {
         query.with(|q| Cursor {
             before: q.get("before"),
             after: q.get("after"),
-            page_size: q.get("page_size").and_then(|s| s.parse().ok()).filter(|n| PAGE_SIZES.contains(n)).unwrap_or(PAGE_SIZES[1]),
+            page_size: q
+                .get("page_size")
+                .and_then(|s| s.parse().ok())
+                .filter(|n| PAGE_SIZES.contains(n))
+                .unwrap_or(PAGE_SIZES[1]),
         })
     });
-    let page = Resource::new(move || (filter.get(), cursor.get()), |(f, c)| get_activity(f, c));
+    let page = Resource::new(
+        move || (filter.get(), cursor.get()),
+        |(f, c)| get_activity(f, c),
+    );
     let navigate = use_navigate();
     view! {
         <FilterBarLoader filter/>

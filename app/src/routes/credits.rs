@@ -8,7 +8,10 @@ use leptos::prelude::*;
 #[server]
 pub async fn get_credits() -> Result<CreditsView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
-    services.credits(&viewer).await.map_err(crate::service::into_server_error)
+    services
+        .credits(&viewer)
+        .await
+        .map_err(crate::service::into_server_error)
 }
 
 fn cr(c: Credits) -> impl IntoView {

@@ -17,13 +17,19 @@ use leptos::prelude::*;
 #[server]
 pub async fn get_overview(filter: Filter) -> Result<Overview, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
-    services.overview(&viewer, &filter).await.map_err(crate::service::into_server_error)
+    services
+        .overview(&viewer, &filter)
+        .await
+        .map_err(crate::service::into_server_error)
 }
 
 #[server]
 pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
-    services.filter_options(&viewer).await.map_err(crate::service::into_server_error)
+    services
+        .filter_options(&viewer)
+        .await
+        .map_err(crate::service::into_server_error)
 }
 
 #[component]
@@ -46,7 +52,13 @@ pub fn UsagePage() -> impl IntoView {
 
 fn change_badge(change: Option<f64>) -> impl IntoView {
     change.map(|c| {
-        let (class, sign) = if c > 0.0 { ("change up", "+") } else if c < 0.0 { ("change down", "") } else { ("change", "") };
+        let (class, sign) = if c > 0.0 {
+            ("change up", "+")
+        } else if c < 0.0 {
+            ("change down", "")
+        } else {
+            ("change", "")
+        };
         view! { <span class=class data-testid="change">{format!("{sign}{c:.1}%")}</span> }
     })
 }
@@ -57,8 +69,18 @@ fn OverviewView(o: Overview) -> impl IntoView {
     let feature_chart = feature_chart(&o);
     let daily_chart = daily_chart(&o);
     let total = o.total;
-    let range_text = format!("{} – {}", o.from.format("%b %-d, %Y"), o.to.format("%b %-d, %Y"));
-    let compare_text = o.compare_from.zip(o.compare_to).map(|(f, t)| format!(" · vs {} – {}", f.format("%b %-d, %Y"), t.format("%b %-d, %Y")));
+    let range_text = format!(
+        "{} – {}",
+        o.from.format("%b %-d, %Y"),
+        o.to.format("%b %-d, %Y")
+    );
+    let compare_text = o.compare_from.zip(o.compare_to).map(|(f, t)| {
+        format!(
+            " · vs {} – {}",
+            f.format("%b %-d, %Y"),
+            t.format("%b %-d, %Y")
+        )
+    });
     let empty = o.total.0 == 0;
     view! {
         <h1>{o.organization_name.clone()} " · Usage"</h1>
@@ -124,7 +146,12 @@ fn OverviewView(o: Overview) -> impl IntoView {
 }
 
 #[component]
-fn ShareTable(title: &'static str, rows: Vec<ShareRow>, total: Credits, testid: &'static str) -> impl IntoView {
+fn ShareTable(
+    title: &'static str,
+    rows: Vec<ShareRow>,
+    total: Credits,
+    testid: &'static str,
+) -> impl IntoView {
     let compare = rows.iter().any(|r| r.compare_credits.is_some());
     view! {
         <div class="table-wrap">
@@ -160,20 +187,50 @@ const MAX_LINES: usize = 6;
 fn feature_chart(o: &Overview) -> Chart {
     let mut chart = Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(Legend::new().type_(charming::component::LegendType::Scroll).top(0))
+        .legend(
+            Legend::new()
+                .type_(charming::component::LegendType::Scroll)
+                .top(0),
+        )
         .grid(Grid::new().left(56).right(16).top(40).bottom(32))
-        .x_axis(Axis::new().type_(AxisType::Category).data(o.buckets.clone()))
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .data(o.buckets.clone()),
+        )
         .y_axis(Axis::new().type_(AxisType::Value));
-    let totals: Vec<f64> = (0..o.buckets.len()).map(|i| o.series.iter().map(|s| s.values[i].as_chart_value()).sum()).collect();
-    chart = chart.series(Line::new().name("All features").data(totals).show_symbol(false).line_style(LineStyle::new().width(3)));
+    let totals: Vec<f64> = (0..o.buckets.len())
+        .map(|i| o.series.iter().map(|s| s.values[i].as_chart_value()).sum())
+        .collect();
+    chart = chart.series(
+        Line::new()
+            .name("All features")
+            .data(totals)
+            .show_symbol(false)
+            .line_style(LineStyle::new().width(3)),
+    );
     for s in o.series.iter().take(MAX_LINES) {
-        chart = chart.series(Line::new().name(s.name.clone()).data(s.values.iter().map(|c| c.as_chart_value()).collect::<Vec<f64>>()).show_symbol(false));
+        chart = chart.series(
+            Line::new()
+                .name(s.name.clone())
+                .data(
+                    s.values
+                        .iter()
+                        .map(|c| c.as_chart_value())
+                        .collect::<Vec<f64>>(),
+                )
+                .show_symbol(false),
+        );
     }
     if let Some(prev) = &o.compare_series {
         chart = chart.series(
             Line::new()
                 .name("Compare period")
-                .data(prev.iter().map(|c| c.as_chart_value()).collect::<Vec<f64>>())
+                .data(
+                    prev.iter()
+                        .map(|c| c.as_chart_value())
+                        .collect::<Vec<f64>>(),
+                )
                 .show_symbol(false)
                 .line_style(LineStyle::new().type_(LineStyleType::Dashed).width(2)),
         );
@@ -182,7 +239,11 @@ fn feature_chart(o: &Overview) -> Chart {
 }
 
 fn daily_chart(o: &Overview) -> Chart {
-    let days: Vec<String> = o.daily.iter().map(|p| p.day.format("%b %-d").to_string()).collect();
+    let days: Vec<String> = o
+        .daily
+        .iter()
+        .map(|p| p.day.format("%b %-d").to_string())
+        .collect();
     let values: Vec<f64> = o.daily.iter().map(|p| p.credits.as_chart_value()).collect();
     Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))

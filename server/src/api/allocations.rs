@@ -4,11 +4,11 @@ use super::auth::{ApiCaller, LoggedEndUser};
 use super::{body_error, credits_field, json_body, string_field};
 use crate::error::Error;
 use crate::services::allocations;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -47,7 +47,15 @@ pub async fn put_allocation(
     let body = json_body(&body.map_err(body_error)?)?;
     let pool = string_field(&body, "pool", false)?;
     let cap = credits_field(&body, "credits")?;
-    let a = allocations::set_end_user_cap(&state.db, caller.organization_id, &end_user, pool, cap, Utc::now()).await?;
+    let a = allocations::set_end_user_cap(
+        &state.db,
+        caller.organization_id,
+        &end_user,
+        pool,
+        cap,
+        Utc::now(),
+    )
+    .await?;
     let mut response = Json(AllocationOut {
         end_user: end_user.clone(),
         pool: a.pool,

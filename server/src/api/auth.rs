@@ -29,12 +29,18 @@ pub struct LoggedEndUser(pub String);
 
 /// The key's row if the bearer token is a live key; else the organization the token's prefix
 /// points at (to log the failure there), if any.
-async fn lookup(db: &DatabaseConnection, token: &str) -> Result<Result<api_key::Model, Option<api_key::Model>>, Error> {
+async fn lookup(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Result<api_key::Model, Option<api_key::Model>>, Error> {
     let mut parts = token.splitn(3, '_');
     let (Some("cm"), Some(prefix), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
         return Ok(Err(None));
     };
-    let candidates = api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix)).all(db).await?;
+    let candidates = api_key::Entity::find()
+        .filter(api_key::Column::Prefix.eq(prefix))
+        .all(db)
+        .await?;
     let hash = hash_key(token);
     let mut seen = None;
     for k in candidates {
@@ -46,11 +52,18 @@ async fn lookup(db: &DatabaseConnection, token: &str) -> Result<Result<api_key::
     Ok(Err(seen))
 }
 
-pub async fn require_api_key(State(state): State<ApiState>, mut req: Request, next: Next) -> Response {
+pub async fn require_api_key(
+    State(state): State<ApiState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
     // Inside the nested router the path lost its `/api/v1` prefix; log the one called.
-    let endpoint = req.extensions().get::<OriginalUri>().map_or_else(|| req.uri().path().to_string(), |u| u.0.path().to_string());
+    let endpoint = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().path().to_string(), |u| u.0.path().to_string());
     let token = req
         .headers()
         .get(AUTHORIZATION)
@@ -67,7 +80,11 @@ pub async fn require_api_key(State(state): State<ApiState>, mut req: Request, ne
     let (key, response) = match found {
         Ok(key) => {
             touch_last_used(&state.db, &key);
-            req.extensions_mut().insert(ApiCaller { organization_id: key.organization_id, key_id: key.id, prefix: key.prefix.clone() });
+            req.extensions_mut().insert(ApiCaller {
+                organization_id: key.organization_id,
+                key_id: key.id,
+                prefix: key.prefix.clone(),
+            });
             (Some(key), next.run(req).await)
         }
         Err(known) => (known, Error::from(AppError::Unauthorized).into_response()),
@@ -78,7 +95,10 @@ pub async fn require_api_key(State(state): State<ApiState>, mut req: Request, ne
             at: Set(Utc::now()),
             method: Set(method),
             endpoint: Set(endpoint),
-            end_user: Set(response.extensions().get::<LoggedEndUser>().map(|u| u.0.clone())),
+            end_user: Set(response
+                .extensions()
+                .get::<LoggedEndUser>()
+                .map(|u| u.0.clone())),
             api_key_prefix: Set(Some(key.prefix)),
             status: Set(response.status().as_u16() as i32),
             latency_us: Set(started.elapsed().as_micros().min(i32::MAX as u128) as i32),
@@ -91,7 +111,10 @@ pub async fn require_api_key(State(state): State<ApiState>, mut req: Request, ne
 /// Records "last used" at most once a minute per key, off the request path.
 fn touch_last_used(db: &DatabaseConnection, key: &api_key::Model) {
     let now = Utc::now();
-    if key.last_used_at.is_some_and(|t| now - t < Duration::seconds(60)) {
+    if key
+        .last_used_at
+        .is_some_and(|t| now - t < Duration::seconds(60))
+    {
         return;
     }
     let (db, org, id) = (db.clone(), key.organization_id, key.id);

@@ -3,8 +3,8 @@
 use super::auth::ApiCaller;
 use crate::error::Error;
 use crate::services::balance::{organization, pool_balance, pools};
-use axum::extract::{Extension, State};
 use axum::Json;
+use axum::extract::{Extension, State};
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -34,7 +34,10 @@ pub struct BalanceOut {
 
 /// Balance of every pool of the key's organization.
 #[utoipa::path(get, path = "/api/v1/balance", security(("api_key" = [])), responses((status = 200, body = BalanceOut), (status = 401)))]
-pub async fn get_balance(State(state): State<super::ApiState>, Extension(caller): Extension<ApiCaller>) -> Result<Json<BalanceOut>, Error> {
+pub async fn get_balance(
+    State(state): State<super::ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> Result<Json<BalanceOut>, Error> {
     let now = Utc::now();
     let org = organization(&state.db, caller.organization_id).await?;
     let mut out = Vec::new();

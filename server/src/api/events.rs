@@ -5,10 +5,10 @@ use super::{body_error, json_body};
 use crate::error::Error;
 use crate::ingest::{self, IngestOutcome, validate::MAX_EVENTS};
 use app::error::AppError;
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, State};
-use axum::Json;
 use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -77,7 +77,16 @@ impl From<IngestOutcome> for EventsOut {
         EventsOut {
             accepted: o.accepted,
             duplicates: o.duplicates,
-            rejected: o.rejected.into_iter().map(|r| RejectedOut { index: r.index, id: r.id, field: r.field, error: r.error }).collect(),
+            rejected: o
+                .rejected
+                .into_iter()
+                .map(|r| RejectedOut {
+                    index: r.index,
+                    id: r.id,
+                    field: r.field,
+                    error: r.error,
+                })
+                .collect(),
         }
     }
 }
@@ -86,14 +95,26 @@ impl From<IngestOutcome> for EventsOut {
 /// resent id is a duplicate and changes nothing.
 #[utoipa::path(post, path = "/api/v1/events", request_body = EventsIn, security(("api_key" = [])),
     responses((status = 200, body = EventsOut), (status = 400, description = "malformed body"), (status = 401), (status = 413, description = "over 1000 events or 1 MB")))]
-pub async fn post_events(State(state): State<super::ApiState>, Extension(caller): Extension<ApiCaller>, body: Result<Bytes, BytesRejection>) -> Result<Json<EventsOut>, Error> {
+pub async fn post_events(
+    State(state): State<super::ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<EventsOut>, Error> {
     let body = json_body(&body.map_err(body_error)?)?;
     let events = body
         .get("events")
         .and_then(|e: &serde_json::Value| e.as_array())
         .ok_or_else(|| AppError::invalid("events", "must be an array of events"))?;
     if events.len() > MAX_EVENTS {
-        return Err(AppError::TooLarge { field: "events".into(), message: format!("at most {MAX_EVENTS} events per batch") }.into());
+        return Err(AppError::TooLarge {
+            field: "events".into(),
+            message: format!("at most {MAX_EVENTS} events per batch"),
+        }
+        .into());
     }
-    Ok(Json(ingest::ingest(&state.db, caller.organization_id, events, Utc::now()).await?.into()))
+    Ok(Json(
+        ingest::ingest(&state.db, caller.organization_id, events, Utc::now())
+            .await?
+            .into(),
+    ))
 }

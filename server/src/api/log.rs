@@ -39,7 +39,10 @@ async fn write_loop(db: DatabaseConnection, mut rx: mpsc::Receiver<request_log::
                 Err(_) => break,
             }
         }
-        if let Err(e) = request_log::Entity::insert_many(batch).exec_without_returning(&db).await {
+        if let Err(e) = request_log::Entity::insert_many(batch)
+            .exec_without_returning(&db)
+            .await
+        {
             tracing::error!("request log write failed: {e}");
         }
     }

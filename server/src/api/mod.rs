@@ -35,7 +35,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
         .route("/authorize", post(authorize::post_authorize))
         .route("/usage", get(usage::get_usage))
         .route("/allocations/{end_user}", put(allocations::put_allocation))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_api_key))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_api_key,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let v1 = Router::new()
         .route("/openapi.json", get(openapi::document))
@@ -54,19 +57,31 @@ pub(crate) fn json_body(bytes: &[u8]) -> Result<serde_json::Map<String, serde_js
 }
 
 /// A credits field of a body, with the same rules as an event's `credits`.
-pub(crate) fn credits_field(body: &serde_json::Map<String, serde_json::Value>, field: &str) -> Result<app::credits::Credits, Error> {
+pub(crate) fn credits_field(
+    body: &serde_json::Map<String, serde_json::Value>,
+    field: &str,
+) -> Result<app::credits::Credits, Error> {
     crate::ingest::validate::credits(body, field).map_err(|e| AppError::invalid(field, e).into())
 }
 
 /// A string field of a body, with the same rules as an event's string fields.
-pub(crate) fn string_field<'a>(body: &'a serde_json::Map<String, serde_json::Value>, field: &str, required: bool) -> Result<Option<&'a str>, Error> {
-    crate::ingest::validate::text(body, field, 256, required).map_err(|e| AppError::invalid(field, e).into())
+pub(crate) fn string_field<'a>(
+    body: &'a serde_json::Map<String, serde_json::Value>,
+    field: &str,
+    required: bool,
+) -> Result<Option<&'a str>, Error> {
+    crate::ingest::validate::text(body, field, 256, required)
+        .map_err(|e| AppError::invalid(field, e).into())
 }
 
 /// Maps axum's body rejections (too large, unreadable) to our JSON errors.
 pub(crate) fn body_error(r: axum::extract::rejection::BytesRejection) -> Error {
     if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::TooLarge { field: "body".into(), message: format!("must be at most {MAX_BODY_BYTES} bytes") }.into()
+        AppError::TooLarge {
+            field: "body".into(),
+            message: format!("must be at most {MAX_BODY_BYTES} bytes"),
+        }
+        .into()
     } else {
         AppError::invalid("body", r.body_text()).into()
     }

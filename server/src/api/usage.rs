@@ -5,16 +5,18 @@ use crate::error::Error;
 use crate::services::usage::{UsageReport, usage};
 use app::error::AppError;
 use app::filter::{Filter, GroupBy, RangePreset, from_word};
+use axum::Json;
 use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-const PARAMS: [&str; 9] = ["from", "to", "group_by", "team", "user", "feature", "category", "tz", "range"];
+const PARAMS: [&str; 9] = [
+    "from", "to", "group_by", "team", "user", "feature", "category", "tz", "range",
+];
 
 #[derive(Serialize, ToSchema)]
 pub struct UsageRowOut {
@@ -40,7 +42,10 @@ pub struct UsageOut {
 fn parse_date(params: &BTreeMap<String, String>, field: &str) -> Result<Option<NaiveDate>, Error> {
     params
         .get(field)
-        .map(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| AppError::invalid(field, "must be a date such as 2026-11-01").into()))
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| AppError::invalid(field, "must be a date such as 2026-11-01").into())
+        })
         .transpose()
 }
 
@@ -51,7 +56,12 @@ fn parse(params: &BTreeMap<String, String>) -> Result<(Filter, Vec<GroupBy>), Er
     }
     let range = match params.get("range") {
         None => RangePreset::default(),
-        Some(r) => from_word(r).ok_or_else(|| AppError::invalid("range", "must be last_7, last_30, last_90, current_period, previous_period or custom"))?,
+        Some(r) => from_word(r).ok_or_else(|| {
+            AppError::invalid(
+                "range",
+                "must be last_7, last_30, last_90, current_period, previous_period or custom",
+            )
+        })?,
     };
     let text = |k: &str| params.get(k).filter(|v| !v.is_empty()).cloned();
     let filter = Filter {
@@ -65,13 +75,18 @@ fn parse(params: &BTreeMap<String, String>) -> Result<(Filter, Vec<GroupBy>), Er
         tz: text("tz"),
         ..Default::default()
     };
-    let group_by = GroupBy::parse_list(params.get("group_by").map_or("", |s| s.as_str())).map_err(|e| AppError::invalid("group_by", e))?;
+    let group_by = GroupBy::parse_list(params.get("group_by").map_or("", |s| s.as_str()))
+        .map_err(|e| AppError::invalid("group_by", e))?;
     Ok((filter, group_by))
 }
 
 fn row_out(group_by: &[GroupBy], r: &crate::services::usage::UsageRow) -> UsageRowOut {
     UsageRowOut {
-        group: group_by.iter().zip(&r.groups).map(|(g, v)| (g.as_str().to_string(), v.clone())).collect(),
+        group: group_by
+            .iter()
+            .zip(&r.groups)
+            .map(|(g, v)| (g.as_str().to_string(), v.clone()))
+            .collect(),
         credits: r.credits.to_decimal_string(),
         overage: r.overage.to_decimal_string(),
         events: r.events,
@@ -87,11 +102,22 @@ pub fn to_csv(report: &UsageReport) -> Result<String, Error> {
     let csv_err = |e: csv::Error| Error::from(AppError::internal(e));
     w.write_record(&head).map_err(csv_err)?;
     for r in &report.rows {
-        let mut rec: Vec<String> = r.groups.iter().map(|g| g.clone().unwrap_or_default()).collect();
-        rec.extend([r.credits.to_decimal_string(), r.overage.to_decimal_string(), r.events.to_string(), r.quantity.to_string()]);
+        let mut rec: Vec<String> = r
+            .groups
+            .iter()
+            .map(|g| g.clone().unwrap_or_default())
+            .collect();
+        rec.extend([
+            r.credits.to_decimal_string(),
+            r.overage.to_decimal_string(),
+            r.events.to_string(),
+            r.quantity.to_string(),
+        ]);
         w.write_record(&rec).map_err(csv_err)?;
     }
-    let bytes = w.into_inner().map_err(|e| AppError::internal(e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::internal(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| AppError::internal(e).into())
 }
 
@@ -113,10 +139,24 @@ pub async fn get_usage(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, Error> {
     let (filter, group_by) = parse(&params)?;
-    let report = usage(&state.db, caller.organization_id, &filter, &group_by, Utc::now()).await?;
-    let wants_csv = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/csv"));
+    let report = usage(
+        &state.db,
+        caller.organization_id,
+        &filter,
+        &group_by,
+        Utc::now(),
+    )
+    .await?;
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv"));
     if wants_csv {
-        return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&report)?).into_response());
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            to_csv(&report)?,
+        )
+            .into_response());
     }
     Ok(Json(UsageOut {
         from: report.range.from,

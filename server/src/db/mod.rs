@@ -11,16 +11,19 @@ use std::time::Duration;
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let url = prepare_sqlite_path(url)?;
     let mut opts = ConnectOptions::new(url.clone());
-    opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10));
     if url.starts_with("sqlite:") {
         // One writer at a time is SQLite's model; a small pool avoids lock churn. Set on every
         // pooled connection: WAL lets readers run while a batch is written, busy_timeout makes
         // writers queue instead of failing with SQLITE_BUSY.
-        opts.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30))
-        });
+        opts.max_connections(8)
+            .min_connections(1)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(30))
+            });
     } else {
         opts.max_connections(16);
     }
@@ -36,7 +39,10 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
 
 /// `sqlite://data/x.db` → makes sure `data/` exists and the file may be created.
 fn prepare_sqlite_path(url: &str) -> anyhow::Result<String> {
-    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
         return Ok(url.to_string());
     };
     let path = rest.split('?').next().unwrap_or("");

@@ -33,36 +33,98 @@ pub struct PoolDef {
 }
 
 pub const POOLS: &[PoolDef] = &[
-    PoolDef { key: "ai_credits", name: "AI credits", included_per_period: 25_000 },
-    PoolDef { key: "inbox_preview", name: "Inbox preview credits", included_per_period: 2_000 },
+    PoolDef {
+        key: "ai_credits",
+        name: "AI credits",
+        included_per_period: 25_000,
+    },
+    PoolDef {
+        key: "inbox_preview",
+        name: "Inbox preview credits",
+        included_per_period: 2_000,
+    },
 ];
 
 /// (category key, category name, [(feature key, name, unit, pool key)]).
 pub const TAXONOMY: &[(&str, &str, &[(&str, &str, &str, &str)])] = &[
-    ("ai_messages", "AI generated messages", &[
-        ("personalized_email", "Personalized email", "message", "ai_credits"),
-        ("reply_suggestion", "Reply suggestion", "message", "ai_credits"),
-        ("ai_rewrite", "AI rewrite", "message", "ai_credits"),
-    ]),
-    ("ai_research", "AI research actions", &[
-        ("research_agent_search", "Research agent search", "run", "ai_credits"),
-        ("account_research", "Account research", "run", "ai_credits"),
-    ]),
-    ("agents", "AI agents", &[
-        ("chat_reply", "Chat reply", "message", "ai_credits"),
-        ("voice_call", "Voice call", "minute", "ai_credits"),
-        ("assistant_answer", "Assistant answer", "message", "ai_credits"),
-    ]),
-    ("automation", "Smart flows & pilots", &[
-        ("flow_action", "Flow action", "run", "ai_credits"),
-        ("pilot_task", "AI pilot task", "run", "ai_credits"),
-        ("copilot_prompt", "Copilot prompt", "message", "ai_credits"),
-    ]),
-    ("tools", "AI tools & browser", &[
-        ("ai_tool_run", "AI tool run", "run", "ai_credits"),
-        ("browser_session", "Browser session", "session", "ai_credits"),
-    ]),
-    ("inbox", "Inbox preview", &[("inbox_preview_render", "Inbox preview render", "call", "inbox_preview")]),
+    (
+        "ai_messages",
+        "AI generated messages",
+        &[
+            (
+                "personalized_email",
+                "Personalized email",
+                "message",
+                "ai_credits",
+            ),
+            (
+                "reply_suggestion",
+                "Reply suggestion",
+                "message",
+                "ai_credits",
+            ),
+            ("ai_rewrite", "AI rewrite", "message", "ai_credits"),
+        ],
+    ),
+    (
+        "ai_research",
+        "AI research actions",
+        &[
+            (
+                "research_agent_search",
+                "Research agent search",
+                "run",
+                "ai_credits",
+            ),
+            ("account_research", "Account research", "run", "ai_credits"),
+        ],
+    ),
+    (
+        "agents",
+        "AI agents",
+        &[
+            ("chat_reply", "Chat reply", "message", "ai_credits"),
+            ("voice_call", "Voice call", "minute", "ai_credits"),
+            (
+                "assistant_answer",
+                "Assistant answer",
+                "message",
+                "ai_credits",
+            ),
+        ],
+    ),
+    (
+        "automation",
+        "Smart flows & pilots",
+        &[
+            ("flow_action", "Flow action", "run", "ai_credits"),
+            ("pilot_task", "AI pilot task", "run", "ai_credits"),
+            ("copilot_prompt", "Copilot prompt", "message", "ai_credits"),
+        ],
+    ),
+    (
+        "tools",
+        "AI tools & browser",
+        &[
+            ("ai_tool_run", "AI tool run", "run", "ai_credits"),
+            (
+                "browser_session",
+                "Browser session",
+                "session",
+                "ai_credits",
+            ),
+        ],
+    ),
+    (
+        "inbox",
+        "Inbox preview",
+        &[(
+            "inbox_preview_render",
+            "Inbox preview render",
+            "call",
+            "inbox_preview",
+        )],
+    ),
 ];
 
 pub const AGENTS: &[(&str, &str)] = &[
@@ -76,42 +138,213 @@ pub const AGENTS: &[(&str, &str)] = &[
 
 /// (key, name, type, status, [(action key, action name)]).
 pub const FLOWS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
-    ("lead_nurture", "Lead nurture", "smart", "active", &[("generate_email", "Generate email"), ("classify_intent", "Classify intent")]),
-    ("renewal_outreach", "Renewal outreach", "smart", "active", &[("generate_email", "Generate email"), ("summarize_account", "Summarize account")]),
-    ("inbound_triage", "Inbound triage", "execution", "paused", &[("classify_intent", "Classify intent"), ("route_lead", "Route lead")]),
-    ("webinar_follow_up", "Webinar follow-up", "execution", "active", &[("summarize_reply", "Summarize reply"), ("enrich_lead", "Enrich lead")]),
+    (
+        "lead_nurture",
+        "Lead nurture",
+        "smart",
+        "active",
+        &[
+            ("generate_email", "Generate email"),
+            ("classify_intent", "Classify intent"),
+        ],
+    ),
+    (
+        "renewal_outreach",
+        "Renewal outreach",
+        "smart",
+        "active",
+        &[
+            ("generate_email", "Generate email"),
+            ("summarize_account", "Summarize account"),
+        ],
+    ),
+    (
+        "inbound_triage",
+        "Inbound triage",
+        "execution",
+        "paused",
+        &[
+            ("classify_intent", "Classify intent"),
+            ("route_lead", "Route lead"),
+        ],
+    ),
+    (
+        "webinar_follow_up",
+        "Webinar follow-up",
+        "execution",
+        "active",
+        &[
+            ("summarize_reply", "Summarize reply"),
+            ("enrich_lead", "Enrich lead"),
+        ],
+    ),
 ];
 
-pub const PILOTS: &[(&str, &str)] = &[("sdr_pilot", "SDR pilot"), ("support_pilot", "Support pilot")];
-pub const TOOLS: &[(&str, &str)] = &[("account_brief", "Account brief"), ("meeting_prep", "Meeting prep")];
+pub const PILOTS: &[(&str, &str)] = &[
+    ("sdr_pilot", "SDR pilot"),
+    ("support_pilot", "Support pilot"),
+];
+pub const TOOLS: &[(&str, &str)] = &[
+    ("account_brief", "Account brief"),
+    ("meeting_prep", "Meeting prep"),
+];
 pub const SESSIONS: &[(&str, &str)] = &[("browser", "Browser session")];
 
 pub const TEMPLATES: &[Template] = &[
-    Template { feature: "personalized_email", source: SourcePick::None, weight: 30, milli_per_unit: (1_000, 1_000), quantity: (1, 1), tokens: true, attributed: true },
-    Template { feature: "personalized_email", source: SourcePick::Flow, weight: 10, milli_per_unit: (1_000, 1_000), quantity: (1, 1), tokens: true, attributed: true },
-    Template { feature: "reply_suggestion", source: SourcePick::None, weight: 14, milli_per_unit: (500, 500), quantity: (1, 1), tokens: true, attributed: true },
-    Template { feature: "ai_rewrite", source: SourcePick::None, weight: 6, milli_per_unit: (250, 250), quantity: (1, 3), tokens: true, attributed: true },
-    Template { feature: "research_agent_search", source: SourcePick::None, weight: 9, milli_per_unit: (4_000, 6_000), quantity: (1, 1), tokens: true, attributed: true },
-    Template { feature: "account_research", source: SourcePick::Pilot, weight: 3, milli_per_unit: (8_000, 8_000), quantity: (1, 1), tokens: true, attributed: false },
-    Template { feature: "chat_reply", source: SourcePick::Agent(&["chat"]), weight: 8, milli_per_unit: (200, 200), quantity: (1, 6), tokens: true, attributed: false },
-    Template { feature: "chat_reply", source: SourcePick::Agent(&["auto_trigger"]), weight: 3, milli_per_unit: (200, 200), quantity: (1, 4), tokens: true, attributed: false },
-    Template { feature: "voice_call", source: SourcePick::Agent(&["voice_inbound", "voice_outbound", "voice_web"]), weight: 4, milli_per_unit: (1_500, 1_500), quantity: (1, 12), tokens: false, attributed: false },
-    Template { feature: "assistant_answer", source: SourcePick::Agent(&["assistant"]), weight: 5, milli_per_unit: (100, 150), quantity: (1, 2), tokens: true, attributed: true },
-    Template { feature: "flow_action", source: SourcePick::Flow, weight: 10, milli_per_unit: (500, 2_000), quantity: (1, 1), tokens: true, attributed: false },
-    Template { feature: "pilot_task", source: SourcePick::Pilot, weight: 3, milli_per_unit: (2_000, 2_000), quantity: (1, 1), tokens: true, attributed: false },
-    Template { feature: "copilot_prompt", source: SourcePick::None, weight: 6, milli_per_unit: (300, 300), quantity: (1, 1), tokens: true, attributed: true },
-    Template { feature: "ai_tool_run", source: SourcePick::Tool, weight: 3, milli_per_unit: (3_000, 3_000), quantity: (1, 1), tokens: true, attributed: true },
-    Template { feature: "browser_session", source: SourcePick::Session, weight: 1, milli_per_unit: (4_000, 4_000), quantity: (1, 1), tokens: false, attributed: true },
-    Template { feature: "inbox_preview_render", source: SourcePick::None, weight: 4, milli_per_unit: (1_000, 1_000), quantity: (1, 1), tokens: false, attributed: true },
+    Template {
+        feature: "personalized_email",
+        source: SourcePick::None,
+        weight: 30,
+        milli_per_unit: (1_000, 1_000),
+        quantity: (1, 1),
+        tokens: true,
+        attributed: true,
+    },
+    Template {
+        feature: "personalized_email",
+        source: SourcePick::Flow,
+        weight: 10,
+        milli_per_unit: (1_000, 1_000),
+        quantity: (1, 1),
+        tokens: true,
+        attributed: true,
+    },
+    Template {
+        feature: "reply_suggestion",
+        source: SourcePick::None,
+        weight: 14,
+        milli_per_unit: (500, 500),
+        quantity: (1, 1),
+        tokens: true,
+        attributed: true,
+    },
+    Template {
+        feature: "ai_rewrite",
+        source: SourcePick::None,
+        weight: 6,
+        milli_per_unit: (250, 250),
+        quantity: (1, 3),
+        tokens: true,
+        attributed: true,
+    },
+    Template {
+        feature: "research_agent_search",
+        source: SourcePick::None,
+        weight: 9,
+        milli_per_unit: (4_000, 6_000),
+        quantity: (1, 1),
+        tokens: true,
+        attributed: true,
+    },
+    Template {
+        feature: "account_research",
+        source: SourcePick::Pilot,
+        weight: 3,
+        milli_per_unit: (8_000, 8_000),
+        quantity: (1, 1),
+        tokens: true,
+        attributed: false,
+    },
+    Template {
+        feature: "chat_reply",
+        source: SourcePick::Agent(&["chat"]),
+        weight: 8,
+        milli_per_unit: (200, 200),
+        quantity: (1, 6),
+        tokens: true,
+        attributed: false,
+    },
+    Template {
+        feature: "chat_reply",
+        source: SourcePick::Agent(&["auto_trigger"]),
+        weight: 3,
+        milli_per_unit: (200, 200),
+        quantity: (1, 4),
+        tokens: true,
+        attributed: false,
+    },
+    Template {
+        feature: "voice_call",
+        source: SourcePick::Agent(&["voice_inbound", "voice_outbound", "voice_web"]),
+        weight: 4,
+        milli_per_unit: (1_500, 1_500),
+        quantity: (1, 12),
+        tokens: false,
+        attributed: false,
+    },
+    Template {
+        feature: "assistant_answer",
+        source: SourcePick::Agent(&["assistant"]),
+        weight: 5,
+        milli_per_unit: (100, 150),
+        quantity: (1, 2),
+        tokens: true,
+        attributed: true,
+    },
+    Template {
+        feature: "flow_action",
+        source: SourcePick::Flow,
+        weight: 10,
+        milli_per_unit: (500, 2_000),
+        quantity: (1, 1),
+        tokens: true,
+        attributed: false,
+    },
+    Template {
+        feature: "pilot_task",
+        source: SourcePick::Pilot,
+        weight: 3,
+        milli_per_unit: (2_000, 2_000),
+        quantity: (1, 1),
+        tokens: true,
+        attributed: false,
+    },
+    Template {
+        feature: "copilot_prompt",
+        source: SourcePick::None,
+        weight: 6,
+        milli_per_unit: (300, 300),
+        quantity: (1, 1),
+        tokens: true,
+        attributed: true,
+    },
+    Template {
+        feature: "ai_tool_run",
+        source: SourcePick::Tool,
+        weight: 3,
+        milli_per_unit: (3_000, 3_000),
+        quantity: (1, 1),
+        tokens: true,
+        attributed: true,
+    },
+    Template {
+        feature: "browser_session",
+        source: SourcePick::Session,
+        weight: 1,
+        milli_per_unit: (4_000, 4_000),
+        quantity: (1, 1),
+        tokens: false,
+        attributed: true,
+    },
+    Template {
+        feature: "inbox_preview_render",
+        source: SourcePick::None,
+        weight: 4,
+        milli_per_unit: (1_000, 1_000),
+        quantity: (1, 1),
+        tokens: false,
+        attributed: true,
+    },
 ];
 
 pub const FIRST_NAMES: &[&str] = &[
-    "Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Isla", "Jonas", "Kira", "Liam", "Maya",
-    "Noah", "Olivia", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wen", "Xavier", "Yara", "Zane",
+    "Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Isla", "Jonas", "Kira",
+    "Liam", "Maya", "Noah", "Olivia", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor",
+    "Wen", "Xavier", "Yara", "Zane",
 ];
 pub const LAST_NAMES: &[&str] = &[
-    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jensen", "Khan", "Lopez",
-    "Moreau", "Novak", "Okafor", "Patel",
+    "Adams", "Baker", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Hughes", "Ito", "Jensen",
+    "Khan", "Lopez", "Moreau", "Novak", "Okafor", "Patel",
 ];
 
 /// One demo organization.
@@ -164,7 +397,12 @@ pub const ORGS: &[OrgDef] = &[
         teams: &["Client Services", "Studio"],
         extra_members: 8,
         role_accounts: &[("owner@globex.test", "Gus Owner", "owner")],
-        companies: &[("initech", "Initech"), ("umbrella", "Umbrella Corp"), ("hooli", "Hooli"), ("vandelay", "Vandelay Industries")],
+        companies: &[
+            ("initech", "Initech"),
+            ("umbrella", "Umbrella Corp"),
+            ("hooli", "Hooli"),
+            ("vandelay", "Vandelay Industries"),
+        ],
         end_users: 20,
         auto_recharge: true,
         event_share: 20,

@@ -11,7 +11,10 @@ use chrono_tz::Tz;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, Set,
+    TransactionTrait,
+};
 use std::collections::{BTreeMap, HashMap};
 
 pub const DEFAULT_EVENTS: u64 = 30_000;
@@ -30,7 +33,12 @@ pub struct DemoOptions {
 
 impl DemoOptions {
     pub fn new(now: DateTime<Utc>) -> Self {
-        DemoOptions { events: DEFAULT_EVENTS, seed: 42, now, progress: false }
+        DemoOptions {
+            events: DEFAULT_EVENTS,
+            seed: 42,
+            now,
+            progress: false,
+        }
     }
 }
 
@@ -44,9 +52,18 @@ pub struct OrgSummary {
 }
 
 /// Seeds both demo organizations, each in one transaction.
-pub async fn seed_demo(db: &DatabaseConnection, opts: &DemoOptions) -> anyhow::Result<Vec<OrgSummary>> {
-    let bar = if opts.progress { ProgressBar::new(opts.events) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} events ({per_sec}, {eta})")?);
+pub async fn seed_demo(
+    db: &DatabaseConnection,
+    opts: &DemoOptions,
+) -> anyhow::Result<Vec<OrgSummary>> {
+    let bar = if opts.progress {
+        ProgressBar::new(opts.events)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(ProgressStyle::with_template(
+        "{msg:>8} [{bar:40}] {pos}/{len} events ({per_sec}, {eta})",
+    )?);
     let mut out = Vec::new();
     for (i, def) in catalog::ORGS.iter().enumerate() {
         let events = if i + 1 == catalog::ORGS.len() {
@@ -99,13 +116,21 @@ async fn generate_usage<C: ConnectionTrait>(
     let mut rollup: BTreeMap<(NaiveDate, i64, i64, i64, i64, i64, i64), [i64; 4]> = BTreeMap::new();
     let mut buffer = Vec::with_capacity(CHUNK);
     let (mut credits_total, mut overage_total, mut seq) = (0i64, 0i64, 0u64);
-    let since_midnight = (now - ledger::period::local_midnight(tz, today)).num_seconds().max(1);
+    let since_midnight = (now - ledger::period::local_midnight(tz, today))
+        .num_seconds()
+        .max(1);
 
     for (day_index, count) in counts.iter().enumerate() {
         let day = first_day + Duration::days(day_index as i64);
         let midnight = ledger::period::local_midnight(tz, day);
         let mut offsets: Vec<i64> = (0..*count)
-            .map(|_| if day == today { rng.random_range(0..since_midnight) } else { business_second(rng) })
+            .map(|_| {
+                if day == today {
+                    rng.random_range(0..since_midnight)
+                } else {
+                    business_second(rng)
+                }
+            })
             .collect();
         offsets.sort_unstable();
         for offset in offsets {
@@ -114,20 +139,35 @@ async fn generate_usage<C: ConnectionTrait>(
             let (feature_id, pool_id) = refs.features[t.feature];
             let (source_id, action_id) = pick_source(rng, refs, t.source);
             let (user_id, end_user_id) = pick_subject(rng, def, refs, t);
-            let company_id = (!refs.companies.is_empty()).then(|| refs.companies[skewed(rng, refs.companies.len())]);
+            let company_id = (!refs.companies.is_empty())
+                .then(|| refs.companies[skewed(rng, refs.companies.len())]);
             let quantity = rng.random_range(t.quantity.0..=t.quantity.1);
-            let credits = rng.random_range(t.milli_per_unit.0..=t.milli_per_unit.1) / 10 * 10 * quantity;
+            let credits =
+                rng.random_range(t.milli_per_unit.0..=t.milli_per_unit.1) / 10 * 10 * quantity;
             let (input_tokens, output_tokens) = if t.tokens {
-                (Some(rng.random_range(200..3_000)), Some(rng.random_range(50..800)))
+                (
+                    Some(rng.random_range(200..3_000)),
+                    Some(rng.random_range(50..800)),
+                )
             } else {
                 (None, None)
             };
-            let pool_grants = by_pool.get_mut(&pool_id).map_or(&mut [][..], |v| v.as_mut_slice());
+            let pool_grants = by_pool
+                .get_mut(&pool_id)
+                .map_or(&mut [][..], |v| v.as_mut_slice());
             let overage = ledger::burn(pool_grants, Credits(credits), at, at).overage;
             seq += 1;
             credits_total += credits;
             overage_total += overage.0;
-            let key = (day, pool_id, feature_id, user_id.unwrap_or(0), end_user_id.unwrap_or(0), source_id.unwrap_or(0), company_id.unwrap_or(0));
+            let key = (
+                day,
+                pool_id,
+                feature_id,
+                user_id.unwrap_or(0),
+                end_user_id.unwrap_or(0),
+                source_id.unwrap_or(0),
+                company_id.unwrap_or(0),
+            );
             let r = rollup.entry(key).or_insert([0; 4]);
             r[0] += credits;
             r[1] += overage.0;
@@ -154,17 +194,25 @@ async fn generate_usage<C: ConnectionTrait>(
                 received_at: Set(at),
             });
             if buffer.len() == CHUNK {
-                usage_event::Entity::insert_many(std::mem::take(&mut buffer)).exec_without_returning(db).await?;
+                usage_event::Entity::insert_many(std::mem::take(&mut buffer))
+                    .exec_without_returning(db)
+                    .await?;
                 bar.inc(CHUNK as u64);
             }
         }
     }
     bar.inc(buffer.len() as u64);
     if !buffer.is_empty() {
-        usage_event::Entity::insert_many(buffer).exec_without_returning(db).await?;
+        usage_event::Entity::insert_many(buffer)
+            .exec_without_returning(db)
+            .await?;
     }
     write_rollup(db, refs.organization_id, rollup).await?;
-    let left: HashMap<i64, Credits> = by_pool.into_values().flatten().map(|g| (g.id, g.remaining)).collect();
+    let left: HashMap<i64, Credits> = by_pool
+        .into_values()
+        .flatten()
+        .map(|g| (g.id, g.remaining))
+        .collect();
     write_grants(db, refs.organization_id, grants, &left, now).await?;
     Ok(OrgSummary {
         slug: def.slug.into(),
@@ -186,7 +234,11 @@ async fn plan_grants<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<DemoGrant>> {
     let mut out = Vec::new();
-    let mut period: Period = ledger::period_containing(def.anchor_day, tz, ledger::period::local_midnight(tz, first_day));
+    let mut period: Period = ledger::period_containing(
+        def.anchor_day,
+        tz,
+        ledger::period::local_midnight(tz, first_day),
+    );
     while period.start <= now {
         for p in catalog::POOLS {
             let (pool_id, included) = refs.pools[p.key];
@@ -200,7 +252,11 @@ async fn plan_grants<C: ConnectionTrait>(
                     remaining: Credits(included),
                 },
                 pool_id,
-                description: format!("Included credits {} – {}", period.start_date, period.last_day()),
+                description: format!(
+                    "Included credits {} – {}",
+                    period.start_date,
+                    period.last_day()
+                ),
                 original: Credits(included),
                 purchase_id: None,
             });
@@ -223,16 +279,31 @@ async fn plan_grants<C: ConnectionTrait>(
             price_cents: Set(amount.0 / 100), // $10 per 1,000 credits
             origin: Set((*origin).into()),
             status: Set("paid".into()),
-            created_by: Set(refs.members.first().copied().filter(|_| *origin == "manual")),
+            created_by: Set(refs
+                .members
+                .first()
+                .copied()
+                .filter(|_| *origin == "manual")),
             created_at: Set(at),
             ..Default::default()
         }
         .insert(db)
         .await?;
         out.push(DemoGrant {
-            state: GrantState { id: out.len() as i64, kind: GrantKind::Purchased, priority: 10, granted_at: at, expires_at: None, remaining: amount },
+            state: GrantState {
+                id: out.len() as i64,
+                kind: GrantKind::Purchased,
+                priority: 10,
+                granted_at: at,
+                expires_at: None,
+                remaining: amount,
+            },
             pool_id: ai_pool,
-            description: if *origin == "manual" { "Credit top-up".into() } else { "Auto-recharge".into() },
+            description: if *origin == "manual" {
+                "Credit top-up".into()
+            } else {
+                "Auto-recharge".into()
+            },
             original: amount,
             purchase_id: Some(purchase.id),
         });
@@ -255,12 +326,19 @@ async fn plan_grants<C: ConnectionTrait>(
     Ok(out)
 }
 
-async fn write_grants<C: ConnectionTrait>(db: &C, org: i64, grants: Vec<DemoGrant>, left: &HashMap<i64, Credits>, now: DateTime<Utc>) -> anyhow::Result<()> {
+async fn write_grants<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    grants: Vec<DemoGrant>,
+    left: &HashMap<i64, Credits>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let rows: Vec<grant::ActiveModel> = grants
         .into_iter()
         .map(|mut g| {
             g.state.remaining = left[&g.state.id];
-            let status = if g.state.expires_at.is_some_and(|e| e <= now) && g.state.remaining.0 > 0 {
+            let status = if g.state.expires_at.is_some_and(|e| e <= now) && g.state.remaining.0 > 0
+            {
                 "expired"
             } else if g.state.remaining.0 == 0 {
                 "exhausted"
@@ -283,32 +361,44 @@ async fn write_grants<C: ConnectionTrait>(db: &C, org: i64, grants: Vec<DemoGran
             }
         })
         .collect();
-    grant::Entity::insert_many(rows).exec_without_returning(db).await?;
+    grant::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
 type RollupKey = (NaiveDate, i64, i64, i64, i64, i64, i64);
 
-async fn write_rollup<C: ConnectionTrait>(db: &C, org: i64, rollup: BTreeMap<RollupKey, [i64; 4]>) -> anyhow::Result<()> {
+async fn write_rollup<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    rollup: BTreeMap<RollupKey, [i64; 4]>,
+) -> anyhow::Result<()> {
     let rows: Vec<usage_daily::ActiveModel> = rollup
         .into_iter()
-        .map(|((day, pool, feature, user, end_user, source, company), [c, o, q, e])| usage_daily::ActiveModel {
-            organization_id: Set(org),
-            day: Set(day),
-            pool_id: Set(pool),
-            feature_id: Set(feature),
-            user_id: Set(user),
-            end_user_id: Set(end_user),
-            source_id: Set(source),
-            company_id: Set(company),
-            credits_milli: Set(c),
-            overage_milli: Set(o),
-            quantity: Set(q),
-            events: Set(e),
-        })
+        .map(
+            |((day, pool, feature, user, end_user, source, company), [c, o, q, e])| {
+                usage_daily::ActiveModel {
+                    organization_id: Set(org),
+                    day: Set(day),
+                    pool_id: Set(pool),
+                    feature_id: Set(feature),
+                    user_id: Set(user),
+                    end_user_id: Set(end_user),
+                    source_id: Set(source),
+                    company_id: Set(company),
+                    credits_milli: Set(c),
+                    overage_milli: Set(o),
+                    quantity: Set(q),
+                    events: Set(e),
+                }
+            },
+        )
         .collect();
     for chunk in rows.chunks(CHUNK) {
-        usage_daily::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        usage_daily::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
@@ -332,7 +422,10 @@ fn daily_counts(first: NaiveDate, last: NaiveDate, events: u64, rng: &mut ChaCha
         .collect();
     let sum: f64 = weights.iter().sum();
     // Weights only shape the split; the counts are integers that add up to exactly `events`.
-    let mut counts: Vec<u64> = weights.iter().map(|w| (events as f64 * w / sum).floor() as u64).collect();
+    let mut counts: Vec<u64> = weights
+        .iter()
+        .map(|w| (events as f64 * w / sum).floor() as u64)
+        .collect();
     let mut left = events - counts.iter().sum::<u64>();
     let mut i = 0;
     while left > 0 {
@@ -366,11 +459,18 @@ fn pick_template(rng: &mut ChaCha8Rng, total_weight: u32) -> &'static Template {
     unreachable!("roll is below the total weight")
 }
 
-fn pick_source(rng: &mut ChaCha8Rng, refs: &OrgRefs, pick: SourcePick) -> (Option<i64>, Option<i64>) {
+fn pick_source(
+    rng: &mut ChaCha8Rng,
+    refs: &OrgRefs,
+    pick: SourcePick,
+) -> (Option<i64>, Option<i64>) {
     let one = |rng: &mut ChaCha8Rng, ids: &[i64]| ids[rng.random_range(0..ids.len())];
     match pick {
         SourcePick::None => (None, None),
-        SourcePick::Agent(keys) => (Some(refs.sources[&("agent", keys[rng.random_range(0..keys.len())])]), None),
+        SourcePick::Agent(keys) => (
+            Some(refs.sources[&("agent", keys[rng.random_range(0..keys.len())])]),
+            None,
+        ),
         SourcePick::Flow => {
             let flow = refs.flows[skewed(rng, refs.flows.len())];
             let action = one(rng, &refs.actions[&flow]);
@@ -383,15 +483,29 @@ fn pick_source(rng: &mut ChaCha8Rng, refs: &OrgRefs, pick: SourcePick) -> (Optio
 }
 
 /// (member, end user) the event is attributed to.
-fn pick_subject(rng: &mut ChaCha8Rng, def: &OrgDef, refs: &OrgRefs, t: &Template) -> (Option<i64>, Option<i64>) {
+fn pick_subject(
+    rng: &mut ChaCha8Rng,
+    def: &OrgDef,
+    refs: &OrgRefs,
+    t: &Template,
+) -> (Option<i64>, Option<i64>) {
     if def.is_agency {
         // An agency's usage comes from its clients' end users.
-        return (None, Some(refs.end_users[skewed(rng, refs.end_users.len())]));
+        return (
+            None,
+            Some(refs.end_users[skewed(rng, refs.end_users.len())]),
+        );
     }
     if t.attributed {
         (Some(refs.members[skewed(rng, refs.members.len())]), None)
-    } else if !refs.end_users.is_empty() && matches!(t.source, SourcePick::Agent(_)) && rng.random_range(0..3) == 0 {
-        (None, Some(refs.end_users[rng.random_range(0..refs.end_users.len())]))
+    } else if !refs.end_users.is_empty()
+        && matches!(t.source, SourcePick::Agent(_))
+        && rng.random_range(0..3) == 0
+    {
+        (
+            None,
+            Some(refs.end_users[rng.random_range(0..refs.end_users.len())]),
+        )
     } else {
         (None, None)
     }

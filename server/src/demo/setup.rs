@@ -50,18 +50,31 @@ pub async fn create_org<C: ConnectionTrait>(
 
     let mut teams = Vec::new();
     for name in def.teams {
-        let t = team::ActiveModel { organization_id: Set(oid), name: Set((*name).into()), ..Default::default() }
-            .insert(db)
-            .await?;
+        let t = team::ActiveModel {
+            organization_id: Set(oid),
+            name: Set((*name).into()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
         teams.push(t.id);
     }
 
-    let mut people: Vec<(String, String, &str)> =
-        def.role_accounts.iter().map(|(e, n, r)| (e.to_string(), n.to_string(), *r)).collect();
+    let mut people: Vec<(String, String, &str)> = def
+        .role_accounts
+        .iter()
+        .map(|(e, n, r)| (e.to_string(), n.to_string(), *r))
+        .collect();
     for i in 0..def.extra_members {
         let first = catalog::FIRST_NAMES[i % catalog::FIRST_NAMES.len()];
         let last = catalog::LAST_NAMES[(i * 7 + i / 3) % catalog::LAST_NAMES.len()];
-        let email = format!("{}.{}{}@{}", first.to_lowercase(), last.to_lowercase(), i, def.domain);
+        let email = format!(
+            "{}.{}{}@{}",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            i,
+            def.domain
+        );
         let role = if i % 12 == 5 { "admin" } else { "member" };
         people.push((email, format!("{first} {last}"), role));
     }
@@ -86,9 +99,13 @@ pub async fn create_org<C: ConnectionTrait>(
             their_teams.push(teams[(i + 1) % teams.len()]);
         }
         for team_id in their_teams {
-            team_member::ActiveModel { organization_id: Set(oid), team_id: Set(team_id), user_id: Set(u.id) }
-                .insert(db)
-                .await?;
+            team_member::ActiveModel {
+                organization_id: Set(oid),
+                team_id: Set(team_id),
+                user_id: Set(u.id),
+            }
+            .insert(db)
+            .await?;
         }
         members.push(u.id);
     }
@@ -109,7 +126,8 @@ pub async fn create_org<C: ConnectionTrait>(
 
     let mut pools = HashMap::new();
     for p in catalog::POOLS {
-        let included = p.included_per_period * app::credits::Credits::SCALE / if def.is_agency { 4 } else { 1 };
+        let included = p.included_per_period * app::credits::Credits::SCALE
+            / if def.is_agency { 4 } else { 1 };
         let row = pool::ActiveModel {
             organization_id: Set(oid),
             key: Set(p.key.into()),

@@ -3,9 +3,9 @@
 //! drops duplicates), burn that through the ledger, and write rollup and grants in the same
 //! transaction — a committed event is counted exactly once.
 
+pub mod recalculate;
 pub mod resolve;
 pub mod rollup;
-pub mod recalculate;
 pub mod validate;
 
 use crate::entities::{feature, organization, pool, usage_event};
@@ -16,7 +16,10 @@ use app::credits::Credits;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QueryTrait, Set, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QueryTrait,
+    Set, TransactionTrait,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -41,9 +44,18 @@ pub struct IngestOutcome {
 }
 
 /// Ingests `events` (raw JSON objects) for organization `org_id`, received at `now`.
-pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now: DateTime<Utc>) -> Result<IngestOutcome> {
+pub async fn ingest(
+    db: &DatabaseConnection,
+    org_id: i64,
+    events: &[Value],
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome> {
     if events.len() > validate::MAX_EVENTS {
-        return Err(AppError::invalid("events", format!("at most {} events per batch", validate::MAX_EVENTS)).into());
+        return Err(AppError::invalid(
+            "events",
+            format!("at most {} events per batch", validate::MAX_EVENTS),
+        )
+        .into());
     }
     let mut out = IngestOutcome::default();
     let mut valid = Vec::with_capacity(events.len());
@@ -60,32 +72,56 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
     // The row update is the lock: it serialises this organization's batches on PostgreSQL
     // and takes SQLite's write lock up front (no read-then-upgrade deadlocks).
     let locked = organization::Entity::update_many()
-        .col_expr(organization::Column::IngestSeq, Expr::col(organization::Column::IngestSeq).add(1))
+        .col_expr(
+            organization::Column::IngestSeq,
+            Expr::col(organization::Column::IngestSeq).add(1),
+        )
         .filter(organization::Column::Id.eq(org_id))
         .exec(&txn)
         .await?;
     if locked.rows_affected == 0 {
         return Err(AppError::not_found("organization").into());
     }
-    let org = organization::Entity::find_by_id(org_id).one(&txn).await?.ok_or_else(|| AppError::not_found("organization"))?;
+    let org = organization::Entity::find_by_id(org_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization"))?;
     // Repeats inside the batch are duplicates of their first occurrence; repeats of stored
     // events are found by the insert itself (below).
     let valid_count = valid.len();
     let mut seen = HashSet::new();
-    let fresh: Vec<ValidEvent> = valid.into_iter().filter(|e| seen.insert(e.id.clone())).collect();
+    let fresh: Vec<ValidEvent> = valid
+        .into_iter()
+        .filter(|e| seen.insert(e.id.clone()))
+        .collect();
     out.duplicates = valid_count - fresh.len();
 
-    let pools: HashMap<String, pool::Model> =
-        pool::Entity::find().filter(pool::Column::OrganizationId.eq(org_id)).all(&txn).await?.into_iter().map(|p| (p.key.clone(), p)).collect();
-    let features: HashMap<String, feature::Model> =
-        feature::Entity::find().filter(feature::Column::OrganizationId.eq(org_id)).all(&txn).await?.into_iter().map(|f| (f.key.clone(), f)).collect();
+    let pools: HashMap<String, pool::Model> = pool::Entity::find()
+        .filter(pool::Column::OrganizationId.eq(org_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.key.clone(), p))
+        .collect();
+    let features: HashMap<String, feature::Model> = feature::Entity::find()
+        .filter(feature::Column::OrganizationId.eq(org_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|f| (f.key.clone(), f))
+        .collect();
     let pools_by_id: HashMap<i64, &pool::Model> = pools.values().map(|p| (p.id, p)).collect();
 
     // Known feature and pool, else rejected; (event, feature, pool id) for the rest.
     let mut placed: Vec<(&ValidEvent, &feature::Model, i64)> = Vec::with_capacity(fresh.len());
     for e in &fresh {
         let Some(f) = features.get(&e.feature) else {
-            out.rejected.push(Rejection::new(e.index, Some(&e.id), "feature", format!("unknown feature key {:?}", e.feature)));
+            out.rejected.push(Rejection::new(
+                e.index,
+                Some(&e.id),
+                "feature",
+                format!("unknown feature key {:?}", e.feature),
+            ));
             continue;
         };
         let pool_id = match &e.pool {
@@ -93,7 +129,12 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
             Some(key) => match pools.get(key) {
                 Some(p) => p.id,
                 None => {
-                    out.rejected.push(Rejection::new(e.index, Some(&e.id), "pool", format!("unknown pool key {key:?}")));
+                    out.rejected.push(Rejection::new(
+                        e.index,
+                        Some(&e.id),
+                        "pool",
+                        format!("unknown pool key {key:?}"),
+                    ));
                     continue;
                 }
             },
@@ -110,9 +151,21 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
         .map(|(e, _, _)| {
             let (user_id, end_user_id) = names.subject(e.user.as_ref());
             let source_id = e.source.as_ref().map(|s| names.sources[s]);
-            let action_id = e.action.as_ref().and_then(|a| names.actions.get(&(source_id?, a.clone())).copied());
+            let action_id = e
+                .action
+                .as_ref()
+                .and_then(|a| names.actions.get(&(source_id?, a.clone())).copied());
             let company_id = e.company.as_ref().map(|c| names.companies[c]);
-            (e.id.as_str(), Dims { user_id, end_user_id, source_id, action_id, company_id })
+            (
+                e.id.as_str(),
+                Dims {
+                    user_id,
+                    end_user_id,
+                    source_id,
+                    action_id,
+                    company_id,
+                },
+            )
         })
         .collect();
     let rows: Vec<usage_event::ActiveModel> = placed
@@ -144,7 +197,10 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
         .collect();
     let inserted = insert_new(&txn, rows).await?;
     out.duplicates += placed.len() - inserted.len();
-    let placed: Vec<_> = placed.into_iter().filter(|p| inserted.contains(&p.0.id)).collect();
+    let placed: Vec<_> = placed
+        .into_iter()
+        .filter(|p| inserted.contains(&p.0.id))
+        .collect();
 
     // Burn what was inserted, pool by pool, in arrival order.
     let period: Period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
@@ -158,7 +214,10 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
         ledger_store::ensure_included_grant(&txn, pool, &period).await?;
         let before = ledger_store::load_pool(&txn, &org, pool, &period).await?;
         let mut after = before.clone();
-        let usages: Vec<(Credits, DateTime<Utc>)> = idx.iter().map(|&i| (placed[i].0.credits, placed[i].0.at)).collect();
+        let usages: Vec<(Credits, DateTime<Utc>)> = idx
+            .iter()
+            .map(|&i| (placed[i].0.credits, placed[i].0.at))
+            .collect();
         let outcome = ledger::apply(&mut after, &usages, now, || 0);
         for (k, &i) in idx.iter().enumerate() {
             overage[i] = outcome.burns[k].overage;
@@ -197,15 +256,28 @@ pub async fn ingest(db: &DatabaseConnection, org_id: i64, events: &[Value], now:
 
 /// Inserts the events whose id the organization has not stored yet and returns their ids:
 /// the unique key (organization, event id) decides, so a resent event can never count twice.
-async fn insert_new<C: ConnectionTrait>(db: &C, rows: Vec<usage_event::ActiveModel>) -> Result<HashSet<String>> {
+async fn insert_new<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<usage_event::ActiveModel>,
+) -> Result<HashSet<String>> {
     let mut inserted = HashSet::with_capacity(rows.len());
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
         let mut stmt = usage_event::Entity::insert_many(chunk).into_query();
-        stmt.on_conflict(OnConflict::columns([usage_event::Column::OrganizationId, usage_event::Column::EventId]).do_nothing().to_owned())
-            .returning_col(usage_event::Column::EventId);
-        for row in db.query_all_raw(db.get_database_backend().build(&stmt)).await? {
+        stmt.on_conflict(
+            OnConflict::columns([
+                usage_event::Column::OrganizationId,
+                usage_event::Column::EventId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .returning_col(usage_event::Column::EventId);
+        for row in db
+            .query_all_raw(db.get_database_backend().build(&stmt))
+            .await?
+        {
             inserted.insert(row.try_get::<String>("", "event_id")?);
         }
     }

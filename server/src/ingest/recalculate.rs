@@ -8,12 +8,19 @@ use crate::ledger;
 use crate::services::balance::org_tz;
 use app::credits::Credits;
 use indicatif::ProgressBar;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
 
 const PAGE: u64 = 20_000;
 
 /// Rebuilds the rollup of every organization (or of `only`); returns events counted.
-pub async fn recalculate(db: &DatabaseConnection, only: Option<&str>, bar: &ProgressBar) -> Result<u64> {
+pub async fn recalculate(
+    db: &DatabaseConnection,
+    only: Option<&str>,
+    bar: &ProgressBar,
+) -> Result<u64> {
     let mut orgs = organization::Entity::find().order_by_asc(organization::Column::Id);
     if let Some(slug) = only {
         orgs = orgs.filter(organization::Column::Slug.eq(slug));
@@ -28,7 +35,10 @@ pub async fn recalculate(db: &DatabaseConnection, only: Option<&str>, bar: &Prog
     for org in orgs {
         let tz = org_tz(&org)?;
         let txn = db.begin().await?;
-        usage_daily::Entity::delete_many().filter(usage_daily::Column::OrganizationId.eq(org.id)).exec(&txn).await?;
+        usage_daily::Entity::delete_many()
+            .filter(usage_daily::Column::OrganizationId.eq(org.id))
+            .exec(&txn)
+            .await?;
         let mut after_id = 0i64;
         loop {
             // Keyset pagination: constant cost per page however deep.
@@ -52,7 +62,12 @@ pub async fn recalculate(db: &DatabaseConnection, only: Option<&str>, bar: &Prog
                     source_id: e.source_id,
                     company_id: e.company_id,
                 };
-                rollup.add(key, Credits(e.credits_milli), Credits(e.overage_milli), e.quantity);
+                rollup.add(
+                    key,
+                    Credits(e.credits_milli),
+                    Credits(e.overage_milli),
+                    e.quantity,
+                );
             }
             rollup.upsert(&txn, org.id).await?;
             counted += page.len() as u64;

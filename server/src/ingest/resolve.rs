@@ -6,7 +6,10 @@ use super::validate::ValidEvent;
 use crate::entities::{action, company, end_user, source, user};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter, Select, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter,
+    Select, Set,
+};
 use std::collections::{BTreeSet, HashMap};
 
 const IN_CHUNK: usize = 500;
@@ -33,7 +36,12 @@ impl Names {
     }
 }
 
-pub async fn resolve<C: ConnectionTrait>(db: &C, org: i64, events: &[&ValidEvent], now: DateTime<Utc>) -> Result<Names> {
+pub async fn resolve<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    events: &[&ValidEvent],
+    now: DateTime<Utc>,
+) -> Result<Names> {
     let mut names = Names::default();
 
     let users: BTreeSet<&String> = events.iter().filter_map(|e| e.user.as_ref()).collect();
@@ -47,10 +55,16 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, org: i64, events: &[&ValidEvent
             names.members.insert(m.email, m.id);
         }
     }
-    let others: Vec<&String> = users.into_iter().filter(|u| !names.members.contains_key(*u)).collect();
+    let others: Vec<&String> = users
+        .into_iter()
+        .filter(|u| !names.members.contains_key(*u))
+        .collect();
     names.end_users = end_users(db, org, &others, now).await?;
 
-    let wanted: BTreeSet<(&String, &String)> = events.iter().filter_map(|e| e.source.as_ref().map(|(k, v)| (k, v))).collect();
+    let wanted: BTreeSet<(&String, &String)> = events
+        .iter()
+        .filter_map(|e| e.source.as_ref().map(|(k, v)| (k, v)))
+        .collect();
     for (kind, key) in wanted {
         let find = source::Entity::find()
             .filter(source::Column::OrganizationId.eq(org))
@@ -65,7 +79,10 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, org: i64, events: &[&ValidEvent
             status: Set((kind == "flow").then(|| "active".to_string())),
             ..Default::default()
         };
-        names.sources.insert((kind.clone(), key.clone()), find_or_insert(db, find, new, |m| m.id).await?);
+        names.sources.insert(
+            (kind.clone(), key.clone()),
+            find_or_insert(db, find, new, |m| m.id).await?,
+        );
     }
 
     let wanted: BTreeSet<(i64, &String)> = events
@@ -77,22 +94,45 @@ pub async fn resolve<C: ConnectionTrait>(db: &C, org: i64, events: &[&ValidEvent
             .filter(action::Column::OrganizationId.eq(org))
             .filter(action::Column::SourceId.eq(flow))
             .filter(action::Column::Key.eq(key.as_str()));
-        let new = action::ActiveModel { organization_id: Set(org), source_id: Set(flow), key: Set(key.clone()), name: Set(key.clone()), ..Default::default() };
-        names.actions.insert((flow, key.clone()), find_or_insert(db, find, new, |m| m.id).await?);
+        let new = action::ActiveModel {
+            organization_id: Set(org),
+            source_id: Set(flow),
+            key: Set(key.clone()),
+            name: Set(key.clone()),
+            ..Default::default()
+        };
+        names.actions.insert(
+            (flow, key.clone()),
+            find_or_insert(db, find, new, |m| m.id).await?,
+        );
     }
 
     let wanted: BTreeSet<&String> = events.iter().filter_map(|e| e.company.as_ref()).collect();
     for key in wanted {
-        let find = company::Entity::find().filter(company::Column::OrganizationId.eq(org)).filter(company::Column::Key.eq(key.as_str()));
-        let new = company::ActiveModel { organization_id: Set(org), key: Set(key.clone()), name: Set(key.clone()), ..Default::default() };
-        names.companies.insert(key.clone(), find_or_insert(db, find, new, |m| m.id).await?);
+        let find = company::Entity::find()
+            .filter(company::Column::OrganizationId.eq(org))
+            .filter(company::Column::Key.eq(key.as_str()));
+        let new = company::ActiveModel {
+            organization_id: Set(org),
+            key: Set(key.clone()),
+            name: Set(key.clone()),
+            ..Default::default()
+        };
+        names
+            .companies
+            .insert(key.clone(), find_or_insert(db, find, new, |m| m.id).await?);
     }
     Ok(names)
 }
 
 /// The id of the row `find` selects, inserting `new` when there is none. Callers hold the
 /// organization's ingest lock, so no other batch inserts the same row meanwhile.
-async fn find_or_insert<C, E>(db: &C, find: Select<E>, new: E::ActiveModel, id: fn(&E::Model) -> i64) -> Result<i64>
+async fn find_or_insert<C, E>(
+    db: &C,
+    find: Select<E>,
+    new: E::ActiveModel,
+    id: fn(&E::Model) -> i64,
+) -> Result<i64>
 where
     C: ConnectionTrait,
     E: EntityTrait,
@@ -106,7 +146,12 @@ where
 }
 
 /// End users by external id, registering the missing ones.
-pub async fn end_users<C: ConnectionTrait>(db: &C, org: i64, external_ids: &[&String], now: DateTime<Utc>) -> Result<HashMap<String, i64>> {
+pub async fn end_users<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    external_ids: &[&String],
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, i64>> {
     let mut out = HashMap::new();
     for chunk in external_ids.chunks(IN_CHUNK) {
         for e in end_user::Entity::find()

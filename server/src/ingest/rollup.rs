@@ -38,18 +38,28 @@ impl DailyRollup {
     /// Adds these sums to the stored rows (inserting missing ones).
     pub async fn upsert<C: ConnectionTrait>(self, db: &C, org: i64) -> Result<()> {
         use usage_daily::Column as C;
-        let rows: Vec<usage_daily::ActiveModel> = self.0.into_iter().map(|(k, v)| row(org, k, v)).collect();
+        let rows: Vec<usage_daily::ActiveModel> =
+            self.0.into_iter().map(|(k, v)| row(org, k, v)).collect();
         // `excluded` is the row that failed to insert, on both SQLite and PostgreSQL.
         let add = |c: &str| Expr::cust(format!("usage_daily.{c} + excluded.{c}"));
         for chunk in rows.chunks(CHUNK) {
             usage_daily::Entity::insert_many(chunk.to_vec())
                 .on_conflict(
-                    OnConflict::columns([C::OrganizationId, C::Day, C::PoolId, C::FeatureId, C::UserId, C::EndUserId, C::SourceId, C::CompanyId])
-                        .value(C::CreditsMilli, add("credits_milli"))
-                        .value(C::OverageMilli, add("overage_milli"))
-                        .value(C::Quantity, add("quantity"))
-                        .value(C::Events, add("events"))
-                        .to_owned(),
+                    OnConflict::columns([
+                        C::OrganizationId,
+                        C::Day,
+                        C::PoolId,
+                        C::FeatureId,
+                        C::UserId,
+                        C::EndUserId,
+                        C::SourceId,
+                        C::CompanyId,
+                    ])
+                    .value(C::CreditsMilli, add("credits_milli"))
+                    .value(C::OverageMilli, add("overage_milli"))
+                    .value(C::Quantity, add("quantity"))
+                    .value(C::Events, add("events"))
+                    .to_owned(),
                 )
                 .exec_without_returning(db)
                 .await?;
@@ -58,7 +68,11 @@ impl DailyRollup {
     }
 }
 
-fn row(org: i64, k: Key, [credits, overage, quantity, events]: [i64; 4]) -> usage_daily::ActiveModel {
+fn row(
+    org: i64,
+    k: Key,
+    [credits, overage, quantity, events]: [i64; 4],
+) -> usage_daily::ActiveModel {
     usage_daily::ActiveModel {
         organization_id: Set(org),
         day: Set(k.day),

@@ -11,8 +11,19 @@ pub const MAX_ID_LEN: usize = 128;
 pub const MAX_METADATA_BYTES: usize = 4096;
 pub const SOURCE_KINDS: [&str; 5] = ["agent", "flow", "pilot", "tool", "session"];
 const FIELDS: [&str; 13] = [
-    "id", "timestamp", "feature", "pool", "user", "source", "action", "company", "credits", "quantity",
-    "input_tokens", "output_tokens", "metadata",
+    "id",
+    "timestamp",
+    "feature",
+    "pool",
+    "user",
+    "source",
+    "action",
+    "company",
+    "credits",
+    "quantity",
+    "input_tokens",
+    "output_tokens",
+    "metadata",
 ];
 
 /// An event that passed every check that needs no database.
@@ -45,12 +56,22 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(index: usize, id: Option<&str>, field: &str, error: impl Into<String>) -> Self {
-        Rejection { index, id: id.map(str::to_string), field: field.to_string(), error: format!("{field}: {}", error.into()) }
+        Rejection {
+            index,
+            id: id.map(str::to_string),
+            field: field.to_string(),
+            error: format!("{field}: {}", error.into()),
+        }
     }
 }
 
 /// A string field: present (when required), non-empty and at most `max` bytes.
-pub fn text<'a>(o: &'a Map<String, Value>, field: &str, max: usize, required: bool) -> Result<Option<&'a str>, String> {
+pub fn text<'a>(
+    o: &'a Map<String, Value>,
+    field: &str,
+    max: usize,
+    required: bool,
+) -> Result<Option<&'a str>, String> {
     match o.get(field) {
         None | Some(Value::Null) if required => Err("is required".into()),
         None | Some(Value::Null) => Ok(None),
@@ -89,46 +110,87 @@ pub fn credits(o: &Map<String, Value>, field: &str) -> Result<Credits, String> {
 /// Checks event number `index` of a batch, received at `now`.
 pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<ValidEvent, Rejection> {
     let Value::Object(o) = value else {
-        return Err(Rejection::new(index, None, "event", "must be a JSON object"));
+        return Err(Rejection::new(
+            index,
+            None,
+            "event",
+            "must be a JSON object",
+        ));
     };
     let raw_id = o.get("id").and_then(Value::as_str);
     let reject = |field: &str, e: String| Rejection::new(index, raw_id, field, e);
     if let Some(unknown) = o.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(reject(unknown, "is not a known field".into()));
     }
-    let id = text(o, "id", MAX_ID_LEN, true).map_err(|e| reject("id", e))?.unwrap().to_string();
+    let id = text(o, "id", MAX_ID_LEN, true)
+        .map_err(|e| reject("id", e))?
+        .unwrap()
+        .to_string();
     let at = match o.get("timestamp") {
         Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| reject("timestamp", "must be an RFC 3339 time such as 2026-11-22T10:00:00Z".into()))?,
+            .map_err(|_| {
+                reject(
+                    "timestamp",
+                    "must be an RFC 3339 time such as 2026-11-22T10:00:00Z".into(),
+                )
+            })?,
         None | Some(Value::Null) => return Err(reject("timestamp", "is required".into())),
         Some(_) => return Err(reject("timestamp", "must be an RFC 3339 string".into())),
     };
     if at > now + Duration::minutes(5) {
-        return Err(reject("timestamp", "is more than 5 minutes in the future".into()));
+        return Err(reject(
+            "timestamp",
+            "is more than 5 minutes in the future".into(),
+        ));
     }
-    let feature = text(o, "feature", 64, true).map_err(|e| reject("feature", e))?.unwrap().to_string();
-    let pool = text(o, "pool", 64, false).map_err(|e| reject("pool", e))?.map(str::to_string);
-    let user = text(o, "user", 256, false).map_err(|e| reject("user", e))?.map(str::to_string);
+    let feature = text(o, "feature", 64, true)
+        .map_err(|e| reject("feature", e))?
+        .unwrap()
+        .to_string();
+    let pool = text(o, "pool", 64, false)
+        .map_err(|e| reject("pool", e))?
+        .map(str::to_string);
+    let user = text(o, "user", 256, false)
+        .map_err(|e| reject("user", e))?
+        .map(str::to_string);
     let source = match o.get("source") {
         None | Some(Value::Null) => None,
         Some(Value::Object(s)) => {
-            let kind = text(s, "kind", 16, true).map_err(|e| reject("source.kind", e))?.unwrap();
+            let kind = text(s, "kind", 16, true)
+                .map_err(|e| reject("source.kind", e))?
+                .unwrap();
             if !SOURCE_KINDS.contains(&kind) {
-                return Err(reject("source.kind", format!("must be one of {}", SOURCE_KINDS.join(", "))));
+                return Err(reject(
+                    "source.kind",
+                    format!("must be one of {}", SOURCE_KINDS.join(", ")),
+                ));
             }
-            let key = text(s, "key", 128, true).map_err(|e| reject("source.key", e))?.unwrap();
+            let key = text(s, "key", 128, true)
+                .map_err(|e| reject("source.key", e))?
+                .unwrap();
             Some((kind.to_string(), key.to_string()))
         }
-        Some(_) => return Err(reject("source", "must be an object with kind and key".into())),
+        Some(_) => {
+            return Err(reject(
+                "source",
+                "must be an object with kind and key".into(),
+            ));
+        }
     };
-    let action = text(o, "action", 128, false).map_err(|e| reject("action", e))?.map(str::to_string);
+    let action = text(o, "action", 128, false)
+        .map_err(|e| reject("action", e))?
+        .map(str::to_string);
     if action.is_some() && source.as_ref().is_none_or(|(k, _)| k != "flow") {
         return Err(reject("action", "needs a source of kind flow".into()));
     }
-    let company = text(o, "company", 128, false).map_err(|e| reject("company", e))?.map(str::to_string);
+    let company = text(o, "company", 128, false)
+        .map_err(|e| reject("company", e))?
+        .map(str::to_string);
     let credits = credits(o, "credits").map_err(|e| reject("credits", e))?;
-    let quantity = count(o, "quantity").map_err(|e| reject("quantity", e))?.unwrap_or(1);
+    let quantity = count(o, "quantity")
+        .map_err(|e| reject("quantity", e))?
+        .unwrap_or(1);
     let input_tokens = count(o, "input_tokens").map_err(|e| reject("input_tokens", e))?;
     let output_tokens = count(o, "output_tokens").map_err(|e| reject("output_tokens", e))?;
     let metadata = match o.get("metadata") {
@@ -136,13 +198,31 @@ pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<Valid
         Some(m @ Value::Object(_)) => {
             let s = m.to_string();
             if s.len() > MAX_METADATA_BYTES {
-                return Err(reject("metadata", format!("must be at most {MAX_METADATA_BYTES} bytes")));
+                return Err(reject(
+                    "metadata",
+                    format!("must be at most {MAX_METADATA_BYTES} bytes"),
+                ));
             }
             Some(s)
         }
         Some(_) => return Err(reject("metadata", "must be an object".into())),
     };
-    Ok(ValidEvent { index, id, at, feature, pool, user, source, action, company, credits, quantity, input_tokens, output_tokens, metadata })
+    Ok(ValidEvent {
+        index,
+        id,
+        at,
+        feature,
+        pool,
+        user,
+        source,
+        action,
+        company,
+        credits,
+        quantity,
+        input_tokens,
+        output_tokens,
+        metadata,
+    })
 }
 
 #[cfg(test)]
@@ -182,16 +262,25 @@ mod tests {
         assert_eq!(field_of(with("id", json!(""))), "id");
         assert_eq!(field_of(with("id", json!("x".repeat(129)))), "id");
         assert_eq!(field_of(with("timestamp", json!("yesterday"))), "timestamp");
-        assert_eq!(field_of(with("timestamp", json!("2026-11-22T12:06:00Z"))), "timestamp");
+        assert_eq!(
+            field_of(with("timestamp", json!("2026-11-22T12:06:00Z"))),
+            "timestamp"
+        );
         assert_eq!(field_of(with("feature", json!(7))), "feature");
         assert_eq!(field_of(with("credits", json!(-1))), "credits");
         assert_eq!(field_of(with("credits", json!("1.2345"))), "credits");
         assert_eq!(field_of(with("credits", json!(true))), "credits");
         assert_eq!(field_of(with("quantity", json!(1.5))), "quantity");
         assert_eq!(field_of(with("input_tokens", json!(-3))), "input_tokens");
-        assert_eq!(field_of(with("source", json!({"kind": "robot", "key": "x"}))), "source.kind");
+        assert_eq!(
+            field_of(with("source", json!({"kind": "robot", "key": "x"}))),
+            "source.kind"
+        );
         assert_eq!(field_of(with("action", json!("summarize"))), "action");
-        assert_eq!(field_of(with("metadata", json!({"x": "y".repeat(5000)}))), "metadata");
+        assert_eq!(
+            field_of(with("metadata", json!({"x": "y".repeat(5000)}))),
+            "metadata"
+        );
         assert_eq!(field_of(with("colour", json!("red"))), "colour");
         let mut v = ok();
         v.as_object_mut().unwrap().remove("credits");

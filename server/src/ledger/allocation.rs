@@ -19,7 +19,11 @@ pub fn allocation_left(cap: Credits, used_this_period: Credits) -> Credits {
 
 /// May `credits` be spent now? The pool must cover it after all grants, and so must the
 /// subject's allocation when it has one. Returns the decision and what is left to spend.
-pub fn authorize(credits: Credits, pool_balance: Credits, allocation: Option<(Credits, Credits)>) -> (Decision, Credits) {
+pub fn authorize(
+    credits: Credits,
+    pool_balance: Credits,
+    allocation: Option<(Credits, Credits)>,
+) -> (Decision, Credits) {
     let pool_left = Credits(pool_balance.0.max(0));
     let alloc_left = allocation.map(|(cap, used)| allocation_left(cap, used));
     let remaining = alloc_left.map_or(pool_left, |a| a.min(pool_left));
@@ -41,10 +45,22 @@ mod tests {
     fn pool_and_allocation_both_have_to_cover() {
         let c = Credits::whole;
         assert_eq!(authorize(c(5), c(10), None), (Decision::Allowed, c(10)));
-        assert_eq!(authorize(c(11), c(10), None), (Decision::PoolExhausted, c(10)));
-        assert_eq!(authorize(c(5), c(10), Some((c(20), c(17)))), (Decision::AllocationExhausted, c(3)));
-        assert_eq!(authorize(c(3), c(10), Some((c(20), c(17)))), (Decision::Allowed, c(3)));
-        assert_eq!(authorize(c(1), c(10), Some((c(20), c(25)))), (Decision::AllocationExhausted, c(0)));
+        assert_eq!(
+            authorize(c(11), c(10), None),
+            (Decision::PoolExhausted, c(10))
+        );
+        assert_eq!(
+            authorize(c(5), c(10), Some((c(20), c(17)))),
+            (Decision::AllocationExhausted, c(3))
+        );
+        assert_eq!(
+            authorize(c(3), c(10), Some((c(20), c(17)))),
+            (Decision::Allowed, c(3))
+        );
+        assert_eq!(
+            authorize(c(1), c(10), Some((c(20), c(25)))),
+            (Decision::AllocationExhausted, c(0))
+        );
         assert_eq!(authorize(c(0), c(-5), None), (Decision::Allowed, c(0)));
     }
 }

@@ -17,8 +17,12 @@ pub enum GrantKind {
 }
 
 impl GrantKind {
-    pub const ALL: [GrantKind; 4] =
-        [GrantKind::Included, GrantKind::Promotional, GrantKind::Allowance, GrantKind::Purchased];
+    pub const ALL: [GrantKind; 4] = [
+        GrantKind::Included,
+        GrantKind::Promotional,
+        GrantKind::Allowance,
+        GrantKind::Purchased,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,12 +106,21 @@ pub struct Burn {
 
 /// Sum of what the grants live at `now` still hold.
 pub fn balance_at(grants: &[GrantState], now: DateTime<Utc>) -> Credits {
-    grants.iter().filter(|g| g.is_live_at(now)).map(|g| g.remaining).sum()
+    grants
+        .iter()
+        .filter(|g| g.is_live_at(now))
+        .map(|g| g.remaining)
+        .sum()
 }
 
 /// Burns `amount` of usage that happened at `at`, booked at `now`, against the grants that
 /// cover it (see [`GrantState::covers`]), updating their remaining.
-pub fn burn(grants: &mut [GrantState], amount: Credits, at: DateTime<Utc>, now: DateTime<Utc>) -> Burn {
+pub fn burn(
+    grants: &mut [GrantState],
+    amount: Credits,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Burn {
     let mut left = amount;
     let mut out = Burn::default();
     if left.0 <= 0 {
@@ -139,7 +152,14 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 1, day, 0, 0, 0).unwrap()
     }
 
-    fn grant(id: i64, kind: GrantKind, priority: i32, granted: u32, expires: Option<u32>, credits: i64) -> GrantState {
+    fn grant(
+        id: i64,
+        kind: GrantKind,
+        priority: i32,
+        granted: u32,
+        expires: Option<u32>,
+        credits: i64,
+    ) -> GrantState {
         GrantState {
             id,
             kind,
@@ -173,7 +193,14 @@ mod tests {
         let order: Vec<i64> = burn_order(&g).into_iter().map(|i| g[i].id).collect();
         assert_eq!(order, vec![4, 3, 2, 5, 1]);
         let b = burn(&mut g, Credits::whole(25), t(3), t(3));
-        assert_eq!(b.portions, vec![(3, Credits::whole(10)), (2, Credits::whole(10)), (1, Credits::whole(5))]);
+        assert_eq!(
+            b.portions,
+            vec![
+                (3, Credits::whole(10)),
+                (2, Credits::whole(10)),
+                (1, Credits::whole(5))
+            ]
+        );
         assert_eq!(b.overage, Credits::ZERO);
     }
 
@@ -204,7 +231,10 @@ mod tests {
         assert_eq!(b.overage, Credits::ZERO);
         // …but an expired grant does not cover usage after its expiry.
         let mut g = vec![grant(1, GrantKind::Included, 10, 1, Some(5), 10)];
-        assert_eq!(burn(&mut g, Credits::whole(4), t(5), t(6)).overage, Credits::whole(4));
+        assert_eq!(
+            burn(&mut g, Credits::whole(4), t(5), t(6)).overage,
+            Credits::whole(4)
+        );
     }
 
     #[test]

@@ -47,14 +47,22 @@ pub fn local_midnight(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
         LocalResult::None => {
             let later = naive + Duration::hours(1);
-            tz.from_local_datetime(&later).earliest().expect("an hour after a gap exists").with_timezone(&Utc)
+            tz.from_local_datetime(&later)
+                .earliest()
+                .expect("an hour after a gap exists")
+                .with_timezone(&Utc)
         }
     }
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    (NaiveDate::from_ymd_opt(ny, nm, 1).unwrap() - NaiveDate::from_ymd_opt(year, month, 1).unwrap()).num_days() as u32
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
+    (NaiveDate::from_ymd_opt(ny, nm, 1).unwrap() - NaiveDate::from_ymd_opt(year, month, 1).unwrap())
+        .num_days() as u32
 }
 
 fn anchor_date(year: i32, month: u32, anchor_day: u32) -> NaiveDate {
@@ -64,7 +72,10 @@ fn anchor_date(year: i32, month: u32, anchor_day: u32) -> NaiveDate {
 
 fn add_months(year: i32, month: u32, delta: i32) -> (i32, u32) {
     let zero_based = year * 12 + month as i32 - 1 + delta;
-    (zero_based.div_euclid(12), zero_based.rem_euclid(12) as u32 + 1)
+    (
+        zero_based.div_euclid(12),
+        zero_based.rem_euclid(12) as u32 + 1,
+    )
 }
 
 /// The billing period that contains instant `at`.
@@ -79,7 +90,12 @@ pub fn period_containing(anchor_day: u32, tz: Tz, at: DateTime<Utc>) -> Period {
     let start_date = anchor_date(sy, sm, anchor_day);
     let (ey, em) = add_months(sy, sm, 1);
     let end_date = anchor_date(ey, em, anchor_day);
-    Period { start: local_midnight(tz, start_date), end: local_midnight(tz, end_date), start_date, end_date }
+    Period {
+        start: local_midnight(tz, start_date),
+        end: local_midnight(tz, end_date),
+        start_date,
+        end_date,
+    }
 }
 
 #[cfg(test)]
@@ -96,8 +112,14 @@ mod tests {
         // 2026-11-15 03:00 UTC is still Nov 14 in New York.
         let at = Utc.with_ymd_and_hms(2026, 11, 15, 3, 0, 0).unwrap();
         let p = period_containing(15, tz, at);
-        assert_eq!((p.start_date, p.end_date), (d(2026, 10, 15), d(2026, 11, 15)));
-        assert_eq!(p.start, Utc.with_ymd_and_hms(2026, 10, 15, 4, 0, 0).unwrap());
+        assert_eq!(
+            (p.start_date, p.end_date),
+            (d(2026, 10, 15), d(2026, 11, 15))
+        );
+        assert_eq!(
+            p.start,
+            Utc.with_ymd_and_hms(2026, 10, 15, 4, 0, 0).unwrap()
+        );
         assert_eq!(p.end, Utc.with_ymd_and_hms(2026, 11, 15, 5, 0, 0).unwrap()); // after DST ends
         assert_eq!(p.days_left(d(2026, 11, 14)), 1);
         assert_eq!(p.last_day(), d(2026, 11, 14));
@@ -120,7 +142,11 @@ mod tests {
         assert_eq!(p.previous(1, tz).start_date, d(2025, 12, 1));
         assert_eq!(p.next(1, tz).start_date, d(2026, 2, 1));
         // 2025-12-31 23:30 UTC is already Jan 1 in Berlin.
-        let q = period_containing(1, tz, Utc.with_ymd_and_hms(2025, 12, 31, 23, 30, 0).unwrap());
+        let q = period_containing(
+            1,
+            tz,
+            Utc.with_ymd_and_hms(2025, 12, 31, 23, 30, 0).unwrap(),
+        );
         assert_eq!(q, p);
     }
 

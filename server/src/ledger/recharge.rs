@@ -66,7 +66,11 @@ pub fn apply(
                     expires_at: None,
                     remaining: rule.amount,
                 });
-                out.recharges.push(Recharge { after_usage: i, grant_index: pool.grants.len() - 1, amount: rule.amount });
+                out.recharges.push(Recharge {
+                    after_usage: i,
+                    grant_index: pool.grants.len() - 1,
+                    amount: rule.amount,
+                });
             }
         }
         balance = balance_at(&pool.grants, now);
@@ -100,7 +104,12 @@ mod tests {
     }
 
     fn rule(threshold: i64, amount: i64, max: u32) -> Option<RechargeRule> {
-        Some(RechargeRule { enabled: true, threshold: Credits::whole(threshold), amount: Credits::whole(amount), max_per_period: max })
+        Some(RechargeRule {
+            enabled: true,
+            threshold: Credits::whole(threshold),
+            amount: Credits::whole(amount),
+            max_per_period: max,
+        })
     }
 
     #[test]
@@ -109,7 +118,10 @@ mod tests {
         // 120 → 110 → 100 → 90 (crossing: +50 = 140) → 130 → 120 → 110.
         let usages = vec![(Credits::whole(10), now()); 6];
         let mut next = -1;
-        let out = apply(&mut p, &usages, now(), || { next -= 1; next });
+        let out = apply(&mut p, &usages, now(), || {
+            next -= 1;
+            next
+        });
         assert_eq!(out.recharges.len(), 1);
         assert_eq!(out.recharges[0].after_usage, 2);
         assert_eq!(balance_at(&p.grants, now()), Credits::whole(110));
@@ -136,21 +148,37 @@ mod tests {
 
     #[test]
     fn disabled_rule_never_buys() {
-        let mut p = pool(50, Some(RechargeRule { enabled: false, ..rule(100, 50, 5).unwrap() }));
-        assert!(apply(&mut p, &[(Credits::whole(40), now())], now(), || 0).recharges.is_empty());
+        let mut p = pool(
+            50,
+            Some(RechargeRule {
+                enabled: false,
+                ..rule(100, 50, 5).unwrap()
+            }),
+        );
+        assert!(
+            apply(&mut p, &[(Credits::whole(40), now())], now(), || 0)
+                .recharges
+                .is_empty()
+        );
     }
 
     fn arb_grant() -> impl Strategy<Value = GrantState> {
-        (0i64..1000, 0usize..4, 1i32..4, -30i64..5, proptest::option::of(-20i64..40), 0i64..50_000).prop_map(
-            |(id, kind, priority, granted, expires, milli)| GrantState {
+        (
+            0i64..1000,
+            0usize..4,
+            1i32..4,
+            -30i64..5,
+            proptest::option::of(-20i64..40),
+            0i64..50_000,
+        )
+            .prop_map(|(id, kind, priority, granted, expires, milli)| GrantState {
                 id,
                 kind: GrantKind::ALL[kind],
                 priority,
                 granted_at: now() + Duration::days(granted),
                 expires_at: expires.map(|e| now() + Duration::days(e)),
                 remaining: Credits(milli),
-            },
-        )
+            })
     }
 
     proptest! {

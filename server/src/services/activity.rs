@@ -11,7 +11,9 @@ use app::error::AppError;
 use app::filter::Filter;
 use app::model::{ActivityPage, ActivityRow};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::collections::HashMap;
 
 pub const MAX_PAGE: u64 = 500;
@@ -24,7 +26,10 @@ fn encode(e: &usage_event::Model) -> String {
 fn decode(cursor: &str) -> Result<(DateTime<Utc>, i64)> {
     let bad = || AppError::invalid("cursor", "is not a cursor from this log");
     let (t, id) = cursor.split_once('_').ok_or_else(bad)?;
-    let t = Utc.timestamp_micros(t.parse().map_err(|_| bad())?).single().ok_or_else(bad)?;
+    let t = Utc
+        .timestamp_micros(t.parse().map_err(|_| bad())?)
+        .single()
+        .ok_or_else(bad)?;
     Ok((t, id.parse().map_err(|_| bad())?))
 }
 
@@ -52,16 +57,30 @@ pub async fn activity<C: ConnectionTrait>(
     if let Some(c) = after.or(before) {
         let (t, id) = decode(c)?;
         let (time_cmp, id_cmp) = if newer {
-            (usage_event::Column::OccurredAt.gt(t), usage_event::Column::Id.gt(id))
+            (
+                usage_event::Column::OccurredAt.gt(t),
+                usage_event::Column::Id.gt(id),
+            )
         } else {
-            (usage_event::Column::OccurredAt.lt(t), usage_event::Column::Id.lt(id))
+            (
+                usage_event::Column::OccurredAt.lt(t),
+                usage_event::Column::Id.lt(id),
+            )
         };
-        q = q.filter(Condition::any().add(time_cmp).add(Condition::all().add(usage_event::Column::OccurredAt.eq(t)).add(id_cmp)));
+        q = q.filter(
+            Condition::any().add(time_cmp).add(
+                Condition::all()
+                    .add(usage_event::Column::OccurredAt.eq(t))
+                    .add(id_cmp),
+            ),
+        );
     }
     q = if newer {
-        q.order_by_asc(usage_event::Column::OccurredAt).order_by_asc(usage_event::Column::Id)
+        q.order_by_asc(usage_event::Column::OccurredAt)
+            .order_by_asc(usage_event::Column::Id)
     } else {
-        q.order_by_desc(usage_event::Column::OccurredAt).order_by_desc(usage_event::Column::Id)
+        q.order_by_desc(usage_event::Column::OccurredAt)
+            .order_by_desc(usage_event::Column::Id)
     };
     // One extra row tells whether another page exists in this direction.
     let mut events = q.limit(size + 1).all(db).await?;
@@ -74,23 +93,46 @@ pub async fn activity<C: ConnectionTrait>(
         (Some(first), Some(last)) => {
             let older_exists = if newer { true } else { more };
             let newer_exists = if newer { more } else { before.is_some() };
-            (older_exists.then(|| encode(last)), newer_exists.then(|| encode(first)))
+            (
+                older_exists.then(|| encode(last)),
+                newer_exists.then(|| encode(first)),
+            )
         }
         _ => (None, None),
     };
     let rows = label_rows(db, org_id, tz, &events).await?;
-    Ok(ActivityPage { rows, next, prev, time_zone: org.time_zone })
+    Ok(ActivityPage {
+        rows,
+        next,
+        prev,
+        time_zone: org.time_zone,
+    })
 }
 
-async fn label_rows<C: ConnectionTrait>(db: &C, org: i64, tz: chrono_tz::Tz, events: &[usage_event::Model]) -> Result<Vec<ActivityRow>> {
+async fn label_rows<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    tz: chrono_tz::Tz,
+    events: &[usage_event::Model],
+) -> Result<Vec<ActivityRow>> {
     let ids = |f: fn(&usage_event::Model) -> Option<i64>| -> Vec<i64> {
         let mut v: Vec<i64> = events.iter().filter_map(f).collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    let features: HashMap<i64, String> = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|f| (f.id, f.name)).collect();
-    let sources: HashMap<i64, String> = source::Entity::find().filter(source::Column::OrganizationId.eq(org)).filter(source::Column::Id.is_in(ids(|e| e.source_id))).all(db).await?
+    let features: HashMap<i64, String> = feature::Entity::find()
+        .filter(feature::Column::OrganizationId.eq(org))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.name))
+        .collect();
+    let sources: HashMap<i64, String> = source::Entity::find()
+        .filter(source::Column::OrganizationId.eq(org))
+        .filter(source::Column::Id.is_in(ids(|e| e.source_id)))
+        .all(db)
+        .await?
         .into_iter()
         .map(|s| {
             let mut kind = s.kind.clone();
@@ -98,19 +140,54 @@ async fn label_rows<C: ConnectionTrait>(db: &C, org: i64, tz: chrono_tz::Tz, eve
             (s.id, format!("{kind} · {}", s.name))
         })
         .collect();
-    let actions: HashMap<i64, String> = action::Entity::find().filter(action::Column::OrganizationId.eq(org)).filter(action::Column::Id.is_in(ids(|e| e.action_id))).all(db).await?.into_iter().map(|a| (a.id, a.name)).collect();
-    let members: HashMap<i64, String> = user::Entity::find().filter(user::Column::OrganizationId.eq(org)).filter(user::Column::Id.is_in(ids(|e| e.user_id))).all(db).await?.into_iter().map(|u| (u.id, u.email)).collect();
-    let end_users: HashMap<i64, String> = end_user::Entity::find().filter(end_user::Column::OrganizationId.eq(org)).filter(end_user::Column::Id.is_in(ids(|e| e.end_user_id))).all(db).await?.into_iter().map(|u| (u.id, u.external_id)).collect();
-    let companies: HashMap<i64, String> = company::Entity::find().filter(company::Column::OrganizationId.eq(org)).filter(company::Column::Id.is_in(ids(|e| e.company_id))).all(db).await?.into_iter().map(|c| (c.id, c.name)).collect();
+    let actions: HashMap<i64, String> = action::Entity::find()
+        .filter(action::Column::OrganizationId.eq(org))
+        .filter(action::Column::Id.is_in(ids(|e| e.action_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name))
+        .collect();
+    let members: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(org))
+        .filter(user::Column::Id.is_in(ids(|e| e.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let end_users: HashMap<i64, String> = end_user::Entity::find()
+        .filter(end_user::Column::OrganizationId.eq(org))
+        .filter(end_user::Column::Id.is_in(ids(|e| e.end_user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.external_id))
+        .collect();
+    let companies: HashMap<i64, String> = company::Entity::find()
+        .filter(company::Column::OrganizationId.eq(org))
+        .filter(company::Column::Id.is_in(ids(|e| e.company_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
     Ok(events
         .iter()
         .map(|e| ActivityRow {
             event_id: e.event_id.clone(),
-            time: e.occurred_at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
+            time: e
+                .occurred_at
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
             feature: features.get(&e.feature_id).cloned().unwrap_or_default(),
             source: e.source_id.and_then(|s| sources.get(&s).cloned()),
             action: e.action_id.and_then(|a| actions.get(&a).cloned()),
-            user: e.user_id.and_then(|u| members.get(&u).cloned()).or_else(|| e.end_user_id.and_then(|u| end_users.get(&u).cloned())),
+            user: e
+                .user_id
+                .and_then(|u| members.get(&u).cloned())
+                .or_else(|| e.end_user_id.and_then(|u| end_users.get(&u).cloned())),
             company: e.company_id.and_then(|c| companies.get(&c).cloned()),
             credits: Credits(e.credits_milli),
             quantity: e.quantity,

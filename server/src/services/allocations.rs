@@ -30,16 +30,35 @@ impl Subject {
 }
 
 /// A member email or end-user external id; `None` when unknown.
-pub async fn find_subject<C: ConnectionTrait>(db: &C, org: i64, name: &str) -> Result<Option<Subject>> {
-    if let Some(m) = user::Entity::find().filter(user::Column::OrganizationId.eq(org)).filter(user::Column::Email.eq(name)).one(db).await? {
+pub async fn find_subject<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    name: &str,
+) -> Result<Option<Subject>> {
+    if let Some(m) = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(org))
+        .filter(user::Column::Email.eq(name))
+        .one(db)
+        .await?
+    {
         return Ok(Some(Subject::Member(m.id)));
     }
-    let e = end_user::Entity::find().filter(end_user::Column::OrganizationId.eq(org)).filter(end_user::Column::ExternalId.eq(name)).one(db).await?;
+    let e = end_user::Entity::find()
+        .filter(end_user::Column::OrganizationId.eq(org))
+        .filter(end_user::Column::ExternalId.eq(name))
+        .one(db)
+        .await?;
     Ok(e.map(|e| Subject::EndUser(e.id)))
 }
 
 /// Credits `subject` used in `pool` during `period`.
-pub async fn used_in_period<C: ConnectionTrait>(db: &C, org: i64, pool_id: i64, subject: Subject, period: &Period) -> Result<Credits> {
+pub async fn used_in_period<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    pool_id: i64,
+    subject: Subject,
+    period: &Period,
+) -> Result<Credits> {
     let col = match subject {
         Subject::Member(_) => usage_daily::Column::UserId,
         Subject::EndUser(_) => usage_daily::Column::EndUserId,
@@ -58,7 +77,12 @@ pub async fn used_in_period<C: ConnectionTrait>(db: &C, org: i64, pool_id: i64, 
     Ok(Credits(used.unwrap_or(0)))
 }
 
-pub async fn cap<C: ConnectionTrait>(db: &C, org: i64, pool_id: i64, subject: Subject) -> Result<Option<Credits>> {
+pub async fn cap<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    pool_id: i64,
+    subject: Subject,
+) -> Result<Option<Credits>> {
     let (kind, id) = subject.kind();
     Ok(allocation::Entity::find()
         .filter(allocation::Column::OrganizationId.eq(org))
@@ -80,14 +104,24 @@ pub struct AllocationState {
 }
 
 /// Sets an end user's cap in a pool (registering the end user if new).
-pub async fn set_end_user_cap<C: ConnectionTrait>(db: &C, org_id: i64, external_id: &str, pool_key: Option<&str>, cap_credits: Credits, now: DateTime<Utc>) -> Result<AllocationState> {
+pub async fn set_end_user_cap<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    external_id: &str,
+    pool_key: Option<&str>,
+    cap_credits: Credits,
+    now: DateTime<Utc>,
+) -> Result<AllocationState> {
     if external_id.trim().is_empty() || external_id.len() > 256 {
         return Err(AppError::invalid("end_user", "must be 1 to 256 characters").into());
     }
     let org = organization(db, org_id).await?;
     let all = pools(db, org_id).await?;
     let pool: pool::Model = match pool_key {
-        Some(k) => all.into_iter().find(|p| p.key == k).ok_or_else(|| AppError::invalid("pool", format!("unknown pool key {k:?}")))?,
+        Some(k) => all
+            .into_iter()
+            .find(|p| p.key == k)
+            .ok_or_else(|| AppError::invalid("pool", format!("unknown pool key {k:?}")))?,
         None => super::balance::main_pool(db, org_id).await?,
     };
     let key = external_id.to_string();
@@ -104,15 +138,26 @@ pub async fn set_end_user_cap<C: ConnectionTrait>(db: &C, org_id: i64, external_
         ..Default::default()
     })
     .on_conflict(
-        OnConflict::columns([allocation::Column::OrganizationId, allocation::Column::PoolId, allocation::Column::SubjectKind, allocation::Column::SubjectId])
-            .update_columns([allocation::Column::CapMilli, allocation::Column::UpdatedAt])
-            .to_owned(),
+        OnConflict::columns([
+            allocation::Column::OrganizationId,
+            allocation::Column::PoolId,
+            allocation::Column::SubjectKind,
+            allocation::Column::SubjectId,
+        ])
+        .update_columns([allocation::Column::CapMilli, allocation::Column::UpdatedAt])
+        .to_owned(),
     )
     .exec_without_returning(db)
     .await?;
     let period = ledger::period_containing(org.period_anchor_day as u32, org_tz(&org)?, now);
     let used = used_in_period(db, org_id, pool.id, subject, &period).await?;
-    Ok(AllocationState { pool: pool.key, cap: cap_credits, used, remaining: ledger::allocation::allocation_left(cap_credits, used), period })
+    Ok(AllocationState {
+        pool: pool.key,
+        cap: cap_credits,
+        used,
+        remaining: ledger::allocation::allocation_left(cap_credits, used),
+        period,
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,24 +168,44 @@ pub struct Authorization {
 }
 
 /// May `user` spend `credits` on `feature_key` now?
-pub async fn authorize<C: ConnectionTrait>(db: &C, org_id: i64, user_name: Option<&str>, feature_key: &str, credits: Credits, now: DateTime<Utc>) -> Result<Authorization> {
+pub async fn authorize<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    user_name: Option<&str>,
+    feature_key: &str,
+    credits: Credits,
+    now: DateTime<Utc>,
+) -> Result<Authorization> {
     let org = organization(db, org_id).await?;
     let f = feature::Entity::find()
         .filter(feature::Column::OrganizationId.eq(org_id))
         .filter(feature::Column::Key.eq(feature_key))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::invalid("feature", format!("unknown feature key {feature_key:?}")))?;
-    let pool = pool::Entity::find_by_id(f.pool_id).one(db).await?.ok_or_else(|| AppError::not_found("pool"))?;
+        .ok_or_else(|| {
+            AppError::invalid("feature", format!("unknown feature key {feature_key:?}"))
+        })?;
+    let pool = pool::Entity::find_by_id(f.pool_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("pool"))?;
     let balance = pool_balance(db, &org, &pool, now).await?;
     let mut allocation = None;
     if let Some(name) = user_name {
         if let Some(subject) = find_subject(db, org_id, name).await? {
             if let Some(c) = cap(db, org_id, pool.id, subject).await? {
-                allocation = Some((c, used_in_period(db, org_id, pool.id, subject, &balance.period).await?));
+                allocation = Some((
+                    c,
+                    used_in_period(db, org_id, pool.id, subject, &balance.period).await?,
+                ));
             }
         }
     }
-    let (decision, remaining) = ledger::allocation::authorize(credits, balance.remaining(), allocation);
-    Ok(Authorization { decision, remaining, pool: pool.key })
+    let (decision, remaining) =
+        ledger::allocation::authorize(credits, balance.remaining(), allocation);
+    Ok(Authorization {
+        decision,
+        remaining,
+        pool: pool.key,
+    })
 }

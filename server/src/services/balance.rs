@@ -12,23 +12,38 @@ use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub fn org_tz(org: &organization::Model) -> Result<Tz> {
-    org.time_zone
-        .parse()
-        .map_err(|_| AppError::Internal(format!("organization has an unknown time zone {}", org.time_zone)).into())
+    org.time_zone.parse().map_err(|_| {
+        AppError::Internal(format!(
+            "organization has an unknown time zone {}",
+            org.time_zone
+        ))
+        .into()
+    })
 }
 
 pub async fn organization<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<organization::Model> {
-    Ok(organization::Entity::find_by_id(org_id).one(db).await?.ok_or_else(|| AppError::not_found("organization"))?)
+    Ok(organization::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization"))?)
 }
 
 pub async fn pools<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<pool::Model>> {
-    Ok(pool::Entity::find().filter(pool::Column::OrganizationId.eq(org_id)).order_by_asc(pool::Column::Id).all(db).await?)
+    Ok(pool::Entity::find()
+        .filter(pool::Column::OrganizationId.eq(org_id))
+        .order_by_asc(pool::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// The pool a dashboard shows by default: `ai_credits`, else the organization's first pool.
 pub async fn main_pool<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<pool::Model> {
     let pools = pools(db, org_id).await?;
-    let chosen = pools.iter().find(|p| p.key == "ai_credits").or(pools.first()).cloned();
+    let chosen = pools
+        .iter()
+        .find(|p| p.key == "ai_credits")
+        .or(pools.first())
+        .cloned();
     chosen.ok_or_else(|| AppError::not_found("pool").into())
 }
 
@@ -53,7 +68,12 @@ impl PoolBalance {
     }
 }
 
-pub async fn pool_balance<C: ConnectionTrait>(db: &C, org: &organization::Model, pool: &pool::Model, now: DateTime<Utc>) -> Result<PoolBalance> {
+pub async fn pool_balance<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    pool: &pool::Model,
+    now: DateTime<Utc>,
+) -> Result<PoolBalance> {
     let tz = org_tz(org)?;
     let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
     let grants = grant::Entity::find()
@@ -73,11 +93,18 @@ pub async fn pool_balance<C: ConnectionTrait>(db: &C, org: &organization::Model,
     };
     let this_period: Vec<&grant::Model> = grants
         .iter()
-        .filter(|g| g.kind == GrantKind::Included.as_str() && g.granted_at >= period.start && g.granted_at < period.end)
+        .filter(|g| {
+            g.kind == GrantKind::Included.as_str()
+                && g.granted_at >= period.start
+                && g.granted_at < period.end
+        })
         .collect();
     let mut included = by_kind(GrantKind::Included);
     let mut included_granted: Credits = this_period.iter().map(|g| Credits(g.original_milli)).sum();
-    let included_used: Credits = this_period.iter().map(|g| Credits(g.original_milli - g.remaining_milli)).sum();
+    let included_used: Credits = this_period
+        .iter()
+        .map(|g| Credits(g.original_milli - g.remaining_milli))
+        .sum();
     if this_period.is_empty() && pool.included_per_period_milli > 0 {
         // The period's included grant is written by the first ingest of the period; until
         // then the plan's amount is simply all there.

@@ -22,15 +22,30 @@ pub fn status_now(g: &grant::Model, now: DateTime<Utc>) -> &'static str {
     }
 }
 
-pub async fn credits_view<C: ConnectionTrait>(db: &C, org_id: i64, now: DateTime<Utc>) -> Result<CreditsView> {
+pub async fn credits_view<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    now: DateTime<Utc>,
+) -> Result<CreditsView> {
     let org = organization(db, org_id).await?;
     let tz = org_tz(&org)?;
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let all_pools = pools(db, org_id).await?;
     let pool_key: HashMap<i64, String> = all_pools.iter().map(|p| (p.id, p.key.clone())).collect();
-    let grants = grant::Entity::find().filter(grant::Column::OrganizationId.eq(org_id)).order_by_desc(grant::Column::GrantedAt).all(db).await?;
-    let purchases = purchase::Entity::find().filter(purchase::Column::OrganizationId.eq(org_id)).order_by_desc(purchase::Column::CreatedAt).all(db).await?;
-    let allocations = allocation::Entity::find().filter(allocation::Column::OrganizationId.eq(org_id)).all(db).await?;
+    let grants = grant::Entity::find()
+        .filter(grant::Column::OrganizationId.eq(org_id))
+        .order_by_desc(grant::Column::GrantedAt)
+        .all(db)
+        .await?;
+    let purchases = purchase::Entity::find()
+        .filter(purchase::Column::OrganizationId.eq(org_id))
+        .order_by_desc(purchase::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let allocations = allocation::Entity::find()
+        .filter(allocation::Column::OrganizationId.eq(org_id))
+        .all(db)
+        .await?;
 
     let mut pool_rows = Vec::new();
     for p in &all_pools {
@@ -39,11 +54,23 @@ pub async fn credits_view<C: ConnectionTrait>(db: &C, org_id: i64, now: DateTime
         pool_rows.push(PoolRow {
             key: p.key.clone(),
             name: p.name.clone(),
-            purchased: purchases.iter().filter(|x| x.pool_id == p.id).map(|x| Credits(x.amount_milli)).sum(),
-            allocated: allocations.iter().filter(|a| a.pool_id == p.id).map(|a| Credits(a.cap_milli)).sum(),
+            purchased: purchases
+                .iter()
+                .filter(|x| x.pool_id == p.id)
+                .map(|x| Credits(x.amount_milli))
+                .sum(),
+            allocated: allocations
+                .iter()
+                .filter(|a| a.pool_id == p.id)
+                .map(|a| Credits(a.cap_milli))
+                .sum(),
             used: current.first().map_or(Credits::ZERO, |r| r.used),
             remaining: b.remaining(),
-            expired: grants.iter().filter(|g| g.pool_id == p.id && status_now(g, now) == "expired").map(|g| Credits(g.remaining_milli)).sum(),
+            expired: grants
+                .iter()
+                .filter(|g| g.pool_id == p.id && status_now(g, now) == "expired")
+                .map(|g| Credits(g.remaining_milli))
+                .sum(),
         });
     }
     let main = main_pool(db, org_id).await?;

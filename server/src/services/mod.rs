@@ -2,14 +2,14 @@
 //! exports all call these; there is no second copy of a query.
 
 pub mod activity;
+pub mod allocations;
 pub mod balance;
 pub mod credits;
 pub mod overview;
 pub mod periods;
 pub mod range;
-pub mod usage;
-pub mod allocations;
 mod sql;
+pub mod usage;
 
 use crate::error::Result;
 use app::error::AppError;
@@ -18,7 +18,7 @@ use app::model::{ActivityPage, CreditsView, Cursor, FilterOptions, Overview};
 use app::service::{MeterService, Viewer};
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, ColumnTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::organization;
 
@@ -37,7 +37,10 @@ impl MeterServiceImpl {
             q = q.filter(organization::Column::Slug.eq(slug.as_str()));
         }
         let org = q.one(&self.db).await?.ok_or(AppError::Unauthorized)?;
-        Ok(Viewer { organization_id: org.id, user_id: None })
+        Ok(Viewer {
+            organization_id: org.id,
+            user_id: None,
+        })
     }
 }
 
@@ -51,8 +54,22 @@ impl MeterService for MeterServiceImpl {
         Ok(overview::overview(&self.db, viewer.organization_id, filter, Utc::now()).await?)
     }
 
-    async fn activity(&self, viewer: &Viewer, filter: &Filter, cursor: &Cursor) -> Result<ActivityPage, AppError> {
-        Ok(activity::activity(&self.db, viewer.organization_id, filter, cursor.before.as_deref(), cursor.after.as_deref(), cursor.page_size, Utc::now()).await?)
+    async fn activity(
+        &self,
+        viewer: &Viewer,
+        filter: &Filter,
+        cursor: &Cursor,
+    ) -> Result<ActivityPage, AppError> {
+        Ok(activity::activity(
+            &self.db,
+            viewer.organization_id,
+            filter,
+            cursor.before.as_deref(),
+            cursor.after.as_deref(),
+            cursor.page_size,
+            Utc::now(),
+        )
+        .await?)
     }
 
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError> {

@@ -14,7 +14,14 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
-pub const AGENT_KEYS: [&str; 6] = ["chat", "voice_inbound", "voice_outbound", "voice_web", "auto_trigger", "assistant"];
+pub const AGENT_KEYS: [&str; 6] = [
+    "chat",
+    "voice_inbound",
+    "voice_outbound",
+    "voice_web",
+    "auto_trigger",
+    "assistant",
+];
 
 /// Bucket labels of `range` for `frequency`, in the same words as `usage` uses.
 pub fn buckets(range: DateRange, frequency: Frequency) -> Vec<String> {
@@ -35,12 +42,34 @@ struct Names {
 }
 
 async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {
-    let cats = category::Entity::find().filter(category::Column::OrganizationId.eq(org)).all(db).await?;
+    let cats = category::Entity::find()
+        .filter(category::Column::OrganizationId.eq(org))
+        .all(db)
+        .await?;
     let cat_key: HashMap<i64, String> = cats.iter().map(|c| (c.id, c.key.clone())).collect();
-    let features = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).all(db).await?;
-    let agents = source::Entity::find().filter(source::Column::OrganizationId.eq(org)).filter(source::Column::Kind.eq("agent")).all(db).await?;
+    let features = feature::Entity::find()
+        .filter(feature::Column::OrganizationId.eq(org))
+        .all(db)
+        .await?;
+    let agents = source::Entity::find()
+        .filter(source::Column::OrganizationId.eq(org))
+        .filter(source::Column::Kind.eq("agent"))
+        .all(db)
+        .await?;
     Ok(Names {
-        features: features.into_iter().map(|f| (f.key, (f.name, f.unit, cat_key.get(&f.category_id).cloned().unwrap_or_default()))).collect(),
+        features: features
+            .into_iter()
+            .map(|f| {
+                (
+                    f.key,
+                    (
+                        f.name,
+                        f.unit,
+                        cat_key.get(&f.category_id).cloned().unwrap_or_default(),
+                    ),
+                )
+            })
+            .collect(),
         categories: cats.into_iter().map(|c| (c.key, c.name)).collect(),
         agents: agents.into_iter().map(|a| (a.key, a.name)).collect(),
     })
@@ -48,10 +77,22 @@ async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {
 
 /// Rows of a one-grouping report, keyed by the group value.
 fn by_key(r: &UsageReport) -> HashMap<String, (Credits, i64, i64)> {
-    r.rows.iter().filter_map(|row| Some((row.groups[0].clone()?, (row.credits, row.events, row.quantity)))).collect()
+    r.rows
+        .iter()
+        .filter_map(|row| {
+            Some((
+                row.groups[0].clone()?,
+                (row.credits, row.events, row.quantity),
+            ))
+        })
+        .collect()
 }
 
-fn share_rows(now: &UsageReport, before: Option<&UsageReport>, name: impl Fn(&str) -> (String, Option<String>, Option<String>)) -> Vec<ShareRow> {
+fn share_rows(
+    now: &UsageReport,
+    before: Option<&UsageReport>,
+    name: impl Fn(&str) -> (String, Option<String>, Option<String>),
+) -> Vec<ShareRow> {
     let before = before.map(by_key);
     now.rows
         .iter()
@@ -59,7 +100,9 @@ fn share_rows(now: &UsageReport, before: Option<&UsageReport>, name: impl Fn(&st
             let key = row.groups[0].clone()?;
             let (name, category, unit) = name(&key);
             Some(ShareRow {
-                compare_credits: before.as_ref().map(|b| b.get(&key).map_or(Credits::ZERO, |x| x.0)),
+                compare_credits: before
+                    .as_ref()
+                    .map(|b| b.get(&key).map_or(Credits::ZERO, |x| x.0)),
                 key,
                 name,
                 category,
@@ -72,7 +115,12 @@ fn share_rows(now: &UsageReport, before: Option<&UsageReport>, name: impl Fn(&st
         .collect()
 }
 
-pub async fn overview<C: ConnectionTrait>(db: &C, org_id: i64, filter: &Filter, now: DateTime<Utc>) -> Result<Overview> {
+pub async fn overview<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    filter: &Filter,
+    now: DateTime<Utc>,
+) -> Result<Overview> {
     let org = organization(db, org_id).await?;
     range::check_tz(filter, &org)?;
     let tz = org_tz(&org)?;
@@ -101,7 +149,16 @@ pub async fn overview<C: ConnectionTrait>(db: &C, org_id: i64, filter: &Filter, 
         None => (None, None, None, None),
     };
 
-    let categories = share_rows(&cats, c_cats.as_ref(), |k| (n.categories.get(k).cloned().unwrap_or_else(|| k.to_string()), None, None));
+    let categories = share_rows(&cats, c_cats.as_ref(), |k| {
+        (
+            n.categories
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| k.to_string()),
+            None,
+            None,
+        )
+    });
     let features = share_rows(&feats, c_feats.as_ref(), |k| match n.features.get(k) {
         Some((name, unit, cat)) => (name.clone(), Some(cat.clone()), Some(unit.clone())),
         None => (k.to_string(), None, None),
@@ -113,45 +170,79 @@ pub async fn overview<C: ConnectionTrait>(db: &C, org_id: i64, filter: &Filter, 
         .iter()
         .map(|key| {
             let k = format!("agent:{key}");
-            let (credits, events, quantity) = now_src.get(&k).copied().unwrap_or((Credits::ZERO, 0, 0));
+            let (credits, events, quantity) =
+                now_src.get(&k).copied().unwrap_or((Credits::ZERO, 0, 0));
             ShareRow {
                 key: key.to_string(),
-                name: n.agents.get(*key).cloned().unwrap_or_else(|| key.to_string()),
+                name: n
+                    .agents
+                    .get(*key)
+                    .cloned()
+                    .unwrap_or_else(|| key.to_string()),
                 category: None,
                 credits,
                 events,
                 quantity,
                 unit: None,
-                compare_credits: before_src.as_ref().map(|b| b.get(&k).map_or(Credits::ZERO, |x| x.0)),
+                compare_credits: before_src
+                    .as_ref()
+                    .map(|b| b.get(&k).map_or(Credits::ZERO, |x| x.0)),
             }
         })
         .collect();
 
     let labels = buckets(r, filter.frequency);
-    let position: HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+    let position: HashMap<&str, usize> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
     let mut per_feature: HashMap<String, Vec<Credits>> = HashMap::new();
     for row in &timeline.rows {
-        let (Some(bucket), Some(feature)) = (&row.groups[0], &row.groups[1]) else { continue };
+        let (Some(bucket), Some(feature)) = (&row.groups[0], &row.groups[1]) else {
+            continue;
+        };
         if let Some(&i) = position.get(bucket.as_str()) {
-            per_feature.entry(feature.clone()).or_insert_with(|| vec![Credits::ZERO; labels.len()])[i] += row.credits;
+            per_feature
+                .entry(feature.clone())
+                .or_insert_with(|| vec![Credits::ZERO; labels.len()])[i] += row.credits;
         }
     }
     let series = features
         .iter()
-        .filter_map(|f| Some(Series { name: f.name.clone(), values: per_feature.remove(&f.key)? }))
+        .filter_map(|f| {
+            Some(Series {
+                name: f.name.clone(),
+                values: per_feature.remove(&f.key)?,
+            })
+        })
         .collect();
     let compare_series = c.zip(c_timeline.as_ref()).map(|(c, t)| {
-        let by: HashMap<String, Credits> = t.rows.iter().filter_map(|row| Some((row.groups[0].clone()?, row.credits))).collect();
-        let mut v: Vec<Credits> = buckets(c, filter.frequency).iter().map(|b| by.get(b).copied().unwrap_or_default()).collect();
+        let by: HashMap<String, Credits> = t
+            .rows
+            .iter()
+            .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
+            .collect();
+        let mut v: Vec<Credits> = buckets(c, filter.frequency)
+            .iter()
+            .map(|b| by.get(b).copied().unwrap_or_default())
+            .collect();
         v.resize(labels.len(), Credits::ZERO);
         v
     });
-    let by_day: HashMap<String, Credits> = daily.rows.iter().filter_map(|row| Some((row.groups[0].clone()?, row.credits))).collect();
+    let by_day: HashMap<String, Credits> = daily
+        .rows
+        .iter()
+        .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
+        .collect();
     let daily = r
         .from
         .iter_days()
         .take_while(|d| *d <= r.to)
-        .map(|day| DailyPoint { day, credits: by_day.get(&day.to_string()).copied().unwrap_or_default() })
+        .map(|day| DailyPoint {
+            day,
+            credits: by_day.get(&day.to_string()).copied().unwrap_or_default(),
+        })
         .collect();
     Ok(Overview {
         organization_name: org.name,
@@ -180,10 +271,22 @@ pub async fn filter_options<C: ConnectionTrait>(db: &C, org: i64) -> Result<Filt
     let n = names(db, org).await?;
     let mut categories: Vec<(String, String)> = n.categories.into_iter().collect();
     categories.sort_by(|a, b| a.1.cmp(&b.1));
-    let mut features: Vec<(String, String, String)> = n.features.into_iter().map(|(k, (name, _, cat))| (k, name, cat)).collect();
+    let mut features: Vec<(String, String, String)> = n
+        .features
+        .into_iter()
+        .map(|(k, (name, _, cat))| (k, name, cat))
+        .collect();
     features.sort_by(|a, b| a.1.cmp(&b.1));
-    let teams = team::Entity::find().filter(team::Column::OrganizationId.eq(org)).order_by_asc(team::Column::Name).all(db).await?;
-    let users = user::Entity::find().filter(user::Column::OrganizationId.eq(org)).order_by_asc(user::Column::Email).all(db).await?;
+    let teams = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org))
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?;
+    let users = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(org))
+        .order_by_asc(user::Column::Email)
+        .all(db)
+        .await?;
     Ok(FilterOptions {
         teams: teams.into_iter().map(|t| t.name).collect(),
         categories,
@@ -191,4 +294,3 @@ pub async fn filter_options<C: ConnectionTrait>(db: &C, org: i64) -> Result<Filt
         users: users.into_iter().map(|u| u.email).collect(),
     })
 }
-

@@ -24,7 +24,14 @@ pub struct PeriodRecord {
     pub current: bool,
 }
 
-async fn rollup_sum<C: ConnectionTrait>(db: &C, org: i64, pool: i64, p: &Period, col: usage_daily::Column, end_users_only: bool) -> Result<Credits> {
+async fn rollup_sum<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    pool: i64,
+    p: &Period,
+    col: usage_daily::Column,
+    end_users_only: bool,
+) -> Result<Credits> {
     let mut q = usage_daily::Entity::find()
         .select_only()
         .column_as(sum_i64(col), "s")
@@ -39,7 +46,13 @@ async fn rollup_sum<C: ConnectionTrait>(db: &C, org: i64, pool: i64, p: &Period,
 }
 
 /// The current period and up to `previous` before it, newest first.
-pub async fn period_records<C: ConnectionTrait>(db: &C, org_id: i64, pool: &pool::Model, previous: usize, now: DateTime<Utc>) -> Result<Vec<PeriodRecord>> {
+pub async fn period_records<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    pool: &pool::Model,
+    previous: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<PeriodRecord>> {
     let org = organization(db, org_id).await?;
     let tz = org_tz(&org)?;
     let anchor = org.period_anchor_day as u32;
@@ -58,24 +71,61 @@ pub async fn period_records<C: ConnectionTrait>(db: &C, org_id: i64, pool: &pool
     let mut p = ledger::period_containing(anchor, tz, now);
     for i in 0..=previous {
         let in_period = |t: DateTime<Utc>| t >= p.start && t < p.end;
-        let included_grants: Vec<&grant::Model> = grants.iter().filter(|g| g.kind == GrantKind::Included.as_str() && in_period(g.granted_at)).collect();
-        let mut included: Credits = included_grants.iter().map(|g| Credits(g.original_milli)).sum();
+        let included_grants: Vec<&grant::Model> = grants
+            .iter()
+            .filter(|g| g.kind == GrantKind::Included.as_str() && in_period(g.granted_at))
+            .collect();
+        let mut included: Credits = included_grants
+            .iter()
+            .map(|g| Credits(g.original_milli))
+            .sum();
         if i == 0 && included_grants.is_empty() {
             included = Credits(pool.included_per_period_milli);
         }
         let expired = grants
             .iter()
-            .filter(|g| g.expires_at.is_some_and(|e| e > p.start && e <= p.end && e <= now))
+            .filter(|g| {
+                g.expires_at
+                    .is_some_and(|e| e > p.start && e <= p.end && e <= now)
+            })
             .map(|g| Credits(g.remaining_milli))
             .sum();
         out.push(PeriodRecord {
             period: p,
             included,
-            purchased: purchases.iter().filter(|x| in_period(x.created_at)).map(|x| Credits(x.amount_milli)).sum(),
-            used: rollup_sum(db, org_id, pool.id, &p, usage_daily::Column::CreditsMilli, false).await?,
-            overage: rollup_sum(db, org_id, pool.id, &p, usage_daily::Column::OverageMilli, false).await?,
+            purchased: purchases
+                .iter()
+                .filter(|x| in_period(x.created_at))
+                .map(|x| Credits(x.amount_milli))
+                .sum(),
+            used: rollup_sum(
+                db,
+                org_id,
+                pool.id,
+                &p,
+                usage_daily::Column::CreditsMilli,
+                false,
+            )
+            .await?,
+            overage: rollup_sum(
+                db,
+                org_id,
+                pool.id,
+                &p,
+                usage_daily::Column::OverageMilli,
+                false,
+            )
+            .await?,
             expired,
-            end_user_used: rollup_sum(db, org_id, pool.id, &p, usage_daily::Column::CreditsMilli, true).await?,
+            end_user_used: rollup_sum(
+                db,
+                org_id,
+                pool.id,
+                &p,
+                usage_daily::Column::CreditsMilli,
+                true,
+            )
+            .await?,
             current: i == 0,
         });
         p = p.previous(anchor, tz);

@@ -35,10 +35,18 @@ pub fn check_tz(filter: &Filter, org: &organization::Model) -> Result<()> {
     }
 }
 
-pub fn resolve(filter: &Filter, org: &organization::Model, tz: Tz, now: DateTime<Utc>) -> Result<DateRange> {
+pub fn resolve(
+    filter: &Filter,
+    org: &organization::Model,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<DateRange> {
     let today = ledger::local_day(tz, now);
     let anchor = org.period_anchor_day as u32;
-    let last = |n: i64| DateRange { from: today - Duration::days(n - 1), to: today };
+    let last = |n: i64| DateRange {
+        from: today - Duration::days(n - 1),
+        to: today,
+    };
     let range = if filter.is_custom() {
         let to = filter.to.unwrap_or(today);
         let from = filter.from.unwrap_or(to - Duration::days(29));
@@ -53,35 +61,60 @@ pub fn resolve(filter: &Filter, org: &organization::Model, tz: Tz, now: DateTime
             RangePreset::Last90 => last(90),
             RangePreset::CurrentPeriod => {
                 let p = period_containing(anchor, tz, now);
-                DateRange { from: p.start_date, to: p.last_day() }
+                DateRange {
+                    from: p.start_date,
+                    to: p.last_day(),
+                }
             }
             RangePreset::PreviousPeriod => {
                 let p = period_containing(anchor, tz, now).previous(anchor, tz);
-                DateRange { from: p.start_date, to: p.last_day() }
+                DateRange {
+                    from: p.start_date,
+                    to: p.last_day(),
+                }
             }
         }
     };
     if range.days() > MAX_DAYS {
-        return Err(AppError::invalid("from", format!("a range may span at most {MAX_DAYS} days")).into());
+        return Err(
+            AppError::invalid("from", format!("a range may span at most {MAX_DAYS} days")).into(),
+        );
     }
     Ok(range)
 }
 
 /// The range to compare with, if any: the previous billing period for period presets, the
 /// same number of days just before otherwise; or the same dates a year earlier.
-pub fn compare_with(filter: &Filter, range: DateRange, org: &organization::Model, tz: Tz) -> Option<DateRange> {
+pub fn compare_with(
+    filter: &Filter,
+    range: DateRange,
+    org: &organization::Model,
+    tz: Tz,
+) -> Option<DateRange> {
     match filter.compare {
         Compare::None => None,
         Compare::PreviousYear => Some(DateRange {
             from: range.from.checked_sub_months(Months::new(12))?,
             to: range.to.checked_sub_months(Months::new(12))?,
         }),
-        Compare::PreviousPeriod if !filter.is_custom() && matches!(filter.range, RangePreset::CurrentPeriod | RangePreset::PreviousPeriod) => {
+        Compare::PreviousPeriod
+            if !filter.is_custom()
+                && matches!(
+                    filter.range,
+                    RangePreset::CurrentPeriod | RangePreset::PreviousPeriod
+                ) =>
+        {
             let anchor = org.period_anchor_day as u32;
             let start = ledger::period::local_midnight(tz, range.from);
             let p = period_containing(anchor, tz, start).previous(anchor, tz);
-            Some(DateRange { from: p.start_date, to: p.last_day() })
+            Some(DateRange {
+                from: p.start_date,
+                to: p.last_day(),
+            })
         }
-        Compare::PreviousPeriod => Some(DateRange { from: range.from - Duration::days(range.days()), to: range.from - Duration::days(1) }),
+        Compare::PreviousPeriod => Some(DateRange {
+            from: range.from - Duration::days(range.days()),
+            to: range.from - Duration::days(1),
+        }),
     }
 }

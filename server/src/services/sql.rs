@@ -7,5 +7,9 @@ use sea_orm::{ColumnTrait, IntoSimpleExpr};
 /// empty SUM is NULL; both backends then decode into `i64`.
 pub fn sum_i64<C: ColumnTrait>(col: C) -> SimpleExpr {
     let sum: SimpleExpr = Func::sum(col.into_simple_expr()).into();
-    Func::cast_as(Func::coalesce([sum, Expr::val(0i64).into()]), Alias::new("BIGINT")).into()
+    Func::cast_as(
+        Func::coalesce([sum, Expr::val(0i64).into()]),
+        Alias::new("BIGINT"),
+    )
+    .into()
 }

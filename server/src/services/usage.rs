@@ -47,28 +47,66 @@ pub struct Scope {
 pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Scope> {
     let mut s = Scope::default();
     if let Some(name) = &f.team {
-        let t = team::Entity::find().filter(team::Column::OrganizationId.eq(org)).filter(team::Column::Name.eq(name.as_str())).one(db).await?;
-        s.team = Some(t.ok_or_else(|| AppError::invalid("team", format!("no team named {name:?}")))?.id);
+        let t = team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(org))
+            .filter(team::Column::Name.eq(name.as_str()))
+            .one(db)
+            .await?;
+        s.team = Some(
+            t.ok_or_else(|| AppError::invalid("team", format!("no team named {name:?}")))?
+                .id,
+        );
     }
     if let Some(u) = &f.user {
-        let m = user::Entity::find().filter(user::Column::OrganizationId.eq(org)).filter(user::Column::Email.eq(u.as_str())).one(db).await?;
+        let m = user::Entity::find()
+            .filter(user::Column::OrganizationId.eq(org))
+            .filter(user::Column::Email.eq(u.as_str()))
+            .one(db)
+            .await?;
         match m {
             Some(m) => s.member = Some(m.id),
             None => {
-                let e = end_user::Entity::find().filter(end_user::Column::OrganizationId.eq(org)).filter(end_user::Column::ExternalId.eq(u.as_str())).one(db).await?;
-                s.end_user = Some(e.ok_or_else(|| AppError::invalid("user", format!("no member or end user {u:?}")))?.id);
+                let e = end_user::Entity::find()
+                    .filter(end_user::Column::OrganizationId.eq(org))
+                    .filter(end_user::Column::ExternalId.eq(u.as_str()))
+                    .one(db)
+                    .await?;
+                s.end_user = Some(
+                    e.ok_or_else(|| {
+                        AppError::invalid("user", format!("no member or end user {u:?}"))
+                    })?
+                    .id,
+                );
             }
         }
     }
     let mut features: Option<Vec<i64>> = None;
     if let Some(key) = &f.feature {
-        let x = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).filter(feature::Column::Key.eq(key.as_str())).one(db).await?;
-        features = Some(vec![x.ok_or_else(|| AppError::invalid("feature", format!("no feature {key:?}")))?.id]);
+        let x = feature::Entity::find()
+            .filter(feature::Column::OrganizationId.eq(org))
+            .filter(feature::Column::Key.eq(key.as_str()))
+            .one(db)
+            .await?;
+        features = Some(vec![
+            x.ok_or_else(|| AppError::invalid("feature", format!("no feature {key:?}")))?
+                .id,
+        ]);
     }
     if let Some(key) = &f.category {
-        let c = category::Entity::find().filter(category::Column::OrganizationId.eq(org)).filter(category::Column::Key.eq(key.as_str())).one(db).await?;
+        let c = category::Entity::find()
+            .filter(category::Column::OrganizationId.eq(org))
+            .filter(category::Column::Key.eq(key.as_str()))
+            .one(db)
+            .await?;
         let c = c.ok_or_else(|| AppError::invalid("category", format!("no category {key:?}")))?;
-        let in_cat: Vec<i64> = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).filter(feature::Column::CategoryId.eq(c.id)).all(db).await?.into_iter().map(|f| f.id).collect();
+        let in_cat: Vec<i64> = feature::Entity::find()
+            .filter(feature::Column::OrganizationId.eq(org))
+            .filter(feature::Column::CategoryId.eq(c.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
         features = Some(match features {
             Some(one) => one.into_iter().filter(|id| in_cat.contains(id)).collect(),
             None => in_cat,
@@ -80,7 +118,12 @@ pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<S
 
 /// Applies the filter's team / user / feature / category to a query over raw events (the
 /// activity log), with the same meaning as for the rollup.
-pub async fn scope_events<C: ConnectionTrait>(db: &C, org: i64, f: &Filter, mut q: sea_orm::Select<usage_event::Entity>) -> Result<sea_orm::Select<usage_event::Entity>> {
+pub async fn scope_events<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    f: &Filter,
+    mut q: sea_orm::Select<usage_event::Entity>,
+) -> Result<sea_orm::Select<usage_event::Entity>> {
     let s = scope(db, org, f).await?;
     if let Some(team) = s.team {
         let members: Vec<i64> = team_member::Entity::find()
@@ -120,7 +163,12 @@ fn sql_columns(g: GroupBy) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-fn statement(org: i64, range: DateRange, s: &Scope, group_by: &[GroupBy]) -> (SelectStatement, Vec<(&'static str, &'static str)>) {
+fn statement(
+    org: i64,
+    range: DateRange,
+    s: &Scope,
+    group_by: &[GroupBy],
+) -> (SelectStatement, Vec<(&'static str, &'static str)>) {
     let mut cols: Vec<(&str, &str)> = Vec::new();
     for g in group_by {
         for c in sql_columns(*g) {
@@ -145,7 +193,9 @@ fn statement(org: i64, range: DateRange, s: &Scope, group_by: &[GroupBy]) -> (Se
         // A member of two teams counts in each team's row.
         q.inner_join(
             TM,
-            Expr::col((TM, "organization_id")).equals((UD, "organization_id")).and(Expr::col((TM, "user_id")).equals((UD, "user_id"))),
+            Expr::col((TM, "organization_id"))
+                .equals((UD, "organization_id"))
+                .and(Expr::col((TM, "user_id")).equals((UD, "user_id"))),
         );
     }
     if let (Some(team), true) = (s.team, group_by.contains(&GroupBy::Team)) {
@@ -153,7 +203,12 @@ fn statement(org: i64, range: DateRange, s: &Scope, group_by: &[GroupBy]) -> (Se
         q.and_where(Expr::col((TM, "team_id")).eq(team));
     }
     if let Some(team) = s.team {
-        let members = Query::select().column("user_id").from(TM).and_where(Expr::col("organization_id").eq(org)).and_where(Expr::col("team_id").eq(team)).to_owned();
+        let members = Query::select()
+            .column("user_id")
+            .from(TM)
+            .and_where(Expr::col("organization_id").eq(org))
+            .and_where(Expr::col("team_id").eq(team))
+            .to_owned();
         q.and_where(Expr::col((UD, "user_id")).in_subquery(members));
     }
     if let Some(m) = s.member {
@@ -182,17 +237,34 @@ enum RawValue {
     Id(i64),
 }
 
-async fn run<C: ConnectionTrait>(db: &C, org: i64, range: DateRange, s: &Scope, group_by: &[GroupBy]) -> Result<(Vec<Raw>, Vec<(&'static str, &'static str)>)> {
+async fn run<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    range: DateRange,
+    s: &Scope,
+    group_by: &[GroupBy],
+) -> Result<(Vec<Raw>, Vec<(&'static str, &'static str)>)> {
     let (q, cols) = statement(org, range, s, group_by);
-    let rows = db.query_all_raw(db.get_database_backend().build(&q)).await?;
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&q))
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let mut values = Vec::with_capacity(cols.len());
         for (i, (_, c)) in cols.iter().enumerate() {
             let name = format!("g{i}");
-            values.push(if *c == "day" { RawValue::Day(r.try_get("", &name)?) } else { RawValue::Id(r.try_get("", &name)?) });
+            values.push(if *c == "day" {
+                RawValue::Day(r.try_get("", &name)?)
+            } else {
+                RawValue::Id(r.try_get("", &name)?)
+            });
         }
-        let sums = [r.try_get("", "credits")?, r.try_get("", "overage")?, r.try_get("", "events")?, r.try_get("", "quantity")?];
+        let sums = [
+            r.try_get("", "credits")?,
+            r.try_get("", "overage")?,
+            r.try_get("", "events")?,
+            r.try_get("", "quantity")?,
+        ];
         out.push(Raw { values, sums });
     }
     Ok((out, cols))
@@ -210,50 +282,132 @@ struct Labels {
     teams: HashMap<i64, String>,
 }
 
-async fn labels<C: ConnectionTrait>(db: &C, org: i64, group_by: &[GroupBy], raws: &[Raw], cols: &[(&str, &str)]) -> Result<Labels> {
+async fn labels<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    group_by: &[GroupBy],
+    raws: &[Raw],
+    cols: &[(&str, &str)],
+) -> Result<Labels> {
     let mut l = Labels::default();
     let ids_of = |col: &str| -> Vec<i64> {
-        let Some(i) = cols.iter().position(|(_, c)| *c == col) else { return vec![] };
-        let mut v: Vec<i64> = raws.iter().filter_map(|r| match r.values[i] { RawValue::Id(x) if x != 0 => Some(x), _ => None }).collect();
+        let Some(i) = cols.iter().position(|(_, c)| *c == col) else {
+            return vec![];
+        };
+        let mut v: Vec<i64> = raws
+            .iter()
+            .filter_map(|r| match r.values[i] {
+                RawValue::Id(x) if x != 0 => Some(x),
+                _ => None,
+            })
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
     };
-    if group_by.iter().any(|g| matches!(g, GroupBy::Feature | GroupBy::Category)) {
-        l.features = feature::Entity::find().filter(feature::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|f| (f.id, (f.key, f.category_id))).collect();
-        l.categories = category::Entity::find().filter(category::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|c| (c.id, c.key)).collect();
+    if group_by
+        .iter()
+        .any(|g| matches!(g, GroupBy::Feature | GroupBy::Category))
+    {
+        l.features = feature::Entity::find()
+            .filter(feature::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, (f.key, f.category_id)))
+            .collect();
+        l.categories = category::Entity::find()
+            .filter(category::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.key))
+            .collect();
     }
     if group_by.contains(&GroupBy::User) {
         for chunk in ids_of("user_id").chunks(500) {
-            l.members.extend(user::Entity::find().filter(user::Column::OrganizationId.eq(org)).filter(user::Column::Id.is_in(chunk.to_vec())).all(db).await?.into_iter().map(|u| (u.id, u.email)));
+            l.members.extend(
+                user::Entity::find()
+                    .filter(user::Column::OrganizationId.eq(org))
+                    .filter(user::Column::Id.is_in(chunk.to_vec()))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|u| (u.id, u.email)),
+            );
         }
         for chunk in ids_of("end_user_id").chunks(500) {
-            l.end_users.extend(end_user::Entity::find().filter(end_user::Column::OrganizationId.eq(org)).filter(end_user::Column::Id.is_in(chunk.to_vec())).all(db).await?.into_iter().map(|u| (u.id, u.external_id)));
+            l.end_users.extend(
+                end_user::Entity::find()
+                    .filter(end_user::Column::OrganizationId.eq(org))
+                    .filter(end_user::Column::Id.is_in(chunk.to_vec()))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|u| (u.id, u.external_id)),
+            );
         }
     }
     if group_by.contains(&GroupBy::Source) {
-        l.sources = source::Entity::find().filter(source::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|s| (s.id, format!("{}:{}", s.kind, s.key))).collect();
+        l.sources = source::Entity::find()
+            .filter(source::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, format!("{}:{}", s.kind, s.key)))
+            .collect();
     }
     if group_by.contains(&GroupBy::Company) {
-        l.companies = company::Entity::find().filter(company::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|c| (c.id, c.key)).collect();
+        l.companies = company::Entity::find()
+            .filter(company::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.key))
+            .collect();
     }
     if group_by.contains(&GroupBy::Team) {
-        l.teams = team::Entity::find().filter(team::Column::OrganizationId.eq(org)).all(db).await?.into_iter().map(|t| (t.id, t.name)).collect();
+        l.teams = team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
     }
     Ok(l)
 }
 
 fn label(g: GroupBy, raw: &Raw, cols: &[(&str, &str)], l: &Labels) -> Option<String> {
-    let at = |col: &str| raw.values[cols.iter().position(|(_, c)| *c == col).expect("grouped column")];
-    let id = |col: &str| match at(col) { RawValue::Id(x) => x, RawValue::Day(_) => 0 };
-    let day = || match at("day") { RawValue::Day(d) => d, RawValue::Id(_) => unreachable!("day column") };
+    let at = |col: &str| {
+        raw.values[cols
+            .iter()
+            .position(|(_, c)| *c == col)
+            .expect("grouped column")]
+    };
+    let id = |col: &str| match at(col) {
+        RawValue::Id(x) => x,
+        RawValue::Day(_) => 0,
+    };
+    let day = || match at("day") {
+        RawValue::Day(d) => d,
+        RawValue::Id(_) => unreachable!("day column"),
+    };
     match g {
         GroupBy::Day => Some(bucket_label(day(), Frequency::Day)),
         GroupBy::Week => Some(bucket_label(day(), Frequency::Week)),
         GroupBy::Month => Some(bucket_label(day(), Frequency::Month)),
         GroupBy::Feature => l.features.get(&id("feature_id")).map(|f| f.0.clone()),
-        GroupBy::Category => l.features.get(&id("feature_id")).and_then(|f| l.categories.get(&f.1)).cloned(),
-        GroupBy::User => l.members.get(&id("user_id")).or_else(|| l.end_users.get(&id("end_user_id"))).cloned(),
+        GroupBy::Category => l
+            .features
+            .get(&id("feature_id"))
+            .and_then(|f| l.categories.get(&f.1))
+            .cloned(),
+        GroupBy::User => l
+            .members
+            .get(&id("user_id"))
+            .or_else(|| l.end_users.get(&id("end_user_id")))
+            .cloned(),
         GroupBy::Source => l.sources.get(&id("source_id")).cloned(),
         GroupBy::Company => l.companies.get(&id("company_id")).cloned(),
         GroupBy::Team => l.teams.get(&id("team_id")).cloned(),
@@ -264,16 +418,30 @@ fn label(g: GroupBy, raw: &Raw, cols: &[(&str, &str)], l: &Labels) -> Option<Str
 pub fn bucket_label(day: NaiveDate, frequency: Frequency) -> String {
     match frequency {
         Frequency::Day => day.to_string(),
-        Frequency::Week => (day - Duration::days(day.weekday().num_days_from_monday() as i64)).to_string(),
+        Frequency::Week => {
+            (day - Duration::days(day.weekday().num_days_from_monday() as i64)).to_string()
+        }
         Frequency::Month => day.format("%Y-%m").to_string(),
     }
 }
 
 fn usage_row(groups: Vec<Option<String>>, s: [i64; 4]) -> UsageRow {
-    UsageRow { groups, credits: Credits(s[0]), overage: Credits(s[1]), events: s[2], quantity: s[3] }
+    UsageRow {
+        groups,
+        credits: Credits(s[0]),
+        overage: Credits(s[1]),
+        events: s[2],
+        quantity: s[3],
+    }
 }
 
-pub async fn usage<C: ConnectionTrait>(db: &C, org_id: i64, filter: &Filter, group_by: &[GroupBy], now: DateTime<Utc>) -> Result<UsageReport> {
+pub async fn usage<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    filter: &Filter,
+    group_by: &[GroupBy],
+    now: DateTime<Utc>,
+) -> Result<UsageReport> {
     let org = organization(db, org_id).await?;
     range::check_tz(filter, &org)?;
     let tz = org_tz(&org)?;
@@ -282,13 +450,25 @@ pub async fn usage<C: ConnectionTrait>(db: &C, org_id: i64, filter: &Filter, gro
 }
 
 /// Like [`usage`] for an already resolved range (the compare period, for instance).
-pub async fn usage_in<C: ConnectionTrait>(db: &C, org: &organization::Model, range: DateRange, filter: &Filter, group_by: &[GroupBy]) -> Result<UsageReport> {
+pub async fn usage_in<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    range: DateRange,
+    filter: &Filter,
+    group_by: &[GroupBy],
+) -> Result<UsageReport> {
     let s = scope(db, org.id, filter).await?;
     usage_scoped(db, org, range, &s, group_by).await
 }
 
 /// Like [`usage_in`] with the filter's names already resolved.
-pub async fn usage_scoped<C: ConnectionTrait>(db: &C, org: &organization::Model, range: DateRange, s: &Scope, group_by: &[GroupBy]) -> Result<UsageReport> {
+pub async fn usage_scoped<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    range: DateRange,
+    s: &Scope,
+    group_by: &[GroupBy],
+) -> Result<UsageReport> {
     let (raws, cols) = run(db, org.id, range, s, group_by).await?;
     let l = labels(db, org.id, group_by, &raws, &cols).await?;
     // Weeks, months and categories are folded here from days and features.
@@ -302,9 +482,19 @@ pub async fn usage_scoped<C: ConnectionTrait>(db: &C, org: &organization::Model,
     }
     let mut rows: Vec<UsageRow> = folded.into_iter().map(|(k, v)| usage_row(k, v)).collect();
     if !group_by.first().is_some_and(|g| g.is_time()) {
-        rows.sort_by(|a, b| b.credits.cmp(&a.credits).then_with(|| a.groups.cmp(&b.groups)));
+        rows.sort_by(|a, b| {
+            b.credits
+                .cmp(&a.credits)
+                .then_with(|| a.groups.cmp(&b.groups))
+        });
     }
     let (total_raw, _) = run(db, org.id, range, s, &[]).await?;
     let total = usage_row(vec![], total_raw.first().map_or([0; 4], |r| r.sums));
-    Ok(UsageReport { range, time_zone: org.time_zone.clone(), group_by: group_by.to_vec(), rows, total })
+    Ok(UsageReport {
+        range,
+        time_zone: org.time_zone.clone(),
+        group_by: group_by.to_vec(),
+        rows,
+        total,
+    })
 }

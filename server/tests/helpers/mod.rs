@@ -15,8 +15,14 @@ pub struct TestDb {
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/test.db", dir.path().display());
-    let db = server::db::connect_and_migrate(&url).await.expect("sqlite connects and migrates");
-    TestDb { db, url, _dir: Some(dir) }
+    let db = server::db::connect_and_migrate(&url)
+        .await
+        .expect("sqlite connects and migrates");
+    TestDb {
+        db,
+        url,
+        _dir: Some(dir),
+    }
 }
 
 /// A fresh, migrated database on the PostgreSQL server named by `TEST_POSTGRES_URL` (the test
@@ -25,13 +31,27 @@ pub async fn postgres() -> TestDb {
     let admin_url = std::env::var("TEST_POSTGRES_URL").expect(
         "TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts a PostgreSQL server",
     );
-    let admin = sea_orm::Database::connect(&admin_url).await.expect("PostgreSQL reachable");
+    let admin = sea_orm::Database::connect(&admin_url)
+        .await
+        .expect("PostgreSQL reachable");
     let name = format!("t_{}_{}", std::process::id(), rand::random::<u32>());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&admin_url);
     let url = format!("{base}/{name}");
-    let db = server::db::connect_and_migrate(&url).await.expect("postgres migrates");
-    TestDb { db, url, _dir: None }
+    let db = server::db::connect_and_migrate(&url)
+        .await
+        .expect("postgres migrates");
+    TestDb {
+        db,
+        url,
+        _dir: None,
+    }
 }
 
 /// The fixed "now" of the tests: a Sunday afternoon in November 2026.
@@ -39,7 +59,12 @@ pub fn test_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).unwrap()
 }
 
-pub async fn seed(db: &DatabaseConnection, events: u64, seed: u64, now: DateTime<Utc>) -> Vec<OrgSummary> {
+pub async fn seed(
+    db: &DatabaseConnection,
+    events: u64,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> Vec<OrgSummary> {
     let mut opts = DemoOptions::new(now);
     opts.events = events;
     opts.seed = seed;
@@ -67,9 +92,14 @@ macro_rules! on_both_backends {
 
 /// Sums a BIGINT expression over a table for one organization (independent of the services).
 pub async fn sum(db: &DatabaseConnection, table: &str, expr: &str, org: i64, extra: &str) -> i64 {
-    let sql = format!("SELECT CAST(COALESCE(SUM({expr}), 0) AS BIGINT) FROM {table} WHERE organization_id = {org} {extra}");
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM({expr}), 0) AS BIGINT) FROM {table} WHERE organization_id = {org} {extra}"
+    );
     let row = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
         .await
         .expect("query runs")
         .expect("a row");
@@ -79,12 +109,21 @@ pub async fn sum(db: &DatabaseConnection, table: &str, expr: &str, org: i64, ext
 pub async fn org_id(db: &DatabaseConnection, slug: &str) -> i64 {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use server::entities::organization;
-    organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await.unwrap().expect("organization").id
+    organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("organization")
+        .id
 }
 
 /// Serves the whole app (pages + API) on a free loopback port; returns its base URL.
 pub async fn spawn_app(db: &DatabaseConnection) -> String {
-    let options = leptos::prelude::LeptosOptions::builder().output_name("credit-meter").site_root("target/site").build();
+    let options = leptos::prelude::LeptosOptions::builder()
+        .output_name("credit-meter")
+        .site_root("target/site")
+        .build();
     let app = server::web::router(db.clone(), options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -93,7 +132,11 @@ pub async fn spawn_app(db: &DatabaseConnection) -> String {
 }
 
 pub async fn api_key(db: &DatabaseConnection, org: &str) -> String {
-    server::api_keys::create(db, org, "test").await.map_err(app::error::AppError::from).expect("key").secret
+    server::api_keys::create(db, org, "test")
+        .await
+        .map_err(app::error::AppError::from)
+        .expect("key")
+        .secret
 }
 
 /// A small client for the JSON API.
@@ -105,18 +148,33 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str, key: &str) -> Self {
-        Api { base: base.to_string(), key: key.to_string(), http: reqwest::Client::new() }
+        Api {
+            base: base.to_string(),
+            key: key.to_string(),
+            http: reqwest::Client::new(),
+        }
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<String>) -> (u16, serde_json::Value) {
-        let mut r = self.http.request(method, format!("{}{path}", self.base)).header("authorization", format!("Bearer {}", self.key));
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> (u16, serde_json::Value) {
+        let mut r = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {}", self.key));
         if let Some(b) = body {
             r = r.header("content-type", "application/json").body(b);
         }
         let res = r.send().await.expect("request sent");
         let status = res.status().as_u16();
         let text = res.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
@@ -124,10 +182,12 @@ impl Api {
     }
 
     pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        self.send(reqwest::Method::POST, path, Some(body.to_string())).await
+        self.send(reqwest::Method::POST, path, Some(body.to_string()))
+            .await
     }
 
     pub async fn put(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        self.send(reqwest::Method::PUT, path, Some(body.to_string())).await
+        self.send(reqwest::Method::PUT, path, Some(body.to_string()))
+            .await
     }
 }

@@ -19,7 +19,6 @@ impl MigrationName for Migration {
     }
 }
 
-
 fn unique(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut i = Index::create();
     i.name(name).table(table).unique();
@@ -56,10 +55,17 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("organizations", "ux_organizations_slug", &["slug"])).await?;
+        m.create_index(unique("organizations", "ux_organizations_slug", &["slug"]))
+            .await?;
 
-        m.create_table(tenant_table(b, "teams").col(string("name")).to_owned()).await?;
-        m.create_index(unique("teams", "ux_teams_name", &["organization_id", "name"])).await?;
+        m.create_table(tenant_table(b, "teams").col(string("name")).to_owned())
+            .await?;
+        m.create_index(unique(
+            "teams",
+            "ux_teams_name",
+            &["organization_id", "name"],
+        ))
+        .await?;
 
         m.create_table(
             tenant_table(b, "users")
@@ -72,7 +78,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("users", "ux_users_email", &["organization_id", "email"])).await?;
+        m.create_index(unique(
+            "users",
+            "ux_users_email",
+            &["organization_id", "email"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -80,11 +91,21 @@ impl MigrationTrait for Migration {
                 .col(big_integer("organization_id"))
                 .col(big_integer("team_id"))
                 .col(big_integer("user_id"))
-                .primary_key(Index::create().col("organization_id").col("team_id").col("user_id"))
+                .primary_key(
+                    Index::create()
+                        .col("organization_id")
+                        .col("team_id")
+                        .col("user_id"),
+                )
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("team_members", "ix_team_members_user", &["organization_id", "user_id"])).await?;
+        m.create_index(index(
+            "team_members",
+            "ix_team_members_user",
+            &["organization_id", "user_id"],
+        ))
+        .await?;
 
         m.create_table(
             tenant_table(b, "end_users")
@@ -94,7 +115,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("end_users", "ux_end_users_external", &["organization_id", "external_id"])).await?;
+        m.create_index(unique(
+            "end_users",
+            "ux_end_users_external",
+            &["organization_id", "external_id"],
+        ))
+        .await?;
 
         m.create_table(
             tenant_table(b, "pools")
@@ -104,7 +130,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("pools", "ux_pools_key", &["organization_id", "key"])).await?;
+        m.create_index(unique("pools", "ux_pools_key", &["organization_id", "key"]))
+            .await?;
 
         m.create_table(
             tenant_table(b, "auto_recharge_rules")
@@ -116,7 +143,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("auto_recharge_rules", "ux_auto_recharge_pool", &["organization_id", "pool_id"])).await?;
+        m.create_index(unique(
+            "auto_recharge_rules",
+            "ux_auto_recharge_pool",
+            &["organization_id", "pool_id"],
+        ))
+        .await?;
 
         m.create_table(
             tenant_table(b, "purchases")
@@ -130,7 +162,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("purchases", "ix_purchases_created", &["organization_id", "created_at"])).await?;
+        m.create_index(index(
+            "purchases",
+            "ix_purchases_created",
+            &["organization_id", "created_at"],
+        ))
+        .await?;
 
         m.create_table(
             tenant_table(b, "grants")
@@ -147,10 +184,26 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("grants", "ix_grants_pool", &["organization_id", "pool_id", "status"])).await?;
+        m.create_index(index(
+            "grants",
+            "ix_grants_pool",
+            &["organization_id", "pool_id", "status"],
+        ))
+        .await?;
 
-        m.create_table(tenant_table(b, "categories").col(string("key")).col(string("name")).to_owned()).await?;
-        m.create_index(unique("categories", "ux_categories_key", &["organization_id", "key"])).await?;
+        m.create_table(
+            tenant_table(b, "categories")
+                .col(string("key"))
+                .col(string("name"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique(
+            "categories",
+            "ux_categories_key",
+            &["organization_id", "key"],
+        ))
+        .await?;
 
         m.create_table(
             tenant_table(b, "features")
@@ -162,7 +215,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("features", "ux_features_key", &["organization_id", "key"])).await?;
+        m.create_index(unique(
+            "features",
+            "ux_features_key",
+            &["organization_id", "key"],
+        ))
+        .await?;
 
         m.create_table(
             tenant_table(b, "sources")
@@ -174,7 +232,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("sources", "ux_sources_key", &["organization_id", "kind", "key"])).await?;
+        m.create_index(unique(
+            "sources",
+            "ux_sources_key",
+            &["organization_id", "kind", "key"],
+        ))
+        .await?;
 
         m.create_table(
             tenant_table(b, "actions")
@@ -184,10 +247,26 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("actions", "ux_actions_key", &["organization_id", "source_id", "key"])).await?;
+        m.create_index(unique(
+            "actions",
+            "ux_actions_key",
+            &["organization_id", "source_id", "key"],
+        ))
+        .await?;
 
-        m.create_table(tenant_table(b, "companies").col(string("key")).col(string("name")).to_owned()).await?;
-        m.create_index(unique("companies", "ux_companies_key", &["organization_id", "key"])).await?;
+        m.create_table(
+            tenant_table(b, "companies")
+                .col(string("key"))
+                .col(string("name"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(unique(
+            "companies",
+            "ux_companies_key",
+            &["organization_id", "key"],
+        ))
+        .await?;
 
         m.create_table(
             tenant_table(b, "usage_events")
@@ -210,8 +289,18 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("usage_events", "ux_usage_events_event", &["organization_id", "event_id"])).await?;
-        m.create_index(index("usage_events", "ix_usage_events_time", &["organization_id", "occurred_at", "id"])).await?;
+        m.create_index(unique(
+            "usage_events",
+            "ux_usage_events_event",
+            &["organization_id", "event_id"],
+        ))
+        .await?;
+        m.create_index(index(
+            "usage_events",
+            "ix_usage_events_time",
+            &["organization_id", "occurred_at", "id"],
+        ))
+        .await?;
 
         // Daily rollup, maintained in the same transaction as the events it counts. Absent
         // dimensions are 0 (not NULL) so that the unique key works as an upsert target on
@@ -257,16 +346,36 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(unique("api_keys", "ux_api_keys_prefix", &["organization_id", "prefix"])).await?;
-        m.create_index(index("api_keys", "ix_api_keys_prefix_lookup", &["prefix"])).await?;
+        m.create_index(unique(
+            "api_keys",
+            "ux_api_keys_prefix",
+            &["organization_id", "prefix"],
+        ))
+        .await?;
+        m.create_index(index("api_keys", "ix_api_keys_prefix_lookup", &["prefix"]))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
-            "api_keys", "usage_daily", "usage_events", "companies", "actions", "sources", "features",
-            "categories", "grants", "purchases", "auto_recharge_rules", "pools", "end_users",
-            "team_members", "users", "teams", "organizations",
+            "api_keys",
+            "usage_daily",
+            "usage_events",
+            "companies",
+            "actions",
+            "sources",
+            "features",
+            "categories",
+            "grants",
+            "purchases",
+            "auto_recharge_rules",
+            "pools",
+            "end_users",
+            "team_members",
+            "users",
+            "teams",
+            "organizations",
         ] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }

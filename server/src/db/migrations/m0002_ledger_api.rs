@@ -14,13 +14,15 @@ impl MigrationName for Migration {
     }
 }
 
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let b = m.get_database_backend();
         m.alter_table(
-            Table::alter().table("organizations").add_column(big_integer("ingest_seq").default(0)).to_owned(),
+            Table::alter()
+                .table("organizations")
+                .add_column(big_integer("ingest_seq").default(0))
+                .to_owned(),
         )
         .await?;
 
@@ -61,16 +63,29 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_request_log_at").table("request_log").col("organization_id").col("at").to_owned(),
+            Index::create()
+                .name("ix_request_log_at")
+                .table("request_log")
+                .col("organization_id")
+                .col("at")
+                .to_owned(),
         )
         .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table("request_log").to_owned()).await?;
-        m.drop_table(Table::drop().table("allocations").to_owned()).await?;
-        m.alter_table(Table::alter().table("organizations").drop_column("ingest_seq").to_owned()).await?;
+        m.drop_table(Table::drop().table("request_log").to_owned())
+            .await?;
+        m.drop_table(Table::drop().table("allocations").to_owned())
+            .await?;
+        m.alter_table(
+            Table::alter()
+                .table("organizations")
+                .drop_column("ingest_seq")
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 }

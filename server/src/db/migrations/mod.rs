@@ -12,7 +12,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_schema_v1::Migration), Box::new(m0002_ledger_api::Migration)]
+        vec![
+            Box::new(m0001_schema_v1::Migration),
+            Box::new(m0002_ledger_api::Migration),
+        ]
     }
 }
 

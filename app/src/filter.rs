@@ -49,11 +49,13 @@ pub enum GroupBy {
     User,
     Team,
     Source,
+    /// The action of a flow (or other source) that did the work.
+    Action,
     Company,
 }
 
 impl GroupBy {
-    pub const ALL: [GroupBy; 9] = [
+    pub const ALL: [GroupBy; 10] = [
         GroupBy::Day,
         GroupBy::Week,
         GroupBy::Month,
@@ -62,6 +64,7 @@ impl GroupBy {
         GroupBy::User,
         GroupBy::Team,
         GroupBy::Source,
+        GroupBy::Action,
         GroupBy::Company,
     ];
 
@@ -75,6 +78,7 @@ impl GroupBy {
             GroupBy::User => "user",
             GroupBy::Team => "team",
             GroupBy::Source => "source",
+            GroupBy::Action => "action",
             GroupBy::Company => "company",
         }
     }
@@ -90,7 +94,7 @@ impl GroupBy {
             let g = GroupBy::ALL
                 .into_iter()
                 .find(|g| g.as_str() == word)
-                .ok_or_else(|| format!("unknown grouping {word:?}; use any of day, week, month, feature, category, user, team, source, company"))?;
+                .ok_or_else(|| format!("unknown grouping {word:?}; use any of day, week, month, feature, category, user, team, source, action, company"))?;
             if !out.contains(&g) {
                 out.push(g);
             }

@@ -7,6 +7,8 @@ pub mod error;
 pub mod filter;
 pub mod model;
 pub mod routes;
+pub mod table;
+pub mod tables;
 #[cfg(feature = "ssr")]
 pub mod service;
 

@@ -115,6 +115,11 @@ pub struct Overview {
     pub compare_series: Option<Vec<Credits>>,
     /// Credits per day over the range (the daily chart and its table).
     pub daily: Vec<DailyPoint>,
+    /// Days well above the usual in `daily` (marked on the chart).
+    pub anomalies: Vec<NaiveDate>,
+    /// Every source (agent, flow, pilot, tool, session) with usage, highest first.
+    pub sources: Vec<ShareRow>,
+    pub forecast: Forecast,
 }
 
 /// Choices for the filter bar.
@@ -223,4 +228,133 @@ pub struct CreditsView {
     pub purchases: Vec<PurchaseRow>,
     /// Main pool, current period first.
     pub periods: Vec<PeriodRow>,
+}
+
+/// Run-out forecast of the main pool at the recent burn rate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// Average credits per day over the last `window_days` full days.
+    pub daily_rate: Credits,
+    pub window_days: i64,
+    /// The day the balance reaches zero at that rate; `None` when nothing is being burned.
+    pub runs_out_on: Option<NaiveDate>,
+    /// Whether that day comes before the period ends (and the included grant renews).
+    pub before_period_end: bool,
+}
+
+/// Usage of one member or end user, per feature (the user × subcategory table).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserUsage {
+    /// Member email or end-user id; `None` = usage attributed to nobody.
+    pub name: Option<String>,
+    /// `member` or `end user`.
+    pub kind: String,
+    pub total: Credits,
+    pub events: i64,
+    /// Aligned with `UsersView::features`.
+    pub by_feature: Vec<Credits>,
+}
+
+/// An end user's (or member's) cap in a pool and what they used of it this period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AllocationRow {
+    pub subject: String,
+    pub kind: String,
+    pub pool: String,
+    pub cap: Credits,
+    pub used: Credits,
+    pub remaining: Credits,
+}
+
+impl AllocationRow {
+    pub fn used_percent(&self) -> f64 {
+        percent(self.used, self.cap)
+    }
+}
+
+/// Everything on the Users page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UsersView {
+    pub time_zone: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Feature columns (key, name), biggest first.
+    pub features: Vec<(String, String)>,
+    /// Biggest consumers first.
+    pub users: Vec<UserUsage>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// Closest to running out first.
+    pub allocations: Vec<AllocationRow>,
+}
+
+/// One flow, AI pilot, agent, tool or browser session and what it used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceUsage {
+    pub key: String,
+    pub name: String,
+    /// agent, flow, pilot, tool or session
+    pub kind: String,
+    pub flow_type: Option<String>,
+    pub status: Option<String>,
+    pub credits: Credits,
+    pub events: i64,
+    pub quantity: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub compare_credits: Option<Credits>,
+}
+
+/// One action of a flow (or another source) and what it used.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionUsage {
+    pub source: String,
+    pub key: String,
+    pub name: String,
+    pub credits: Credits,
+    pub events: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+}
+
+/// Everything on the Flows & agents page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlowsView {
+    pub time_zone: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub compare: bool,
+    pub flows: Vec<SourceUsage>,
+    pub actions: Vec<ActionUsage>,
+    pub pilots: Vec<SourceUsage>,
+    pub agents: Vec<SourceUsage>,
+    /// AI tools and browser sessions.
+    pub others: Vec<SourceUsage>,
+}
+
+/// One call of the REST API.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestRow {
+    pub id: i64,
+    /// Local time in the organization's zone.
+    pub time: String,
+    pub method: String,
+    pub endpoint: String,
+    pub end_user: Option<String>,
+    pub api_key: Option<String>,
+    pub status: i32,
+    pub latency_us: i32,
+}
+
+/// The API page: the newest requests in the range and a summary of all of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestLogView {
+    pub time_zone: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// All requests in the range, and how many failed (status ≥ 400).
+    pub total: i64,
+    pub failed: i64,
+    /// Newest first, at most the page's limit.
+    pub rows: Vec<RequestRow>,
 }

@@ -3,7 +3,9 @@
 
 use crate::error::AppError;
 use crate::filter::Filter;
-use crate::model::{ActivityPage, CreditsView, Cursor, FilterOptions, Overview};
+use crate::model::{
+    ActivityPage, CreditsView, Cursor, FilterOptions, FlowsView, Overview, RequestLogView, UsersView,
+};
 use async_trait::async_trait;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -25,6 +27,15 @@ pub trait MeterService: Send + Sync + 'static {
     async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError>;
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError>;
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError>;
+    async fn users(&self, viewer: &Viewer, filter: &Filter) -> Result<UsersView, AppError>;
+    async fn flows(&self, viewer: &Viewer, filter: &Filter) -> Result<FlowsView, AppError>;
+    /// The newest `limit` requests of the filter's range (all with `None`).
+    async fn requests(
+        &self,
+        viewer: &Viewer,
+        filter: &Filter,
+        limit: Option<u64>,
+    ) -> Result<RequestLogView, AppError>;
     async fn activity(
         &self,
         viewer: &Viewer,

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 pub mod ingest;
+pub mod insights;
 pub mod ledger;
 pub mod ledger_store;
 pub mod services;

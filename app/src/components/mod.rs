@@ -1,3 +1,4 @@
 pub mod balance;
 pub mod chart;
+pub mod data_table;
 pub mod filter_bar;

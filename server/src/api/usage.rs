@@ -27,6 +27,11 @@ pub struct UsageRowOut {
     overage: String,
     events: i64,
     quantity: i64,
+    /// Only with `group_by=action` (answered from the rollup that counts tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_tokens: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_tokens: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -91,6 +96,8 @@ fn row_out(group_by: &[GroupBy], r: &crate::services::usage::UsageRow) -> UsageR
         overage: r.overage.to_decimal_string(),
         events: r.events,
         quantity: r.quantity,
+        input_tokens: r.tokens.map(|t| t.0),
+        output_tokens: r.tokens.map(|t| t.1),
     }
 }
 
@@ -99,6 +106,10 @@ pub fn to_csv(report: &UsageReport) -> Result<String, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut head: Vec<&str> = report.group_by.iter().map(|g| g.as_str()).collect();
     head.extend(["credits", "overage", "events", "quantity"]);
+    let tokens = report.total.tokens.is_some();
+    if tokens {
+        head.extend(["input_tokens", "output_tokens"]);
+    }
     let csv_err = |e: csv::Error| Error::from(AppError::internal(e));
     w.write_record(&head).map_err(csv_err)?;
     for r in &report.rows {
@@ -113,6 +124,9 @@ pub fn to_csv(report: &UsageReport) -> Result<String, Error> {
             r.events.to_string(),
             r.quantity.to_string(),
         ]);
+        if let (true, Some((i, o))) = (tokens, r.tokens) {
+            rec.extend([i.to_string(), o.to_string()]);
+        }
         w.write_record(&rec).map_err(csv_err)?;
     }
     let bytes = w
@@ -127,7 +141,7 @@ pub fn to_csv(report: &UsageReport) -> Result<String, Error> {
         ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
         ("to" = Option<String>, Query, description = "last day (inclusive), YYYY-MM-DD"),
         ("range" = Option<String>, Query, description = "last_7 | last_30 (default) | last_90 | current_period | previous_period"),
-        ("group_by" = Option<String>, Query, description = "comma list of day, week, month, feature, category, user, team, source, company"),
+        ("group_by" = Option<String>, Query, description = "comma list of day, week, month, feature, category, user, team, source, action, company"),
         ("team" = Option<String>, Query), ("user" = Option<String>, Query), ("feature" = Option<String>, Query), ("category" = Option<String>, Query),
         ("tz" = Option<String>, Query, description = "must be the organization's time zone when given"),
     ),

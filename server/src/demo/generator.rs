@@ -4,6 +4,7 @@
 use super::catalog::{self, OrgDef, SourcePick, Template};
 use super::setup::{OrgRefs, create_org};
 use crate::entities::*;
+use crate::ingest::rollup::{Counted, DailyRollup};
 use crate::ledger::{self, GrantKind, GrantState, Period};
 use app::credits::Credits;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -15,7 +16,7 @@ use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, Set,
     TransactionTrait,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub const DEFAULT_EVENTS: u64 = 30_000;
 pub const DAYS: i64 = 90;
@@ -113,7 +114,7 @@ async fn generate_usage<C: ConnectionTrait>(
 
     let counts = daily_counts(first_day, today, events, rng);
     let total_weight: u32 = catalog::TEMPLATES.iter().map(|t| t.weight).sum();
-    let mut rollup: BTreeMap<(NaiveDate, i64, i64, i64, i64, i64, i64), [i64; 4]> = BTreeMap::new();
+    let mut rollup = DailyRollup::default();
     let mut buffer = Vec::with_capacity(CHUNK);
     let (mut credits_total, mut overage_total, mut seq) = (0i64, 0i64, 0u64);
     let since_midnight = (now - ledger::period::local_midnight(tz, today))
@@ -159,20 +160,21 @@ async fn generate_usage<C: ConnectionTrait>(
             seq += 1;
             credits_total += credits;
             overage_total += overage.0;
-            let key = (
+            rollup.add(&Counted {
                 day,
                 pool_id,
                 feature_id,
-                user_id.unwrap_or(0),
-                end_user_id.unwrap_or(0),
-                source_id.unwrap_or(0),
-                company_id.unwrap_or(0),
-            );
-            let r = rollup.entry(key).or_insert([0; 4]);
-            r[0] += credits;
-            r[1] += overage.0;
-            r[2] += quantity;
-            r[3] += 1;
+                user_id,
+                end_user_id,
+                source_id,
+                action_id,
+                company_id,
+                credits: Credits(credits),
+                overage,
+                quantity,
+                input_tokens,
+                output_tokens,
+            });
             buffer.push(usage_event::ActiveModel {
                 id: NotSet,
                 organization_id: Set(refs.organization_id),
@@ -207,7 +209,7 @@ async fn generate_usage<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await?;
     }
-    write_rollup(db, refs.organization_id, rollup).await?;
+    rollup.upsert(db, refs.organization_id).await?;
     let left: HashMap<i64, Credits> = by_pool
         .into_values()
         .flatten()
@@ -364,42 +366,6 @@ async fn write_grants<C: ConnectionTrait>(
     grant::Entity::insert_many(rows)
         .exec_without_returning(db)
         .await?;
-    Ok(())
-}
-
-type RollupKey = (NaiveDate, i64, i64, i64, i64, i64, i64);
-
-async fn write_rollup<C: ConnectionTrait>(
-    db: &C,
-    org: i64,
-    rollup: BTreeMap<RollupKey, [i64; 4]>,
-) -> anyhow::Result<()> {
-    let rows: Vec<usage_daily::ActiveModel> = rollup
-        .into_iter()
-        .map(
-            |((day, pool, feature, user, end_user, source, company), [c, o, q, e])| {
-                usage_daily::ActiveModel {
-                    organization_id: Set(org),
-                    day: Set(day),
-                    pool_id: Set(pool),
-                    feature_id: Set(feature),
-                    user_id: Set(user),
-                    end_user_id: Set(end_user),
-                    source_id: Set(source),
-                    company_id: Set(company),
-                    credits_milli: Set(c),
-                    overage_milli: Set(o),
-                    quantity: Set(q),
-                    events: Set(e),
-                }
-            },
-        )
-        .collect();
-    for chunk in rows.chunks(CHUNK) {
-        usage_daily::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
     Ok(())
 }
 

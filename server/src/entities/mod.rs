@@ -16,6 +16,7 @@ pub mod request_log;
 pub mod source;
 pub mod team;
 pub mod team_member;
+pub mod usage_action_daily;
 pub mod usage_daily;
 pub mod usage_event;
 pub mod user;

@@ -228,16 +228,21 @@ pub async fn ingest(
     let mut daily = rollup::DailyRollup::default();
     for (i, (e, f, pool_id)) in placed.iter().enumerate() {
         let d = &dims[e.id.as_str()];
-        let key = rollup::Key {
+        daily.add(&rollup::Counted {
             day: ledger::local_day(tz, e.at),
             pool_id: *pool_id,
             feature_id: f.id,
             user_id: d.user_id,
             end_user_id: d.end_user_id,
             source_id: d.source_id,
+            action_id: d.action_id,
             company_id: d.company_id,
-        };
-        daily.add(key, e.credits, overage[i], e.quantity);
+            credits: e.credits,
+            overage: overage[i],
+            quantity: e.quantity,
+            input_tokens: e.input_tokens,
+            output_tokens: e.output_tokens,
+        });
         if overage[i].0 > 0 {
             usage_event::Entity::update_many()
                 .col_expr(usage_event::Column::OverageMilli, Expr::value(overage[i].0))

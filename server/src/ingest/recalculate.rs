@@ -1,8 +1,8 @@
-//! Rebuilding the daily rollup from the raw events, organization by organization, each in
+//! Rebuilding the daily rollups from the raw events, organization by organization, each in
 //! one transaction (readers see the old or the new rollup, never a half-built one).
 
-use super::rollup::{DailyRollup, Key};
-use crate::entities::{organization, usage_daily, usage_event};
+use super::rollup::{Counted, DailyRollup};
+use crate::entities::{organization, usage_action_daily, usage_daily, usage_event};
 use crate::error::Result;
 use crate::ledger;
 use crate::services::balance::org_tz;
@@ -39,6 +39,10 @@ pub async fn recalculate(
             .filter(usage_daily::Column::OrganizationId.eq(org.id))
             .exec(&txn)
             .await?;
+        usage_action_daily::Entity::delete_many()
+            .filter(usage_action_daily::Column::OrganizationId.eq(org.id))
+            .exec(&txn)
+            .await?;
         let mut after_id = 0i64;
         loop {
             // Keyset pagination: constant cost per page however deep.
@@ -53,21 +57,21 @@ pub async fn recalculate(
             after_id = last.id;
             let mut rollup = DailyRollup::default();
             for e in &page {
-                let key = Key {
+                rollup.add(&Counted {
                     day: ledger::local_day(tz, e.occurred_at),
                     pool_id: e.pool_id,
                     feature_id: e.feature_id,
                     user_id: e.user_id,
                     end_user_id: e.end_user_id,
                     source_id: e.source_id,
+                    action_id: e.action_id,
                     company_id: e.company_id,
-                };
-                rollup.add(
-                    key,
-                    Credits(e.credits_milli),
-                    Credits(e.overage_milli),
-                    e.quantity,
-                );
+                    credits: Credits(e.credits_milli),
+                    overage: Credits(e.overage_milli),
+                    quantity: e.quantity,
+                    input_tokens: e.input_tokens,
+                    output_tokens: e.output_tokens,
+                });
             }
             rollup.upsert(&txn, org.id).await?;
             counted += page.len() as u64;

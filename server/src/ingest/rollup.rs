@@ -1,7 +1,8 @@
-//! The daily rollup (`usage_daily`): summed in memory per batch, then upserted so that the
-//! rollup row and the events it counts commit together.
+//! The daily rollups (`usage_daily`, and `usage_action_daily` with actions and tokens): summed
+//! in memory per batch, then upserted so that the rollup rows and the events they count
+//! commit together. Ingest, recalculate and the demo generator all go through here.
 
-use crate::entities::usage_daily;
+use crate::entities::{usage_action_daily, usage_daily};
 use crate::error::Result;
 use app::credits::Credits;
 use chrono::NaiveDate;
@@ -11,54 +12,138 @@ use std::collections::BTreeMap;
 
 const CHUNK: usize = 1000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Key {
+/// One burned event, as the rollups see it. Absent dimensions are 0.
+#[derive(Clone, Copy, Debug)]
+pub struct Counted {
     pub day: NaiveDate,
     pub pool_id: i64,
     pub feature_id: i64,
     pub user_id: Option<i64>,
     pub end_user_id: Option<i64>,
     pub source_id: Option<i64>,
+    pub action_id: Option<i64>,
     pub company_id: Option<i64>,
+    pub credits: Credits,
+    pub overage: Credits,
+    pub quantity: i64,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
 }
 
-/// (credits, overage, quantity, events) per key.
+/// (day, pool, feature, user, end user, source, company)
+type DailyKey = (NaiveDate, i64, i64, i64, i64, i64, i64);
+/// (day, feature, user, end user, source, action)
+type ActionKey = (NaiveDate, i64, i64, i64, i64, i64);
+
+/// Sums per rollup row: credits, overage, quantity, events (+ input, output tokens).
 #[derive(Default)]
-pub struct DailyRollup(pub BTreeMap<Key, [i64; 4]>);
+pub struct DailyRollup {
+    daily: BTreeMap<DailyKey, [i64; 4]>,
+    actions: BTreeMap<ActionKey, [i64; 6]>,
+}
 
 impl DailyRollup {
-    pub fn add(&mut self, key: Key, credits: Credits, overage: Credits, quantity: i64) {
-        let r = self.0.entry(key).or_insert([0; 4]);
-        r[0] += credits.0;
-        r[1] += overage.0;
-        r[2] += quantity;
-        r[3] += 1;
+    pub fn add(&mut self, e: &Counted) {
+        let z = |v: Option<i64>| v.unwrap_or(0);
+        let d = self
+            .daily
+            .entry((
+                e.day,
+                e.pool_id,
+                e.feature_id,
+                z(e.user_id),
+                z(e.end_user_id),
+                z(e.source_id),
+                z(e.company_id),
+            ))
+            .or_insert([0; 4]);
+        for (acc, v) in d.iter_mut().zip([e.credits.0, e.overage.0, e.quantity, 1]) {
+            *acc += v;
+        }
+        let a = self
+            .actions
+            .entry((
+                e.day,
+                e.feature_id,
+                z(e.user_id),
+                z(e.end_user_id),
+                z(e.source_id),
+                z(e.action_id),
+            ))
+            .or_insert([0; 6]);
+        let values = [
+            e.credits.0,
+            e.overage.0,
+            e.quantity,
+            1,
+            z(e.input_tokens),
+            z(e.output_tokens),
+        ];
+        for (acc, v) in a.iter_mut().zip(values) {
+            *acc += v;
+        }
     }
 
     /// Adds these sums to the stored rows (inserting missing ones).
     pub async fn upsert<C: ConnectionTrait>(self, db: &C, org: i64) -> Result<()> {
-        use usage_daily::Column as C;
-        let rows: Vec<usage_daily::ActiveModel> =
-            self.0.into_iter().map(|(k, v)| row(org, k, v)).collect();
         // `excluded` is the row that failed to insert, on both SQLite and PostgreSQL.
-        let add = |c: &str| Expr::cust(format!("usage_daily.{c} + excluded.{c}"));
+        let add = |t: &str, c: &str| Expr::cust(format!("{t}.{c} + excluded.{c}"));
+        {
+            use usage_daily::Column as C;
+            let rows: Vec<usage_daily::ActiveModel> = self
+                .daily
+                .into_iter()
+                .map(|(k, v)| daily_row(org, k, v))
+                .collect();
+            let t = "usage_daily";
+            for chunk in rows.chunks(CHUNK) {
+                usage_daily::Entity::insert_many(chunk.to_vec())
+                    .on_conflict(
+                        OnConflict::columns([
+                            C::OrganizationId,
+                            C::Day,
+                            C::PoolId,
+                            C::FeatureId,
+                            C::UserId,
+                            C::EndUserId,
+                            C::SourceId,
+                            C::CompanyId,
+                        ])
+                        .value(C::CreditsMilli, add(t, "credits_milli"))
+                        .value(C::OverageMilli, add(t, "overage_milli"))
+                        .value(C::Quantity, add(t, "quantity"))
+                        .value(C::Events, add(t, "events"))
+                        .to_owned(),
+                    )
+                    .exec_without_returning(db)
+                    .await?;
+            }
+        }
+        use usage_action_daily::Column as C;
+        let rows: Vec<usage_action_daily::ActiveModel> = self
+            .actions
+            .into_iter()
+            .map(|(k, v)| action_row(org, k, v))
+            .collect();
+        let t = "usage_action_daily";
         for chunk in rows.chunks(CHUNK) {
-            usage_daily::Entity::insert_many(chunk.to_vec())
+            usage_action_daily::Entity::insert_many(chunk.to_vec())
                 .on_conflict(
                     OnConflict::columns([
                         C::OrganizationId,
                         C::Day,
-                        C::PoolId,
                         C::FeatureId,
                         C::UserId,
                         C::EndUserId,
                         C::SourceId,
-                        C::CompanyId,
+                        C::ActionId,
                     ])
-                    .value(C::CreditsMilli, add("credits_milli"))
-                    .value(C::OverageMilli, add("overage_milli"))
-                    .value(C::Quantity, add("quantity"))
-                    .value(C::Events, add("events"))
+                    .value(C::CreditsMilli, add(t, "credits_milli"))
+                    .value(C::OverageMilli, add(t, "overage_milli"))
+                    .value(C::Quantity, add(t, "quantity"))
+                    .value(C::Events, add(t, "events"))
+                    .value(C::InputTokens, add(t, "input_tokens"))
+                    .value(C::OutputTokens, add(t, "output_tokens"))
                     .to_owned(),
                 )
                 .exec_without_returning(db)
@@ -68,24 +153,45 @@ impl DailyRollup {
     }
 }
 
-fn row(
+fn daily_row(
     org: i64,
-    k: Key,
+    (day, pool_id, feature_id, user_id, end_user_id, source_id, company_id): DailyKey,
     [credits, overage, quantity, events]: [i64; 4],
 ) -> usage_daily::ActiveModel {
     usage_daily::ActiveModel {
         organization_id: Set(org),
-        day: Set(k.day),
-        pool_id: Set(k.pool_id),
-        feature_id: Set(k.feature_id),
-        // Absent dimensions are 0 so the primary key can be the upsert target.
-        user_id: Set(k.user_id.unwrap_or(0)),
-        end_user_id: Set(k.end_user_id.unwrap_or(0)),
-        source_id: Set(k.source_id.unwrap_or(0)),
-        company_id: Set(k.company_id.unwrap_or(0)),
+        day: Set(day),
+        pool_id: Set(pool_id),
+        feature_id: Set(feature_id),
+        user_id: Set(user_id),
+        end_user_id: Set(end_user_id),
+        source_id: Set(source_id),
+        company_id: Set(company_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),
         events: Set(events),
+    }
+}
+
+fn action_row(
+    org: i64,
+    (day, feature_id, user_id, end_user_id, source_id, action_id): ActionKey,
+    [credits, overage, quantity, events, input, output]: [i64; 6],
+) -> usage_action_daily::ActiveModel {
+    usage_action_daily::ActiveModel {
+        organization_id: Set(org),
+        day: Set(day),
+        feature_id: Set(feature_id),
+        user_id: Set(user_id),
+        end_user_id: Set(end_user_id),
+        source_id: Set(source_id),
+        action_id: Set(action_id),
+        credits_milli: Set(credits),
+        overage_milli: Set(overage),
+        quantity: Set(quantity),
+        events: Set(events),
+        input_tokens: Set(input),
+        output_tokens: Set(output),
     }
 }

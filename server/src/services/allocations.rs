@@ -12,6 +12,7 @@ use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use std::collections::HashMap;
 
 /// A subject of usage: a member of the organization or an end user of the SaaS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +76,46 @@ pub async fn used_in_period<C: ConnectionTrait>(
         .one(db)
         .await?;
     Ok(Credits(used.unwrap_or(0)))
+}
+
+/// What every member and end user used of one pool in `period`, in one grouped query.
+#[derive(Default)]
+pub struct UsedBySubject {
+    pub members: HashMap<i64, Credits>,
+    pub end_users: HashMap<i64, Credits>,
+}
+
+pub async fn used_by_subject<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    pool_id: i64,
+    period: &Period,
+) -> Result<UsedBySubject> {
+    let rows: Vec<(i64, i64, Option<i64>)> = usage_daily::Entity::find()
+        .select_only()
+        .column(usage_daily::Column::UserId)
+        .column(usage_daily::Column::EndUserId)
+        .column_as(sum_i64(usage_daily::Column::CreditsMilli), "used")
+        .filter(usage_daily::Column::OrganizationId.eq(org))
+        .filter(usage_daily::Column::PoolId.eq(pool_id))
+        .filter(usage_daily::Column::Day.gte(period.start_date))
+        .filter(usage_daily::Column::Day.lt(period.end_date))
+        .group_by(usage_daily::Column::UserId)
+        .group_by(usage_daily::Column::EndUserId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out = UsedBySubject::default();
+    for (member, end_user, used) in rows {
+        let used = Credits(used.unwrap_or(0));
+        if member != 0 {
+            *out.members.entry(member).or_default() += used;
+        }
+        if end_user != 0 {
+            *out.end_users.entry(end_user).or_default() += used;
+        }
+    }
+    Ok(out)
 }
 
 pub async fn cap<C: ConnectionTrait>(

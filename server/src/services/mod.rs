@@ -5,16 +5,21 @@ pub mod activity;
 pub mod allocations;
 pub mod balance;
 pub mod credits;
+pub mod flows;
 pub mod overview;
 pub mod periods;
 pub mod range;
+pub mod requests;
 mod sql;
 pub mod usage;
+pub mod users;
 
 use crate::error::Result;
 use app::error::AppError;
 use app::filter::Filter;
-use app::model::{ActivityPage, CreditsView, Cursor, FilterOptions, Overview};
+use app::model::{
+    ActivityPage, CreditsView, Cursor, FilterOptions, FlowsView, Overview, RequestLogView, UsersView,
+};
 use app::service::{MeterService, Viewer};
 use async_trait::async_trait;
 use chrono::Utc;
@@ -74,6 +79,23 @@ impl MeterService for MeterServiceImpl {
 
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError> {
         Ok(credits::credits_view(&self.db, viewer.organization_id, Utc::now()).await?)
+    }
+
+    async fn users(&self, viewer: &Viewer, filter: &Filter) -> Result<UsersView, AppError> {
+        Ok(users::users_view(&self.db, viewer.organization_id, filter, Utc::now()).await?)
+    }
+
+    async fn flows(&self, viewer: &Viewer, filter: &Filter) -> Result<FlowsView, AppError> {
+        Ok(flows::flows_view(&self.db, viewer.organization_id, filter, Utc::now()).await?)
+    }
+
+    async fn requests(
+        &self,
+        viewer: &Viewer,
+        filter: &Filter,
+        limit: Option<u64>,
+    ) -> Result<RequestLogView, AppError> {
+        Ok(requests::request_log(&self.db, viewer.organization_id, filter, limit, Utc::now()).await?)
     }
 
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError> {

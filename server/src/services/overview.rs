@@ -4,13 +4,14 @@
 
 use super::balance::{balance_card, main_pool, org_tz, organization};
 use super::range::{self, DateRange};
-use super::usage::{UsageReport, bucket_label, scope, usage_scoped};
+use super::usage::{Scope, UsageReport, bucket_label, scope, usage_scoped};
+use crate::{insights, ledger};
 use crate::entities::{category, feature, source};
 use crate::error::Result;
 use app::credits::Credits;
 use app::filter::{Filter, Frequency, GroupBy};
 use app::model::{DailyPoint, FilterOptions, Overview, Series, ShareRow};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
@@ -39,6 +40,21 @@ struct Names {
     features: HashMap<String, (String, String, String)>,
     categories: HashMap<String, String>,
     agents: HashMap<String, String>,
+    /// `kind:key` (as usage reports label sources) → "Flow · Lead nurture"
+    sources: HashMap<String, String>,
+}
+
+/// "Flow · Lead nurture"
+pub fn source_title(s: &source::Model) -> String {
+    let kind = match s.kind.as_str() {
+        "agent" => "Agent",
+        "flow" => "Flow",
+        "pilot" => "AI pilot",
+        "tool" => "AI tool",
+        "session" => "Browser session",
+        other => other,
+    };
+    format!("{kind} · {}", s.name)
 }
 
 async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {
@@ -51,9 +67,8 @@ async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {
         .filter(feature::Column::OrganizationId.eq(org))
         .all(db)
         .await?;
-    let agents = source::Entity::find()
+    let sources = source::Entity::find()
         .filter(source::Column::OrganizationId.eq(org))
-        .filter(source::Column::Kind.eq("agent"))
         .all(db)
         .await?;
     Ok(Names {
@@ -71,7 +86,15 @@ async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {
             })
             .collect(),
         categories: cats.into_iter().map(|c| (c.key, c.name)).collect(),
-        agents: agents.into_iter().map(|a| (a.key, a.name)).collect(),
+        agents: sources
+            .iter()
+            .filter(|s| s.kind == "agent")
+            .map(|a| (a.key.clone(), a.name.clone()))
+            .collect(),
+        sources: sources
+            .iter()
+            .map(|s| (format!("{}:{}", s.kind, s.key), source_title(s)))
+            .collect(),
     })
 }
 
@@ -191,6 +214,14 @@ pub async fn overview<C: ConnectionTrait>(
         })
         .collect();
 
+    let ranked = share_rows(&sources, c_sources.as_ref(), |k| {
+        (
+            n.sources.get(k).cloned().unwrap_or_else(|| k.to_string()),
+            None,
+            None,
+        )
+    });
+
     let labels = buckets(r, filter.frequency);
     let position: HashMap<&str, usize> = labels
         .iter()
@@ -235,7 +266,7 @@ pub async fn overview<C: ConnectionTrait>(
         .iter()
         .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
         .collect();
-    let daily = r
+    let daily: Vec<DailyPoint> = r
         .from
         .iter_days()
         .take_while(|d| *d <= r.to)
@@ -244,6 +275,33 @@ pub async fn overview<C: ConnectionTrait>(
             credits: by_day.get(&day.to_string()).copied().unwrap_or_default(),
         })
         .collect();
+    let anomalies = insights::anomalies(
+        &daily
+            .iter()
+            .map(|p| (p.day, p.credits))
+            .collect::<Vec<_>>(),
+    );
+
+    // The forecast is about the organization's balance: all usage of the main pool over the
+    // last full days, whatever the filter.
+    let today = ledger::local_day(tz, now);
+    let window = DateRange {
+        from: today - Duration::days(insights::RATE_WINDOW_DAYS),
+        to: today - Duration::days(1),
+    };
+    let recent = usage_scoped(db, &org, window, &Scope::pool(pool.id), &[GroupBy::Day]).await?;
+    let per_day: HashMap<String, Credits> = recent
+        .rows
+        .iter()
+        .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
+        .collect();
+    let recent: Vec<Credits> = window
+        .from
+        .iter_days()
+        .take_while(|d| *d <= window.to)
+        .map(|d| per_day.get(&d.to_string()).copied().unwrap_or_default())
+        .collect();
+    let forecast = insights::forecast(balance.remaining, &recent, today, balance.period_end);
     Ok(Overview {
         organization_name: org.name,
         time_zone: org.time_zone,
@@ -262,6 +320,9 @@ pub async fn overview<C: ConnectionTrait>(
         series,
         compare_series,
         daily,
+        anomalies,
+        sources: ranked,
+        forecast,
     })
 }
 

@@ -23,6 +23,8 @@ pub struct UsageRow {
     pub overage: Credits,
     pub events: i64,
     pub quantity: i64,
+    /// Input and output tokens, when answered from the action rollup (which counts them).
+    pub tokens: Option<(i64, i64)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +44,18 @@ pub struct Scope {
     member: Option<i64>,
     end_user: Option<i64>,
     features: Option<Vec<i64>>,
+    /// Only usage of this pool (not a dashboard filter: the balance forecast needs it).
+    pool: Option<i64>,
+}
+
+impl Scope {
+    /// All usage of one pool.
+    pub fn pool(pool_id: i64) -> Scope {
+        Scope {
+            pool: Some(pool_id),
+            ..Scope::default()
+        }
+    }
 }
 
 pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Scope> {
@@ -148,6 +162,23 @@ pub async fn scope_events<C: ConnectionTrait>(
     Ok(q)
 }
 
+/// Which rollup answers: the daily one, or the one with actions and tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rollup {
+    Daily,
+    Actions,
+}
+
+impl Rollup {
+    fn table(self) -> &'static str {
+        match self {
+            Rollup::Daily => "usage_daily",
+            Rollup::Actions => "usage_action_daily",
+        }
+    }
+}
+
+/// Alias of the rollup table in every statement, whichever table it is.
 const UD: &str = "usage_daily";
 const TM: &str = "team_members";
 
@@ -158,6 +189,7 @@ fn sql_columns(g: GroupBy) -> &'static [(&'static str, &'static str)] {
         GroupBy::Feature | GroupBy::Category => &[(UD, "feature_id")],
         GroupBy::User => &[(UD, "user_id"), (UD, "end_user_id")],
         GroupBy::Source => &[(UD, "source_id")],
+        GroupBy::Action => &[(UD, "action_id")],
         GroupBy::Company => &[(UD, "company_id")],
         GroupBy::Team => &[(TM, "team_id")],
     }
@@ -168,6 +200,7 @@ fn statement(
     range: DateRange,
     s: &Scope,
     group_by: &[GroupBy],
+    rollup: Rollup,
 ) -> (SelectStatement, Vec<(&'static str, &'static str)>) {
     let mut cols: Vec<(&str, &str)> = Vec::new();
     for g in group_by {
@@ -178,15 +211,19 @@ fn statement(
         }
     }
     let mut q = Query::select();
-    q.from(UD);
+    q.from_as(Alias::new(rollup.table()), Alias::new(UD));
     for (i, (t, c)) in cols.iter().enumerate() {
         q.expr_as(Expr::col((*t, *c)), Alias::new(format!("g{i}")));
     }
     q.expr_as(sum_i64(usage_daily::Column::CreditsMilli), "credits")
         .expr_as(sum_i64(usage_daily::Column::OverageMilli), "overage")
         .expr_as(sum_i64(usage_daily::Column::Events), "events")
-        .expr_as(sum_i64(usage_daily::Column::Quantity), "quantity")
-        .and_where(Expr::col((UD, "organization_id")).eq(org))
+        .expr_as(sum_i64(usage_daily::Column::Quantity), "quantity");
+    if rollup == Rollup::Actions {
+        q.expr_as(sum_i64(usage_action_daily::Column::InputTokens), "input_tokens")
+            .expr_as(sum_i64(usage_action_daily::Column::OutputTokens), "output_tokens");
+    }
+    q.and_where(Expr::col((UD, "organization_id")).eq(org))
         .and_where(Expr::col((UD, "day")).gte(range.from))
         .and_where(Expr::col((UD, "day")).lte(range.to));
     if group_by.contains(&GroupBy::Team) {
@@ -220,6 +257,10 @@ fn statement(
     if let Some(ids) = &s.features {
         q.and_where(Expr::col((UD, "feature_id")).is_in(ids.clone()));
     }
+    if let Some(pool) = s.pool {
+        debug_assert_eq!(rollup, Rollup::Daily, "only the daily rollup has pools");
+        q.and_where(Expr::col((UD, "pool_id")).eq(pool));
+    }
     for (t, c) in &cols {
         q.add_group_by([Expr::col((*t, *c))]);
     }
@@ -228,7 +269,8 @@ fn statement(
 
 struct Raw {
     values: Vec<RawValue>,
-    sums: [i64; 4],
+    /// credits, overage, events, quantity, input tokens, output tokens
+    sums: [i64; 6],
 }
 
 #[derive(Clone, Copy)]
@@ -243,8 +285,9 @@ async fn run<C: ConnectionTrait>(
     range: DateRange,
     s: &Scope,
     group_by: &[GroupBy],
+    rollup: Rollup,
 ) -> Result<(Vec<Raw>, Vec<(&'static str, &'static str)>)> {
-    let (q, cols) = statement(org, range, s, group_by);
+    let (q, cols) = statement(org, range, s, group_by, rollup);
     let rows = db
         .query_all_raw(db.get_database_backend().build(&q))
         .await?;
@@ -259,11 +302,20 @@ async fn run<C: ConnectionTrait>(
                 RawValue::Id(r.try_get("", &name)?)
             });
         }
+        let tokens = |c: &str| -> Result<i64> {
+            Ok(if rollup == Rollup::Actions {
+                r.try_get("", c)?
+            } else {
+                0
+            })
+        };
         let sums = [
             r.try_get("", "credits")?,
             r.try_get("", "overage")?,
             r.try_get("", "events")?,
             r.try_get("", "quantity")?,
+            tokens("input_tokens")?,
+            tokens("output_tokens")?,
         ];
         out.push(Raw { values, sums });
     }
@@ -278,6 +330,7 @@ struct Labels {
     members: HashMap<i64, String>,
     end_users: HashMap<i64, String>,
     sources: HashMap<i64, String>,
+    actions: HashMap<i64, String>,
     companies: HashMap<i64, String>,
     teams: HashMap<i64, String>,
 }
@@ -357,6 +410,19 @@ async fn labels<C: ConnectionTrait>(
             .map(|s| (s.id, format!("{}:{}", s.kind, s.key)))
             .collect();
     }
+    if group_by.contains(&GroupBy::Action) {
+        for chunk in ids_of("action_id").chunks(500) {
+            l.actions.extend(
+                action::Entity::find()
+                    .filter(action::Column::OrganizationId.eq(org))
+                    .filter(action::Column::Id.is_in(chunk.to_vec()))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|a| (a.id, a.key)),
+            );
+        }
+    }
     if group_by.contains(&GroupBy::Company) {
         l.companies = company::Entity::find()
             .filter(company::Column::OrganizationId.eq(org))
@@ -409,6 +475,7 @@ fn label(g: GroupBy, raw: &Raw, cols: &[(&str, &str)], l: &Labels) -> Option<Str
             .or_else(|| l.end_users.get(&id("end_user_id")))
             .cloned(),
         GroupBy::Source => l.sources.get(&id("source_id")).cloned(),
+        GroupBy::Action => l.actions.get(&id("action_id")).cloned(),
         GroupBy::Company => l.companies.get(&id("company_id")).cloned(),
         GroupBy::Team => l.teams.get(&id("team_id")).cloned(),
     }
@@ -425,13 +492,14 @@ pub fn bucket_label(day: NaiveDate, frequency: Frequency) -> String {
     }
 }
 
-fn usage_row(groups: Vec<Option<String>>, s: [i64; 4]) -> UsageRow {
+fn usage_row(groups: Vec<Option<String>>, s: [i64; 6], rollup: Rollup) -> UsageRow {
     UsageRow {
         groups,
         credits: Credits(s[0]),
         overage: Credits(s[1]),
         events: s[2],
         quantity: s[3],
+        tokens: (rollup == Rollup::Actions).then_some((s[4], s[5])),
     }
 }
 
@@ -461,7 +529,8 @@ pub async fn usage_in<C: ConnectionTrait>(
     usage_scoped(db, org, range, &s, group_by).await
 }
 
-/// Like [`usage_in`] with the filter's names already resolved.
+/// Like [`usage_in`] with the filter's names already resolved. Groupings by action (and
+/// only those) need the action rollup.
 pub async fn usage_scoped<C: ConnectionTrait>(
     db: &C,
     org: &organization::Model,
@@ -469,18 +538,38 @@ pub async fn usage_scoped<C: ConnectionTrait>(
     s: &Scope,
     group_by: &[GroupBy],
 ) -> Result<UsageReport> {
-    let (raws, cols) = run(db, org.id, range, s, group_by).await?;
+    let rollup = if group_by.contains(&GroupBy::Action) {
+        Rollup::Actions
+    } else {
+        Rollup::Daily
+    };
+    usage_from(db, org, range, s, group_by, rollup).await
+}
+
+/// Like [`usage_scoped`] from a chosen rollup (the action rollup also counts tokens).
+pub async fn usage_from<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    range: DateRange,
+    s: &Scope,
+    group_by: &[GroupBy],
+    rollup: Rollup,
+) -> Result<UsageReport> {
+    let (raws, cols) = run(db, org.id, range, s, group_by, rollup).await?;
     let l = labels(db, org.id, group_by, &raws, &cols).await?;
     // Weeks, months and categories are folded here from days and features.
-    let mut folded: BTreeMap<Vec<Option<String>>, [i64; 4]> = BTreeMap::new();
+    let mut folded: BTreeMap<Vec<Option<String>>, [i64; 6]> = BTreeMap::new();
     for raw in &raws {
         let key: Vec<Option<String>> = group_by.iter().map(|g| label(*g, raw, &cols, &l)).collect();
-        let acc = folded.entry(key).or_insert([0; 4]);
+        let acc = folded.entry(key).or_insert([0; 6]);
         for (a, b) in acc.iter_mut().zip(raw.sums) {
             *a += b;
         }
     }
-    let mut rows: Vec<UsageRow> = folded.into_iter().map(|(k, v)| usage_row(k, v)).collect();
+    let mut rows: Vec<UsageRow> = folded
+        .into_iter()
+        .map(|(k, v)| usage_row(k, v, rollup))
+        .collect();
     if !group_by.first().is_some_and(|g| g.is_time()) {
         rows.sort_by(|a, b| {
             b.credits
@@ -488,8 +577,8 @@ pub async fn usage_scoped<C: ConnectionTrait>(
                 .then_with(|| a.groups.cmp(&b.groups))
         });
     }
-    let (total_raw, _) = run(db, org.id, range, s, &[]).await?;
-    let total = usage_row(vec![], total_raw.first().map_or([0; 4], |r| r.sums));
+    let (total_raw, _) = run(db, org.id, range, s, &[], rollup).await?;
+    let total = usage_row(vec![], total_raw.first().map_or([0; 6], |r| r.sums), rollup);
     Ok(UsageReport {
         range,
         time_zone: org.time_zone.clone(),

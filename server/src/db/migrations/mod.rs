@@ -2,6 +2,7 @@
 
 mod m0001_schema_v1;
 mod m0002_ledger_api;
+mod m0003_action_rollup;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_schema_v1::Migration),
             Box::new(m0002_ledger_api::Migration),
+            Box::new(m0003_action_rollup::Migration),
         ]
     }
 }

@@ -1,0 +1,128 @@
+//! A table of the dashboard: click a header to sort (again to reverse), pages of rows, and an
+//! "Export CSV" link that downloads the same rows for the current filters.
+
+use crate::components::filter_bar::query_string;
+use crate::filter::Filter;
+use crate::table::{Cell, Table};
+use leptos::prelude::*;
+
+/// The download link of a table for a filter (the export calls the same services as the page).
+pub fn export_href(id: &str, filter: &Filter) -> String {
+    format!("/export/{id}.csv{}", query_string(filter))
+}
+
+fn cell_view(c: &Cell, numeric: bool) -> impl IntoView + use<> {
+    let class = if numeric { "num" } else { "" };
+    match c {
+        Cell::Status(s) => view! { <td class=class><span class=format!("status {s}")>{s.clone()}</span></td> }.into_any(),
+        Cell::Change(Some(p)) => {
+            let badge = if *p > 0.0 { "change up" } else if *p < 0.0 { "change down" } else { "change" };
+            view! { <td class=class><span class=badge data-testid="change">{c.display()}</span></td> }.into_any()
+        }
+        other => view! { <td class=class>{other.display()}</td> }.into_any(),
+    }
+}
+
+#[component]
+pub fn DataTable(
+    table: Table,
+    /// Where "Export CSV" downloads from; no link when `None`.
+    #[prop(optional)]
+    export: Option<String>,
+    /// Initial sort: (column, descending). `None` keeps the service's order.
+    #[prop(optional)]
+    sort: Option<(usize, bool)>,
+    #[prop(default = 25)] page_size: usize,
+) -> impl IntoView {
+    let sort = RwSignal::new(sort);
+    let page = RwSignal::new(0usize);
+    let total = table.rows.len();
+    let pages = total.div_ceil(page_size).max(1);
+    let table = StoredValue::new(table);
+    let header = table.with_value(|t| {
+        t.columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let numeric = c.numeric;
+                let label = c.label.clone();
+                let aria = move || match sort.get() {
+                    Some((col, true)) if col == i => "descending",
+                    Some((col, false)) if col == i => "ascending",
+                    _ => "none",
+                };
+                let arrow = move || match sort.get() {
+                    Some((col, true)) if col == i => " ▼",
+                    Some((col, false)) if col == i => " ▲",
+                    _ => "",
+                };
+                view! {
+                    <th scope="col" class=if numeric { "num" } else { "" } aria-sort=aria>
+                        <button type="button" class="sort" on:click=move |_| {
+                            // Numbers start biggest first, text A→Z.
+                            sort.update(|s| *s = Some(match *s {
+                                Some((col, desc)) if col == i => (i, !desc),
+                                _ => (i, numeric),
+                            }));
+                            page.set(0);
+                        }>{label}{arrow}</button>
+                    </th>
+                }
+            })
+            .collect_view()
+    });
+    let body = move || {
+        let (rows, numeric): (Vec<_>, Vec<bool>) = table.with_value(|t| {
+            let rows = match sort.get() {
+                Some((col, desc)) => t.sorted(col, desc),
+                None => t.rows.clone(),
+            };
+            (rows, t.columns.iter().map(|c| c.numeric).collect())
+        });
+        let start = page.get() * page_size;
+        rows.into_iter()
+            .skip(start)
+            .take(page_size)
+            .map(|r| {
+                view! {
+                    <tr data-key=r.key.clone()>
+                        {r.cells.iter().zip(&numeric).map(|(c, n)| cell_view(c, *n)).collect_view()}
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    let (id, title) = table.with_value(|t| (t.id.clone(), t.title.clone()));
+    view! {
+        <div class="table-block" data-testid=id.clone()>
+            <div class="table-head">
+                <h3>{title}</h3>
+                {export.map(|href| view! { <a class="export" href=href download data-testid=format!("export-{id}")>"Export CSV"</a> })}
+            </div>
+            {if total == 0 {
+                view! { <p class="empty">"No rows for these filters."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="data">
+                            <thead><tr>{header}</tr></thead>
+                            <tbody>{body}</tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            {(pages > 1).then(|| view! {
+                <div class="pager">
+                    <button type="button" data-testid="table-prev" disabled=move || page.get() == 0
+                        on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"← Previous"</button>
+                    <span class="muted">{move || {
+                        let start = page.get() * page_size;
+                        format!("Rows {}–{} of {}", start + 1, (start + page_size).min(total), total)
+                    }}</span>
+                    <button type="button" data-testid="table-next" disabled=move || page.get() + 1 >= pages
+                        on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))>"Next →"</button>
+                </div>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,390 @@
+//! The tables of every page, built from the services' models. Pages render these and the CSV
+//! export writes them, so both always hold the same rows for the same filters.
+
+use crate::credits::Credits;
+use crate::model::*;
+use crate::table::{Cell, Table};
+
+/// Every exportable table: (id, which page's data it comes from).
+pub const EXPORTS: [(&str, Source); 18] = [
+    ("categories", Source::Overview),
+    ("features", Source::Overview),
+    ("agents", Source::Overview),
+    ("sources", Source::Overview),
+    ("daily", Source::Overview),
+    ("users", Source::Users),
+    ("allocations", Source::Users),
+    ("flows", Source::Flows),
+    ("actions", Source::Flows),
+    ("pilots", Source::Flows),
+    ("flow-agents", Source::Flows),
+    ("other-sources", Source::Flows),
+    ("activity", Source::Activity),
+    ("pools", Source::Credits),
+    ("periods", Source::Credits),
+    ("grants", Source::Credits),
+    ("purchases", Source::Credits),
+    ("requests", Source::Requests),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Overview,
+    Users,
+    Flows,
+    Activity,
+    Credits,
+    Requests,
+}
+
+pub fn source_of(id: &str) -> Option<Source> {
+    EXPORTS.iter().find(|(i, _)| *i == id).map(|(_, s)| *s)
+}
+
+/// A "where did the credits go" table: name, credits, share, count (+ change with compare).
+pub fn shares(id: &str, title: &str, rows: &[ShareRow], total: Credits) -> Table {
+    let compare = rows.iter().any(|r| r.compare_credits.is_some());
+    let mut cols = vec!["Name", "#Credits", "#Share", "#Count", "#Events"];
+    if compare {
+        cols.extend(["#Compare credits", "#Change"]);
+    }
+    let mut t = Table::new(id, title, &cols);
+    for r in rows {
+        let count = match &r.unit {
+            Some(u) => format!("{} {u}s", crate::credits::format_count(r.quantity)),
+            None => crate::credits::format_count(r.quantity),
+        };
+        let mut cells = vec![
+            Cell::text(r.name.clone()),
+            Cell::Credits(r.credits),
+            Cell::Percent(Some(r.share_percent(total))),
+            // Units differ per feature, so the count is text with its unit; CSV keeps it so.
+            Cell::Text(count),
+            Cell::Count(r.events),
+        ];
+        if compare {
+            cells.push(r.compare_credits.map_or(Cell::Empty, Cell::Credits));
+            cells.push(Cell::Change(r.change_percent()));
+        }
+        t.row(r.key.clone(), cells);
+    }
+    t
+}
+
+pub fn categories(o: &Overview) -> Table {
+    shares("categories", "By category", &o.categories, o.total)
+}
+
+pub fn features(o: &Overview) -> Table {
+    shares("features", "By feature", &o.features, o.total)
+}
+
+pub fn agents(o: &Overview) -> Table {
+    shares("agents", "Agents", &o.agents, o.total)
+}
+
+pub fn sources(o: &Overview) -> Table {
+    shares("sources", "Where the credits went, highest first", &o.sources, o.total)
+}
+
+pub fn daily(o: &Overview) -> Table {
+    let mut t = Table::new("daily", "Credits per day", &["Day", "#Credits", "#Anomaly"]);
+    for p in &o.daily {
+        t.row(
+            p.day.to_string(),
+            vec![
+                Cell::text(p.day.to_string()),
+                Cell::Credits(p.credits),
+                Cell::text(if o.anomalies.contains(&p.day) { "yes" } else { "" }),
+            ],
+        );
+    }
+    t
+}
+
+pub fn pools(v: &CreditsView) -> Table {
+    let mut t = Table::new(
+        "pools",
+        "Pools",
+        &[
+            "Pool",
+            "#Purchased",
+            "#Allocated",
+            "#Used this period",
+            "#Remaining",
+            "#Expired",
+        ],
+    );
+    for p in &v.pools {
+        t.row(
+            p.key.clone(),
+            vec![
+                Cell::text(p.name.clone()),
+                Cell::Credits(p.purchased),
+                Cell::Credits(p.allocated),
+                Cell::Credits(p.used),
+                Cell::Credits(p.remaining),
+                Cell::Credits(p.expired),
+            ],
+        );
+    }
+    t
+}
+
+pub fn periods(v: &CreditsView) -> Table {
+    let mut t = Table::new(
+        "periods",
+        "Billing periods (main pool)",
+        &[
+            "Period",
+            "#Included",
+            "#Purchased",
+            "#Used",
+            "#Overage",
+            "#Expired",
+            "#End users",
+        ],
+    );
+    for p in &v.periods {
+        let current = if p.current { " (current)" } else { "" };
+        t.row(
+            p.start.to_string(),
+            vec![
+                Cell::text(format!("{} – {}{current}", p.start, p.end)),
+                Cell::Credits(p.included),
+                Cell::Credits(p.purchased),
+                Cell::Credits(p.used),
+                Cell::Credits(p.overage),
+                Cell::Credits(p.expired),
+                Cell::Credits(p.end_user_used),
+            ],
+        );
+    }
+    t
+}
+
+pub fn grants(v: &CreditsView) -> Table {
+    let mut t = Table::new(
+        "grants",
+        "Grants",
+        &[
+            "Description",
+            "Pool",
+            "Kind",
+            "Granted",
+            "Expires",
+            "Status",
+            "#Original",
+            "#Remaining",
+        ],
+    );
+    for (i, g) in v.grants.iter().enumerate() {
+        t.row(
+            i.to_string(),
+            vec![
+                Cell::text(g.description.clone()),
+                Cell::text(g.pool.clone()),
+                Cell::text(g.kind.clone()),
+                Cell::text(g.granted.clone()),
+                Cell::opt(g.expires.clone()),
+                Cell::Status(g.status.clone()),
+                Cell::Credits(g.original),
+                Cell::Credits(g.remaining),
+            ],
+        );
+    }
+    t
+}
+
+pub fn purchases(v: &CreditsView) -> Table {
+    let mut t = Table::new(
+        "purchases",
+        "Purchases",
+        &["Date", "Pool", "Origin", "Status", "#Credits", "#Price"],
+    );
+    for (i, p) in v.purchases.iter().enumerate() {
+        let origin = if p.origin == "auto_recharge" {
+            "Auto-recharge"
+        } else {
+            "Top-up"
+        };
+        t.row(
+            i.to_string(),
+            vec![
+                Cell::text(p.date.clone()),
+                Cell::text(p.pool.clone()),
+                Cell::text(origin),
+                Cell::Status(p.status.clone()),
+                Cell::Credits(p.amount),
+                Cell::Money(p.price_cents),
+            ],
+        );
+    }
+    t
+}
+
+/// The user × subcategory table: one column per feature, biggest consumers first.
+pub fn users(v: &UsersView) -> Table {
+    let mut cols: Vec<&str> = vec!["User", "Kind", "#Total", "#Events"];
+    let feature_cols: Vec<String> = v.features.iter().map(|f| format!("#{}", f.1)).collect();
+    cols.extend(feature_cols.iter().map(String::as_str));
+    let mut t = Table::new("users", "Credits by user and feature", &cols);
+    for u in &v.users {
+        let mut cells = vec![
+            Cell::text(u.name.clone().unwrap_or_else(|| "(not attributed)".into())),
+            Cell::text(u.kind.clone()),
+            Cell::Credits(u.total),
+            Cell::Count(u.events),
+        ];
+        cells.extend(u.by_feature.iter().map(|c| Cell::Credits(*c)));
+        t.row(u.name.clone().unwrap_or_default(), cells);
+    }
+    t
+}
+
+pub fn allocations(v: &UsersView) -> Table {
+    let mut t = Table::new(
+        "allocations",
+        "Allocations this period, closest to running out first",
+        &["Who", "Kind", "Pool", "#Cap", "#Used", "#Remaining", "#Used %"],
+    );
+    for a in &v.allocations {
+        t.row(
+            a.subject.clone(),
+            vec![
+                Cell::text(a.subject.clone()),
+                Cell::text(a.kind.clone()),
+                Cell::text(a.pool.clone()),
+                Cell::Credits(a.cap),
+                Cell::Credits(a.used),
+                Cell::Credits(a.remaining),
+                Cell::Percent(Some(a.used_percent())),
+            ],
+        );
+    }
+    t
+}
+
+fn source_table(id: &str, title: &str, rows: &[SourceUsage], compare: bool, flows: bool) -> Table {
+    let mut cols: Vec<&str> = vec!["Name"];
+    if flows {
+        cols.extend(["Status", "Type"]);
+    }
+    cols.extend(["#Credits", "#Events", "#Units", "#Input tokens", "#Output tokens"]);
+    if compare {
+        cols.extend(["#Compare credits", "#Change"]);
+    }
+    let mut t = Table::new(id, title, &cols);
+    for s in rows {
+        let mut cells = vec![Cell::text(s.name.clone())];
+        if flows {
+            cells.push(s.status.clone().map_or(Cell::Empty, Cell::Status));
+            cells.push(Cell::opt(s.flow_type.clone()));
+        }
+        cells.extend([
+            Cell::Credits(s.credits),
+            Cell::Count(s.events),
+            Cell::Count(s.quantity),
+            Cell::Count(s.input_tokens),
+            Cell::Count(s.output_tokens),
+        ]);
+        if compare {
+            cells.push(s.compare_credits.map_or(Cell::Empty, Cell::Credits));
+            cells.push(Cell::Change(
+                s.compare_credits
+                    .and_then(|c| change_percent(s.credits, c)),
+            ));
+        }
+        t.row(format!("{}:{}", s.kind, s.key), cells);
+    }
+    t
+}
+
+pub fn flows(v: &FlowsView) -> Table {
+    source_table("flows", "Flows", &v.flows, v.compare, true)
+}
+
+pub fn pilots(v: &FlowsView) -> Table {
+    source_table("pilots", "AI pilots", &v.pilots, v.compare, false)
+}
+
+pub fn flow_agents(v: &FlowsView) -> Table {
+    source_table("flow-agents", "Agents", &v.agents, v.compare, false)
+}
+
+pub fn other_sources(v: &FlowsView) -> Table {
+    source_table("other-sources", "AI tools and browser sessions", &v.others, v.compare, false)
+}
+
+pub fn actions(v: &FlowsView) -> Table {
+    let mut t = Table::new(
+        "actions",
+        "Actions in flows",
+        &["Action", "Flow", "#Credits", "#Runs", "#Input tokens", "#Output tokens", "#Tokens"],
+    );
+    for a in &v.actions {
+        t.row(
+            format!("{}/{}", a.source, a.key),
+            vec![
+                Cell::text(a.name.clone()),
+                Cell::text(a.source.clone()),
+                Cell::Credits(a.credits),
+                Cell::Count(a.events),
+                Cell::Count(a.input_tokens),
+                Cell::Count(a.output_tokens),
+                Cell::Count(a.input_tokens + a.output_tokens),
+            ],
+        );
+    }
+    t
+}
+
+pub fn requests(v: &RequestLogView) -> Table {
+    let mut t = Table::new(
+        "requests",
+        "Request log",
+        &["Time", "Method", "Endpoint", "End user", "API key", "#Status", "#Latency (ms)"],
+    );
+    for r in &v.rows {
+        t.row(
+            r.id.to_string(),
+            vec![
+                Cell::text(r.time.clone()),
+                Cell::text(r.method.clone()),
+                Cell::text(r.endpoint.clone()),
+                Cell::opt(r.end_user.clone()),
+                Cell::opt(r.api_key.clone()),
+                Cell::Count(r.status as i64),
+                // Microseconds as an exact 3-decimal amount of milliseconds.
+                Cell::Credits(Credits(r.latency_us as i64)),
+            ],
+        );
+    }
+    t
+}
+
+pub fn activity(rows: &[ActivityRow]) -> Table {
+    let mut t = Table::new(
+        "activity",
+        "Activity",
+        &["Time", "Event id", "Feature", "Source", "Action", "User", "Company", "#Units", "#Tokens", "#Credits"],
+    );
+    for r in rows {
+        t.row(
+            r.event_id.clone(),
+            vec![
+                Cell::text(r.time.clone()),
+                Cell::text(r.event_id.clone()),
+                Cell::text(r.feature.clone()),
+                Cell::opt(r.source.clone()),
+                Cell::opt(r.action.clone()),
+                Cell::opt(r.user.clone()),
+                Cell::opt(r.company.clone()),
+                Cell::Count(r.quantity),
+                r.tokens.map_or(Cell::Empty, Cell::Count),
+                Cell::Credits(r.credits),
+            ],
+        );
+    }
+    t
+}

@@ -1,0 +1,155 @@
+//! The Users page: credits per member / end user and feature (the user × subcategory
+//! table), and end-user allocations of the current period, closest to running out first.
+
+use super::balance::{org_tz, organization, pools};
+use super::range;
+use super::usage::{scope, usage_scoped};
+use super::allocations::used_by_subject;
+use crate::entities::{allocation, end_user, feature, user};
+use crate::error::Result;
+use crate::ledger;
+use app::credits::Credits;
+use app::filter::{Filter, GroupBy};
+use app::model::{AllocationRow, UserUsage, UsersView};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub async fn users_view<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    filter: &Filter,
+    now: DateTime<Utc>,
+) -> Result<UsersView> {
+    let org = organization(db, org_id).await?;
+    range::check_tz(filter, &org)?;
+    let tz = org_tz(&org)?;
+    let r = range::resolve(filter, &org, tz, now)?;
+    let s = scope(db, org_id, filter).await?;
+    let report = usage_scoped(db, &org, r, &s, &[GroupBy::User, GroupBy::Feature]).await?;
+
+    // Feature columns, biggest first.
+    let mut feature_totals: HashMap<String, Credits> = HashMap::new();
+    for row in &report.rows {
+        if let Some(f) = &row.groups[1] {
+            *feature_totals.entry(f.clone()).or_default() += row.credits;
+        }
+    }
+    let names: HashMap<String, String> = feature::Entity::find()
+        .filter(feature::Column::OrganizationId.eq(org_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.key, f.name))
+        .collect();
+    let mut features: Vec<(String, Credits)> = feature_totals.into_iter().collect();
+    features.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let column: HashMap<&str, usize> = features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.0.as_str(), i))
+        .collect();
+
+    let members: HashSet<String> = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(org_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    let mut by_user: BTreeMap<Option<String>, UserUsage> = BTreeMap::new();
+    for row in &report.rows {
+        let name = row.groups[0].clone();
+        let u = by_user.entry(name.clone()).or_insert_with(|| UserUsage {
+            kind: match &name {
+                Some(n) if members.contains(n) => "member".into(),
+                Some(_) => "end user".into(),
+                None => String::new(),
+            },
+            name,
+            total: Credits::ZERO,
+            events: 0,
+            by_feature: vec![Credits::ZERO; features.len()],
+        });
+        u.total += row.credits;
+        u.events += row.events;
+        if let Some(i) = row.groups[1].as_deref().and_then(|f| column.get(f)) {
+            u.by_feature[*i] += row.credits;
+        }
+    }
+    let mut users: Vec<UserUsage> = by_user.into_values().collect();
+    users.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
+
+    let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
+    Ok(UsersView {
+        time_zone: org.time_zone.clone(),
+        from: r.from,
+        to: r.to,
+        features: features
+            .into_iter()
+            .map(|(k, _)| {
+                let name = names.get(&k).cloned().unwrap_or_else(|| k.clone());
+                (k, name)
+            })
+            .collect(),
+        users,
+        period_start: period.start_date,
+        period_end: period.end_date - Duration::days(1),
+        allocations: allocations(db, org_id, &period).await?,
+    })
+}
+
+/// Every allocation with its use in `period`, closest to running out first.
+async fn allocations<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    period: &ledger::Period,
+) -> Result<Vec<AllocationRow>> {
+    let caps = allocation::Entity::find()
+        .filter(allocation::Column::OrganizationId.eq(org_id))
+        .all(db)
+        .await?;
+    let pools = pools(db, org_id).await?;
+    let end_users: HashMap<i64, String> = end_user::Entity::find()
+        .filter(end_user::Column::OrganizationId.eq(org_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.external_id))
+        .collect();
+    let members: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(org_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let mut out = Vec::with_capacity(caps.len());
+    for pool in &pools {
+        let used = used_by_subject(db, org_id, pool.id, period).await?;
+        for a in caps.iter().filter(|a| a.pool_id == pool.id) {
+            let (subject, kind, used) = if a.subject_kind == "member" {
+                (members.get(&a.subject_id), "member", used.members.get(&a.subject_id))
+            } else {
+                (end_users.get(&a.subject_id), "end user", used.end_users.get(&a.subject_id))
+            };
+            let used = used.copied().unwrap_or_default();
+            let cap = Credits(a.cap_milli);
+            out.push(AllocationRow {
+                subject: subject.cloned().unwrap_or_else(|| format!("#{}", a.subject_id)),
+                kind: kind.into(),
+                pool: pool.name.clone(),
+                cap,
+                used,
+                remaining: ledger::allocation::allocation_left(cap, used),
+            });
+        }
+    }
+    // Least left relative to the cap first; exact integer comparison (remaining/cap).
+    out.sort_by(|a, b| {
+        (a.remaining.0 as i128 * b.cap.0.max(1) as i128)
+            .cmp(&(b.remaining.0 as i128 * a.cap.0.max(1) as i128))
+            .then_with(|| a.subject.cmp(&b.subject))
+    });
+    Ok(out)
+}

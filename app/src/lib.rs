@@ -41,6 +41,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The page links keep the current filters, so moving between pages keeps the view.
+#[component]
+fn Nav() -> impl IntoView {
+    let filter = components::filter_bar::use_filter();
+    let pages = [
+        ("/usage", "Usage"),
+        ("/users", "Users"),
+        ("/flows", "Flows & agents"),
+        ("/activity", "Activity"),
+        ("/credits", "Credits"),
+        ("/requests", "API"),
+    ];
+    view! {
+        <nav aria-label="Dashboard">
+            {pages.map(|(path, label)| view! {
+                <A href=move || format!("{path}{}", components::filter_bar::query_string(&filter.get()))>{label}</A>
+            })}
+        </nav>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -50,17 +71,16 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="topbar">
                 <A href="/usage" attr:class="brand">"Credit meter"</A>
-                <nav aria-label="Dashboard">
-                    <A href="/usage">"Usage"</A>
-                    <A href="/activity">"Activity"</A>
-                    <A href="/credits">"Credits"</A>
-                </nav>
+                <Nav/>
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     <Route path=StaticSegment("usage") view=routes::usage::UsagePage/>
                     <Route path=StaticSegment("activity") view=routes::activity::ActivityPage/>
                     <Route path=StaticSegment("credits") view=routes::credits::CreditsPage/>
+                    <Route path=StaticSegment("users") view=routes::users::UsersPage/>
+                    <Route path=StaticSegment("flows") view=routes::flows::FlowsPage/>
+                    <Route path=StaticSegment("requests") view=routes::requests::RequestsPage/>
                 </Routes>
             </main>
         </Router>

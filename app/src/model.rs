@@ -162,12 +162,26 @@ pub struct ActivityPage {
     pub time_zone: String,
 }
 
-/// Where a paged table is: keyset cursors from the URL and the page size.
+/// Order of the activity log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivitySort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Most credits first.
+    Credits,
+}
+
+/// Where a paged table is: keyset cursors from the URL, the page size and the order.
+/// `before` continues in the sort order (Next), `after` goes back (Previous).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cursor {
     pub before: Option<String>,
     pub after: Option<String>,
     pub page_size: u64,
+    #[serde(default)]
+    pub sort: ActivitySort,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod ingest;
 pub mod insights;
 pub mod ledger;

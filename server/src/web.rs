@@ -24,6 +24,7 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .merge(api::router(api_state))
+        .merge(crate::export::router(services.clone()))
         .route("/healthz", get(|| async { "ok" }))
         // `/` is the usage dashboard; a plain HTTP redirect works without any script.
         .route("/", get(|| async { Redirect::temporary("/usage") }))

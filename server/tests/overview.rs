@@ -252,45 +252,13 @@ async fn period_records_add_up(db: &DatabaseConnection) {
 on_both_backends!(period_records_add_up);
 
 async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
+    use app::model::{ActivitySort, Cursor};
     seed(db, 1_500, 12, test_now()).await;
     let org = acme_id(db).await;
     let f = Filter {
         range: RangePreset::Last7,
         ..Default::default()
     };
-    let act = |before: Option<String>, after: Option<String>| {
-        let f = f.clone();
-        async move {
-            server::services::activity::activity(
-                db,
-                org,
-                &f,
-                before.as_deref(),
-                after.as_deref(),
-                40,
-                test_now(),
-            )
-            .await
-            .unwrap()
-        }
-    };
-    let mut seen = std::collections::HashSet::new();
-    let mut pages = vec![act(None, None).await];
-    assert!(pages[0].prev.is_none());
-    while let Some(next) = pages.last().unwrap().next.clone() {
-        pages.push(act(Some(next), None).await);
-    }
-    for p in &pages {
-        for r in &p.rows {
-            assert!(
-                seen.insert(r.event_id.clone()),
-                "{} shown twice",
-                r.event_id
-            );
-        }
-        // Newest first within a page.
-        assert!(p.rows.windows(2).all(|w| w[0].time >= w[1].time));
-    }
     let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
     let from = tz
         .with_ymd_and_hms(2026, 11, 16, 0, 0, 0)
@@ -301,19 +269,59 @@ async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
         .filter(usage_event::Column::OccurredAt.gte(from))
         .all(db)
         .await
-        .unwrap()
-        .len();
-    assert_eq!(seen.len(), raw);
-    assert!(pages.len() > 2);
-    // Previous from the third page gives back the second.
-    let back = act(None, pages[2].prev.clone()).await;
-    assert_eq!(back.rows, pages[1].rows);
-    assert!(back.prev.is_some() && back.next.is_some());
+        .unwrap();
+    for sort in [ActivitySort::Newest, ActivitySort::Oldest, ActivitySort::Credits] {
+        let act = |before: Option<String>, after: Option<String>| {
+            let f = f.clone();
+            let c = Cursor {
+                before,
+                after,
+                page_size: 40,
+                sort,
+            };
+            async move {
+                server::services::activity::activity(db, org, &f, &c, test_now())
+                    .await
+                    .unwrap()
+            }
+        };
+        let mut pages = vec![act(None, None).await];
+        assert!(pages[0].prev.is_none());
+        while let Some(next) = pages.last().unwrap().next.clone() {
+            pages.push(act(Some(next), None).await);
+        }
+        let rows: Vec<_> = pages.iter().flat_map(|p| p.rows.clone()).collect();
+        let mut seen = std::collections::HashSet::new();
+        for r in &rows {
+            assert!(seen.insert(r.event_id.clone()), "{} shown twice", r.event_id);
+        }
+        assert_eq!(seen.len(), raw.len(), "{sort:?}");
+        // The order holds within and across pages.
+        assert!(rows.windows(2).all(|w| match sort {
+            ActivitySort::Newest => w[0].time >= w[1].time,
+            ActivitySort::Oldest => w[0].time <= w[1].time,
+            ActivitySort::Credits => w[0].credits >= w[1].credits,
+        }));
+        if sort == ActivitySort::Credits {
+            let max = raw.iter().map(|e| e.credits_milli).max().unwrap();
+            assert_eq!(rows[0].credits, Credits(max));
+        }
+        assert!(pages.len() > 2);
+        // Previous from the third page gives back the second.
+        let back = act(None, pages[2].prev.clone()).await;
+        assert_eq!(back.rows, pages[1].rows);
+        assert!(back.prev.is_some() && back.next.is_some());
+    }
     // A forged cursor is a clear 400-style error naming the field.
-    let err =
-        server::services::activity::activity(db, org, &f, Some("nonsense"), None, 40, test_now())
-            .await
-            .unwrap_err();
+    let forged = Cursor {
+        before: Some("nonsense".into()),
+        after: None,
+        page_size: 40,
+        sort: ActivitySort::Newest,
+    };
+    let err = server::services::activity::activity(db, org, &f, &forged, test_now())
+        .await
+        .unwrap_err();
     assert!(
         matches!(app::error::AppError::from(err), app::error::AppError::Invalid { field, .. } if field == "cursor")
     );

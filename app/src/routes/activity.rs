@@ -1,9 +1,12 @@
 //! The activity log (route `/activity`): every usage event under the global filters, newest
-//! first, with Next / Previous (keyset cursors in the URL) and a page size.
+//! first (or oldest / most credits first), with Next / Previous (keyset cursors in the URL),
+//! a page size and a CSV export of every event under the filters.
 
 use crate::components::filter_bar::{FilterBarLoader, LoadError, query_string, use_filter};
 use crate::filter::Filter;
-use crate::model::{ActivityPage, Cursor};
+use crate::components::data_table::export_href;
+use crate::filter::{from_word, word};
+use crate::model::{ActivityPage, ActivitySort, Cursor};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -18,12 +21,21 @@ pub async fn get_activity(filter: Filter, cursor: Cursor) -> Result<ActivityPage
         .map_err(crate::service::into_server_error)
 }
 
+const SORTS: [(ActivitySort, &str); 3] = [
+    (ActivitySort::Newest, "Newest first"),
+    (ActivitySort::Oldest, "Oldest first"),
+    (ActivitySort::Credits, "Most credits first"),
+];
+
 /// The link to this page for a filter and a cursor.
-fn href(f: &Filter, page_size: u64, before: Option<&str>, after: Option<&str>) -> String {
+fn href(f: &Filter, c: &Cursor, before: Option<&str>, after: Option<&str>) -> String {
     let mut q = query_string(f);
     let mut extra = form_urlencoded::Serializer::new(String::new());
-    if page_size != PAGE_SIZES[1] {
-        extra.append_pair("page_size", &page_size.to_string());
+    if c.page_size != PAGE_SIZES[1] {
+        extra.append_pair("page_size", &c.page_size.to_string());
+    }
+    if c.sort != ActivitySort::default() {
+        extra.append_pair("sort", &word(&c.sort));
     }
     if let Some(b) = before {
         extra.append_pair("before", b);
@@ -55,6 +67,7 @@ pub fn ActivityPage() -> impl IntoView {
                 .and_then(|s| s.parse().ok())
                 .filter(|n| PAGE_SIZES.contains(n))
                 .unwrap_or(PAGE_SIZES[1]),
+            sort: q.get("sort").and_then(|s| from_word(&s)).unwrap_or_default(),
         })
     });
     let page = Resource::new(
@@ -70,16 +83,30 @@ pub fn ActivityPage() -> impl IntoView {
                 let navigate = navigate.clone();
                 Suspend::new(async move {
                 let f = filter.get_untracked();
-                let size = cursor.get_untracked().page_size;
+                let c = cursor.get_untracked();
+                let size = c.page_size;
                 match page.await {
                     Err(error) => view! { <LoadError what="the activity log" error retry=Callback::new(move |_| page.refetch())/> }.into_any(),
                     Ok(p) => {
-                        let prev = p.prev.as_deref().map(|c| href(&f, size, None, Some(c)));
-                        let next = p.next.as_deref().map(|c| href(&f, size, Some(c), None));
-                        let f2 = f.clone();
+                        let prev = p.prev.as_deref().map(|x| href(&f, &c, None, Some(x)));
+                        let next = p.next.as_deref().map(|x| href(&f, &c, Some(x), None));
+                        let (f2, c2) = (f.clone(), c.clone());
+                        let (f3, c3, nav2) = (f.clone(), c.clone(), navigate.clone());
                         view! {
                             <section class="card">
-                                <p class="muted">"Times in " {p.time_zone.clone()}</p>
+                                <div class="table-head">
+                                    <p class="muted">"Times in " {p.time_zone.clone()}</p>
+                                    <label class="inline">
+                                        <span>"Sort "</span>
+                                        <select name="sort" on:change=move |ev| {
+                                            let sort = from_word(&event_target_value(&ev)).unwrap_or_default();
+                                            nav2(&href(&f3, &Cursor { sort, ..c3.clone() }, None, None), Default::default());
+                                        }>
+                                            {SORTS.map(|(s, text)| view! { <option value=word(&s) selected=s == c.sort>{text}</option> })}
+                                        </select>
+                                    </label>
+                                    <a class="export" href=export_href("activity", &f) download data-testid="export-activity">"Export CSV (all events of these filters)"</a>
+                                </div>
                                 {if p.rows.is_empty() {
                                     view! { <p class="empty" data-testid="empty">"No usage in this range."</p> }.into_any()
                                 } else {
@@ -118,7 +145,7 @@ pub fn ActivityPage() -> impl IntoView {
                                         <span>"Rows per page "</span>
                                         <select name="page_size" on:change=move |ev| {
                                             let n: u64 = event_target_value(&ev).parse().unwrap_or(PAGE_SIZES[1]);
-                                            navigate(&href(&f2, n, None, None), Default::default());
+                                            navigate(&href(&f2, &Cursor { page_size: n, ..c2.clone() }, None, None), Default::default());
                                         }>
                                             {PAGE_SIZES.map(|n| view! { <option value=n.to_string() selected=n == size>{n}</option> })}
                                         </select>

@@ -1,4 +1,7 @@
 //! One module per route, each with the server functions its view uses.
 pub mod activity;
 pub mod credits;
+pub mod flows;
+pub mod requests;
 pub mod usage;
+pub mod users;

@@ -1,17 +1,15 @@
-//! The usage dashboard (route `/usage`): filter bar, balance, where the credits went, credits
-//! per feature over time (with the compare period), agents, credits per day.
+//! The usage dashboard (route `/usage`): filter bar, balance with gauge, forecast and alerts,
+//! where the credits went (category, feature, agent, source), credits per feature over time
+//! (with the compare period), and credits per day with unusual days marked.
 
+use crate::components::data_table::{DataTable, export_href};
 use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
+use crate::components::usage_charts::{category_pie, daily_chart, feature_chart, included_gauge};
 use crate::components::{balance::BalanceCardView, chart::EChart};
 use crate::credits::{Credits, format_count};
 use crate::filter::Filter;
-use crate::model::{FilterOptions, Overview, ShareRow, change_percent};
-use charming::{
-    Chart,
-    component::{Axis, Grid, Legend},
-    element::{AxisType, LineStyle, LineStyleType, Tooltip, Trigger},
-    series::Line,
-};
+use crate::model::{BalanceCard, FilterOptions, Forecast, Overview, change_percent};
+use crate::tables;
 use leptos::prelude::*;
 
 #[server]
@@ -41,8 +39,9 @@ pub fn UsagePage() -> impl IntoView {
         // Transition keeps the current numbers on screen while a new filter loads.
         <Transition fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
             {move || Suspend::new(async move {
+                let f = filter.get_untracked();
                 match overview.await {
-                    Ok(o) => view! { <OverviewView o/> }.into_any(),
+                    Ok(o) => view! { <OverviewView o f/> }.into_any(),
                     Err(error) => view! { <LoadError what="usage" error retry=Callback::new(move |_| overview.refetch())/> }.into_any(),
                 }
             })}
@@ -63,36 +62,92 @@ fn change_badge(change: Option<f64>) -> impl IntoView {
     })
 }
 
+fn date(d: chrono::NaiveDate) -> String {
+    d.format("%b %-d, %Y").to_string()
+}
+
+/// In-app alert at 80 % and 100 % of the period's included credits.
 #[component]
-fn OverviewView(o: Overview) -> impl IntoView {
+fn IncludedAlert(card: BalanceCard) -> impl IntoView {
+    let used = card.included_used_percent();
+    (card.included_granted.0 > 0 && used >= 80).then(|| {
+        let (class, text) = if used >= 100 {
+            ("alert danger", format!(
+                "All included {} credits of this period are used; usage now burns purchased credits{}.",
+                card.pool_name,
+                if card.auto_recharge_enabled { " and auto-recharge tops up" } else { "" }
+            ))
+        } else {
+            ("alert warn", format!(
+                "{used}% of the included {} credits of this period are used ({} left, {} days to go).",
+                card.pool_name, card.included_remaining.display(), card.days_left
+            ))
+        };
+        view! { <div class=class role="alert" data-testid="alert">{text}</div> }
+    })
+}
+
+#[component]
+fn ForecastCard(card: BalanceCard, forecast: Forecast) -> impl IntoView {
+    let used = card.included_used_percent();
+    let text = match forecast.runs_out_on {
+        None => "Nothing burned recently; the balance is not running down.".to_string(),
+        Some(day) if forecast.before_period_end => format!(
+            "At this rate the balance runs out on {} — before the period ends on {}.",
+            date(day), date(card.period_end)
+        ),
+        Some(day) => format!(
+            "At this rate the balance lasts past the period end ({}); it would run out on {}.",
+            date(card.period_end), date(day)
+        ),
+    };
+    view! {
+        <section class="card" aria-labelledby="gauge-title">
+            <h2 id="gauge-title">"Included credits used"</h2>
+            <EChart id="gauge-chart" chart=included_gauge(used) label=format!("{used}% of included credits used")/>
+            <p data-testid="forecast" class=if forecast.before_period_end { "forecast warn" } else { "forecast" }>
+                <strong>{forecast.daily_rate.display()}</strong>
+                {format!(" credits/day over the last {} days. ", forecast.window_days)}
+                {text}
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn OverviewView(o: Overview, f: Filter) -> impl IntoView {
     let daily_total: Credits = o.daily.iter().map(|p| p.credits).sum();
-    let feature_chart = feature_chart(&o);
-    let daily_chart = daily_chart(&o);
     let total = o.total;
-    let range_text = format!(
-        "{} – {}",
-        o.from.format("%b %-d, %Y"),
-        o.to.format("%b %-d, %Y")
-    );
-    let compare_text = o.compare_from.zip(o.compare_to).map(|(f, t)| {
-        format!(
-            " · vs {} – {}",
-            f.format("%b %-d, %Y"),
-            t.format("%b %-d, %Y")
-        )
-    });
+    let compare_text = o
+        .compare_from
+        .zip(o.compare_to)
+        .map(|(a, b)| format!(" · vs {} – {}", date(a), date(b)));
     let empty = o.total.0 == 0;
+    // Widget-level choice of the daily chart: the last week of the range, or all of it.
+    let short = RwSignal::new(false);
+    let (daily, anomalies) = (o.daily.clone(), o.anomalies.clone());
+    let daily_view = move || {
+        let points = if short.get() {
+            &daily[daily.len().saturating_sub(7)..]
+        } else {
+            &daily[..]
+        };
+        view! { <EChart id="daily-chart" chart=daily_chart(points, &anomalies) label="Credits used per day"/> }
+    };
+    let anomaly_count = o.anomalies.len();
     view! {
         <h1>{o.organization_name.clone()} " · Usage"</h1>
-        <p class="muted">{range_text} {compare_text} " · dates in " {o.time_zone.clone()}</p>
+        <p class="muted">{date(o.from)} " – " {date(o.to)} {compare_text} " · dates in " {o.time_zone.clone()}</p>
+        <IncludedAlert card=o.balance.clone()/>
         <div class="grid">
             <BalanceCardView card=o.balance.clone()/>
+            <ForecastCard card=o.balance.clone() forecast=o.forecast.clone()/>
         </div>
         <section class="card" aria-labelledby="used-title">
             <h2 id="used-title">"Credits used"</h2>
             <p class="big">
-                <span data-testid="total-used">{o.total.display()}</span>
-                " " {change_badge(o.compare_total.and_then(|c| change_percent(o.total, c)))}
+                <span data-testid="total-used">{total.display()}</span>
+                " " {change_badge(o.compare_total.and_then(|c| change_percent(total, c)))}
             </p>
             <p class="muted">{format_count(o.total_events)} " events"
                 {o.compare_total.map(|c| view! { " · " <span data-testid="compare-total">{c.display()}</span> " in the compare period" })}
@@ -102,9 +157,10 @@ fn OverviewView(o: Overview) -> impl IntoView {
             } else {
                 view! {
                     <div class="two">
-                        <ShareTable title="By category" rows=o.categories.clone() total testid="by-category"/>
-                        <ShareTable title="By feature" rows=o.features.clone() total testid="by-feature"/>
+                        <DataTable table=tables::categories(&o) export=export_href("categories", &f)/>
+                        <EChart id="category-chart" chart=category_pie(&o) label="Credits by category"/>
                     </div>
+                    <DataTable table=tables::features(&o) export=export_href("features", &f)/>
                 }.into_any()
             }}
         </section>
@@ -120,135 +176,32 @@ fn OverviewView(o: Overview) -> impl IntoView {
                 }).collect_view()}
             </div>
         </section>
+        <section class="card">
+            <DataTable table=tables::sources(&o) export=export_href("sources", &f) page_size=10/>
+        </section>
         <section class="card" aria-labelledby="features-title">
             <h2 id="features-title">"Credits by feature over time"</h2>
-            <EChart id="feature-chart" chart=feature_chart label="Credits per feature over time"/>
+            <EChart id="feature-chart" chart=feature_chart(&o) label="Credits per feature over time"/>
         </section>
         <section class="card" aria-labelledby="daily-title">
-            <h2 id="daily-title">
-                "Credits per day · " {o.daily.len()} " days · "
-                <span data-testid="daily-total">{daily_total.display()}</span> " credits"
-            </h2>
-            <EChart id="daily-chart" chart=daily_chart label="Credits used per day"/>
+            <div class="table-head">
+                <h2 id="daily-title">
+                    "Credits per day · " {o.daily.len()} " days · "
+                    <span data-testid="daily-total">{daily_total.display()}</span> " credits"
+                </h2>
+                <div class="segmented" role="group" aria-label="Days shown">
+                    <button type="button" aria-pressed=move || short.get().to_string() on:click=move |_| short.set(true)>"Last 7 days"</button>
+                    <button type="button" aria-pressed=move || (!short.get()).to_string() on:click=move |_| short.set(false)>"Whole range"</button>
+                </div>
+            </div>
+            {daily_view}
+            {(anomaly_count > 0).then(|| view! {
+                <p class="muted" data-testid="anomalies">{format!("{anomaly_count} unusually high day(s) marked (more than twice the usual day).")}</p>
+            })}
             <details>
                 <summary>"Show as table"</summary>
-                <table class="data">
-                    <thead><tr><th scope="col">"Day"</th><th scope="col" class="num">"Credits"</th></tr></thead>
-                    <tbody>
-                        {o.daily.iter().map(|p| view! {
-                            <tr><td>{p.day.to_string()}</td><td class="num">{p.credits.display()}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <DataTable table=tables::daily(&o) export=export_href("daily", &f) page_size=100/>
             </details>
         </section>
     }
-}
-
-#[component]
-fn ShareTable(
-    title: &'static str,
-    rows: Vec<ShareRow>,
-    total: Credits,
-    testid: &'static str,
-) -> impl IntoView {
-    let compare = rows.iter().any(|r| r.compare_credits.is_some());
-    view! {
-        <div class="table-wrap">
-        <table class="data" data-testid=testid>
-            <caption>{title}</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col" class="num">"Credits"</th>
-                    <th scope="col" class="num">"Share"</th>
-                    <th scope="col" class="num">"Count"</th>
-                    {compare.then(|| view! { <th scope="col" class="num">"Change"</th> })}
-                </tr>
-            </thead>
-            <tbody>
-                {rows.into_iter().map(|r| view! {
-                    <tr data-key=r.key.clone()>
-                        <td>{r.name.clone()}</td>
-                        <td class="num">{r.credits.display()}</td>
-                        <td class="num">{format!("{:.1}%", r.share_percent(total))}</td>
-                        <td class="num">{format_count(r.quantity)} {r.unit.clone().map(|u| format!(" {u}s"))}</td>
-                        {compare.then(|| view! { <td class="num">{change_badge(r.change_percent())}</td> })}
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-        </div>
-    }
-}
-
-const MAX_LINES: usize = 6;
-
-fn feature_chart(o: &Overview) -> Chart {
-    let mut chart = Chart::new()
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .legend(
-            Legend::new()
-                .type_(charming::component::LegendType::Scroll)
-                .top(0),
-        )
-        .grid(Grid::new().left(56).right(16).top(40).bottom(32))
-        .x_axis(
-            Axis::new()
-                .type_(AxisType::Category)
-                .data(o.buckets.clone()),
-        )
-        .y_axis(Axis::new().type_(AxisType::Value));
-    let totals: Vec<f64> = (0..o.buckets.len())
-        .map(|i| o.series.iter().map(|s| s.values[i].as_chart_value()).sum())
-        .collect();
-    chart = chart.series(
-        Line::new()
-            .name("All features")
-            .data(totals)
-            .show_symbol(false)
-            .line_style(LineStyle::new().width(3)),
-    );
-    for s in o.series.iter().take(MAX_LINES) {
-        chart = chart.series(
-            Line::new()
-                .name(s.name.clone())
-                .data(
-                    s.values
-                        .iter()
-                        .map(|c| c.as_chart_value())
-                        .collect::<Vec<f64>>(),
-                )
-                .show_symbol(false),
-        );
-    }
-    if let Some(prev) = &o.compare_series {
-        chart = chart.series(
-            Line::new()
-                .name("Compare period")
-                .data(
-                    prev.iter()
-                        .map(|c| c.as_chart_value())
-                        .collect::<Vec<f64>>(),
-                )
-                .show_symbol(false)
-                .line_style(LineStyle::new().type_(LineStyleType::Dashed).width(2)),
-        );
-    }
-    chart
-}
-
-fn daily_chart(o: &Overview) -> Chart {
-    let days: Vec<String> = o
-        .daily
-        .iter()
-        .map(|p| p.day.format("%b %-d").to_string())
-        .collect();
-    let values: Vec<f64> = o.daily.iter().map(|p| p.credits.as_chart_value()).collect();
-    Chart::new()
-        .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .grid(Grid::new().left(56).right(16).top(16).bottom(32))
-        .x_axis(Axis::new().type_(AxisType::Category).data(days))
-        .y_axis(Axis::new().type_(AxisType::Value))
-        .series(Line::new().name("Credits").data(values).show_symbol(false))
 }

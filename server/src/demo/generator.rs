@@ -77,6 +77,7 @@ pub async fn seed_demo(
         let txn = db.begin().await?;
         let refs = create_org(&txn, def, opts.now, &mut rng).await?;
         let summary = generate_usage(&txn, def, &refs, events, opts.now, &mut rng, &bar).await?;
+        super::setup::allocate_end_users(&txn, def, &refs, opts.now).await?;
         txn.commit().await?;
         out.push(summary);
     }

@@ -260,3 +260,37 @@ async fn add_source<C: ConnectionTrait>(
     refs.sources.insert((kind, key), s.id);
     Ok(s.id)
 }
+
+/// Gives every end user an allocation of the main pool, sized from what they used this
+/// period so far: the first ones are close to running out, the last ones have room.
+pub async fn allocate_end_users<C: ConnectionTrait>(
+    db: &C,
+    def: &OrgDef,
+    refs: &OrgRefs,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use crate::services::allocations::used_by_subject;
+    let tz: chrono_tz::Tz = def.time_zone.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let period = crate::ledger::period_containing(def.anchor_day, tz, now);
+    let (pool_id, _) = refs.pools[catalog::POOLS[0].key];
+    let used = used_by_subject(db, refs.organization_id, pool_id, &period)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
+    for (i, id) in refs.end_users.iter().enumerate() {
+        let used = used.end_users.get(id).map_or(0, |c| c.0);
+        // 105 %, 125 %, 145 % … of the use so far, rounded up to 50 credits.
+        let cap = ((used * (105 + 20 * i as i64) / 100 + 49_999) / 50_000).max(1) * 50_000;
+        allocation::ActiveModel {
+            organization_id: Set(refs.organization_id),
+            pool_id: Set(pool_id),
+            subject_kind: Set("end_user".into()),
+            subject_id: Set(*id),
+            cap_milli: Set(cap),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}

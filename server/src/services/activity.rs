@@ -1,5 +1,6 @@
-//! The activity log: every usage event in the filtered range, newest first, paged with a
-//! keyset cursor on (time, id) — a deep page costs the same as the first.
+//! The activity log: every usage event in the filtered range, newest, oldest or most credits
+//! first, paged with a keyset cursor on (time or credits, id) — a deep page costs the same as
+//! the first.
 
 use super::balance::{org_tz, organization};
 use super::range;
@@ -9,93 +10,106 @@ use crate::ledger::period::local_midnight;
 use app::credits::Credits;
 use app::error::AppError;
 use app::filter::Filter;
-use app::model::{ActivityPage, ActivityRow};
+use app::model::{ActivityPage, ActivityRow, ActivitySort, Cursor};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use std::collections::HashMap;
 
 pub const MAX_PAGE: u64 = 500;
 
-/// `"<unix micros>_<id>"`
-fn encode(e: &usage_event::Model) -> String {
-    format!("{}_{}", e.occurred_at.timestamp_micros(), e.id)
+/// The sort key of an event: its time (unix micros) or its credits.
+fn key(sort: ActivitySort, e: &usage_event::Model) -> i64 {
+    match sort {
+        ActivitySort::Credits => e.credits_milli,
+        _ => e.occurred_at.timestamp_micros(),
+    }
 }
 
-fn decode(cursor: &str) -> Result<(DateTime<Utc>, i64)> {
+/// `"<key>_<id>"`
+fn encode(sort: ActivitySort, e: &usage_event::Model) -> String {
+    format!("{}_{}", key(sort, e), e.id)
+}
+
+fn decode(cursor: &str) -> Result<(i64, i64)> {
     let bad = || AppError::invalid("cursor", "is not a cursor from this log");
-    let (t, id) = cursor.split_once('_').ok_or_else(bad)?;
-    let t = Utc
-        .timestamp_micros(t.parse().map_err(|_| bad())?)
-        .single()
-        .ok_or_else(bad)?;
-    Ok((t, id.parse().map_err(|_| bad())?))
+    let (k, id) = cursor.split_once('_').ok_or_else(bad)?;
+    Ok((k.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?))
 }
 
-/// One page. `after` = go to newer events than that cursor; `before` (or neither) = older.
+/// `key <op> k OR (key = k AND id <op> id)` for the sort's key column.
+fn after_cursor(sort: ActivitySort, k: i64, id: i64, descending: bool) -> Result<Condition> {
+    use usage_event::Column as C;
+    let key_col = match sort {
+        ActivitySort::Credits => C::CreditsMilli,
+        _ => C::OccurredAt,
+    };
+    let value: sea_orm::Value = match sort {
+        ActivitySort::Credits => k.into(),
+        _ => Utc
+            .timestamp_micros(k)
+            .single()
+            .ok_or_else(|| AppError::invalid("cursor", "is not a cursor from this log"))?
+            .into(),
+    };
+    let (key_cmp, id_cmp) = if descending {
+        (key_col.lt(value.clone()), C::Id.lt(id))
+    } else {
+        (key_col.gt(value.clone()), C::Id.gt(id))
+    };
+    Ok(Condition::any()
+        .add(key_cmp)
+        .add(Condition::all().add(key_col.eq(value)).add(id_cmp)))
+}
+
+/// One page in `cursor.sort` order. `cursor.before` continues (Next); `cursor.after` goes
+/// back (Previous); neither = the first page.
 pub async fn activity<C: ConnectionTrait>(
     db: &C,
     org_id: i64,
     filter: &Filter,
-    before: Option<&str>,
-    after: Option<&str>,
-    page_size: u64,
+    cursor: &Cursor,
     now: DateTime<Utc>,
 ) -> Result<ActivityPage> {
     let org = organization(db, org_id).await?;
     range::check_tz(filter, &org)?;
     let tz = org_tz(&org)?;
     let r = range::resolve(filter, &org, tz, now)?;
-    let size = page_size.clamp(1, MAX_PAGE);
+    let size = cursor.page_size.clamp(1, MAX_PAGE);
+    let sort = cursor.sort;
     let mut q = usage_event::Entity::find()
         .filter(usage_event::Column::OrganizationId.eq(org_id))
         .filter(usage_event::Column::OccurredAt.gte(local_midnight(tz, r.from)))
         .filter(usage_event::Column::OccurredAt.lt(local_midnight(tz, r.to + Duration::days(1))));
     q = super::usage::scope_events(db, org_id, filter, q).await?;
-    let newer = after.is_some();
-    if let Some(c) = after.or(before) {
-        let (t, id) = decode(c)?;
-        let (time_cmp, id_cmp) = if newer {
-            (
-                usage_event::Column::OccurredAt.gt(t),
-                usage_event::Column::Id.gt(id),
-            )
-        } else {
-            (
-                usage_event::Column::OccurredAt.lt(t),
-                usage_event::Column::Id.lt(id),
-            )
-        };
-        q = q.filter(
-            Condition::any().add(time_cmp).add(
-                Condition::all()
-                    .add(usage_event::Column::OccurredAt.eq(t))
-                    .add(id_cmp),
-            ),
-        );
+    let backward = cursor.after.is_some();
+    let descending = (sort != ActivitySort::Oldest) != backward;
+    if let Some(c) = cursor.after.as_deref().or(cursor.before.as_deref()) {
+        let (k, id) = decode(c)?;
+        q = q.filter(after_cursor(sort, k, id, descending)?);
     }
-    q = if newer {
-        q.order_by_asc(usage_event::Column::OccurredAt)
-            .order_by_asc(usage_event::Column::Id)
-    } else {
-        q.order_by_desc(usage_event::Column::OccurredAt)
-            .order_by_desc(usage_event::Column::Id)
-    };
+    let order = if descending { Order::Desc } else { Order::Asc };
+    q = match sort {
+        ActivitySort::Credits => q.order_by(usage_event::Column::CreditsMilli, order.clone()),
+        _ => q.order_by(usage_event::Column::OccurredAt, order.clone()),
+    }
+    .order_by(usage_event::Column::Id, order);
     // One extra row tells whether another page exists in this direction.
     let mut events = q.limit(size + 1).all(db).await?;
     let more = events.len() as u64 > size;
     events.truncate(size as usize);
-    if newer {
+    if backward {
         events.reverse();
     }
     let (next, prev) = match (events.first(), events.last()) {
         (Some(first), Some(last)) => {
-            let older_exists = if newer { true } else { more };
-            let newer_exists = if newer { more } else { before.is_some() };
+            let next_exists = if backward { true } else { more };
+            let prev_exists = if backward { more } else { cursor.before.is_some() };
             (
-                older_exists.then(|| encode(last)),
-                newer_exists.then(|| encode(first)),
+                next_exists.then(|| encode(sort, last)),
+                prev_exists.then(|| encode(sort, first)),
             )
         }
         _ => (None, None),

@@ -65,16 +65,7 @@ impl MeterService for MeterServiceImpl {
         filter: &Filter,
         cursor: &Cursor,
     ) -> Result<ActivityPage, AppError> {
-        Ok(activity::activity(
-            &self.db,
-            viewer.organization_id,
-            filter,
-            cursor.before.as_deref(),
-            cursor.after.as_deref(),
-            cursor.page_size,
-            Utc::now(),
-        )
-        .await?)
+        Ok(activity::activity(&self.db, viewer.organization_id, filter, cursor, Utc::now()).await?)
     }
 
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError> {

@@ -1,0 +1,53 @@
+//! The Flows & agents page (route `/flows`): flows (status, name, type, credits), the actions
+//! inside them with token counts, AI pilots, agents, AI tools and browser sessions.
+
+use crate::components::data_table::{DataTable, export_href};
+use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
+use crate::filter::Filter;
+use crate::model::FlowsView;
+use crate::tables;
+use leptos::prelude::*;
+
+#[server]
+pub async fn get_flows(filter: Filter) -> Result<FlowsView, ServerFnError> {
+    let (services, viewer) = crate::service::current().await?;
+    services
+        .flows(&viewer, &filter)
+        .await
+        .map_err(crate::service::into_server_error)
+}
+
+#[component]
+pub fn FlowsPage() -> impl IntoView {
+    let filter = use_filter();
+    let data = Resource::new(move || filter.get(), get_flows);
+    view! {
+        <FilterBarLoader filter/>
+        <h1>"Flows & agents"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading flows…"</p> }>
+            {move || Suspend::new(async move {
+                let f = filter.get_untracked();
+                match data.await {
+                    Err(error) => view! { <LoadError what="flows and agents" error retry=Callback::new(move |_| data.refetch())/> }.into_any(),
+                    Ok(v) => {
+                        let sections = [
+                            (tables::flows(&v), "flows"),
+                            (tables::actions(&v), "actions"),
+                            (tables::pilots(&v), "pilots"),
+                            (tables::flow_agents(&v), "flow-agents"),
+                            (tables::other_sources(&v), "other-sources"),
+                        ];
+                        view! {
+                            <p class="muted">{format!("{} – {} · dates in {}", v.from.format("%b %-d, %Y"), v.to.format("%b %-d, %Y"), v.time_zone)}</p>
+                            {sections.into_iter().map(|(table, id)| view! {
+                                <section class="card">
+                                    <DataTable table export=export_href(id, &f)/>
+                                </section>
+                            }).collect_view()}
+                        }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

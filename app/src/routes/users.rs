@@ -1,0 +1,46 @@
+//! The Users page (route `/users`): credits per user and feature under the global filters,
+//! and end-user allocations of the current period, closest to running out first.
+
+use crate::components::data_table::{DataTable, export_href};
+use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
+use crate::filter::Filter;
+use crate::model::UsersView;
+use crate::tables;
+use leptos::prelude::*;
+
+#[server]
+pub async fn get_users(filter: Filter) -> Result<UsersView, ServerFnError> {
+    let (services, viewer) = crate::service::current().await?;
+    services
+        .users(&viewer, &filter)
+        .await
+        .map_err(crate::service::into_server_error)
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let filter = use_filter();
+    let data = Resource::new(move || filter.get(), get_users);
+    view! {
+        <FilterBarLoader filter/>
+        <h1>"Users"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                let f = filter.get_untracked();
+                match data.await {
+                    Err(error) => view! { <LoadError what="users" error retry=Callback::new(move |_| data.refetch())/> }.into_any(),
+                    Ok(v) => view! {
+                        <p class="muted">{format!("{} – {} · dates in {}", v.from.format("%b %-d, %Y"), v.to.format("%b %-d, %Y"), v.time_zone)}</p>
+                        <section class="card">
+                            <DataTable table=tables::users(&v) export=export_href("users", &f) sort=(2, true)/>
+                        </section>
+                        <section class="card">
+                            <p class="muted">{format!("Billing period {} – {}", v.period_start.format("%b %-d"), v.period_end.format("%b %-d, %Y"))}</p>
+                            <DataTable table=tables::allocations(&v) export=export_href("allocations", &f)/>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

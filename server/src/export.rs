@@ -1,0 +1,164 @@
+//! CSV downloads of every dashboard table: `GET /export/{table}.csv?<filter>`. Each calls the
+//! same service as its page and writes the same `Table`, so a download matches the screen.
+//! The activity log is streamed page by page (keyset), however many events the range has.
+
+use crate::error::Error;
+use app::error::AppError;
+use app::filter::Filter;
+use app::model::{ActivitySort, Cursor};
+use app::service::{MeterService, Services, Viewer};
+use app::table::Table;
+use app::tables::{self, Source};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::sync::Arc;
+
+/// Events per streamed chunk of the activity export.
+const ACTIVITY_CHUNK: u64 = 500;
+
+pub fn router<S: Clone + Send + Sync + 'static>(services: Services) -> Router<S> {
+    Router::new()
+        .route("/export/{file}", get(export))
+        .with_state(services)
+}
+
+fn csv_bytes(records: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in records {
+        w.write_record(&r).map_err(AppError::internal)?;
+    }
+    Ok(w.into_inner().map_err(|e| AppError::internal(e.to_string()))?)
+}
+
+fn attachment(id: &str, body: Body) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{id}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn export(
+    State(services): State<Services>,
+    Path(file): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+    parts: Parts,
+) -> Result<Response, Error> {
+    let services = services.0;
+    let viewer = services.viewer(&parts).await?;
+    let id = file
+        .strip_suffix(".csv")
+        .ok_or_else(|| AppError::not_found("export (names end in .csv)"))?;
+    let source = tables::source_of(id).ok_or_else(|| AppError::not_found("table"))?;
+    let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if source == Source::Activity {
+        let sort = pairs
+            .iter()
+            .find(|(k, _)| k == "sort")
+            .and_then(|(_, v)| app::filter::from_word(v))
+            .unwrap_or_default();
+        return Ok(attachment(id, activity_stream(services, viewer, filter, sort)));
+    }
+    let table = table(&*services, &viewer, &filter, id, source).await?;
+    Ok(attachment(id, Body::from(csv_bytes(table.records())?)))
+}
+
+async fn table(
+    services: &dyn MeterService,
+    viewer: &Viewer,
+    filter: &Filter,
+    id: &str,
+    source: Source,
+) -> Result<Table, AppError> {
+    Ok(match source {
+        Source::Overview => {
+            let o = services.overview(viewer, filter).await?;
+            match id {
+                "categories" => tables::categories(&o),
+                "features" => tables::features(&o),
+                "agents" => tables::agents(&o),
+                "sources" => tables::sources(&o),
+                _ => tables::daily(&o),
+            }
+        }
+        Source::Users => {
+            let v = services.users(viewer, filter).await?;
+            match id {
+                "users" => tables::users(&v),
+                _ => tables::allocations(&v),
+            }
+        }
+        Source::Flows => {
+            let v = services.flows(viewer, filter).await?;
+            match id {
+                "flows" => tables::flows(&v),
+                "actions" => tables::actions(&v),
+                "pilots" => tables::pilots(&v),
+                "flow-agents" => tables::flow_agents(&v),
+                _ => tables::other_sources(&v),
+            }
+        }
+        Source::Credits => {
+            let v = services.credits(viewer).await?;
+            match id {
+                "pools" => tables::pools(&v),
+                "periods" => tables::periods(&v),
+                "grants" => tables::grants(&v),
+                _ => tables::purchases(&v),
+            }
+        }
+        Source::Requests => tables::requests(&services.requests(viewer, filter, None).await?),
+        Source::Activity => unreachable!("streamed"),
+    })
+}
+
+/// Every event of the filter in `sort` order as one CSV: the header, then a chunk per page.
+fn activity_stream(
+    services: Arc<dyn MeterService>,
+    viewer: Viewer,
+    filter: Filter,
+    sort: ActivitySort,
+) -> Body {
+    let first = Cursor {
+        before: None,
+        after: None,
+        page_size: ACTIVITY_CHUNK,
+        sort,
+    };
+    let stream = futures::stream::unfold(Some((first, true)), move |state| {
+        let (services, viewer, filter) = (services.clone(), viewer.clone(), filter.clone());
+        async move {
+            let (cursor, header) = state?;
+            let page = match services.activity(&viewer, &filter, &cursor).await {
+                Ok(p) => p,
+                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
+            };
+            let table = tables::activity(&page.rows);
+            let records = table.records().skip(if header { 0 } else { 1 });
+            let chunk = csv_bytes(records)
+                .map(Bytes::from)
+                .map_err(|e| std::io::Error::other(AppError::from(e).to_string()));
+            let next = page.next.map(|before| {
+                let c = Cursor {
+                    before: Some(before),
+                    after: None,
+                    page_size: ACTIVITY_CHUNK,
+                    sort,
+                };
+                (c, false)
+            });
+            Some((chunk, next))
+        }
+    });
+    Body::from_stream(stream)
+}

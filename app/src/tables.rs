@@ -88,7 +88,7 @@ pub fn sources(o: &Overview) -> Table {
 }
 
 pub fn daily(o: &Overview) -> Table {
-    let mut t = Table::new("daily", "Credits per day", &["Day", "#Credits", "#Anomaly"]);
+    let mut t = Table::new("daily", "Credits per day", &["Day", "#Credits", "Unusually high"]);
     for p in &o.daily {
         t.row(
             p.day.to_string(),

@@ -113,13 +113,13 @@ pub fn DataTable(
             }}
             {(pages > 1).then(|| view! {
                 <div class="pager">
-                    <button type="button" data-testid="table-prev" disabled=move || page.get() == 0
+                    <button type="button" data-testid="table-prev" disabled=move || { page.get() == 0 }
                         on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"← Previous"</button>
                     <span class="muted">{move || {
                         let start = page.get() * page_size;
                         format!("Rows {}–{} of {}", start + 1, (start + page_size).min(total), total)
                     }}</span>
-                    <button type="button" data-testid="table-next" disabled=move || page.get() + 1 >= pages
+                    <button type="button" data-testid="table-next" disabled=move || { page.get() + 1 >= pages }
                         on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))>"Next →"</button>
                 </div>
             })}

@@ -5,10 +5,10 @@ use charming::{
     Chart,
     component::{Axis, Grid, Legend, LegendType},
     element::{
-        AxisType, ItemStyle, Label, LineStyle, LineStyleType, MarkPoint, MarkPointData, Tooltip,
+        AxisLabel, AxisLine, AxisLineStyle, AxisTick, AxisType, ItemStyle, Pointer, SplitLine, Label, LineStyle, LineStyleType, MarkPoint, MarkPointData, Tooltip,
         Trigger,
     },
-    series::{Gauge, GaugeDetail, GaugeProgress, Line, Pie},
+    series::{Gauge, GaugeDetail, GaugeProgress, GaugeTitle, Line, Pie},
 };
 
 /// Lines drawn besides the total; the rest stay in the tables.
@@ -102,10 +102,17 @@ pub fn included_gauge(percent_used: i64) -> Chart {
             .progress(
                 GaugeProgress::new()
                     .show(true)
-                    .width(14)
+                    .width(16)
                     .item_style(ItemStyle::new().color(color)),
             )
-            .detail(GaugeDetail::new().formatter("{value}%").font_size(22))
+            // A plain dial: the number says it all; ticks and labels only add noise.
+            .axis_line(AxisLine::new().line_style(AxisLineStyle::new().width(16)))
+            .axis_tick(AxisTick::new().show(false))
+            .split_line(SplitLine::new().show(false))
+            .axis_label(AxisLabel::new().show(false))
+            .pointer(Pointer::new().show(false))
+            .title(GaugeTitle::new().show(false))
+            .detail(GaugeDetail::new().formatter("{value}%").font_size(26))
             .data(vec![(percent_used.min(100) as f64, "used")]),
     )
 }

@@ -278,8 +278,8 @@ pub async fn allocate_end_users<C: ConnectionTrait>(
         .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
     for (i, id) in refs.end_users.iter().enumerate() {
         let used = used.end_users.get(id).map_or(0, |c| c.0);
-        // 105 %, 125 %, 145 % … of the use so far, rounded up to 50 credits.
-        let cap = ((used * (105 + 20 * i as i64) / 100 + 49_999) / 50_000).max(1) * 50_000;
+        // 102 %, 117 %, 132 % … of the use so far, in whole credits (at least 10).
+        let cap = ((used * (102 + 15 * i as i64) / 100 + 999) / 1_000).max(10) * 1_000;
         allocation::ActiveModel {
             organization_id: Set(refs.organization_id),
             pool_id: Set(pool_id),

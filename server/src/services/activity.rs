@@ -148,11 +148,7 @@ async fn label_rows<C: ConnectionTrait>(
         .all(db)
         .await?
         .into_iter()
-        .map(|s| {
-            let mut kind = s.kind.clone();
-            kind[..1].make_ascii_uppercase();
-            (s.id, format!("{kind} · {}", s.name))
-        })
+        .map(|s| (s.id, super::overview::source_title(&s)))
         .collect();
     let actions: HashMap<i64, String> = action::Entity::find()
         .filter(action::Column::OrganizationId.eq(org))

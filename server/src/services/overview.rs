@@ -54,7 +54,11 @@ pub fn source_title(s: &source::Model) -> String {
         "session" => "Browser session",
         other => other,
     };
-    format!("{kind} · {}", s.name)
+    if s.name.eq_ignore_ascii_case(kind) {
+        s.name.clone()
+    } else {
+        format!("{kind} · {}", s.name)
+    }
 }
 
 async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {

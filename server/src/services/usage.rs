@@ -4,7 +4,7 @@
 
 use super::balance::{org_tz, organization};
 use super::range::{self, DateRange};
-use super::sql::sum_i64;
+use super::sql::{sum_expr_i64, sum_i64};
 use crate::entities::*;
 use crate::error::Result;
 use app::credits::Credits;
@@ -220,8 +220,9 @@ fn statement(
         .expr_as(sum_i64(usage_daily::Column::Events), "events")
         .expr_as(sum_i64(usage_daily::Column::Quantity), "quantity");
     if rollup == Rollup::Actions {
-        q.expr_as(sum_i64(usage_action_daily::Column::InputTokens), "input_tokens")
-            .expr_as(sum_i64(usage_action_daily::Column::OutputTokens), "output_tokens");
+        for c in ["input_tokens", "output_tokens"] {
+            q.expr_as(sum_expr_i64(Expr::col((UD, c)).into()), c);
+        }
     }
     q.and_where(Expr::col((UD, "organization_id")).eq(org))
         .and_where(Expr::col((UD, "day")).gte(range.from))

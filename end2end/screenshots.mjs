@@ -1,0 +1,32 @@
+// Screenshots of every page at desktop and phone width, for a human to look at:
+//   node screenshots.mjs [base-url] [out-dir]
+// Uses Debian's Chromium through Playwright (no browser download).
+import { chromium } from "@playwright/test";
+
+const base = process.argv[2] ?? "http://127.0.0.1:3000";
+const out = process.argv[3] ?? "test-results/screens";
+const pages = ["usage", "users", "flows", "activity", "credits", "requests"];
+const sizes = [[1280, 800], [390, 844]];
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+let problems = 0;
+for (const [width, height] of sizes) {
+  const page = await browser.newPage({ viewport: { width, height } });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") { problems++; console.log(`${width} console ${m.type()}: ${m.text()}`); }
+  });
+  page.on("pageerror", (e) => { problems++; console.log(`${width} pageerror: ${e.message}`); });
+  for (const p of pages) {
+    await page.goto(`${base}/${p}`, { waitUntil: "networkidle" });
+    await page.waitForTimeout(600);
+    await page.screenshot({ path: `${out}/${p}-${width}.png`, fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) console.log(`${p} at ${width}px: page is ${overflow}px wider than the window`);
+  }
+  await page.close();
+}
+await browser.close();
+console.log(`screenshots in ${out}; ${problems} console problems`);

@@ -49,7 +49,7 @@ test("compare-with overlays the previous period and shows the change", async ({ 
   // Independently: the 7 days before the last 7 (in the organization's time zone).
   const week = milli(await page.getByTestId("compare-total").innerText());
   expect(week).toBeGreaterThan(0);
-  await expect(page.getByTestId("by-feature").locator("[data-testid=change]").first()).toBeVisible();
+  await expect(page.getByTestId("features").locator("[data-testid=change]").first()).toBeVisible();
   const lines = await page.evaluate(() => {
     const el = document.getElementById("feature-chart")!;
     // @ts-ignore – the global from echarts.min.js

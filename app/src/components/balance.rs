@@ -61,7 +61,7 @@ pub fn BalanceCardView(card: BalanceCard) -> impl IntoView {
                 </div>
                 <div>
                     <dt>"Remaining"</dt>
-                    <dd>{included_left.display()}</dd>
+                    <dd data-testid="included-remaining">{included_left.display()}</dd>
                 </div>
                 <div>
                     <dt>"Used %"</dt>

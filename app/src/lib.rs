@@ -7,10 +7,10 @@ pub mod error;
 pub mod filter;
 pub mod model;
 pub mod routes;
-pub mod table;
-pub mod tables;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod table;
+pub mod tables;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

@@ -4,7 +4,8 @@
 use crate::error::AppError;
 use crate::filter::Filter;
 use crate::model::{
-    ActivityPage, CreditsView, Cursor, FilterOptions, FlowsView, Overview, RequestLogView, UsersView,
+    ActivityPage, CreditsView, Cursor, FilterOptions, FlowsView, Overview, RequestLogView,
+    UsersView,
 };
 use async_trait::async_trait;
 use leptos::prelude::*;

@@ -84,18 +84,31 @@ pub fn agents(o: &Overview) -> Table {
 }
 
 pub fn sources(o: &Overview) -> Table {
-    shares("sources", "Where the credits went, highest first", &o.sources, o.total)
+    shares(
+        "sources",
+        "Where the credits went, highest first",
+        &o.sources,
+        o.total,
+    )
 }
 
 pub fn daily(o: &Overview) -> Table {
-    let mut t = Table::new("daily", "Credits per day", &["Day", "#Credits", "Unusually high"]);
+    let mut t = Table::new(
+        "daily",
+        "Credits per day",
+        &["Day", "#Credits", "Unusually high"],
+    );
     for p in &o.daily {
         t.row(
             p.day.to_string(),
             vec![
                 Cell::text(p.day.to_string()),
                 Cell::Credits(p.credits),
-                Cell::text(if o.anomalies.contains(&p.day) { "yes" } else { "" }),
+                Cell::text(if o.anomalies.contains(&p.day) {
+                    "yes"
+                } else {
+                    ""
+                }),
             ],
         );
     }
@@ -246,7 +259,15 @@ pub fn allocations(v: &UsersView) -> Table {
     let mut t = Table::new(
         "allocations",
         "Allocations this period, closest to running out first",
-        &["Who", "Kind", "Pool", "#Cap", "#Used", "#Remaining", "#Used %"],
+        &[
+            "Who",
+            "Kind",
+            "Pool",
+            "#Cap",
+            "#Used",
+            "#Remaining",
+            "#Used %",
+        ],
     );
     for a in &v.allocations {
         t.row(
@@ -270,7 +291,13 @@ fn source_table(id: &str, title: &str, rows: &[SourceUsage], compare: bool, flow
     if flows {
         cols.extend(["Status", "Type"]);
     }
-    cols.extend(["#Credits", "#Events", "#Units", "#Input tokens", "#Output tokens"]);
+    cols.extend([
+        "#Credits",
+        "#Events",
+        "#Units",
+        "#Input tokens",
+        "#Output tokens",
+    ]);
     if compare {
         cols.extend(["#Compare credits", "#Change"]);
     }
@@ -291,8 +318,7 @@ fn source_table(id: &str, title: &str, rows: &[SourceUsage], compare: bool, flow
         if compare {
             cells.push(s.compare_credits.map_or(Cell::Empty, Cell::Credits));
             cells.push(Cell::Change(
-                s.compare_credits
-                    .and_then(|c| change_percent(s.credits, c)),
+                s.compare_credits.and_then(|c| change_percent(s.credits, c)),
             ));
         }
         t.row(format!("{}:{}", s.kind, s.key), cells);
@@ -313,14 +339,28 @@ pub fn flow_agents(v: &FlowsView) -> Table {
 }
 
 pub fn other_sources(v: &FlowsView) -> Table {
-    source_table("other-sources", "AI tools and browser sessions", &v.others, v.compare, false)
+    source_table(
+        "other-sources",
+        "AI tools and browser sessions",
+        &v.others,
+        v.compare,
+        false,
+    )
 }
 
 pub fn actions(v: &FlowsView) -> Table {
     let mut t = Table::new(
         "actions",
         "Actions in flows",
-        &["Action", "Flow", "#Credits", "#Runs", "#Input tokens", "#Output tokens", "#Tokens"],
+        &[
+            "Action",
+            "Flow",
+            "#Credits",
+            "#Runs",
+            "#Input tokens",
+            "#Output tokens",
+            "#Tokens",
+        ],
     );
     for a in &v.actions {
         t.row(
@@ -343,7 +383,15 @@ pub fn requests(v: &RequestLogView) -> Table {
     let mut t = Table::new(
         "requests",
         "Request log",
-        &["Time", "Method", "Endpoint", "End user", "API key", "#Status", "#Latency (ms)"],
+        &[
+            "Time",
+            "Method",
+            "Endpoint",
+            "End user",
+            "API key",
+            "#Status",
+            "#Latency (ms)",
+        ],
     );
     for r in &v.rows {
         t.row(
@@ -367,7 +415,10 @@ pub fn activity(rows: &[ActivityRow]) -> Table {
     let mut t = Table::new(
         "activity",
         "Activity",
-        &["Time", "Event id", "Feature", "Source", "Action", "User", "Company", "#Units", "#Tokens", "#Credits"],
+        &[
+            "Time", "Event id", "Feature", "Source", "Action", "User", "Company", "#Units",
+            "#Tokens", "#Credits",
+        ],
     );
     for r in rows {
         t.row(

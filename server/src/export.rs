@@ -31,7 +31,8 @@ fn csv_bytes(records: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, Erro
     for r in records {
         w.write_record(&r).map_err(AppError::internal)?;
     }
-    Ok(w.into_inner().map_err(|e| AppError::internal(e.to_string()))?)
+    Ok(w.into_inner()
+        .map_err(|e| AppError::internal(e.to_string()))?)
 }
 
 fn attachment(id: &str, body: Body) -> Response {
@@ -67,7 +68,10 @@ async fn export(
             .find(|(k, _)| k == "sort")
             .and_then(|(_, v)| app::filter::from_word(v))
             .unwrap_or_default();
-        return Ok(attachment(id, activity_stream(services, viewer, filter, sort)));
+        return Ok(attachment(
+            id,
+            activity_stream(services, viewer, filter, sort),
+        ));
     }
     let table = table(&*services, &viewer, &filter, id, source).await?;
     Ok(attachment(id, Body::from(csv_bytes(table.records())?)))

@@ -80,7 +80,10 @@ mod tests {
         let f = forecast(Credits(5), &[Credits(0); 7], day(0), day(29));
         assert_eq!(f.runs_out_on, None);
         assert!(!f.before_period_end);
-        assert_eq!(forecast(Credits(5), &[], day(0), day(1)).daily_rate, Credits(0));
+        assert_eq!(
+            forecast(Credits(5), &[], day(0), day(1)).daily_rate,
+            Credits(0)
+        );
     }
 
     #[test]
@@ -94,7 +97,10 @@ mod tests {
         let mut days: Vec<(NaiveDate, Credits)> = (0..28)
             .map(|i| {
                 let weekend = i % 7 >= 5;
-                (day(i), Credits(if weekend { 300 } else { 1_000 + (i % 3) * 50 }))
+                (
+                    day(i),
+                    Credits(if weekend { 300 } else { 1_000 + (i % 3) * 50 }),
+                )
             })
             .collect();
         assert_eq!(anomalies(&days), Vec::<NaiveDate>::new());

@@ -270,7 +270,11 @@ async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
         .all(db)
         .await
         .unwrap();
-    for sort in [ActivitySort::Newest, ActivitySort::Oldest, ActivitySort::Credits] {
+    for sort in [
+        ActivitySort::Newest,
+        ActivitySort::Oldest,
+        ActivitySort::Credits,
+    ] {
         let act = |before: Option<String>, after: Option<String>| {
             let f = f.clone();
             let c = Cursor {
@@ -293,7 +297,11 @@ async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
         let rows: Vec<_> = pages.iter().flat_map(|p| p.rows.clone()).collect();
         let mut seen = std::collections::HashSet::new();
         for r in &rows {
-            assert!(seen.insert(r.event_id.clone()), "{} shown twice", r.event_id);
+            assert!(
+                seen.insert(r.event_id.clone()),
+                "{} shown twice",
+                r.event_id
+            );
         }
         assert_eq!(seen.len(), raw.len(), "{sort:?}");
         // The order holds within and across pages.

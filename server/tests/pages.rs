@@ -20,7 +20,11 @@ fn new_york_midnight(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 }
 
 /// Acme's raw events since a moment, straight from the table.
-async fn events_since(db: &DatabaseConnection, org: i64, from: DateTime<Utc>) -> Vec<usage_event::Model> {
+async fn events_since(
+    db: &DatabaseConnection,
+    org: i64,
+    from: DateTime<Utc>,
+) -> Vec<usage_event::Model> {
     usage_event::Entity::find()
         .filter(usage_event::Column::OrganizationId.eq(org))
         .filter(usage_event::Column::OccurredAt.gte(from))
@@ -92,8 +96,14 @@ async fn users_table_matches_raw_events(db: &DatabaseConnection) {
     }
     assert_eq!(cells, expected.values().filter(|v| **v != 0).count());
     let total: i64 = raw.iter().map(|e| e.credits_milli).sum();
-    assert_eq!(v.users.iter().map(|u| u.total).sum::<Credits>(), Credits(total));
-    assert!(v.users.windows(2).all(|w| w[0].total >= w[1].total), "biggest first");
+    assert_eq!(
+        v.users.iter().map(|u| u.total).sum::<Credits>(),
+        Credits(total)
+    );
+    assert!(
+        v.users.windows(2).all(|w| w[0].total >= w[1].total),
+        "biggest first"
+    );
 
     // Allocations: use = the end user's raw events this period (from Nov 1), least left first.
     let period = events_since(db, org, new_york_midnight(2026, 11, 1)).await;
@@ -110,40 +120,52 @@ async fn users_table_matches_raw_events(db: &DatabaseConnection) {
     }
     let left = |a: &app::model::AllocationRow| a.remaining.0 as f64 / a.cap.0 as f64;
     assert!(v.allocations.windows(2).all(|w| left(&w[0]) <= left(&w[1])));
-    assert!(v.allocations[0].used_percent() > 90.0, "the demo has one close to running out");
+    assert!(
+        v.allocations[0].used_percent() > 90.0,
+        "the demo has one close to running out"
+    );
 }
 
 async fn flows_and_actions_match_raw_events(db: &DatabaseConnection) {
     seed(db, 3_000, 22, test_now()).await;
     let org = org_id(db, "acme").await;
-    let check = |v: app::model::FlowsView, raw: Vec<usage_event::Model>, sources: Vec<source::Model>| {
-        let src_key: HashMap<i64, (String, String)> = sources
-            .into_iter()
-            .map(|s| (s.id, (s.kind, s.key)))
-            .collect();
-        let mut per_source: HashMap<(String, String), (i64, i64)> = HashMap::new();
-        for e in &raw {
-            if let Some(s) = e.source_id {
-                let x = per_source.entry(src_key[&s].clone()).or_default();
-                x.0 += e.credits_milli;
-                x.1 += e.input_tokens.unwrap_or(0);
+    let check =
+        |v: app::model::FlowsView, raw: Vec<usage_event::Model>, sources: Vec<source::Model>| {
+            let src_key: HashMap<i64, (String, String)> = sources
+                .into_iter()
+                .map(|s| (s.id, (s.kind, s.key)))
+                .collect();
+            let mut per_source: HashMap<(String, String), (i64, i64)> = HashMap::new();
+            for e in &raw {
+                if let Some(s) = e.source_id {
+                    let x = per_source.entry(src_key[&s].clone()).or_default();
+                    x.0 += e.credits_milli;
+                    x.1 += e.input_tokens.unwrap_or(0);
+                }
             }
-        }
-        let lists = [&v.flows, &v.pilots, &v.agents, &v.others];
-        let mut listed = 0;
-        for s in lists.into_iter().flatten() {
-            let (credits, input) = per_source
-                .get(&(s.kind.clone(), s.key.clone()))
-                .copied()
-                .unwrap_or_default();
-            assert_eq!(s.credits, Credits(credits), "{}", s.name);
-            assert_eq!(s.input_tokens, input, "{}", s.name);
-            listed += 1;
-        }
-        assert_eq!(listed, src_key.len(), "every source is listed, idle ones too");
-        assert!(v.flows.iter().all(|f| f.status.is_some() && f.flow_type.is_some()));
-        v
-    };
+            let lists = [&v.flows, &v.pilots, &v.agents, &v.others];
+            let mut listed = 0;
+            for s in lists.into_iter().flatten() {
+                let (credits, input) = per_source
+                    .get(&(s.kind.clone(), s.key.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                assert_eq!(s.credits, Credits(credits), "{}", s.name);
+                assert_eq!(s.input_tokens, input, "{}", s.name);
+                listed += 1;
+            }
+            assert_eq!(
+                listed,
+                src_key.len(),
+                "every source is listed, idle ones too"
+            );
+            assert!(
+                v.flows
+                    .iter()
+                    .all(|f| f.status.is_some() && f.flow_type.is_some())
+            );
+            v
+        };
     let raw = events_since(db, org, new_york_midnight(2026, 10, 24)).await;
     let sources = source::Entity::find()
         .filter(source::Column::OrganizationId.eq(org))
@@ -159,7 +181,8 @@ async fn flows_and_actions_match_raw_events(db: &DatabaseConnection) {
         .await
         .unwrap();
     let v = check(v, raw.clone(), sources.clone());
-    let source_name: HashMap<i64, String> = sources.iter().map(|s| (s.id, s.name.clone())).collect();
+    let source_name: HashMap<i64, String> =
+        sources.iter().map(|s| (s.id, s.name.clone())).collect();
     assert_eq!(v.actions.len(), actions.len());
     for a in &actions {
         let row = v
@@ -168,10 +191,23 @@ async fn flows_and_actions_match_raw_events(db: &DatabaseConnection) {
             .find(|r| r.key == a.key && r.source == source_name[&a.source_id])
             .expect("every action is listed");
         let mine: Vec<_> = raw.iter().filter(|e| e.action_id == Some(a.id)).collect();
-        assert_eq!(row.credits, Credits(mine.iter().map(|e| e.credits_milli).sum()));
+        assert_eq!(
+            row.credits,
+            Credits(mine.iter().map(|e| e.credits_milli).sum())
+        );
         assert_eq!(row.events, mine.len() as i64);
-        assert_eq!(row.input_tokens, mine.iter().map(|e| e.input_tokens.unwrap_or(0)).sum::<i64>());
-        assert_eq!(row.output_tokens, mine.iter().map(|e| e.output_tokens.unwrap_or(0)).sum::<i64>());
+        assert_eq!(
+            row.input_tokens,
+            mine.iter()
+                .map(|e| e.input_tokens.unwrap_or(0))
+                .sum::<i64>()
+        );
+        assert_eq!(
+            row.output_tokens,
+            mine.iter()
+                .map(|e| e.output_tokens.unwrap_or(0))
+                .sum::<i64>()
+        );
     }
     assert!(v.actions.iter().any(|a| a.input_tokens > 0));
 
@@ -266,7 +302,10 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
     assert!(got.len() < all.users.len(), "the team filter applies");
 
     // The activity export streams every event of the range (more than one page) in order.
-    let (status, _, text) = get_text(&format!("{base}/export/activity.csv?range=last_30&sort=credits")).await;
+    let (status, _, text) = get_text(&format!(
+        "{base}/export/activity.csv?range=last_30&sort=credits"
+    ))
+    .await;
     assert_eq!(status, 200);
     let rows = parse_csv(&text);
     let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
@@ -279,7 +318,10 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
     let raw = events_since(db, org, from).await;
     assert_eq!(rows.len(), raw.len());
     assert!(rows.len() > 500, "spans several pages");
-    let credits: Vec<Credits> = rows.iter().map(|r| Credits::parse(&r[9]).unwrap()).collect();
+    let credits: Vec<Credits> = rows
+        .iter()
+        .map(|r| Credits::parse(&r[9]).unwrap())
+        .collect();
     assert!(credits.windows(2).all(|w| w[0] >= w[1]));
     assert_eq!(
         credits.iter().copied().sum::<Credits>(),
@@ -304,10 +346,15 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
     }
     let mut logged = 0;
     for _ in 0..50 {
-        let v = server::services::requests::request_log(db, org, &Filter::default(), None, Utc::now())
-            .await
-            .unwrap();
-        logged = v.rows.iter().filter(|r| r.endpoint == "/api/v1/balance").count();
+        let v =
+            server::services::requests::request_log(db, org, &Filter::default(), None, Utc::now())
+                .await
+                .unwrap();
+        logged = v
+            .rows
+            .iter()
+            .filter(|r| r.endpoint == "/api/v1/balance")
+            .count();
         if logged == 3 {
             break;
         }
@@ -316,12 +363,18 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
     assert_eq!(logged, 3);
     let (_, _, text) = get_text(&format!("{base}/export/requests.csv")).await;
     let rows = parse_csv(&text);
-    assert_eq!(rows.iter().filter(|r| r[2] == "/api/v1/balance" && r[5] == "200").count(), 3);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r[2] == "/api/v1/balance" && r[5] == "200")
+            .count(),
+        3
+    );
     // Another organization's log stays out of this one.
     let globex = org_id(db, "globex").await;
-    let other = server::services::requests::request_log(db, globex, &Filter::default(), None, Utc::now())
-        .await
-        .unwrap();
+    let other =
+        server::services::requests::request_log(db, globex, &Filter::default(), None, Utc::now())
+            .await
+            .unwrap();
     assert_eq!(other.total, 0);
 }
 
@@ -343,14 +396,19 @@ async fn usage_api_groups_by_action_with_tokens(db: &DatabaseConnection) {
         .collect();
     let mut want: HashMap<Option<String>, (i64, i64)> = HashMap::new();
     for e in &raw {
-        let x = want.entry(e.action_id.map(|a| actions[&a].clone())).or_default();
+        let x = want
+            .entry(e.action_id.map(|a| actions[&a].clone()))
+            .or_default();
         x.0 += e.credits_milli;
         x.1 += e.input_tokens.unwrap_or(0);
     }
     for row in body["rows"].as_array().unwrap() {
         let key = row["group"]["action"].as_str().map(str::to_string);
         let (credits, input) = want.remove(&key).expect("a group of raw events");
-        assert_eq!(Credits::parse(row["credits"].as_str().unwrap()).unwrap(), Credits(credits));
+        assert_eq!(
+            Credits::parse(row["credits"].as_str().unwrap()).unwrap(),
+            Credits(credits)
+        );
         assert_eq!(row["input_tokens"].as_i64().unwrap(), input);
     }
     assert!(want.is_empty(), "every group is listed");

@@ -14,9 +14,18 @@ pub fn export_href(id: &str, filter: &Filter) -> String {
 fn cell_view(c: &Cell, numeric: bool) -> impl IntoView + use<> {
     let class = if numeric { "num" } else { "" };
     match c {
-        Cell::Status(s) => view! { <td class=class><span class=format!("status {s}")>{s.clone()}</span></td> }.into_any(),
+        Cell::Status(s) => {
+            view! { <td class=class><span class=format!("status {s}")>{s.clone()}</span></td> }
+                .into_any()
+        }
         Cell::Change(Some(p)) => {
-            let badge = if *p > 0.0 { "change up" } else if *p < 0.0 { "change down" } else { "change" };
+            let badge = if *p > 0.0 {
+                "change up"
+            } else if *p < 0.0 {
+                "change down"
+            } else {
+                "change"
+            };
             view! { <td class=class><span class=badge data-testid="change">{c.display()}</span></td> }.into_any()
         }
         other => view! { <td class=class>{other.display()}</td> }.into_any(),

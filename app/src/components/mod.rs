@@ -1,5 +1,5 @@
 pub mod balance;
 pub mod chart;
 pub mod data_table;
-pub mod usage_charts;
 pub mod filter_bar;
+pub mod usage_charts;

@@ -5,8 +5,8 @@ use charming::{
     Chart,
     component::{Axis, Grid, Legend, LegendType},
     element::{
-        AxisLabel, AxisLine, AxisLineStyle, AxisTick, AxisType, ItemStyle, Pointer, SplitLine, Label, LineStyle, LineStyleType, MarkPoint, MarkPointData, Tooltip,
-        Trigger,
+        AxisLabel, AxisLine, AxisLineStyle, AxisTick, AxisType, ItemStyle, Label, LineStyle,
+        LineStyleType, MarkPoint, MarkPointData, Pointer, SplitLine, Tooltip, Trigger,
     },
     series::{Gauge, GaugeDetail, GaugeProgress, GaugeTitle, Line, Pie},
 };
@@ -37,7 +37,12 @@ pub fn feature_chart(o: &Overview) -> Chart {
     );
     for s in o.series.iter().take(MAX_LINES) {
         let values: Vec<f64> = s.values.iter().map(|c| c.as_chart_value()).collect();
-        chart = chart.series(Line::new().name(s.name.clone()).data(values).show_symbol(false));
+        chart = chart.series(
+            Line::new()
+                .name(s.name.clone())
+                .data(values)
+                .show_symbol(false),
+        );
     }
     if let Some(prev) = &o.compare_series {
         let values: Vec<f64> = prev.iter().map(|c| c.as_chart_value()).collect();
@@ -125,7 +130,11 @@ pub fn category_pie(o: &Overview) -> Chart {
         .map(|c| (c.credits.as_chart_value(), c.name.clone()))
         .collect();
     Chart::new()
-        .tooltip(Tooltip::new().trigger(Trigger::Item).formatter("{b}: {c} ({d}%)"))
+        .tooltip(
+            Tooltip::new()
+                .trigger(Trigger::Item)
+                .formatter("{b}: {c} ({d}%)"),
+        )
         .legend(Legend::new().type_(LegendType::Scroll).bottom(0))
         .series(
             Pie::new()

@@ -2,9 +2,9 @@
 //! first (or oldest / most credits first), with Next / Previous (keyset cursors in the URL),
 //! a page size and a CSV export of every event under the filters.
 
+use crate::components::data_table::export_href;
 use crate::components::filter_bar::{FilterBarLoader, LoadError, query_string, use_filter};
 use crate::filter::Filter;
-use crate::components::data_table::export_href;
 use crate::filter::{from_word, word};
 use crate::model::{ActivityPage, ActivitySort, Cursor};
 use leptos::prelude::*;
@@ -67,7 +67,10 @@ pub fn ActivityPage() -> impl IntoView {
                 .and_then(|s| s.parse().ok())
                 .filter(|n| PAGE_SIZES.contains(n))
                 .unwrap_or(PAGE_SIZES[1]),
-            sort: q.get("sort").and_then(|s| from_word(&s)).unwrap_or_default(),
+            sort: q
+                .get("sort")
+                .and_then(|s| from_word(&s))
+                .unwrap_or_default(),
         })
     });
     let page = Resource::new(

@@ -94,11 +94,13 @@ fn ForecastCard(card: BalanceCard, forecast: Forecast) -> impl IntoView {
         None => "Nothing burned recently; the balance is not running down.".to_string(),
         Some(day) if forecast.before_period_end => format!(
             "At this rate the balance runs out on {} — before the period ends on {}.",
-            date(day), date(card.period_end)
+            date(day),
+            date(card.period_end)
         ),
         Some(day) => format!(
             "At this rate the balance lasts past the period end ({}); it would run out on {}.",
-            date(card.period_end), date(day)
+            date(card.period_end),
+            date(day)
         ),
     };
     view! {

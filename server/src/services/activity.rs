@@ -2,7 +2,6 @@
 //! first, paged with a keyset cursor on (time or credits, id) — a deep page costs the same as
 //! the first.
 
-use super::balance::{org_tz, organization};
 use super::range;
 use crate::entities::*;
 use crate::error::Result;
@@ -36,7 +35,10 @@ fn encode(sort: ActivitySort, e: &usage_event::Model) -> String {
 fn decode(cursor: &str) -> Result<(i64, i64)> {
     let bad = || AppError::invalid("cursor", "is not a cursor from this log");
     let (k, id) = cursor.split_once('_').ok_or_else(bad)?;
-    Ok((k.parse().map_err(|_| bad())?, id.parse().map_err(|_| bad())?))
+    Ok((
+        k.parse().map_err(|_| bad())?,
+        id.parse().map_err(|_| bad())?,
+    ))
 }
 
 /// `key <op> k OR (key = k AND id <op> id)` for the sort's key column.
@@ -73,10 +75,7 @@ pub async fn activity<C: ConnectionTrait>(
     cursor: &Cursor,
     now: DateTime<Utc>,
 ) -> Result<ActivityPage> {
-    let org = organization(db, org_id).await?;
-    range::check_tz(filter, &org)?;
-    let tz = org_tz(&org)?;
-    let r = range::resolve(filter, &org, tz, now)?;
+    let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let size = cursor.page_size.clamp(1, MAX_PAGE);
     let sort = cursor.sort;
     let mut q = usage_event::Entity::find()
@@ -106,7 +105,11 @@ pub async fn activity<C: ConnectionTrait>(
     let (next, prev) = match (events.first(), events.last()) {
         (Some(first), Some(last)) => {
             let next_exists = if backward { true } else { more };
-            let prev_exists = if backward { more } else { cursor.before.is_some() };
+            let prev_exists = if backward {
+                more
+            } else {
+                cursor.before.is_some()
+            };
             (
                 next_exists.then(|| encode(sort, last)),
                 prev_exists.then(|| encode(sort, first)),
@@ -158,22 +161,8 @@ async fn label_rows<C: ConnectionTrait>(
         .into_iter()
         .map(|a| (a.id, a.name))
         .collect();
-    let members: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::OrganizationId.eq(org))
-        .filter(user::Column::Id.is_in(ids(|e| e.user_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.email))
-        .collect();
-    let end_users: HashMap<i64, String> = end_user::Entity::find()
-        .filter(end_user::Column::OrganizationId.eq(org))
-        .filter(end_user::Column::Id.is_in(ids(|e| e.end_user_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.external_id))
-        .collect();
+    let members = super::names::member_emails(db, org, Some(&ids(|e| e.user_id))).await?;
+    let end_users = super::names::end_user_names(db, org, Some(&ids(|e| e.end_user_id))).await?;
     let companies: HashMap<i64, String> = company::Entity::find()
         .filter(company::Column::OrganizationId.eq(org))
         .filter(company::Column::Id.is_in(ids(|e| e.company_id)))

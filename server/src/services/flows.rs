@@ -2,7 +2,6 @@
 //! browser session with the credits and tokens it used, and the actions inside flows —
 //! answered from the action rollup, which counts tokens.
 
-use super::balance::{org_tz, organization};
 use super::range;
 use super::usage::{Rollup, UsageReport, scope, usage_from};
 use crate::entities::{action, source};
@@ -33,7 +32,10 @@ fn fold(r: &UsageReport) -> (HashMap<String, Sums>, HashMap<(String, String), Su
         let Some(src) = &row.groups[0] else { continue };
         add(by_source.entry(src.clone()).or_default(), row);
         if let Some(act) = &row.groups[1] {
-            add(by_action.entry((src.clone(), act.clone())).or_default(), row);
+            add(
+                by_action.entry((src.clone(), act.clone())).or_default(),
+                row,
+            );
         }
     }
     (by_source, by_action)
@@ -45,10 +47,7 @@ pub async fn flows_view<C: ConnectionTrait>(
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<FlowsView> {
-    let org = organization(db, org_id).await?;
-    range::check_tz(filter, &org)?;
-    let tz = org_tz(&org)?;
-    let r = range::resolve(filter, &org, tz, now)?;
+    let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let c = range::compare_with(filter, r, &org, tz);
     let s = scope(db, org_id, filter).await?;
     let g = [GroupBy::Source, GroupBy::Action];

@@ -6,6 +6,7 @@ pub mod allocations;
 pub mod balance;
 pub mod credits;
 pub mod flows;
+pub mod names;
 pub mod overview;
 pub mod periods;
 pub mod range;
@@ -18,7 +19,8 @@ use crate::error::Result;
 use app::error::AppError;
 use app::filter::Filter;
 use app::model::{
-    ActivityPage, CreditsView, Cursor, FilterOptions, FlowsView, Overview, RequestLogView, UsersView,
+    ActivityPage, CreditsView, Cursor, FilterOptions, FlowsView, Overview, RequestLogView,
+    UsersView,
 };
 use app::service::{MeterService, Viewer};
 use async_trait::async_trait;
@@ -65,7 +67,10 @@ impl MeterService for MeterServiceImpl {
         filter: &Filter,
         cursor: &Cursor,
     ) -> Result<ActivityPage, AppError> {
-        Ok(activity::activity(&self.db, viewer.organization_id, filter, cursor, Utc::now()).await?)
+        Ok(
+            activity::activity(&self.db, viewer.organization_id, filter, cursor, Utc::now())
+                .await?,
+        )
     }
 
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError> {
@@ -86,7 +91,10 @@ impl MeterService for MeterServiceImpl {
         filter: &Filter,
         limit: Option<u64>,
     ) -> Result<RequestLogView, AppError> {
-        Ok(requests::request_log(&self.db, viewer.organization_id, filter, limit, Utc::now()).await?)
+        Ok(
+            requests::request_log(&self.db, viewer.organization_id, filter, limit, Utc::now())
+                .await?,
+        )
     }
 
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError> {

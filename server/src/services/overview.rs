@@ -2,12 +2,12 @@
 //! feature and agent, with share and change), credits per feature over time with the compare
 //! period, and credits per day. Everything comes from `usage::usage_scoped` over the rollup.
 
-use super::balance::{balance_card, main_pool, org_tz, organization};
+use super::balance::{balance_card, main_pool};
 use super::range::{self, DateRange};
 use super::usage::{Scope, UsageReport, bucket_label, scope, usage_scoped};
-use crate::{insights, ledger};
 use crate::entities::{category, feature, source};
 use crate::error::Result;
+use crate::{insights, ledger};
 use app::credits::Credits;
 use app::filter::{Filter, Frequency, GroupBy};
 use app::model::{DailyPoint, FilterOptions, Overview, Series, ShareRow};
@@ -148,10 +148,7 @@ pub async fn overview<C: ConnectionTrait>(
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Overview> {
-    let org = organization(db, org_id).await?;
-    range::check_tz(filter, &org)?;
-    let tz = org_tz(&org)?;
-    let r = range::resolve(filter, &org, tz, now)?;
+    let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let c = range::compare_with(filter, r, &org, tz);
     let pool = main_pool(db, org.id).await?;
     let balance = balance_card(db, &org, &pool, now).await?;
@@ -279,12 +276,8 @@ pub async fn overview<C: ConnectionTrait>(
             credits: by_day.get(&day.to_string()).copied().unwrap_or_default(),
         })
         .collect();
-    let anomalies = insights::anomalies(
-        &daily
-            .iter()
-            .map(|p| (p.day, p.credits))
-            .collect::<Vec<_>>(),
-    );
+    let anomalies =
+        insights::anomalies(&daily.iter().map(|p| (p.day, p.credits)).collect::<Vec<_>>());
 
     // The forecast is about the organization's balance: all usage of the main pool over the
     // last full days, whatever the filter.

@@ -35,6 +35,27 @@ pub fn check_tz(filter: &Filter, org: &organization::Model) -> Result<()> {
     }
 }
 
+/// Where every filtered question starts: the asker's organization, its zone and the range
+/// the filter stands for (the filter's `tz` must be the organization's).
+pub struct Resolved {
+    pub org: organization::Model,
+    pub tz: Tz,
+    pub range: DateRange,
+}
+
+pub async fn for_filter<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    filter: &Filter,
+    now: DateTime<Utc>,
+) -> Result<Resolved> {
+    let org = super::balance::organization(db, org_id).await?;
+    check_tz(filter, &org)?;
+    let tz = super::balance::org_tz(&org)?;
+    let range = resolve(filter, &org, tz, now)?;
+    Ok(Resolved { org, tz, range })
+}
+
 pub fn resolve(
     filter: &Filter,
     org: &organization::Model,

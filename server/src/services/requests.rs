@@ -1,6 +1,5 @@
 //! The API page: the REST API's request log in the filtered date range, newest first.
 
-use super::balance::{org_tz, organization};
 use super::range;
 use crate::entities::request_log;
 use crate::error::Result;
@@ -9,8 +8,7 @@ use app::filter::Filter;
 use app::model::{RequestLogView, RequestRow};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 /// The newest `limit` requests of the range (all of them with `None`) and the range's counts.
@@ -21,10 +19,7 @@ pub async fn request_log<C: ConnectionTrait>(
     limit: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<RequestLogView> {
-    let org = organization(db, org_id).await?;
-    range::check_tz(filter, &org)?;
-    let tz = org_tz(&org)?;
-    let r = range::resolve(filter, &org, tz, now)?;
+    let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let in_range = || {
         request_log::Entity::find()
             .filter(request_log::Column::OrganizationId.eq(org_id))
@@ -48,7 +43,11 @@ pub async fn request_log<C: ConnectionTrait>(
         .into_iter()
         .map(|e| RequestRow {
             id: e.id,
-            time: e.at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
+            time: e
+                .at
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
             method: e.method,
             endpoint: e.endpoint,
             end_user: e.end_user,

@@ -2,7 +2,6 @@
 //! filtered by team, user, feature, category — answered from the daily rollup only.
 //! The REST API, the CSV export and the dashboard all call [`usage`].
 
-use super::balance::{org_tz, organization};
 use super::range::{self, DateRange};
 use super::sql::{sum_expr_i64, sum_i64};
 use crate::entities::*;
@@ -379,28 +378,8 @@ async fn labels<C: ConnectionTrait>(
             .collect();
     }
     if group_by.contains(&GroupBy::User) {
-        for chunk in ids_of("user_id").chunks(500) {
-            l.members.extend(
-                user::Entity::find()
-                    .filter(user::Column::OrganizationId.eq(org))
-                    .filter(user::Column::Id.is_in(chunk.to_vec()))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|u| (u.id, u.email)),
-            );
-        }
-        for chunk in ids_of("end_user_id").chunks(500) {
-            l.end_users.extend(
-                end_user::Entity::find()
-                    .filter(end_user::Column::OrganizationId.eq(org))
-                    .filter(end_user::Column::Id.is_in(chunk.to_vec()))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|u| (u.id, u.external_id)),
-            );
-        }
+        l.members = super::names::member_emails(db, org, Some(&ids_of("user_id"))).await?;
+        l.end_users = super::names::end_user_names(db, org, Some(&ids_of("end_user_id"))).await?;
     }
     if group_by.contains(&GroupBy::Source) {
         l.sources = source::Entity::find()
@@ -511,10 +490,7 @@ pub async fn usage<C: ConnectionTrait>(
     group_by: &[GroupBy],
     now: DateTime<Utc>,
 ) -> Result<UsageReport> {
-    let org = organization(db, org_id).await?;
-    range::check_tz(filter, &org)?;
-    let tz = org_tz(&org)?;
-    let range = range::resolve(filter, &org, tz, now)?;
+    let range::Resolved { org, range, .. } = range::for_filter(db, org_id, filter, now).await?;
     usage_in(db, &org, range, filter, group_by).await
 }
 

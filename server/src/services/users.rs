@@ -1,11 +1,11 @@
 //! The Users page: credits per member / end user and feature (the user × subcategory
 //! table), and end-user allocations of the current period, closest to running out first.
 
-use super::balance::{org_tz, organization, pools};
+use super::allocations::used_by_subject;
+use super::balance::pools;
 use super::range;
 use super::usage::{scope, usage_scoped};
-use super::allocations::used_by_subject;
-use crate::entities::{allocation, end_user, feature, user};
+use crate::entities::{allocation, feature};
 use crate::error::Result;
 use crate::ledger;
 use app::credits::Credits;
@@ -21,10 +21,7 @@ pub async fn users_view<C: ConnectionTrait>(
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<UsersView> {
-    let org = organization(db, org_id).await?;
-    range::check_tz(filter, &org)?;
-    let tz = org_tz(&org)?;
-    let r = range::resolve(filter, &org, tz, now)?;
+    let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let s = scope(db, org_id, filter).await?;
     let report = usage_scoped(db, &org, r, &s, &[GroupBy::User, GroupBy::Feature]).await?;
 
@@ -50,12 +47,9 @@ pub async fn users_view<C: ConnectionTrait>(
         .map(|(i, f)| (f.0.as_str(), i))
         .collect();
 
-    let members: HashSet<String> = user::Entity::find()
-        .filter(user::Column::OrganizationId.eq(org_id))
-        .all(db)
+    let members: HashSet<String> = super::names::member_emails(db, org_id, None)
         .await?
-        .into_iter()
-        .map(|u| u.email)
+        .into_values()
         .collect();
     let mut by_user: BTreeMap<Option<String>, UserUsage> = BTreeMap::new();
     for row in &report.rows {
@@ -110,33 +104,31 @@ async fn allocations<C: ConnectionTrait>(
         .all(db)
         .await?;
     let pools = pools(db, org_id).await?;
-    let end_users: HashMap<i64, String> = end_user::Entity::find()
-        .filter(end_user::Column::OrganizationId.eq(org_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e.external_id))
-        .collect();
-    let members: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::OrganizationId.eq(org_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.email))
-        .collect();
+    let end_users = super::names::end_user_names(db, org_id, None).await?;
+    let members = super::names::member_emails(db, org_id, None).await?;
     let mut out = Vec::with_capacity(caps.len());
     for pool in &pools {
         let used = used_by_subject(db, org_id, pool.id, period).await?;
         for a in caps.iter().filter(|a| a.pool_id == pool.id) {
             let (subject, kind, used) = if a.subject_kind == "member" {
-                (members.get(&a.subject_id), "member", used.members.get(&a.subject_id))
+                (
+                    members.get(&a.subject_id),
+                    "member",
+                    used.members.get(&a.subject_id),
+                )
             } else {
-                (end_users.get(&a.subject_id), "end user", used.end_users.get(&a.subject_id))
+                (
+                    end_users.get(&a.subject_id),
+                    "end user",
+                    used.end_users.get(&a.subject_id),
+                )
             };
             let used = used.copied().unwrap_or_default();
             let cap = Credits(a.cap_milli);
             out.push(AllocationRow {
-                subject: subject.cloned().unwrap_or_else(|| format!("#{}", a.subject_id)),
+                subject: subject
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", a.subject_id)),
                 kind: kind.into(),
                 pool: pool.name.clone(),
                 cap,

@@ -11,6 +11,8 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     baseURL: "http://127.0.0.1:3000",
+    // Signed in as the demo owner (global-setup.ts); tests of other roles sign in themselves.
+    storageState: "playwright/.auth/owner.json",
     viewport: { width: 1280, height: 800 },
     launchOptions: {
       // Debian's Chromium; Playwright never downloads a browser here.

@@ -15,6 +15,10 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("{field} too large: {message}")]
     TooLarge { field: String, message: String },
+    #[error("wrong email or password")]
+    BadCredentials,
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -28,6 +32,11 @@ impl AppError {
     }
     pub fn not_found(what: impl Into<String>) -> Self {
         AppError::NotFound { what: what.into() }
+    }
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            reason: reason.into(),
+        }
     }
     pub fn internal(e: impl std::fmt::Display) -> Self {
         AppError::Internal(e.to_string())

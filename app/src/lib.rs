@@ -6,6 +6,7 @@ pub mod credits;
 pub mod error;
 pub mod filter;
 pub mod model;
+pub mod roles;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -16,8 +17,10 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     StaticSegment,
-    components::{A, Route, Router, Routes},
+    components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes},
+    hooks::use_location,
 };
+use roles::Me;
 
 /// The HTML document around the app (server side only renders it).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,22 +46,76 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// The page links keep the current filters, so moving between pages keeps the view.
 #[component]
-fn Nav() -> impl IntoView {
+fn Nav(me: Me) -> impl IntoView {
     let filter = components::filter_bar::use_filter();
-    let pages = [
+    let mut pages = vec![
         ("/usage", "Usage"),
         ("/users", "Users"),
         ("/flows", "Flows & agents"),
         ("/activity", "Activity"),
         ("/credits", "Credits"),
-        ("/requests", "API"),
     ];
+    if me.role.administers() {
+        pages.push(("/requests", "API"));
+    }
+    let logout = ServerAction::<routes::login::Logout>::new();
     view! {
-        <nav aria-label="Dashboard">
-            {pages.map(|(path, label)| view! {
-                <A href=move || format!("{path}{}", components::filter_bar::query_string(&filter.get()))>{label}</A>
+        <header class="topbar">
+            <A href="/usage" attr:class="brand">"Credit meter"</A>
+            <nav aria-label="Dashboard">
+                {pages.into_iter().map(|(path, label)| view! {
+                    <A href=move || format!("{path}{}", components::filter_bar::query_string(&filter.get()))>{label}</A>
+                }).collect_view()}
+            </nav>
+            <div class="who">
+                <span data-testid="me">{me.email.clone()}</span>
+                <span class="muted">{format!(" · {} · {}", me.role.label(), me.organization_name)}</span>
+                <ActionForm action=logout attr:class="inline">
+                    <button type="submit" data-testid="logout">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}
+
+/// Everything behind sign-in: no session → the login page (and back here afterwards).
+#[component]
+fn Signed() -> impl IntoView {
+    let me = Resource::new(|| (), |_| routes::login::get_me());
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => {
+                        let open = me.dashboard;
+                        let role = me.role.label().to_lowercase();
+                        provide_context(me.clone());
+                        view! {
+                            <Nav me/>
+                            <main>
+                                {if open {
+                                    view! { <Outlet/> }.into_any()
+                                } else {
+                                    view! {
+                                        <section class="card" data-testid="dashboard-closed">
+                                            <h1>"Usage dashboard"</h1>
+                                            <p>{format!("Your organization's owners have not opened the usage dashboard to the {role} role. Ask an owner if you need it.")}</p>
+                                        </section>
+                                    }.into_any()
+                                }}
+                            </main>
+                        }.into_any()
+                    }
+                    Ok(None) => {
+                        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+                        let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+                        view! { <Redirect path=format!("/login?next={next}")/> }.into_any()
+                    }
+                    Err(e) => view! { <main><p class="error" role="alert">{format!("Could not check your session: {e}")}</p></main> }.into_any(),
+                }
             })}
-        </nav>
+        </Suspense>
     }
 }
 
@@ -69,20 +126,17 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/credit-meter.css"/>
         <Title text="Credit usage"/>
         <Router>
-            <header class="topbar">
-                <A href="/usage" attr:class="brand">"Credit meter"</A>
-                <Nav/>
-            </header>
-            <main>
-                <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
+            <Routes fallback=|| view! { <main><p class="empty">"Page not found."</p></main> }>
+                <Route path=StaticSegment("login") view=|| view! { <main class="narrow"><routes::login::LoginPage/></main> }/>
+                <ParentRoute path=StaticSegment("") view=Signed>
                     <Route path=StaticSegment("usage") view=routes::usage::UsagePage/>
                     <Route path=StaticSegment("activity") view=routes::activity::ActivityPage/>
                     <Route path=StaticSegment("credits") view=routes::credits::CreditsPage/>
                     <Route path=StaticSegment("users") view=routes::users::UsersPage/>
                     <Route path=StaticSegment("flows") view=routes::flows::FlowsPage/>
                     <Route path=StaticSegment("requests") view=routes::requests::RequestsPage/>
-                </Routes>
-            </main>
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

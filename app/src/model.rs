@@ -242,6 +242,9 @@ pub struct CreditsView {
     pub purchases: Vec<PurchaseRow>,
     /// Main pool, current period first.
     pub periods: Vec<PeriodRow>,
+    /// Why grants, purchases and periods are left out for this viewer, if they are.
+    #[serde(default)]
+    pub restricted: Option<String>,
 }
 
 /// Run-out forecast of the main pool at the recent burn rate.

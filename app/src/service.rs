@@ -16,15 +16,52 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Viewer {
     pub organization_id: i64,
-    pub user_id: Option<i64>,
+    pub user_id: i64,
+    pub role: crate::roles::Role,
+    /// Whether the organization lets this role open the usage dashboard.
+    pub dashboard: bool,
+}
+
+impl Viewer {
+    /// Refuses when the organization's owners closed the dashboard to this role.
+    pub fn check_dashboard(&self) -> Result<(), AppError> {
+        if self.dashboard {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "your organization's owners have not opened the usage dashboard to the {} role",
+                self.role.label().to_lowercase()
+            )))
+        }
+    }
+
+    pub fn check(&self, allowed: bool, what: &str) -> Result<(), AppError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "{what} is not open to the {} role",
+                self.role.label().to_lowercase()
+            )))
+        }
+    }
 }
 
 /// Every question a page can ask. Implemented once, in `server::services`; the REST API and
 /// the CSV exports call the same implementation.
 #[async_trait]
 pub trait MeterService: Send + Sync + 'static {
-    /// Resolves the viewer of a request (session, later API key) or refuses it.
+    /// Resolves the viewer of a request from its session, or refuses it.
     async fn viewer(&self, request: &http::request::Parts) -> Result<Viewer, AppError>;
+    /// Checks email + password and signs the request's session in.
+    async fn login(
+        &self,
+        request: &http::request::Parts,
+        email: &str,
+        password: &str,
+    ) -> Result<(), AppError>;
+    async fn logout(&self, request: &http::request::Parts) -> Result<(), AppError>;
+    async fn me(&self, viewer: &Viewer) -> Result<crate::roles::Me, AppError>;
     async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError>;
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError>;
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError>;
@@ -49,15 +86,35 @@ pub trait MeterService: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Services(pub Arc<dyn MeterService>);
 
-/// The services and the checked viewer, for the first line of every server function.
-pub async fn current() -> Result<(Arc<dyn MeterService>, Viewer), ServerFnError> {
+/// The services and the request, for server functions that need no signed-in viewer.
+pub async fn request() -> Result<(Arc<dyn MeterService>, http::request::Parts), ServerFnError> {
     let services = use_context::<Services>()
         .ok_or_else(|| ServerFnError::new("server misconfigured: no services in context"))?;
     let parts: http::request::Parts = leptos_axum::extract().await?;
-    let viewer = services.0.viewer(&parts).await.map_err(into_server_error)?;
-    Ok((services.0, viewer))
+    Ok((services.0, parts))
 }
 
+/// The services and the checked viewer, for the first line of every server function.
+pub async fn current() -> Result<(Arc<dyn MeterService>, Viewer), ServerFnError> {
+    let (services, parts) = request().await?;
+    let viewer = services.viewer(&parts).await.map_err(into_server_error)?;
+    Ok((services, viewer))
+}
+
+/// The error of a server function, with the HTTP status its kind calls for.
 pub fn into_server_error(e: AppError) -> ServerFnError {
+    use http::StatusCode as S;
+    let status = match &e {
+        AppError::Unauthorized | AppError::BadCredentials => S::UNAUTHORIZED,
+        AppError::Forbidden { .. } => S::FORBIDDEN,
+        AppError::NotFound { .. } => S::NOT_FOUND,
+        AppError::Invalid { .. } => S::BAD_REQUEST,
+        AppError::TooLarge { .. } => S::PAYLOAD_TOO_LARGE,
+        AppError::RateLimited { .. } => S::TOO_MANY_REQUESTS,
+        AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,
+    };
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
     ServerFnError::ServerError(e.to_string())
 }

@@ -1,8 +1,8 @@
 //! The command line: the contract later work builds on.
 
-use crate::{api_keys, config, db, demo, web};
+use crate::{accounts, api_keys, config, db, demo, web};
 use clap::{Parser, Subcommand};
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,10 +40,53 @@ pub enum Command {
         #[arg(long)]
         org: Option<String>,
     },
+    /// Create an organization (no demo data).
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Create members that sign in with a password.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Manage API keys.
     ApiKey {
         #[command(subcommand)]
         command: ApiKeyCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// IANA time zone of the organization's days and billing periods.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// Day of the month billing periods start (1–28).
+        #[arg(long, default_value_t = 1)]
+        anchor_day: u32,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a member; the password is read from standard input (one line).
+    Create {
+        /// Organization slug.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// owner, billing_admin, admin or member.
+        #[arg(long, default_value = "owner")]
+        role: String,
     },
 }
 
@@ -99,6 +142,59 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "rebuilt the rollups from {n} events in {:.1?}",
                 started.elapsed()
             );
+            Ok(())
+        }
+        Command::Org {
+            command:
+                OrgCommand::Create {
+                    slug,
+                    name,
+                    time_zone,
+                    anchor_day,
+                },
+        } => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            let now = chrono::Utc::now();
+            accounts::create_organization(&db, &slug, &name, &time_zone, anchor_day, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
+            println!("organization {slug} created");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    org,
+                    email,
+                    name,
+                    role,
+                },
+        } => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            let role = app::roles::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("role must be owner, billing_admin, admin or member")
+            })?;
+            let org_row = crate::entities::organization::Entity::find()
+                .filter(crate::entities::organization::Column::Slug.eq(org.as_str()))
+                .one(&db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no organization {org}"))?;
+            eprintln!("password (one line):");
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let u = accounts::create_user(
+                &db,
+                org_row.id,
+                &email,
+                &name,
+                role,
+                password,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
+            println!("user {} ({}) created in {org}", u.email, role.as_str());
             Ok(())
         }
         Command::ApiKey {

@@ -10,9 +10,8 @@ pub fn seed_when_empty() -> bool {
         .unwrap_or(true)
 }
 
-/// `DASHBOARD_ORG`: the organization the dashboard shows until sign-in exists.
-pub fn dashboard_org() -> Option<String> {
-    std::env::var("DASHBOARD_ORG")
-        .ok()
-        .filter(|s| !s.is_empty())
+/// `PUBLIC_URL`: where users reach the dashboard. Served over `https://`, the session
+/// cookie is marked `Secure`.
+pub fn secure_cookies() -> bool {
+    std::env::var("PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"))
 }

@@ -33,7 +33,8 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let app: AppError = self.into();
         let status = match &app {
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,

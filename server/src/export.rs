@@ -113,6 +113,11 @@ async fn table(
             }
         }
         Source::Credits => {
+            if id != "pools" && !viewer.role.billing() {
+                return Err(AppError::forbidden(
+                    "grants, purchases and billing periods are for owners and billing admins",
+                ));
+            }
             let v = services.credits(viewer).await?;
             match id {
                 "pools" => tables::pools(&v),

@@ -1,8 +1,10 @@
 //! The credit meter's server: configuration, database, ledger, query services, REST API,
 //! demo data and the command line. `main.rs` only dispatches the CLI.
 
+pub mod accounts;
 pub mod api;
 pub mod api_keys;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -1,6 +1,7 @@
 //! The HTTP server: Leptos pages and server functions, static files, health check.
 
 use crate::api::{self, ApiState, log::RequestLogger};
+use crate::auth::{csrf, limit::LoginLimits, store::DbSessionStore};
 use crate::services::MeterServiceImpl;
 use app::service::Services;
 use app::{App, shell};
@@ -9,6 +10,8 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// The whole HTTP surface. Must be called inside a Tokio runtime (it starts the request-log
 /// writer).
@@ -17,11 +20,21 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
         db: db.clone(),
         log: RequestLogger::start(db.clone()),
     };
+    let sessions = session_layer(db.clone());
+    let services_db = db.clone();
     let services = Services(Arc::new(MeterServiceImpl {
         db,
-        dashboard_org: crate::config::dashboard_org(),
+        limits: LoginLimits::default(),
     }));
     let routes = generate_route_list(App);
+    // Pages behind sign-in: every route but the login page.
+    let signed_pages: Arc<Vec<String>> = Arc::new(
+        routes
+            .iter()
+            .map(|r| r.path().to_string())
+            .filter(|p| p != "/login")
+            .collect(),
+    );
     Router::new()
         .merge(api::router(api_state))
         .merge(crate::export::router(services.clone()))
@@ -38,7 +51,64 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            (services_db, signed_pages),
+            require_login,
+        ))
+        .layer(axum::middleware::from_fn(csrf::require_same_origin))
+        .layer(sessions)
         .with_state(leptos_options)
+}
+
+/// A page request without a signed-in user goes to the login page (and comes back after).
+/// Decided before rendering, so the answer is a plain 303 even for streamed pages.
+async fn require_login(
+    axum::extract::State((db, pages)): axum::extract::State<(DatabaseConnection, Arc<Vec<String>>)>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.method() == axum::http::Method::GET
+        && pages.iter().any(|p| p == request.uri().path())
+    {
+        let (parts, body) = request.into_parts();
+        match crate::auth::viewer(&db, &parts).await {
+            Ok(_) => {
+                next.run(axum::extract::Request::from_parts(parts, body))
+                    .await
+            }
+            Err(crate::error::Error::App(app::error::AppError::Unauthorized)) => {
+                let here = parts.uri.path_and_query().map_or("/usage", |p| p.as_str());
+                let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+                Redirect::to(&format!("/login?next={next}")).into_response()
+            }
+            Err(e) => e.into_response(),
+        }
+    } else {
+        next.run(request).await
+    }
+}
+
+/// Sessions in the database; the cookie is HttpOnly, SameSite=Lax, Secure behind https, and
+/// lasts a week of inactivity.
+fn session_layer(db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> {
+    let store = DbSessionStore { db };
+    let cleanup = store.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = cleanup.delete_expired().await {
+                tracing::warn!("could not delete expired sessions: {e}");
+            }
+        }
+    });
+    SessionManagerLayer::new(store)
+        .with_name("cm_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(crate::config::secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
 }
 
 pub async fn serve(db: DatabaseConnection) -> anyhow::Result<()> {
@@ -48,6 +118,11 @@ pub async fn serve(db: DatabaseConnection) -> anyhow::Result<()> {
     let app = router(db, options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("dashboard on http://{addr}");
-    axum::serve(listener, app.into_make_service()).await?;
+    // The client address feeds the login rate limit.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }

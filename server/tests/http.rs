@@ -2,26 +2,37 @@
 
 mod helpers;
 
-use leptos::prelude::LeptosOptions;
 use server::services::overview::overview;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_page_is_server_rendered_with_the_balance() {
     let t = helpers::sqlite().await;
     helpers::seed(&t.db, 3_000, 5, chrono::Utc::now()).await;
-    let options = LeptosOptions::builder()
-        .output_name("credit-meter")
-        .site_root("target/site")
-        .build();
-    let app = server::web::router(t.db.clone(), options);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let base = helpers::spawn_app(&t.db).await;
+    let addr = base.trim_start_matches("http://");
 
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
+    // Not signed in: the page sends the browser to the login page, and back afterwards.
+    let anonymous = helpers::browser_anonymous(&base);
+    let page = anonymous
+        .get(format!("{base}/usage?range=last_7"))
+        .send()
+        .await
         .unwrap();
+    assert!(page.status().is_redirection(), "{}", page.status());
+    assert_eq!(
+        page.headers()["location"],
+        "/login?next=%2Fusage%3Frange%3Dlast_7"
+    );
+    let login = anonymous.get(format!("{base}/login")).send().await.unwrap();
+    assert_eq!(login.status(), 200);
+    let export = anonymous
+        .get(format!("{base}/export/users.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 401, "exports need a session too");
+
+    let client = helpers::browser(&base, "owner@acme.test").await;
     let root = client.get(format!("http://{addr}/")).send().await.unwrap();
     assert!(
         root.status().is_redirection(),

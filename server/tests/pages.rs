@@ -265,8 +265,8 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn get_text(url: &str) -> (u16, String, String) {
-    let res = reqwest::get(url).await.unwrap();
+async fn get_text(client: &reqwest::Client, url: &str) -> (u16, String, String) {
+    let res = client.get(url).send().await.unwrap();
     let status = res.status().as_u16();
     let kind = res
         .headers()
@@ -280,9 +280,11 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
     seed(db, 3_000, 24, Utc::now()).await;
     let org = org_id(db, "acme").await;
     let base = spawn_app(db).await;
+    let owner = helpers::browser(&base, "owner@acme.test").await;
 
     // The users table of one team: the same rows as the service gives the page.
-    let (status, kind, text) = get_text(&format!("{base}/export/users.csv?team=Sales")).await;
+    let (status, kind, text) =
+        get_text(&owner, &format!("{base}/export/users.csv?team=Sales")).await;
     assert_eq!(status, 200, "{text}");
     assert!(kind.starts_with("text/csv"));
     let filter = Filter {
@@ -302,9 +304,10 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
     assert!(got.len() < all.users.len(), "the team filter applies");
 
     // The activity export streams every event of the range (more than one page) in order.
-    let (status, _, text) = get_text(&format!(
-        "{base}/export/activity.csv?range=last_30&sort=credits"
-    ))
+    let (status, _, text) = get_text(
+        &owner,
+        &format!("{base}/export/activity.csv?range=last_30&sort=credits"),
+    )
     .await;
     assert_eq!(status, 200);
     let rows = parse_csv(&text);
@@ -333,10 +336,10 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
     assert_eq!(ids.len(), raw.len(), "no event twice");
 
     // Unknown tables and names are clear 404s in JSON.
-    let (status, _, text) = get_text(&format!("{base}/export/nope.csv")).await;
+    let (status, _, text) = get_text(&owner, &format!("{base}/export/nope.csv")).await;
     assert_eq!(status, 404);
     assert!(text.contains("\"table\""), "{text}");
-    let (status, _, _) = get_text(&format!("{base}/export/users")).await;
+    let (status, _, _) = get_text(&owner, &format!("{base}/export/users")).await;
     assert_eq!(status, 404);
 
     // The request log lists API calls once they are written (off the request path).
@@ -361,7 +364,7 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(logged, 3);
-    let (_, _, text) = get_text(&format!("{base}/export/requests.csv")).await;
+    let (_, _, text) = get_text(&owner, &format!("{base}/export/requests.csv")).await;
     let rows = parse_csv(&text);
     assert_eq!(
         rows.iter()

@@ -28,14 +28,21 @@ pub fn CreditsPage() -> impl IntoView {
                     Ok(v) => {
                         // Not filtered by date: these are the account's records as of now.
                         let all = Filter::default();
-                        let sections = [
-                            (tables::pools(&v), "pools"),
-                            (tables::periods(&v), "periods"),
-                            (tables::grants(&v), "grants"),
-                            (tables::purchases(&v), "purchases"),
-                        ];
+                        let mut sections = vec![(tables::pools(&v), "pools")];
+                        if v.restricted.is_none() {
+                            sections.extend([
+                                (tables::periods(&v), "periods"),
+                                (tables::grants(&v), "grants"),
+                                (tables::purchases(&v), "purchases"),
+                            ]);
+                        }
                         view! {
                             <p class="muted">"Times in " {v.time_zone.clone()}</p>
+                            {v.restricted.clone().map(|why| view! {
+                                <section class="card notice" data-testid="restricted">
+                                    <p>{why} " Ask one of them if you need these details."</p>
+                                </section>
+                            })}
                             {sections.into_iter().map(|(table, id)| view! {
                                 <section class="card">
                                     <DataTable table export=export_href(id, &all)/>

@@ -2,6 +2,7 @@
 pub mod activity;
 pub mod credits;
 pub mod flows;
+pub mod login;
 pub mod requests;
 pub mod usage;
 pub mod users;

@@ -32,6 +32,9 @@ pub struct PoolDef {
     pub included_per_period: i64,
 }
 
+/// Password of the demo's role accounts (owner@, billing@, admin@, member@acme.test, owner@globex.test).
+pub const DEMO_PASSWORD: &str = "demo-password";
+
 pub const POOLS: &[PoolDef] = &[
     PoolDef {
         key: "ai_credits",

@@ -78,14 +78,21 @@ pub async fn create_org<C: ConnectionTrait>(
         let role = if i % 12 == 5 { "admin" } else { "member" };
         people.push((email, format!("{first} {last}"), role));
     }
+    // One user per role signs in with the demo password (see the README); the rest cannot.
+    let demo_hash = crate::auth::password::hash(catalog::DEMO_PASSWORD)
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    let with_password: Vec<&str> = def.role_accounts.iter().map(|a| a.0).collect();
     let mut members = Vec::new();
     for (i, (email, name, role)) in people.into_iter().enumerate() {
+        let password_hash = with_password
+            .contains(&email.as_str())
+            .then(|| demo_hash.clone());
         let u = user::ActiveModel {
             organization_id: Set(oid),
             email: Set(email),
             name: Set(name),
             role: Set(role.into()),
-            password_hash: Set(None),
+            password_hash: Set(password_hash),
             active: Set(true),
             created_at: Set(now),
             ..Default::default()

@@ -13,6 +13,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Bumped by every ingest batch: the row lock serialises one organization's batches.
     pub ingest_seq: i64,
+    /// Roles that may open the usage dashboard, comma-separated (owners always may).
+    pub dashboard_roles: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -90,6 +90,7 @@ pub async fn credits_view<C: ConnectionTrait>(
         })
         .collect();
     Ok(CreditsView {
+        restricted: None,
         time_zone: org.time_zone.clone(),
         pools: pool_rows,
         grants: grants

@@ -15,7 +15,6 @@ mod sql;
 pub mod usage;
 pub mod users;
 
-use crate::error::Result;
 use app::error::AppError;
 use app::filter::Filter;
 use app::model::{
@@ -25,39 +24,55 @@ use app::model::{
 use app::service::{MeterService, Viewer};
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, EntityTrait};
 
-use crate::entities::organization;
+use crate::entities::user;
+use app::roles::Me;
 
 #[derive(Clone)]
 pub struct MeterServiceImpl {
     pub db: DatabaseConnection,
-    /// Organization shown on the dashboard until sign-in exists (`DASHBOARD_ORG`); the first
-    /// organization when unset.
-    pub dashboard_org: Option<String>,
-}
-
-impl MeterServiceImpl {
-    async fn dashboard_viewer(&self) -> Result<Viewer> {
-        let mut q = organization::Entity::find().order_by_asc(organization::Column::Id);
-        if let Some(slug) = &self.dashboard_org {
-            q = q.filter(organization::Column::Slug.eq(slug.as_str()));
-        }
-        let org = q.one(&self.db).await?.ok_or(AppError::Unauthorized)?;
-        Ok(Viewer {
-            organization_id: org.id,
-            user_id: None,
-        })
-    }
+    pub limits: crate::auth::limit::LoginLimits,
 }
 
 #[async_trait]
 impl MeterService for MeterServiceImpl {
-    async fn viewer(&self, _request: &axum::http::request::Parts) -> Result<Viewer, AppError> {
-        Ok(self.dashboard_viewer().await?)
+    async fn viewer(&self, request: &axum::http::request::Parts) -> Result<Viewer, AppError> {
+        Ok(crate::auth::viewer(&self.db, request).await?)
+    }
+
+    async fn login(
+        &self,
+        request: &axum::http::request::Parts,
+        email: &str,
+        password: &str,
+    ) -> Result<(), AppError> {
+        crate::auth::login(&self.db, &self.limits, request, email, password).await?;
+        Ok(())
+    }
+
+    async fn logout(&self, request: &axum::http::request::Parts) -> Result<(), AppError> {
+        Ok(crate::auth::logout(request).await?)
+    }
+
+    async fn me(&self, viewer: &Viewer) -> Result<Me, AppError> {
+        let u = user::Entity::find_by_id(viewer.user_id)
+            .one(&self.db)
+            .await
+            .map_err(crate::error::Error::from)?
+            .ok_or(AppError::Unauthorized)?;
+        let org = balance::organization(&self.db, viewer.organization_id).await?;
+        Ok(Me {
+            email: u.email,
+            name: u.name,
+            role: viewer.role,
+            organization_name: org.name,
+            dashboard: viewer.dashboard,
+        })
     }
 
     async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError> {
+        viewer.check_dashboard()?;
         Ok(overview::overview(&self.db, viewer.organization_id, filter, Utc::now()).await?)
     }
 
@@ -67,6 +82,7 @@ impl MeterService for MeterServiceImpl {
         filter: &Filter,
         cursor: &Cursor,
     ) -> Result<ActivityPage, AppError> {
+        viewer.check_dashboard()?;
         Ok(
             activity::activity(&self.db, viewer.organization_id, filter, cursor, Utc::now())
                 .await?,
@@ -74,14 +90,28 @@ impl MeterService for MeterServiceImpl {
     }
 
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError> {
-        Ok(credits::credits_view(&self.db, viewer.organization_id, Utc::now()).await?)
+        viewer.check_dashboard()?;
+        let mut v = credits::credits_view(&self.db, viewer.organization_id, Utc::now()).await?;
+        if !viewer.role.billing() {
+            // Billing detail is for owners and billing admins; others get the reason instead.
+            v.grants.clear();
+            v.purchases.clear();
+            v.periods.clear();
+            v.restricted = Some(
+                "Grants, purchases and billing-period records are shown to owners and billing admins."
+                    .into(),
+            );
+        }
+        Ok(v)
     }
 
     async fn users(&self, viewer: &Viewer, filter: &Filter) -> Result<UsersView, AppError> {
+        viewer.check_dashboard()?;
         Ok(users::users_view(&self.db, viewer.organization_id, filter, Utc::now()).await?)
     }
 
     async fn flows(&self, viewer: &Viewer, filter: &Filter) -> Result<FlowsView, AppError> {
+        viewer.check_dashboard()?;
         Ok(flows::flows_view(&self.db, viewer.organization_id, filter, Utc::now()).await?)
     }
 
@@ -91,6 +121,8 @@ impl MeterService for MeterServiceImpl {
         filter: &Filter,
         limit: Option<u64>,
     ) -> Result<RequestLogView, AppError> {
+        viewer.check_dashboard()?;
+        viewer.check(viewer.role.administers(), "The API request log")?;
         Ok(
             requests::request_log(&self.db, viewer.organization_id, filter, limit, Utc::now())
                 .await?,
@@ -98,6 +130,7 @@ impl MeterService for MeterServiceImpl {
     }
 
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError> {
+        viewer.check_dashboard()?;
         Ok(overview::filter_options(&self.db, viewer.organization_id).await?)
     }
 }

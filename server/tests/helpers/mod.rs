@@ -127,8 +127,47 @@ pub async fn spawn_app(db: &DatabaseConnection) -> String {
     let app = server::web::router(db.clone(), options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
     format!("http://{addr}")
+}
+
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+/// A browser-like client (cookies, no redirects followed, this site's Origin on every
+/// request) signed in as `email` with the demo password.
+pub async fn browser(base: &str, email: &str) -> reqwest::Client {
+    let client = browser_anonymous(base);
+    let res = client
+        .post(format!("{base}/api/login"))
+        .form(&[("email", email), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "login as {email}: {}",
+        res.status()
+    );
+    client
+}
+
+/// A client with a cookie jar and this site's Origin, not signed in.
+pub fn browser_anonymous(base: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse().unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 pub async fn api_key(db: &DatabaseConnection, org: &str) -> String {

@@ -1,0 +1,85 @@
+//! Sign-in (route `/login`) and the session's server functions: who am I, log in, log out.
+
+use crate::roles::Me;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// A local path to return to after login; anything else (other sites, `//host`) is ignored.
+pub fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/usage".into())
+}
+
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
+    let (services, parts) = crate::service::request().await?;
+    match services.viewer(&parts).await {
+        Ok(viewer) => Ok(Some(
+            services
+                .me(&viewer)
+                .await
+                .map_err(crate::service::into_server_error)?,
+        )),
+        Err(crate::error::AppError::Unauthorized) => Ok(None),
+        Err(e) => Err(crate::service::into_server_error(e)),
+    }
+}
+
+#[server(endpoint = "login")]
+pub async fn login(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), ServerFnError> {
+    let (services, parts) = crate::service::request().await?;
+    services
+        .login(&parts, &email, &password)
+        .await
+        .map_err(crate::service::into_server_error)?;
+    leptos_axum::redirect(&safe_next(next));
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), ServerFnError> {
+    let (services, parts) = crate::service::request().await?;
+    services
+        .logout(&parts)
+        .await
+        .map_err(crate::service::into_server_error)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = move || query.with(|q| q.get("next")).unwrap_or_default();
+    let error = move || {
+        action.value().get().and_then(|r| r.err()).map(|e| {
+            let text = e.to_string();
+            // "error running server function: wrong email or password" → the reason only.
+            text.rsplit(": ").next().unwrap_or(&text).to_string()
+        })
+    };
+    view! {
+        <section class="card login">
+            <h1>"Sign in"</h1>
+            <p class="muted">"Credit meter · usage and credits of your organization"</p>
+            <ActionForm action>
+                <input type="hidden" name="next" value=next/>
+                <label>
+                    <span>"Email"</span>
+                    <input type="email" name="email" autocomplete="username" required autofocus/>
+                </label>
+                <label>
+                    <span>"Password"</span>
+                    <input type="password" name="password" autocomplete="current-password" required/>
+                </label>
+                {move || error().map(|e| view! { <p class="error" role="alert" data-testid="login-error">{e}</p> })}
+                <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,119 @@
+//! Sign-in: argon2id passwords, sessions in the database, login rate limits, the same-origin
+//! check, and who the viewer of a request is.
+
+pub mod csrf;
+pub mod limit;
+pub mod password;
+pub mod store;
+
+use crate::entities::{organization, user};
+use crate::error::Result;
+use app::error::AppError;
+use app::roles::{self, Role};
+use app::service::Viewer;
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// Session key of the signed-in user's id.
+const USER_KEY: &str = "uid";
+
+/// A hash nobody's password matches, verified when the email is unknown so that the answer
+/// takes as long as for a known one (no account discovery by timing).
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$4mP1G0eX5kqEF/lKkhRr3cLSvX4Lf4b7u1kUqJbq8Dw";
+
+fn session(parts: &Parts) -> Result<Session, AppError> {
+    parts
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("no session layer"))
+}
+
+/// The viewer of a request: the active user of its session, with their organization's
+/// dashboard governance applied. No session → `Unauthorized`.
+pub async fn viewer<C: ConnectionTrait>(db: &C, parts: &Parts) -> Result<Viewer> {
+    let session = session(parts)?;
+    let id: Option<i64> = session
+        .get(USER_KEY)
+        .await
+        .map_err(|e| AppError::internal(e))?;
+    let Some(id) = id else {
+        return Err(AppError::Unauthorized.into());
+    };
+    let Some(u) = user::Entity::find_by_id(id).one(db).await? else {
+        return Err(AppError::Unauthorized.into());
+    };
+    if !u.active {
+        // Deactivated while signed in: the session ends now.
+        let _ = session.flush().await;
+        return Err(AppError::Unauthorized.into());
+    }
+    viewer_of(db, &u).await
+}
+
+pub async fn viewer_of<C: ConnectionTrait>(db: &C, u: &user::Model) -> Result<Viewer> {
+    let org = organization::Entity::find_by_id(u.organization_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization"))?;
+    let role = Role::parse(&u.role).unwrap_or(Role::Member);
+    Ok(Viewer {
+        organization_id: u.organization_id,
+        user_id: u.id,
+        role,
+        dashboard: roles::may_open_dashboard(role, &roles::parse_list(&org.dashboard_roles)),
+    })
+}
+
+/// Checks the password of `email` and starts a session for that user (a fresh session id,
+/// so an id planted before login is worth nothing).
+pub async fn login<C: ConnectionTrait>(
+    db: &C,
+    limits: &limit::LoginLimits,
+    parts: &Parts,
+    email: &str,
+    password: &str,
+) -> Result<user::Model> {
+    let address = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    limits.check(email, address)?;
+    // The same email may belong to members of several organizations: the password decides.
+    let candidates = user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?;
+    let tried = !candidates.is_empty();
+    let mut found = None;
+    for u in candidates {
+        let hash = u.password_hash.clone().unwrap_or_else(|| DUMMY_HASH.into());
+        if password::verify_blocking(password.to_string(), hash).await {
+            found = Some(u);
+            break;
+        }
+    }
+    let Some(u) = found else {
+        if !tried {
+            password::verify_blocking(password.to_string(), DUMMY_HASH.into()).await;
+        }
+        return Err(AppError::BadCredentials.into());
+    };
+    let session = session(parts)?;
+    session.cycle_id().await.map_err(AppError::internal)?;
+    session
+        .insert(USER_KEY, u.id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(u)
+}
+
+pub async fn logout(parts: &Parts) -> Result<()> {
+    session(parts)?.flush().await.map_err(AppError::internal)?;
+    Ok(())
+}

@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+/// A one-click ask for more credits, decided by a billing admin.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "credit_requests")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organization_id: i64,
+    pub pool_id: i64,
+    pub requested_by: i64,
+    pub amount_milli: i64,
+    pub note: String,
+    /// `pending`, `approved` or `declined`.
+    pub status: String,
+    pub created_at: DateTimeUtc,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<DateTimeUtc>,
+    pub purchase_id: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -5,7 +5,7 @@ import { chromium } from "@playwright/test";
 
 const base = process.argv[2] ?? "http://127.0.0.1:3000";
 const out = process.argv[3] ?? "test-results/screens";
-const pages = ["usage", "users", "flows", "activity", "credits", "requests"];
+const pages = ["usage", "users", "flows", "activity", "credits", "requests", "settings"];
 const sizes = [[1280, 800], [390, 844]];
 
 const browser = await chromium.launch({
@@ -15,6 +15,12 @@ const browser = await chromium.launch({
 let problems = 0;
 for (const [width, height] of sizes) {
   const page = await browser.newPage({ viewport: { width, height } });
+  // Signed in as the demo owner (sees every page).
+  await page.goto(`${base}/login`);
+  await page.locator("input[name=email]").fill(process.env.SCREENSHOT_USER ?? "owner@acme.test");
+  await page.locator("input[name=password]").fill(process.env.SCREENSHOT_PASSWORD ?? "demo-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/usage/);
   page.on("console", (m) => {
     if (m.type() === "error" || m.type() === "warning") { problems++; console.log(`${width} console ${m.type()}: ${m.text()}`); }
   });

@@ -1,6 +1,7 @@
 //! Routes, components, shared types and server-function declarations of the dashboard.
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's wasm.
 
+pub mod admin;
 pub mod components;
 pub mod credits;
 pub mod error;
@@ -54,6 +55,7 @@ fn Nav(me: Me) -> impl IntoView {
         ("/flows", "Flows & agents"),
         ("/activity", "Activity"),
         ("/credits", "Credits"),
+        ("/settings", "Settings"),
     ];
     if me.role.administers() {
         pages.push(("/requests", "API"));
@@ -135,6 +137,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("users") view=routes::users::UsersPage/>
                     <Route path=StaticSegment("flows") view=routes::flows::FlowsPage/>
                     <Route path=StaticSegment("requests") view=routes::requests::RequestsPage/>
+                    <Route path=StaticSegment("settings") view=routes::settings::SettingsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -62,6 +62,14 @@ pub trait MeterService: Send + Sync + 'static {
     ) -> Result<(), AppError>;
     async fn logout(&self, request: &http::request::Parts) -> Result<(), AppError>;
     async fn me(&self, viewer: &Viewer) -> Result<crate::roles::Me, AppError>;
+    /// The Settings page, cut to the viewer's role.
+    async fn settings(&self, viewer: &Viewer) -> Result<crate::admin::SettingsView, AppError>;
+    /// One admin action: role-checked, confined to the viewer's organization, audited.
+    async fn admin(
+        &self,
+        viewer: &Viewer,
+        action: crate::admin::AdminAction,
+    ) -> Result<crate::admin::AdminOutcome, AppError>;
     async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError>;
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError>;
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError>;

@@ -22,20 +22,28 @@ pub fn hash_key(secret: &str) -> String {
 }
 
 pub async fn create<C: ConnectionTrait>(db: &C, org_slug: &str, name: &str) -> Result<CreatedKey> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(AppError::invalid("name", "must be 1 to 100 characters").into());
-    }
     let org = organization::Entity::find()
         .filter(organization::Column::Slug.eq(org_slug))
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(format!("organization {org_slug}")))?;
-    let mut rng = rand::rng();
-    let prefix = Alphanumeric.sample_string(&mut rng, 8).to_lowercase();
-    let secret = format!("cm_{prefix}_{}", Alphanumeric.sample_string(&mut rng, 40));
+    create_for(db, org.id, name).await
+}
+
+pub async fn create_for<C: ConnectionTrait>(db: &C, org_id: i64, name: &str) -> Result<CreatedKey> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(AppError::invalid("name", "must be 1 to 100 characters").into());
+    }
+    // The thread-local generator must not live across an await (the future moves threads).
+    let (prefix, secret) = {
+        let mut rng = rand::rng();
+        let prefix = Alphanumeric.sample_string(&mut rng, 8).to_lowercase();
+        let secret = format!("cm_{prefix}_{}", Alphanumeric.sample_string(&mut rng, 40));
+        (prefix, secret)
+    };
     let row = api_key::ActiveModel {
-        organization_id: Set(org.id),
+        organization_id: Set(org_id),
         name: Set(name.to_string()),
         prefix: Set(prefix.clone()),
         secret_hash: Set(hash_key(&secret)),

@@ -139,7 +139,7 @@ pub async fn save_pool<C: ConnectionTrait>(
             organization_id: Set(org_id),
             pool_id: Set(pool_id),
             amount_milli: Set(r.amount.0),
-            price_cents: Set(r.amount.0 / 100),
+            price_cents: Set(ledger::price_cents(r.amount)),
             origin: Set("auto_recharge".into()),
             status: Set("paid".into()),
             created_by: Set(None),

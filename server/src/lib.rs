@@ -2,6 +2,7 @@
 //! demo data and the command line. `main.rs` only dispatches the CLI.
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod api_keys;
 pub mod auth;

@@ -1,7 +1,7 @@
 //! The HTTP server: Leptos pages and server functions, static files, health check.
 
 use crate::api::{self, ApiState, log::RequestLogger};
-use crate::auth::{csrf, limit::LoginLimits, store::DbSessionStore};
+use crate::auth::{csrf, store::DbSessionStore};
 use crate::services::MeterServiceImpl;
 use app::service::Services;
 use app::{App, shell};
@@ -22,10 +22,7 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
     };
     let sessions = session_layer(db.clone());
     let services_db = db.clone();
-    let services = Services(Arc::new(MeterServiceImpl {
-        db,
-        limits: LoginLimits::default(),
-    }));
+    let services = Services(Arc::new(MeterServiceImpl::new(db)));
     let routes = generate_route_list(App);
     // Pages behind sign-in: every route but the login page.
     let signed_pages: Arc<Vec<String>> = Arc::new(

@@ -2,4 +2,5 @@ pub mod balance;
 pub mod chart;
 pub mod data_table;
 pub mod filter_bar;
+pub mod settings_forms;
 pub mod usage_charts;

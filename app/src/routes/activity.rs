@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 pub const PAGE_SIZES: [u64; 4] = [25, 50, 100, 200];
 
-#[server]
+#[server(endpoint = "activity")]
 pub async fn get_activity(filter: Filter, cursor: Cursor) -> Result<ActivityPage, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services

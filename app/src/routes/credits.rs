@@ -7,7 +7,7 @@ use crate::model::CreditsView;
 use crate::tables;
 use leptos::prelude::*;
 
-#[server]
+#[server(endpoint = "credits")]
 pub async fn get_credits() -> Result<CreditsView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services

@@ -8,7 +8,7 @@ use crate::model::FlowsView;
 use crate::tables;
 use leptos::prelude::*;
 
-#[server]
+#[server(endpoint = "flows")]
 pub async fn get_flows(filter: Filter) -> Result<FlowsView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services

@@ -4,5 +4,6 @@ pub mod credits;
 pub mod flows;
 pub mod login;
 pub mod requests;
+pub mod settings;
 pub mod usage;
 pub mod users;

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 /// Requests shown on the page; the CSV export has all of the range.
 pub const SHOWN: u64 = 500;
 
-#[server]
+#[server(endpoint = "requests")]
 pub async fn get_requests(filter: Filter) -> Result<RequestLogView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services

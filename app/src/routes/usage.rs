@@ -12,7 +12,7 @@ use crate::model::{BalanceCard, FilterOptions, Forecast, Overview, change_percen
 use crate::tables;
 use leptos::prelude::*;
 
-#[server]
+#[server(endpoint = "overview")]
 pub async fn get_overview(filter: Filter) -> Result<Overview, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services
@@ -21,7 +21,7 @@ pub async fn get_overview(filter: Filter) -> Result<Overview, ServerFnError> {
         .map_err(crate::service::into_server_error)
 }
 
-#[server]
+#[server(endpoint = "filter_options")]
 pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services

@@ -8,7 +8,7 @@ use crate::model::UsersView;
 use crate::tables;
 use leptos::prelude::*;
 
-#[server]
+#[server(endpoint = "users")]
 pub async fn get_users(filter: Filter) -> Result<UsersView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services

@@ -279,7 +279,7 @@ async fn plan_grants<C: ConnectionTrait>(
             organization_id: Set(refs.organization_id),
             pool_id: Set(ai_pool),
             amount_milli: Set(amount.0),
-            price_cents: Set(amount.0 / 100), // $10 per 1,000 credits
+            price_cents: Set(ledger::price_cents(amount)),
             origin: Set((*origin).into()),
             status: Set("paid".into()),
             created_by: Set(refs

@@ -33,6 +33,20 @@ use app::roles::Me;
 pub struct MeterServiceImpl {
     pub db: DatabaseConnection,
     pub limits: crate::auth::limit::LoginLimits,
+    pub payments: std::sync::Arc<dyn crate::admin::payment::PaymentProvider>,
+    pub jobs: crate::admin::Jobs,
+}
+
+impl MeterServiceImpl {
+    /// The services over `db` with the built-in invoice payment provider.
+    pub fn new(db: DatabaseConnection) -> Self {
+        MeterServiceImpl {
+            db,
+            limits: Default::default(),
+            payments: std::sync::Arc::new(crate::admin::payment::InvoiceProvider),
+            jobs: Default::default(),
+        }
+    }
 }
 
 #[async_trait]
@@ -53,6 +67,18 @@ impl MeterService for MeterServiceImpl {
 
     async fn logout(&self, request: &axum::http::request::Parts) -> Result<(), AppError> {
         Ok(crate::auth::logout(request).await?)
+    }
+
+    async fn settings(&self, viewer: &Viewer) -> Result<app::admin::SettingsView, AppError> {
+        Ok(crate::admin::settings_view(&self.db, &self.jobs, viewer).await?)
+    }
+
+    async fn admin(
+        &self,
+        viewer: &Viewer,
+        action: app::admin::AdminAction,
+    ) -> Result<app::admin::AdminOutcome, AppError> {
+        Ok(crate::admin::perform(&self.db, &*self.payments, &self.jobs, viewer, action, Utc::now()).await?)
     }
 
     async fn me(&self, viewer: &Viewer) -> Result<Me, AppError> {

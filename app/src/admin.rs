@@ -1,0 +1,243 @@
+//! The admin actions, who may take each, and what the Settings page shows. Every action is
+//! checked against the viewer's role on the server and recorded in the audit log.
+
+use crate::credits::Credits;
+use crate::roles::Role;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AdminAction {
+    BuyCredits {
+        pool: String,
+        credits: Credits,
+    },
+    SetAutoRecharge {
+        pool: String,
+        enabled: bool,
+        threshold: Credits,
+        amount: Credits,
+        max_per_period: i32,
+    },
+    /// Anyone may ask; billing admins decide.
+    RequestCredits {
+        pool: String,
+        credits: Credits,
+        note: String,
+    },
+    DecideRequest {
+        id: i64,
+        approve: bool,
+    },
+    InviteMember {
+        email: String,
+        name: String,
+        role: Role,
+        team: Option<String>,
+        password: String,
+    },
+    ChangeRole {
+        user_id: i64,
+        role: Role,
+    },
+    /// Moves a member to exactly these teams.
+    SetTeams {
+        user_id: i64,
+        teams: Vec<String>,
+    },
+    Deactivate {
+        user_id: i64,
+    },
+    SetAllocation {
+        end_user: String,
+        pool: String,
+        credits: Credits,
+    },
+    CreateApiKey {
+        name: String,
+    },
+    RevokeApiKey {
+        id: i64,
+    },
+    SetDashboardRoles {
+        roles: Vec<Role>,
+    },
+    Recalculate,
+}
+
+impl AdminAction {
+    /// The audit log's word for the action.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AdminAction::BuyCredits { .. } => "buy_credits",
+            AdminAction::SetAutoRecharge { .. } => "set_auto_recharge",
+            AdminAction::RequestCredits { .. } => "request_credits",
+            AdminAction::DecideRequest { approve: true, .. } => "approve_credit_request",
+            AdminAction::DecideRequest { approve: false, .. } => "decline_credit_request",
+            AdminAction::InviteMember { .. } => "invite_member",
+            AdminAction::ChangeRole { .. } => "change_role",
+            AdminAction::SetTeams { .. } => "set_teams",
+            AdminAction::Deactivate { .. } => "deactivate_member",
+            AdminAction::SetAllocation { .. } => "set_allocation",
+            AdminAction::CreateApiKey { .. } => "create_api_key",
+            AdminAction::RevokeApiKey { .. } => "revoke_api_key",
+            AdminAction::SetDashboardRoles { .. } => "set_dashboard_roles",
+            AdminAction::Recalculate => "recalculate",
+        }
+    }
+
+    /// Whether `role` may take this action at all (the server also checks the targets).
+    pub fn allowed(&self, role: Role) -> bool {
+        match self {
+            AdminAction::BuyCredits { .. }
+            | AdminAction::SetAutoRecharge { .. }
+            | AdminAction::DecideRequest { .. } => role.billing(),
+            AdminAction::RequestCredits { .. } => true,
+            AdminAction::InviteMember { role: r, .. } | AdminAction::ChangeRole { role: r, .. } => {
+                role.may_assign(*r)
+            }
+            AdminAction::SetTeams { .. }
+            | AdminAction::Deactivate { .. }
+            | AdminAction::CreateApiKey { .. }
+            | AdminAction::RevokeApiKey { .. }
+            | AdminAction::Recalculate => role.administers(),
+            AdminAction::SetAllocation { .. } => role.allocates(),
+            AdminAction::SetDashboardRoles { .. } => role.governs(),
+        }
+    }
+
+    /// What the audit log keeps of the action: everything but secrets.
+    pub fn audit_detail(&self) -> String {
+        let mut shown = self.clone();
+        if let AdminAction::InviteMember { password, .. } = &mut shown {
+            *password = "(set)".into();
+        }
+        serde_json::to_string(&shown).unwrap_or_default()
+    }
+}
+
+/// The answer to an action: a sentence for the page, and a secret shown once (API keys).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminOutcome {
+    pub message: String,
+    pub secret: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AutoRechargeRow {
+    pub pool: String,
+    pub pool_name: String,
+    /// `None` = not set up yet.
+    pub enabled: Option<bool>,
+    pub threshold: Credits,
+    pub amount: Credits,
+    pub max_per_period: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreditRequestRow {
+    pub id: i64,
+    pub requested_by: String,
+    pub pool: String,
+    pub credits: Credits,
+    pub note: String,
+    pub status: String,
+    pub created: String,
+    pub decided_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub teams: Vec<String>,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub revoked: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub time: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// The Settings page, holding only what the viewer's role may see.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub role: Role,
+    pub time_zone: String,
+    /// (key, name) of every pool.
+    pub pools: Vec<(String, String)>,
+    /// Billing roles: auto-recharge per pool.
+    pub auto_recharge: Vec<AutoRechargeRow>,
+    /// Billing roles: every request; others: their own.
+    pub requests: Vec<CreditRequestRow>,
+    /// Administrators: members, teams, keys, audit log.
+    pub members: Vec<MemberRow>,
+    pub teams: Vec<String>,
+    pub api_keys: Vec<ApiKeyRow>,
+    pub audit: Vec<AuditRow>,
+    /// Owners: who may open the dashboard.
+    pub dashboard_roles: Vec<Role>,
+    /// The latest recalculation: events done, events in all, finished.
+    pub recalculation: Option<(u64, u64, bool)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn who_may_take_which_action() {
+        let buy = AdminAction::BuyCredits {
+            pool: "ai".into(),
+            credits: Credits(1),
+        };
+        let ask = AdminAction::RequestCredits {
+            pool: "ai".into(),
+            credits: Credits(1),
+            note: String::new(),
+        };
+        let make_owner = AdminAction::ChangeRole {
+            user_id: 1,
+            role: Role::Owner,
+        };
+        let key = AdminAction::CreateApiKey { name: "k".into() };
+        let govern = AdminAction::SetDashboardRoles { roles: vec![] };
+        let expect = [
+            (Role::Owner, [true, true, true, true, true]),
+            (Role::BillingAdmin, [true, true, false, false, false]),
+            (Role::Admin, [false, true, false, true, false]),
+            (Role::Member, [false, true, false, false, false]),
+        ];
+        for (role, want) in expect {
+            let got = [&buy, &ask, &make_owner, &key, &govern].map(|a| a.allowed(role));
+            assert_eq!(got, want, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn the_audit_log_never_keeps_a_password() {
+        let a = AdminAction::InviteMember {
+            email: "a@x.test".into(),
+            name: "A".into(),
+            role: Role::Member,
+            team: None,
+            password: "hunter2hunter2".into(),
+        };
+        assert!(!a.audit_detail().contains("hunter2"));
+        assert!(a.audit_detail().contains("a@x.test"));
+    }
+}

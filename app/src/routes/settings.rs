@@ -1,0 +1,63 @@
+//! The Settings page (route `/settings`): buy credits, auto-recharge, credit requests,
+//! allocations, members and teams, API keys, dashboard access, recalculation, audit log —
+//! each section only for the roles that may use it; every action checked on the server.
+
+use crate::admin::{AdminAction, AdminOutcome, SettingsView};
+use crate::components::filter_bar::LoadError;
+use crate::components::settings_forms::*;
+use leptos::prelude::*;
+
+#[server(endpoint = "settings")]
+pub async fn get_settings() -> Result<SettingsView, ServerFnError> {
+    let (services, viewer) = crate::service::current().await?;
+    services
+        .settings(&viewer)
+        .await
+        .map_err(crate::service::into_server_error)
+}
+
+/// Every admin action goes through here: the server checks the role and records it.
+#[server(name = AdminActionFn, endpoint = "admin", input = leptos::server_fn::codec::Json)]
+pub async fn admin_action(action: AdminAction) -> Result<AdminOutcome, ServerFnError> {
+    let (services, viewer) = crate::service::current().await?;
+    services
+        .admin(&viewer, action)
+        .await
+        .map_err(crate::service::into_server_error)
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let act = ServerAction::<AdminActionFn>::new();
+    // Any finished action reloads what the page shows.
+    let data = Resource::new(move || act.version().get(), |_| get_settings());
+    view! {
+        <h1>"Settings"</h1>
+        <Outcome act/>
+        <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(error) => view! { <LoadError what="settings" error retry=Callback::new(move |_| data.refetch())/> }.into_any(),
+                    Ok(v) => view! { <Sections v act/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Sections(v: SettingsView, act: ServerAction<AdminActionFn>) -> impl IntoView {
+    let role = v.role;
+    view! {
+        {role.billing().then(|| view! { <BuyCredits pools=v.pools.clone() act/> <AutoRecharge rows=v.auto_recharge.clone() act/> })}
+        <CreditRequests v=v.clone() act/>
+        {role.allocates().then(|| view! { <Allocation pools=v.pools.clone() act/> })}
+        {role.administers().then(|| view! {
+            <Members v=v.clone() act/>
+            <ApiKeys keys=v.api_keys.clone() act/>
+            <Recalculate progress=v.recalculation act/>
+        })}
+        {role.governs().then(|| view! { <Governance roles=v.dashboard_roles.clone() act/> })}
+        {role.administers().then(|| view! { <Audit rows=v.audit.clone()/> })}
+    }
+}

@@ -1,0 +1,197 @@
+//! Billing actions: buying credits through the payment provider, auto-recharge settings,
+//! and credit requests (anyone asks; billing admins approve — which buys — or decline).
+
+use super::payment::PaymentProvider;
+use crate::entities::{auto_recharge_rule, credit_request, grant, organization, pool, purchase};
+use crate::error::Result;
+use crate::ledger::{self, GrantKind};
+use app::credits::Credits;
+use app::error::AppError;
+use app::service::Viewer;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+/// One purchase: at most a million credits, at least one.
+const MAX_PURCHASE: Credits = Credits(1_000_000_000);
+
+pub async fn pool_by_key<C: ConnectionTrait>(db: &C, org: i64, key: &str) -> Result<pool::Model> {
+    Ok(pool::Entity::find()
+        .filter(pool::Column::OrganizationId.eq(org))
+        .filter(pool::Column::Key.eq(key))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::invalid("pool", format!("unknown pool {key:?}")))?)
+}
+
+fn check_amount(field: &str, c: Credits) -> Result<()> {
+    if c.0 < 1_000 || c > MAX_PURCHASE {
+        return Err(AppError::invalid(field, "must be from 1 to 1,000,000 credits").into());
+    }
+    Ok(())
+}
+
+/// Charges through the provider, records the purchase and adds a purchased grant of exactly
+/// `credits`, usable at once. Returns the purchase id.
+pub async fn buy<C: ConnectionTrait>(
+    db: &C,
+    provider: &dyn PaymentProvider,
+    viewer: &Viewer,
+    pool_key: &str,
+    credits: Credits,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    check_amount("credits", credits)?;
+    let org = organization::Entity::find_by_id(viewer.organization_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization"))?;
+    let pool = pool_by_key(db, org.id, pool_key).await?;
+    let price = ledger::price_cents(credits);
+    let payment = provider.charge(&org, credits, price, now).await?;
+    let p = purchase::ActiveModel {
+        organization_id: Set(org.id),
+        pool_id: Set(pool.id),
+        amount_milli: Set(credits.0),
+        price_cents: Set(price),
+        origin: Set("manual".into()),
+        status: Set(payment.status),
+        created_by: Set(Some(viewer.user_id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    grant::ActiveModel {
+        organization_id: Set(org.id),
+        pool_id: Set(pool.id),
+        kind: Set(GrantKind::Purchased.as_str().into()),
+        description: Set(format!("Top-up {}", payment.reference)),
+        granted_at: Set(now),
+        expires_at: Set(None),
+        priority: Set(ledger::recharge::PURCHASE_PRIORITY),
+        original_milli: Set(credits.0),
+        remaining_milli: Set(credits.0),
+        status: Set("active".into()),
+        purchase_id: Set(Some(p.id)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(p.id)
+}
+
+pub async fn set_auto_recharge<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    pool_key: &str,
+    enabled: bool,
+    threshold: Credits,
+    amount: Credits,
+    max_per_period: i32,
+) -> Result<()> {
+    let pool = pool_by_key(db, viewer.organization_id, pool_key).await?;
+    if threshold.0 < 0 {
+        return Err(AppError::invalid("threshold", "must not be negative").into());
+    }
+    check_amount("amount", amount)?;
+    if !(1..=100).contains(&max_per_period) {
+        return Err(AppError::invalid("max_per_period", "must be from 1 to 100").into());
+    }
+    let existing = auto_recharge_rule::Entity::find()
+        .filter(auto_recharge_rule::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(auto_recharge_rule::Column::PoolId.eq(pool.id))
+        .one(db)
+        .await?;
+    let mut row = match existing {
+        Some(r) => r.into(),
+        None => auto_recharge_rule::ActiveModel {
+            organization_id: Set(viewer.organization_id),
+            pool_id: Set(pool.id),
+            ..Default::default()
+        },
+    };
+    row.enabled = Set(enabled);
+    row.threshold_milli = Set(threshold.0);
+    row.amount_milli = Set(amount.0);
+    row.max_per_period = Set(max_per_period);
+    row.save(db).await?;
+    Ok(())
+}
+
+pub async fn request_credits<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    pool_key: &str,
+    credits: Credits,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    check_amount("credits", credits)?;
+    if note.len() > 500 {
+        return Err(AppError::invalid("note", "must be at most 500 characters").into());
+    }
+    let pool = pool_by_key(db, viewer.organization_id, pool_key).await?;
+    let r = credit_request::ActiveModel {
+        organization_id: Set(viewer.organization_id),
+        pool_id: Set(pool.id),
+        requested_by: Set(viewer.user_id),
+        amount_milli: Set(credits.0),
+        note: Set(note.trim().into()),
+        status: Set("pending".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(r.id)
+}
+
+/// Approving buys the requested credits (through the provider); declining only records it.
+/// A request is decided once.
+pub async fn decide<C: ConnectionTrait>(
+    db: &C,
+    provider: &dyn PaymentProvider,
+    viewer: &Viewer,
+    id: i64,
+    approve: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let r = credit_request::Entity::find_by_id(id)
+        .filter(credit_request::Column::OrganizationId.eq(viewer.organization_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("credit request"))?;
+    if r.status != "pending" {
+        return Err(AppError::invalid("id", format!("this request is already {}", r.status)).into());
+    }
+    let purchase_id = if approve {
+        let pool = pool::Entity::find_by_id(r.pool_id)
+            .filter(pool::Column::OrganizationId.eq(viewer.organization_id))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found("pool"))?;
+        Some(buy(db, provider, viewer, &pool.key, Credits(r.amount_milli), now).await?)
+    } else {
+        None
+    };
+    // Only a still-pending row changes: two admins deciding at once cannot both win.
+    let changed = credit_request::Entity::update_many()
+        .col_expr(
+            credit_request::Column::Status,
+            Expr::value(if approve { "approved" } else { "declined" }),
+        )
+        .col_expr(credit_request::Column::DecidedBy, Expr::value(viewer.user_id))
+        .col_expr(credit_request::Column::DecidedAt, Expr::value(now))
+        .col_expr(credit_request::Column::PurchaseId, Expr::value(purchase_id))
+        .filter(credit_request::Column::OrganizationId.eq(viewer.organization_id))
+        .filter(credit_request::Column::Id.eq(id))
+        .filter(credit_request::Column::Status.eq("pending"))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if changed != 1 {
+        return Err(AppError::invalid("id", "this request was decided meanwhile").into());
+    }
+    Ok(())
+}

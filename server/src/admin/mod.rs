@@ -1,0 +1,172 @@
+//! Admin actions. Each one checks the viewer's role, runs in one transaction with its audit
+//! log entry (who, what, when), and touches only the viewer's own organization.
+
+pub mod billing;
+pub mod members;
+pub mod payment;
+mod view;
+
+use crate::entities::{audit_log, organization, user};
+use crate::error::Result;
+use app::admin::{AdminAction, AdminOutcome};
+use app::error::AppError;
+use app::roles;
+use app::service::Viewer;
+use chrono::{DateTime, Utc};
+use indicatif::ProgressBar;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub use view::settings_view;
+
+/// Recalculations running or finished, per organization: (events done, events in all, done).
+#[derive(Clone, Default)]
+pub struct Jobs(Arc<Mutex<HashMap<i64, ProgressBar>>>);
+
+impl Jobs {
+    pub fn progress(&self, org: i64) -> Option<(u64, u64, bool)> {
+        let jobs = self.0.lock().ok()?;
+        let bar = jobs.get(&org)?;
+        Some((bar.position(), bar.length().unwrap_or(0), bar.is_finished()))
+    }
+}
+
+pub async fn perform(
+    db: &DatabaseConnection,
+    provider: &dyn payment::PaymentProvider,
+    jobs: &Jobs,
+    viewer: &Viewer,
+    action: AdminAction,
+    now: DateTime<Utc>,
+) -> Result<AdminOutcome> {
+    if !action.allowed(viewer.role) {
+        return Err(AppError::forbidden(format!(
+            "{} is not open to the {} role",
+            action.name().replace('_', " "),
+            viewer.role.label().to_lowercase()
+        ))
+        .into());
+    }
+    let actor = user::Entity::find_by_id(viewer.user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if let AdminAction::Recalculate = action {
+        audit(db, viewer, &actor.email, &action, now).await?;
+        return start_recalculation(db, jobs, viewer.organization_id).await;
+    }
+    let txn = db.begin().await?;
+    let mut secret = None;
+    let message = match &action {
+        AdminAction::BuyCredits { pool, credits } => {
+            billing::buy(&txn, provider, viewer, pool, *credits, now).await?;
+            format!("Bought {} credits; they are available now.", credits.display())
+        }
+        AdminAction::SetAutoRecharge { pool, enabled, threshold, amount, max_per_period } => {
+            billing::set_auto_recharge(&txn, viewer, pool, *enabled, *threshold, *amount, *max_per_period).await?;
+            if *enabled { "Auto-recharge is on.".into() } else { "Auto-recharge is off.".into() }
+        }
+        AdminAction::RequestCredits { pool, credits, note } => {
+            billing::request_credits(&txn, viewer, pool, *credits, note, now).await?;
+            format!("Requested {} credits; a billing admin will decide.", credits.display())
+        }
+        AdminAction::DecideRequest { id, approve } => {
+            billing::decide(&txn, provider, viewer, *id, *approve, now).await?;
+            if *approve { "Approved: the credits were bought.".into() } else { "Declined.".into() }
+        }
+        AdminAction::InviteMember { email, name, role, team, password } => {
+            members::invite(&txn, viewer, email, name, *role, team.as_deref(), password, now).await?;
+            format!("{email} can now sign in.")
+        }
+        AdminAction::ChangeRole { user_id, role } => {
+            members::change_role(&txn, viewer, *user_id, *role).await?;
+            format!("Role changed to {}.", role.label())
+        }
+        AdminAction::SetTeams { user_id, teams } => {
+            members::set_teams(&txn, viewer, *user_id, teams).await?;
+            "Teams updated.".into()
+        }
+        AdminAction::Deactivate { user_id } => {
+            members::deactivate(&txn, viewer, *user_id).await?;
+            "Deactivated: that member can no longer sign in.".into()
+        }
+        AdminAction::SetAllocation { end_user, pool, credits } => {
+            crate::services::allocations::set_end_user_cap(&txn, viewer.organization_id, end_user, Some(pool), *credits, now).await?;
+            format!("{end_user} may use {} credits per period.", credits.display())
+        }
+        AdminAction::CreateApiKey { name } => {
+            let key = members::create_key(&txn, viewer, name).await?;
+            secret = Some(key.secret);
+            format!("Key {} created. Copy it now: it is not shown again.", key.prefix)
+        }
+        AdminAction::RevokeApiKey { id } => {
+            members::revoke_key(&txn, viewer, *id, now).await?;
+            "Key revoked.".into()
+        }
+        AdminAction::SetDashboardRoles { roles } => {
+            organization::Entity::update_many()
+                .col_expr(organization::Column::DashboardRoles, Expr::value(roles::list_text(roles)))
+                .filter(organization::Column::Id.eq(viewer.organization_id))
+                .exec(&txn)
+                .await?;
+            "Dashboard access saved.".into()
+        }
+        AdminAction::Recalculate => unreachable!("handled above"),
+    };
+    audit(&txn, viewer, &actor.email, &action, now).await?;
+    txn.commit().await?;
+    Ok(AdminOutcome { message, secret })
+}
+
+async fn audit<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    actor: &str,
+    action: &AdminAction,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    audit_log::ActiveModel {
+        organization_id: Set(viewer.organization_id),
+        at: Set(now),
+        actor_id: Set(Some(viewer.user_id)),
+        actor: Set(actor.into()),
+        action: Set(action.name().into()),
+        detail: Set(action.audit_detail()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Rebuilds the organization's rollups in the background; the Settings page shows progress.
+async fn start_recalculation(db: &DatabaseConnection, jobs: &Jobs, org_id: i64) -> Result<AdminOutcome> {
+    let org = organization::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization"))?;
+    let bar = ProgressBar::hidden();
+    {
+        let mut running = jobs.0.lock().map_err(|_| AppError::internal("jobs lock"))?;
+        if running.get(&org_id).is_some_and(|b| !b.is_finished()) {
+            return Err(AppError::invalid("recalculate", "a recalculation is already running").into());
+        }
+        running.insert(org_id, bar.clone());
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        match crate::ingest::recalculate::recalculate(&db, Some(&org.slug), &bar).await {
+            Ok(_) => bar.finish(),
+            Err(e) => {
+                tracing::error!("recalculation of {} failed: {}", org.slug, AppError::from(e));
+                bar.abandon();
+            }
+        }
+    });
+    Ok(AdminOutcome {
+        message: "Recalculation started.".into(),
+        secret: None,
+    })
+}

@@ -91,14 +91,26 @@ fn AutoRechargeForm(row: AutoRechargeRow, act: Act) -> impl IntoView {
     let enabled = row.enabled == Some(true);
     let pool = row.pool.clone();
     let save = move |on: bool| {
-        let (Some(t), Some(a)) = (credits(&threshold.get(), error), credits(&amount.get(), error)) else {
+        let (Some(t), Some(a)) = (
+            credits(&threshold.get(), error),
+            credits(&amount.get(), error),
+        ) else {
             return;
         };
         let Ok(m) = max.get().trim().parse::<i32>() else {
             error.set(Some("Top-ups per period: a whole number".into()));
             return;
         };
-        send(act, AdminAction::SetAutoRecharge { pool: pool.clone(), enabled: on, threshold: t, amount: a, max_per_period: m });
+        send(
+            act,
+            AdminAction::SetAutoRecharge {
+                pool: pool.clone(),
+                enabled: on,
+                threshold: t,
+                amount: a,
+                max_per_period: m,
+            },
+        );
     };
     let save2 = save.clone();
     view! {
@@ -205,12 +217,17 @@ pub fn Allocation(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
 }
 
 fn role_options(selected: Role) -> impl IntoView {
-    Role::ALL.map(|r| view! { <option value=r.as_str() selected=r == selected>{r.label()}</option> })
+    Role::ALL
+        .map(|r| view! { <option value=r.as_str() selected=r == selected>{r.label()}</option> })
 }
 
 #[component]
 pub fn Members(v: SettingsView, act: Act) -> impl IntoView {
-    let (email, name, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (email, name, password) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let role = RwSignal::new(Role::Member);
     let team = RwSignal::new(v.teams.first().cloned().unwrap_or_default());
     let teams = v.teams.clone();
@@ -297,9 +314,16 @@ pub fn ApiKeys(keys: Vec<ApiKeyRow>, act: Act) -> impl IntoView {
 pub fn Recalculate(progress: Option<(u64, u64, bool)>, act: Act) -> impl IntoView {
     let text = progress.map(|(done, all, finished)| {
         if finished {
-            format!("Last recalculation: {} events, done.", crate::credits::format_count(done as i64))
+            format!(
+                "Last recalculation: {} events, done.",
+                crate::credits::format_count(done as i64)
+            )
         } else {
-            format!("Recalculating: {} of {} events…", crate::credits::format_count(done as i64), crate::credits::format_count(all as i64))
+            format!(
+                "Recalculating: {} of {} events…",
+                crate::credits::format_count(done as i64),
+                crate::credits::format_count(all as i64)
+            )
         }
     });
     view! {
@@ -336,9 +360,21 @@ pub fn Governance(roles: Vec<Role>, act: Act) -> impl IntoView {
 
 #[component]
 pub fn Audit(rows: Vec<AuditRow>) -> impl IntoView {
-    let mut t = Table::new("audit", "Audit log (newest first)", &["Time", "Who", "Action", "Detail"]);
+    let mut t = Table::new(
+        "audit",
+        "Audit log (newest first)",
+        &["Time", "Who", "Action", "Detail"],
+    );
     for (i, r) in rows.into_iter().enumerate() {
-        t.row(i.to_string(), vec![Cell::text(r.time), Cell::text(r.actor), Cell::text(r.action), Cell::text(r.detail)]);
+        t.row(
+            i.to_string(),
+            vec![
+                Cell::text(r.time),
+                Cell::text(r.actor),
+                Cell::text(r.action),
+                Cell::text(r.detail),
+            ],
+        );
     }
     view! { <section class="card"><DataTable table=t page_size=20/></section> }
 }

@@ -163,7 +163,9 @@ pub async fn decide<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| AppError::not_found("credit request"))?;
     if r.status != "pending" {
-        return Err(AppError::invalid("id", format!("this request is already {}", r.status)).into());
+        return Err(
+            AppError::invalid("id", format!("this request is already {}", r.status)).into(),
+        );
     }
     let purchase_id = if approve {
         let pool = pool::Entity::find_by_id(r.pool_id)
@@ -171,7 +173,17 @@ pub async fn decide<C: ConnectionTrait>(
             .one(db)
             .await?
             .ok_or_else(|| AppError::not_found("pool"))?;
-        Some(buy(db, provider, viewer, &pool.key, Credits(r.amount_milli), now).await?)
+        Some(
+            buy(
+                db,
+                provider,
+                viewer,
+                &pool.key,
+                Credits(r.amount_milli),
+                now,
+            )
+            .await?,
+        )
     } else {
         None
     };
@@ -181,7 +193,10 @@ pub async fn decide<C: ConnectionTrait>(
             credit_request::Column::Status,
             Expr::value(if approve { "approved" } else { "declined" }),
         )
-        .col_expr(credit_request::Column::DecidedBy, Expr::value(viewer.user_id))
+        .col_expr(
+            credit_request::Column::DecidedBy,
+            Expr::value(viewer.user_id),
+        )
         .col_expr(credit_request::Column::DecidedAt, Expr::value(now))
         .col_expr(credit_request::Column::PurchaseId, Expr::value(purchase_id))
         .filter(credit_request::Column::OrganizationId.eq(viewer.organization_id))

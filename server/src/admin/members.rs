@@ -9,7 +9,9 @@ use app::roles::Role;
 use app::service::Viewer;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 
 /// A member of the viewer's organization (never of another one).
 async fn member<C: ConnectionTrait>(db: &C, viewer: &Viewer, user_id: i64) -> Result<user::Model> {
@@ -61,13 +63,24 @@ pub async fn invite<C: ConnectionTrait>(
     password: &str,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    let teams = team_ids(db, viewer.organization_id, &team.map(str::to_string).into_iter().collect::<Vec<_>>()).await?;
-    let u = accounts::create_user(db, viewer.organization_id, email, name, role, password, now).await?;
+    let teams = team_ids(
+        db,
+        viewer.organization_id,
+        &team.map(str::to_string).into_iter().collect::<Vec<_>>(),
+    )
+    .await?;
+    let u =
+        accounts::create_user(db, viewer.organization_id, email, name, role, password, now).await?;
     set_memberships(db, viewer.organization_id, u.id, &teams).await?;
     Ok(u.id)
 }
 
-pub async fn change_role<C: ConnectionTrait>(db: &C, viewer: &Viewer, user_id: i64, role: Role) -> Result<()> {
+pub async fn change_role<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    user_id: i64,
+    role: Role,
+) -> Result<()> {
     let target = member(db, viewer, user_id).await?;
     // Only an owner changes an owner.
     if target.role == Role::Owner.as_str() && !viewer.role.governs() {
@@ -82,7 +95,12 @@ pub async fn change_role<C: ConnectionTrait>(db: &C, viewer: &Viewer, user_id: i
     Ok(())
 }
 
-async fn set_memberships<C: ConnectionTrait>(db: &C, org: i64, user_id: i64, teams: &[i64]) -> Result<()> {
+async fn set_memberships<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    user_id: i64,
+    teams: &[i64],
+) -> Result<()> {
     team_member::Entity::delete_many()
         .filter(team_member::Column::OrganizationId.eq(org))
         .filter(team_member::Column::UserId.eq(user_id))
@@ -100,7 +118,12 @@ async fn set_memberships<C: ConnectionTrait>(db: &C, org: i64, user_id: i64, tea
     Ok(())
 }
 
-pub async fn set_teams<C: ConnectionTrait>(db: &C, viewer: &Viewer, user_id: i64, teams: &[String]) -> Result<()> {
+pub async fn set_teams<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    user_id: i64,
+    teams: &[String],
+) -> Result<()> {
     let target = member(db, viewer, user_id).await?;
     let ids = team_ids(db, viewer.organization_id, teams).await?;
     set_memberships(db, viewer.organization_id, target.id, &ids).await
@@ -121,12 +144,21 @@ pub async fn deactivate<C: ConnectionTrait>(db: &C, viewer: &Viewer, user_id: i6
     Ok(())
 }
 
-pub async fn create_key<C: ConnectionTrait>(db: &C, viewer: &Viewer, name: &str) -> Result<crate::api_keys::CreatedKey> {
+pub async fn create_key<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    name: &str,
+) -> Result<crate::api_keys::CreatedKey> {
     crate::api_keys::create_for(db, viewer.organization_id, name).await
 }
 
 /// Revoked keys are refused at once (the API checks `revoked_at` on every request).
-pub async fn revoke_key<C: ConnectionTrait>(db: &C, viewer: &Viewer, id: i64, now: DateTime<Utc>) -> Result<()> {
+pub async fn revoke_key<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let changed = api_key::Entity::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(now))
         .filter(api_key::Column::OrganizationId.eq(viewer.organization_id))

@@ -15,7 +15,10 @@ use app::service::Viewer;
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -62,22 +65,71 @@ pub async fn perform(
     let message = match &action {
         AdminAction::BuyCredits { pool, credits } => {
             billing::buy(&txn, provider, viewer, pool, *credits, now).await?;
-            format!("Bought {} credits; they are available now.", credits.display())
+            format!(
+                "Bought {} credits; they are available now.",
+                credits.display()
+            )
         }
-        AdminAction::SetAutoRecharge { pool, enabled, threshold, amount, max_per_period } => {
-            billing::set_auto_recharge(&txn, viewer, pool, *enabled, *threshold, *amount, *max_per_period).await?;
-            if *enabled { "Auto-recharge is on.".into() } else { "Auto-recharge is off.".into() }
+        AdminAction::SetAutoRecharge {
+            pool,
+            enabled,
+            threshold,
+            amount,
+            max_per_period,
+        } => {
+            billing::set_auto_recharge(
+                &txn,
+                viewer,
+                pool,
+                *enabled,
+                *threshold,
+                *amount,
+                *max_per_period,
+            )
+            .await?;
+            if *enabled {
+                "Auto-recharge is on.".into()
+            } else {
+                "Auto-recharge is off.".into()
+            }
         }
-        AdminAction::RequestCredits { pool, credits, note } => {
+        AdminAction::RequestCredits {
+            pool,
+            credits,
+            note,
+        } => {
             billing::request_credits(&txn, viewer, pool, *credits, note, now).await?;
-            format!("Requested {} credits; a billing admin will decide.", credits.display())
+            format!(
+                "Requested {} credits; a billing admin will decide.",
+                credits.display()
+            )
         }
         AdminAction::DecideRequest { id, approve } => {
             billing::decide(&txn, provider, viewer, *id, *approve, now).await?;
-            if *approve { "Approved: the credits were bought.".into() } else { "Declined.".into() }
+            if *approve {
+                "Approved: the credits were bought.".into()
+            } else {
+                "Declined.".into()
+            }
         }
-        AdminAction::InviteMember { email, name, role, team, password } => {
-            members::invite(&txn, viewer, email, name, *role, team.as_deref(), password, now).await?;
+        AdminAction::InviteMember {
+            email,
+            name,
+            role,
+            team,
+            password,
+        } => {
+            members::invite(
+                &txn,
+                viewer,
+                email,
+                name,
+                *role,
+                team.as_deref(),
+                password,
+                now,
+            )
+            .await?;
             format!("{email} can now sign in.")
         }
         AdminAction::ChangeRole { user_id, role } => {
@@ -92,14 +144,32 @@ pub async fn perform(
             members::deactivate(&txn, viewer, *user_id).await?;
             "Deactivated: that member can no longer sign in.".into()
         }
-        AdminAction::SetAllocation { end_user, pool, credits } => {
-            crate::services::allocations::set_end_user_cap(&txn, viewer.organization_id, end_user, Some(pool), *credits, now).await?;
-            format!("{end_user} may use {} credits per period.", credits.display())
+        AdminAction::SetAllocation {
+            end_user,
+            pool,
+            credits,
+        } => {
+            crate::services::allocations::set_end_user_cap(
+                &txn,
+                viewer.organization_id,
+                end_user,
+                Some(pool),
+                *credits,
+                now,
+            )
+            .await?;
+            format!(
+                "{end_user} may use {} credits per period.",
+                credits.display()
+            )
         }
         AdminAction::CreateApiKey { name } => {
             let key = members::create_key(&txn, viewer, name).await?;
             secret = Some(key.secret);
-            format!("Key {} created. Copy it now: it is not shown again.", key.prefix)
+            format!(
+                "Key {} created. Copy it now: it is not shown again.",
+                key.prefix
+            )
         }
         AdminAction::RevokeApiKey { id } => {
             members::revoke_key(&txn, viewer, *id, now).await?;
@@ -107,7 +177,10 @@ pub async fn perform(
         }
         AdminAction::SetDashboardRoles { roles } => {
             organization::Entity::update_many()
-                .col_expr(organization::Column::DashboardRoles, Expr::value(roles::list_text(roles)))
+                .col_expr(
+                    organization::Column::DashboardRoles,
+                    Expr::value(roles::list_text(roles)),
+                )
                 .filter(organization::Column::Id.eq(viewer.organization_id))
                 .exec(&txn)
                 .await?;
@@ -142,7 +215,11 @@ async fn audit<C: sea_orm::ConnectionTrait>(
 }
 
 /// Rebuilds the organization's rollups in the background; the Settings page shows progress.
-async fn start_recalculation(db: &DatabaseConnection, jobs: &Jobs, org_id: i64) -> Result<AdminOutcome> {
+async fn start_recalculation(
+    db: &DatabaseConnection,
+    jobs: &Jobs,
+    org_id: i64,
+) -> Result<AdminOutcome> {
     let org = organization::Entity::find_by_id(org_id)
         .one(db)
         .await?
@@ -151,7 +228,9 @@ async fn start_recalculation(db: &DatabaseConnection, jobs: &Jobs, org_id: i64) 
     {
         let mut running = jobs.0.lock().map_err(|_| AppError::internal("jobs lock"))?;
         if running.get(&org_id).is_some_and(|b| !b.is_finished()) {
-            return Err(AppError::invalid("recalculate", "a recalculation is already running").into());
+            return Err(
+                AppError::invalid("recalculate", "a recalculation is already running").into(),
+            );
         }
         running.insert(org_id, bar.clone());
     }
@@ -160,7 +239,11 @@ async fn start_recalculation(db: &DatabaseConnection, jobs: &Jobs, org_id: i64) 
         match crate::ingest::recalculate::recalculate(&db, Some(&org.slug), &bar).await {
             Ok(_) => bar.finish(),
             Err(e) => {
-                tracing::error!("recalculation of {} failed: {}", org.slug, AppError::from(e));
+                tracing::error!(
+                    "recalculation of {} failed: {}",
+                    org.slug,
+                    AppError::from(e)
+                );
                 bar.abandon();
             }
         }

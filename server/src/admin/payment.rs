@@ -37,7 +37,11 @@ impl PaymentProvider for InvoiceProvider {
     ) -> Result<Payment, app::error::AppError> {
         Ok(Payment {
             status: "invoiced".into(),
-            reference: format!("INV-{}-{}", org.slug.to_uppercase(), now.format("%Y%m%d%H%M%S")),
+            reference: format!(
+                "INV-{}-{}",
+                org.slug.to_uppercase(),
+                now.format("%Y%m%d%H%M%S")
+            ),
         })
     }
 }

@@ -1,7 +1,9 @@
 //! What the Settings page shows, cut to what the viewer's role may see.
 
 use super::Jobs;
-use crate::entities::{api_key, audit_log, auto_recharge_rule, credit_request, organization, team, team_member, user};
+use crate::entities::{
+    api_key, audit_log, auto_recharge_rule, credit_request, organization, team, team_member, user,
+};
 use crate::error::Result;
 use crate::services::balance::{org_tz, pools};
 use app::admin::{ApiKeyRow, AuditRow, AutoRechargeRow, CreditRequestRow, MemberRow, SettingsView};
@@ -15,14 +17,20 @@ use std::collections::HashMap;
 /// Entries of the audit log shown (newest first).
 const AUDIT_SHOWN: u64 = 100;
 
-pub async fn settings_view<C: ConnectionTrait>(db: &C, jobs: &Jobs, viewer: &Viewer) -> Result<SettingsView> {
+pub async fn settings_view<C: ConnectionTrait>(
+    db: &C,
+    jobs: &Jobs,
+    viewer: &Viewer,
+) -> Result<SettingsView> {
     let org_id = viewer.organization_id;
     let org = organization::Entity::find_by_id(org_id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("organization"))?;
     let tz = org_tz(&org)?;
-    let time = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let time = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    };
     let pools = pools(db, org_id).await?;
     let pool_key: HashMap<i64, String> = pools.iter().map(|p| (p.id, p.key.clone())).collect();
     let people = user::Entity::find()
@@ -87,14 +95,18 @@ pub async fn settings_view<C: ConnectionTrait>(db: &C, jobs: &Jobs, viewer: &Vie
             .order_by_asc(team::Column::Name)
             .all(db)
             .await?;
-        let team_name: HashMap<i64, String> = team_rows.iter().map(|t| (t.id, t.name.clone())).collect();
+        let team_name: HashMap<i64, String> =
+            team_rows.iter().map(|t| (t.id, t.name.clone())).collect();
         let mut their: HashMap<i64, Vec<String>> = HashMap::new();
         for m in team_member::Entity::find()
             .filter(team_member::Column::OrganizationId.eq(org_id))
             .all(db)
             .await?
         {
-            their.entry(m.user_id).or_default().extend(team_name.get(&m.team_id).cloned());
+            their
+                .entry(m.user_id)
+                .or_default()
+                .extend(team_name.get(&m.team_id).cloned());
         }
         members = people
             .iter()
@@ -141,14 +153,25 @@ pub async fn settings_view<C: ConnectionTrait>(db: &C, jobs: &Jobs, viewer: &Vie
     Ok(SettingsView {
         role,
         time_zone: org.time_zone.clone(),
-        pools: pools.iter().map(|p| (p.key.clone(), p.name.clone())).collect(),
+        pools: pools
+            .iter()
+            .map(|p| (p.key.clone(), p.name.clone()))
+            .collect(),
         auto_recharge,
         requests,
         members,
         teams,
         api_keys,
         audit,
-        dashboard_roles: if role.governs() { roles::parse_list(&org.dashboard_roles) } else { vec![] },
-        recalculation: if role.administers() { jobs.progress(org_id) } else { None },
+        dashboard_roles: if role.governs() {
+            roles::parse_list(&org.dashboard_roles)
+        } else {
+            vec![]
+        },
+        recalculation: if role.administers() {
+            jobs.progress(org_id)
+        } else {
+            None
+        },
     })
 }

@@ -78,7 +78,15 @@ impl MeterService for MeterServiceImpl {
         viewer: &Viewer,
         action: app::admin::AdminAction,
     ) -> Result<app::admin::AdminOutcome, AppError> {
-        Ok(crate::admin::perform(&self.db, &*self.payments, &self.jobs, viewer, action, Utc::now()).await?)
+        Ok(crate::admin::perform(
+            &self.db,
+            &*self.payments,
+            &self.jobs,
+            viewer,
+            action,
+            Utc::now(),
+        )
+        .await?)
     }
 
     async fn me(&self, viewer: &Viewer) -> Result<Me, AppError> {

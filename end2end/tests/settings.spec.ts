@@ -1,0 +1,81 @@
+import { test, expect, Page, Browser } from "@playwright/test";
+
+const milli = (text: string) => Math.round(Number(text.replace(/,/g, "")) * 1000);
+
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`); });
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  return errors;
+}
+
+async function signedIn(browser: Browser, email: string): Promise<Page> {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  await page.goto("/login?next=/settings");
+  await page.locator("input[name=email]").fill(email);
+  await page.locator("input[name=password]").fill("demo-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL((u) => u.pathname === "/settings");
+  return page;
+}
+
+async function remaining(page: Page): Promise<number> {
+  await page.goto("/usage");
+  return milli(await page.getByTestId("remaining").innerText());
+}
+
+test("buying credits raises the balance by exactly that amount", async ({ page }) => {
+  const errors = collectErrors(page);
+  const before = await remaining(page);
+  await page.goto("/settings");
+  const buy = page.getByTestId("buy-credits");
+  await buy.locator("input[name=credits]").fill("1234.5");
+  await buy.getByRole("button", { name: "Buy" }).click();
+  await expect(page.getByTestId("outcome")).toContainText("Bought 1,234.5 credits");
+  expect(await remaining(page)).toBe(before + 1_234_500);
+  // The purchase is in the history, billed on invoice.
+  await page.goto("/credits");
+  await expect(page.getByTestId("purchases").locator("tbody tr").filter({ hasText: "invoiced" }).filter({ hasText: "1,234.5" })).toHaveCount(1);
+  expect(errors).toEqual([]);
+});
+
+test("a member requests credits, a billing admin approves, the member sees it", async ({ browser }) => {
+  const member = await signedIn(browser, "member@acme.test");
+  const errors = collectErrors(member);
+  // Members see no billing or admin sections, only the request form and their requests.
+  await expect(member.getByTestId("buy-credits")).toHaveCount(0);
+  await expect(member.getByTestId("members")).toHaveCount(0);
+  const form = member.getByTestId("credit-requests");
+  await form.locator("input[name=request-credits]").fill("321");
+  await form.locator("input[name=note]").fill("webinar campaign");
+  await member.getByTestId("request-credits").click();
+  await expect(member.getByTestId("outcome")).toContainText("Requested 321 credits");
+  const row = form.locator("tbody tr").filter({ hasText: "webinar campaign" });
+  await expect(row).toContainText("pending");
+  const id = await row.getAttribute("data-key");
+
+  const billing = await signedIn(browser, "billing@acme.test");
+  const before = await remaining(billing);
+  await billing.goto("/settings");
+  await billing.getByTestId(`approve-${id}`).click();
+  await expect(billing.getByTestId("outcome")).toContainText("Approved");
+  expect(await remaining(billing)).toBe(before + 321_000);
+
+  await member.reload();
+  await expect(member.getByTestId("credit-requests").locator(`tr[data-key="${id}"]`)).toContainText("approved by billing@acme.test");
+  expect(errors).toEqual([]);
+});
+
+test("auto-recharge shows 'not enabled' with an Enable action, and enabling sticks", async ({ page }) => {
+  await page.goto("/settings");
+  const pool = page.getByTestId("recharge-inbox_preview");
+  await expect(pool.getByTestId("recharge-off")).toHaveText("Auto-recharge is not enabled.");
+  await pool.getByRole("button", { name: "Enable" }).click();
+  await expect(page.getByTestId("outcome")).toHaveText("Auto-recharge is on.");
+  await page.reload();
+  await expect(page.getByTestId("recharge-inbox_preview").getByRole("button", { name: "Disable" })).toBeVisible();
+  // The audit log names who did it.
+  await expect(page.getByTestId("audit").locator("tbody tr").first()).toContainText("set_auto_recharge");
+  await expect(page.getByTestId("audit").locator("tbody tr").first()).toContainText("owner@acme.test");
+});

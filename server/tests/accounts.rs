@@ -639,3 +639,104 @@ on_both_backends!(
     logins_are_rate_limited_and_sessions_end,
     revoked_keys_fail_at_once_and_requests_are_decided_once,
 );
+
+/// Outside the demo: an organization and its first owner made as `server org/user create`
+/// do; nobody signs in without the password set there.
+async fn first_owner_signs_in_with_their_own_password(db: &DatabaseConnection) {
+    let now = chrono::Utc::now();
+    let org = server::accounts::create_organization(db, "newco", "NewCo", "Europe/Berlin", 1, now)
+        .await
+        .map_err(app::error::AppError::from)
+        .unwrap();
+    let bad = server::accounts::create_user(
+        db,
+        org.id,
+        "x@newco.test",
+        "X",
+        app::roles::Role::Owner,
+        "short",
+        now,
+    )
+    .await
+    .map_err(app::error::AppError::from);
+    assert!(matches!(bad, Err(app::error::AppError::Invalid { field, .. }) if field == "password"));
+    server::accounts::create_user(
+        db,
+        org.id,
+        "Founder@NewCo.test",
+        "Founder",
+        app::roles::Role::Owner,
+        "a-proper-long-secret",
+        now,
+    )
+    .await
+    .map_err(app::error::AppError::from)
+    .unwrap();
+    let base = spawn_app(db).await;
+    let client = browser_anonymous(&base);
+    let login = |password: &'static str| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            client
+                .post(format!("{base}/api/login"))
+                .form(&[("email", "founder@newco.test"), ("password", password)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        login(helpers::DEMO_PASSWORD).await,
+        401,
+        "no default password"
+    );
+    assert_eq!(login("a-proper-long-secret").await, 200);
+    let me: Value = client
+        .post(format!("{base}/api/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["organization_name"], "NewCo");
+    assert_eq!(me["role"], "owner");
+}
+
+/// Recalculation runs in the background and reports progress until every event is counted.
+async fn recalculation_reports_progress(db: &DatabaseConnection) {
+    seed(db, 2_000, 36, chrono::Utc::now()).await;
+    let base = spawn_app(db).await;
+    let admin = browser(&base, "admin@acme.test").await;
+    assert_eq!(act(&admin, &base, json!("Recalculate")).await.0, 200);
+    let org = org_id(db, "acme").await;
+    let events = usage_event::Entity::find()
+        .filter(usage_event::Column::OrganizationId.eq(org))
+        .count(db)
+        .await
+        .unwrap();
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        let s: Value = admin
+            .post(format!("{base}/api/settings"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        last = s["recalculation"].clone();
+        if last[2] == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last, json!([events, events, true]));
+}
+
+on_both_backends!(
+    first_owner_signs_in_with_their_own_password,
+    recalculation_reports_progress,
+);

@@ -147,6 +147,12 @@ impl fmt::Display for Credits {
 }
 
 /// `1234567` → `"1,234,567"`.
+/// The price of purchased credits: $0.10 per credit, in whole cents (smaller parts of a
+/// cent round down). Shown at checkout and charged by the payment provider.
+pub fn price_cents(amount: Credits) -> i64 {
+    amount.0 / 100
+}
+
 pub fn group_thousands(digits: &str) -> String {
     let len = digits.len();
     let mut out = String::with_capacity(len + len / 3);

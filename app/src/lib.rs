@@ -124,6 +124,14 @@ fn Signed() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Marks the document once the browser has taken over (effects run only after hydration):
+    // the browser tests wait for it before they click.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(html) = document().document_element() {
+            let _ = html.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/credit-meter.css"/>
         <Title text="Credit usage"/>

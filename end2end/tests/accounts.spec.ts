@@ -22,6 +22,7 @@ test.describe("signed out", () => {
   test("login: a wrong password is refused, the right one returns to the page asked for", async ({ page }) => {
     const errors = collectErrors(page);
     await page.goto("/flows?range=last_7");
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
     await expect(page).toHaveURL(/\/login\?next=%2Fflows%3Frange%3Dlast_7/);
     await signIn(page, "admin@acme.test", "not-the-password");
     await expect(page.getByTestId("login-error")).toHaveText("wrong email or password");
@@ -33,6 +34,7 @@ test.describe("signed out", () => {
     await page.getByTestId("logout").click();
     await expect(page).toHaveURL(/\/login/);
     await page.goto("/usage");
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
     await expect(page).toHaveURL(/\/login\?next=%2Fusage/);
     expect(errors).toEqual([]);
   });
@@ -40,6 +42,7 @@ test.describe("signed out", () => {
   test("a member sees usage but an explanation in place of billing detail", async ({ page }) => {
     const errors = collectErrors(page);
     await page.goto("/login?next=/credits");
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
     await signIn(page, "member@acme.test");
     await expect(page).toHaveURL((u) => u.pathname === "/credits");
     await expect(page.getByTestId("restricted")).toContainText("owners and billing admins");

@@ -10,6 +10,7 @@ test("the activity log pages forward and back through the events", async ({ page
   const errors: string[] = [];
   page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(m.text()); });
   await page.goto("/activity?range=last_7&page_size=25");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   const rows = page.getByTestId("activity").locator("tbody tr");
   await expect(rows).toHaveCount(25);
   const first = await rows.evaluateAll((trs) => trs.map((t) => t.getAttribute("data-event")));

@@ -12,6 +12,7 @@ test("the credits page lists grants, purchases and pools as stored", async ({ pa
   const errors: string[] = [];
   page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(m.text()); });
   await page.goto("/credits");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   const purchases = page.getByTestId("purchases").locator("tbody tr");
   await expect(purchases).toHaveCount(Number(sql(`SELECT COUNT(*) FROM purchases WHERE organization_id = ${acme}`)));
   await expect(page.getByTestId("grants").locator("tbody tr")).toHaveCount(Number(sql(`SELECT COUNT(*) FROM grants WHERE organization_id = ${acme}`)));

@@ -19,6 +19,7 @@ test("the team filter changes the URL and the numbers", async ({ page }) => {
   const errors: string[] = [];
   page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(m.text()); });
   await page.goto("/usage?range=last_90");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await expect(page.locator("#feature-chart canvas")).toHaveCount(1);
   const all = await totalUsed(page);
   const acme = "(SELECT id FROM organizations WHERE slug = 'acme')";
@@ -43,6 +44,7 @@ test("the team filter changes the URL and the numbers", async ({ page }) => {
 
 test("compare-with overlays the previous period and shows the change", async ({ page }) => {
   await page.goto("/usage?range=last_7");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await page.locator("select[name=compare]").selectOption("previous_period");
   await expect(page).toHaveURL(/compare=previous_period/);
   await expect(page.getByTestId("compare-total")).toBeVisible();

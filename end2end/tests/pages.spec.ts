@@ -46,6 +46,7 @@ function parseCsv(text: string): string[][] {
 test("users: per-user totals, the team filter, sorting and the CSV download", async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto("/users?range=last_90");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   const owner = await row(page, "users", "owner@acme.test");
   const ownerSql = Number(sql(`SELECT SUM(credits_milli) FROM usage_events WHERE organization_id = ${acme} AND user_id = (SELECT id FROM users WHERE email = 'owner@acme.test')`));
   expect(milli(owner[2])).toBe(ownerSql);
@@ -91,6 +92,7 @@ test("users: per-user totals, the team filter, sorting and the CSV download", as
 test("flows & agents: credits and tokens per flow and action", async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto("/flows?range=last_90");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   const lead = await row(page, "flows", "flow:lead_nurture");
   const leadSql = sql(`SELECT SUM(credits_milli), SUM(COALESCE(input_tokens, 0)) FROM usage_events WHERE organization_id = ${acme} AND source_id = (SELECT id FROM sources WHERE organization_id = ${acme} AND kind = 'flow' AND key = 'lead_nurture')`).split("|");
   expect(lead[1]).toBe("active");
@@ -120,6 +122,8 @@ test("API page: the request log shows calls made with an API key", async ({ page
   await expect.poll(() => Number(sql(`SELECT COUNT(*) FROM request_log WHERE organization_id = ${acme}`)), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
 
   await page.goto("/requests?range=last_7");
+
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   const total = Number(sql(`SELECT COUNT(*) FROM request_log WHERE organization_id = ${acme}`));
   const failed = Number(sql(`SELECT COUNT(*) FROM request_log WHERE organization_id = ${acme} AND status >= 400`));
   await expect(page.getByTestId("requests-total")).toHaveText(String(total));
@@ -133,6 +137,7 @@ test("API page: the request log shows calls made with an API key", async ({ page
 
   // Burning past 80 %, then 100 %, of the period's included credits raises the in-app alert.
   await page.goto("/usage");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await expect(page.getByTestId("alert")).toHaveCount(0);
   const includedLeft = milli(await page.getByTestId("included-remaining").innerText());
   const includedUsed = milli(await page.getByTestId("included-used").innerText());
@@ -146,10 +151,12 @@ test("API page: the request log shows calls made with an API key", async ({ page
   };
   await burn("e2e-alert-80", Math.ceil(granted * 0.85) - includedUsed);
   await page.reload();
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await expect(page.getByTestId("alert")).toHaveClass(/warn/);
   await expect(page.getByTestId("alert")).toContainText("85% of the included");
   await burn("e2e-alert-100", granted - Math.ceil(granted * 0.85) + 1000);
   await page.reload();
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await expect(page.getByTestId("alert")).toHaveClass(/danger/);
   await expect(page.getByTestId("included-remaining")).toHaveText("0");
   expect(errors).toEqual([]);
@@ -158,6 +165,7 @@ test("API page: the request log shows calls made with an API key", async ({ page
 test("activity: sorting by credits and the CSV of every filtered event", async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto("/activity?range=last_90&team=Sales&page_size=25");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await page.locator("select[name=sort]").selectOption("credits");
   await expect(page).toHaveURL(/sort=credits/);
   const topSql = sql(`SELECT event_id FROM usage_events WHERE organization_id = ${acme} AND user_id IN ${sales} ORDER BY credits_milli DESC, id DESC LIMIT 1`);

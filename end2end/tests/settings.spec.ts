@@ -13,6 +13,7 @@ async function signedIn(browser: Browser, email: string): Promise<Page> {
   const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const page = await context.newPage();
   await page.goto("/login?next=/settings");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await page.locator("input[name=email]").fill(email);
   await page.locator("input[name=password]").fill("demo-password");
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -22,6 +23,7 @@ async function signedIn(browser: Browser, email: string): Promise<Page> {
 
 async function remaining(page: Page): Promise<number> {
   await page.goto("/usage");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   return milli(await page.getByTestId("remaining").innerText());
 }
 
@@ -29,13 +31,16 @@ test("buying credits raises the balance by exactly that amount", async ({ page }
   const errors = collectErrors(page);
   const before = await remaining(page);
   await page.goto("/settings");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   const buy = page.getByTestId("buy-credits");
   await buy.locator("input[name=credits]").fill("1234.5");
+  await expect(buy.getByTestId("price")).toContainText("Price $123.45");
   await buy.getByRole("button", { name: "Buy" }).click();
   await expect(page.getByTestId("outcome")).toContainText("Bought 1,234.5 credits");
   expect(await remaining(page)).toBe(before + 1_234_500);
   // The purchase is in the history, billed on invoice.
   await page.goto("/credits");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await expect(page.getByTestId("purchases").locator("tbody tr").filter({ hasText: "invoiced" }).filter({ hasText: "1,234.5" })).toHaveCount(1);
   expect(errors).toEqual([]);
 });
@@ -58,22 +63,27 @@ test("a member requests credits, a billing admin approves, the member sees it", 
   const billing = await signedIn(browser, "billing@acme.test");
   const before = await remaining(billing);
   await billing.goto("/settings");
+  await billing.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await billing.getByTestId(`approve-${id}`).click();
   await expect(billing.getByTestId("outcome")).toContainText("Approved");
   expect(await remaining(billing)).toBe(before + 321_000);
 
   await member.reload();
+
+  await member.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await expect(member.getByTestId("credit-requests").locator(`tr[data-key="${id}"]`)).toContainText("approved by billing@acme.test");
   expect(errors).toEqual([]);
 });
 
 test("auto-recharge shows 'not enabled' with an Enable action, and enabling sticks", async ({ page }) => {
   await page.goto("/settings");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   const pool = page.getByTestId("recharge-inbox_preview");
   await expect(pool.getByTestId("recharge-off")).toHaveText("Auto-recharge is not enabled.");
   await pool.getByRole("button", { name: "Enable" }).click();
   await expect(page.getByTestId("outcome")).toHaveText("Auto-recharge is on.");
   await page.reload();
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await expect(page.getByTestId("recharge-inbox_preview").getByRole("button", { name: "Disable" })).toBeVisible();
   // The audit log names who did it.
   await expect(page.getByTestId("audit").locator("tbody tr").first()).toContainText("set_auto_recharge");

@@ -51,6 +51,7 @@ pub async fn create_organization<C: ConnectionTrait>(
         is_agency: Set(false),
         created_at: Set(now),
         ingest_seq: Set(0),
+        dashboard_roles: Set(crate::db::migrations::m0004_accounts::DEFAULT_DASHBOARD_ROLES.into()),
         ..Default::default()
     }
     .insert(db)

@@ -76,6 +76,11 @@ pub fn BuyCredits(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
                 <label><span>"Pool"</span>{pool_select(pools, pool)}</label>
                 <label><span>"Credits"</span><input name="credits" inputmode="decimal" prop:value=amount on:input=move |ev| amount.set(event_target_value(&ev))/></label>
                 <button type="submit" class="primary">"Buy"</button>
+                <span class="muted" data-testid="price">{move || {
+                    Credits::parse(amount.get().trim().replace(',', "").as_str())
+                        .map(|c| format!("Price {} · $0.10 per credit", crate::table::Cell::Money(crate::credits::price_cents(c)).display()))
+                        .unwrap_or_default()
+                }}</span>
             </form>
             {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
         </section>

@@ -42,6 +42,7 @@ pub async fn create_org<C: ConnectionTrait>(
         is_agency: Set(def.is_agency),
         created_at: Set(now),
         ingest_seq: Set(0),
+        dashboard_roles: Set(crate::db::migrations::m0004_accounts::DEFAULT_DASHBOARD_ROLES.into()),
         ..Default::default()
     }
     .insert(db)

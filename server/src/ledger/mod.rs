@@ -6,12 +6,7 @@ pub mod burn;
 pub mod period;
 pub mod recharge;
 
+pub use app::credits::price_cents;
 pub use burn::{Burn, GrantKind, GrantState, balance_at, burn, burn_order};
 pub use period::{Period, local_day, period_containing};
 pub use recharge::{BatchOutcome, PoolLedger, Recharge, RechargeRule, apply};
-
-/// The price of purchased credits: $0.10 per credit, in whole cents (exact for any amount
-/// of milli-credits that is a multiple of 0.1 credit; smaller parts round down).
-pub fn price_cents(amount: app::credits::Credits) -> i64 {
-    amount.0 / 100
-}

@@ -90,22 +90,23 @@ fn Signed() -> impl IntoView {
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(me)) => {
-                        let open = me.dashboard;
+                        // Settings (credit requests among them) stay open to every member.
+                        let dashboard = me.dashboard;
+                        let open = move || dashboard || location.pathname.get() == "/settings";
                         let role = me.role.label().to_lowercase();
                         provide_context(me.clone());
                         view! {
                             <Nav me/>
                             <main>
-                                {if open {
-                                    view! { <Outlet/> }.into_any()
-                                } else {
-                                    view! {
-                                        <section class="card" data-testid="dashboard-closed">
-                                            <h1>"Usage dashboard"</h1>
-                                            <p>{format!("Your organization's owners have not opened the usage dashboard to the {role} role. Ask an owner if you need it.")}</p>
-                                        </section>
-                                    }.into_any()
-                                }}
+                                <Show when=open fallback=move || view! {
+                                    <section class="card" data-testid="dashboard-closed">
+                                        <h1>"Usage dashboard"</h1>
+                                        <p>{format!("Your organization's owners have not opened the usage dashboard to the {role} role. Ask an owner if you need it.")}</p>
+                                        <p><A href="/settings">"Request credits"</A></p>
+                                    </section>
+                                }>
+                                    <Outlet/>
+                                </Show>
                             </main>
                         }.into_any()
                     }

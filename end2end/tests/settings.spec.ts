@@ -89,3 +89,27 @@ test("auto-recharge shows 'not enabled' with an Enable action, and enabling stic
   await expect(page.getByTestId("audit").locator("tbody tr").first()).toContainText("set_auto_recharge");
   await expect(page.getByTestId("audit").locator("tbody tr").first()).toContainText("owner@acme.test");
 });
+
+test("an owner closes the dashboard to members; a member gets the reason and can still ask for credits", async ({ page, browser }) => {
+  await page.goto("/settings");
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  const governance = page.getByTestId("governance");
+  await governance.locator("input[name=role-member]").uncheck();
+  await governance.getByRole("button", { name: "Save access" }).click();
+  await expect(page.getByTestId("outcome")).toHaveText("Dashboard access saved.");
+  try {
+    const member = await signedIn(browser, "member@acme.test");
+    await member.goto("/usage");
+    await member.locator("html[data-hydrated]").waitFor({ state: "attached" });
+    await expect(member.getByTestId("dashboard-closed")).toContainText("not opened the usage dashboard to the member role");
+    await expect(member.getByTestId("total-used")).toHaveCount(0);
+    await member.getByRole("link", { name: "Request credits" }).click();
+    await expect(member.getByTestId("credit-requests")).toBeVisible();
+  } finally {
+    await page.reload();
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+    await page.getByTestId("governance").locator("input[name=role-member]").check();
+    await page.getByTestId("governance").getByRole("button", { name: "Save access" }).click();
+    await expect(page.getByTestId("outcome")).toHaveText("Dashboard access saved.");
+  }
+});

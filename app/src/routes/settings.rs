@@ -31,6 +31,21 @@ pub fn SettingsPage() -> impl IntoView {
     let act = ServerAction::<AdminActionFn>::new();
     // Any finished action reloads what the page shows.
     let data = Resource::new(move || act.version().get(), |_| get_settings());
+    // While a recalculation runs, the page follows its progress.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let running = data
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|v| v.recalculation)
+            .is_some_and(|(_, _, done)| !done);
+        if running {
+            set_timeout(
+                move || data.refetch(),
+                std::time::Duration::from_millis(700),
+            );
+        }
+    });
     view! {
         <h1>"Settings"</h1>
         <Outcome act/>

@@ -1,0 +1,276 @@
+//! Dashboard questions at scale: p50 / p99 of every page's query service (with and without
+//! filters and compare-with), next to the same question answered by a naive GROUP BY over
+//! the raw events in the same run, on SQLite and PostgreSQL.
+//!
+//! `BENCH_EVENTS` (default 1,000,000) demo events are generated first; `BENCH_RUNS` (default
+//! 30) timings per question. Run with `scripts/bench`; prints Markdown tables.
+
+#[path = "../tests/helpers/mod.rs"]
+mod helpers;
+
+use app::filter::{Compare, Filter, RangePreset};
+use app::model::{ActivitySort, Cursor};
+use chrono::{Duration, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+type Question<'a> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + 'a>> + 'a>;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// (p50, p99) in milliseconds.
+async fn time(runs: u64, q: &Question<'_>) -> (f64, f64) {
+    q().await; // warm-up
+    let mut ms: Vec<f64> = Vec::with_capacity(runs as usize);
+    for _ in 0..runs {
+        let t = Instant::now();
+        q().await;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    let at = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
+    (at(0.5), at(0.99))
+}
+
+async fn raw(db: &DatabaseConnection, sql: &str, values: Vec<Value>) {
+    db.query_all_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        values,
+    ))
+    .await
+    .expect("naive query runs");
+}
+
+/// `$1`-style placeholders for PostgreSQL, `?` for SQLite.
+fn sql(db: &DatabaseConnection, text: &str) -> String {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let mut n = 0;
+        text.chars()
+            .map(|c| {
+                if c == '?' {
+                    n += 1;
+                    format!("${n}")
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        text.to_string()
+    }
+}
+
+async fn bench(db: &DatabaseConnection, backend: &str, events: u64, runs: u64) {
+    let now = Utc::now();
+    let t = Instant::now();
+    helpers::seed(db, events, 42, now).await;
+    let seeded = t.elapsed();
+    let org = helpers::org_id(db, "acme").await;
+    let last_30 = Filter {
+        range: RangePreset::Last30,
+        ..Default::default()
+    };
+    let team_compare = Filter {
+        range: RangePreset::Last30,
+        team: Some("Sales".into()),
+        compare: Compare::PreviousPeriod,
+        ..Default::default()
+    };
+    // A cursor 90 % of the way down the last 90 days (found once, the naive way).
+    let deep = {
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                sql(db, "SELECT id, occurred_at FROM usage_events WHERE organization_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 1 OFFSET ?"),
+                vec![org.into(), ((events * 8 / 10 * 9 / 10) as i64).into()],
+            ))
+            .await
+            .unwrap();
+        let r = &rows[0];
+        let id: i64 = r.try_get("", "id").unwrap();
+        let at: chrono::DateTime<Utc> = r.try_get("", "occurred_at").unwrap();
+        format!("{}_{}", at.timestamp_micros(), id)
+    };
+    let from = now - Duration::days(30);
+    use server::services::*;
+    let questions: Vec<(&str, Question, Question)> = vec![
+        (
+            "overview, last 30 days",
+            Box::new(|| {
+                Box::pin(async {
+                    overview::overview(db, org, &last_30, now).await.unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    // The same numbers from raw events: by category, by feature, by day, total.
+                    for group in [
+                        "f.category_id",
+                        "e.feature_id",
+                        "date(e.occurred_at)",
+                        "e.organization_id",
+                    ] {
+                        raw(db, &sql(db, &format!("SELECT {group}, SUM(e.credits_milli), COUNT(*) FROM usage_events e JOIN features f ON f.id = e.feature_id WHERE e.organization_id = ? AND e.occurred_at >= ? GROUP BY {group}")), vec![org.into(), from.into()]).await;
+                    }
+                })
+            }),
+        ),
+        (
+            "overview, team + compare",
+            Box::new(|| {
+                Box::pin(async {
+                    overview::overview(db, org, &team_compare, now)
+                        .await
+                        .unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    for since in [from, from - Duration::days(30)] {
+                        for group in ["f.category_id", "e.feature_id", "date(e.occurred_at)"] {
+                            raw(db, &sql(db, &format!("SELECT {group}, SUM(e.credits_milli) FROM usage_events e JOIN features f ON f.id = e.feature_id WHERE e.organization_id = ? AND e.occurred_at >= ? AND e.occurred_at < ? AND e.user_id IN (SELECT tm.user_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.organization_id = ? AND t.name = 'Sales') GROUP BY {group}")), vec![org.into(), since.into(), (since + Duration::days(30)).into(), org.into()]).await;
+                        }
+                    }
+                })
+            }),
+        ),
+        (
+            "users, last 30 days",
+            Box::new(|| {
+                Box::pin(async {
+                    users::users_view(db, org, &last_30, now).await.unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    raw(db, &sql(db, "SELECT user_id, end_user_id, feature_id, SUM(credits_milli) FROM usage_events WHERE organization_id = ? AND occurred_at >= ? GROUP BY user_id, end_user_id, feature_id"), vec![org.into(), from.into()]).await;
+                })
+            }),
+        ),
+        (
+            "flows & agents, last 30 days",
+            Box::new(|| {
+                Box::pin(async {
+                    flows::flows_view(db, org, &last_30, now).await.unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    raw(db, &sql(db, "SELECT source_id, action_id, SUM(credits_milli), SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(output_tokens, 0)) FROM usage_events WHERE organization_id = ? AND occurred_at >= ? GROUP BY source_id, action_id"), vec![org.into(), from.into()]).await;
+                })
+            }),
+        ),
+        (
+            "activity, page 1",
+            Box::new(|| {
+                Box::pin(async {
+                    let c = Cursor {
+                        before: None,
+                        after: None,
+                        page_size: 50,
+                        sort: ActivitySort::Newest,
+                    };
+                    activity::activity(
+                        db,
+                        org,
+                        &Filter {
+                            range: RangePreset::Last90,
+                            ..Default::default()
+                        },
+                        &c,
+                        now,
+                    )
+                    .await
+                    .unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    raw(db, &sql(db, "SELECT * FROM usage_events WHERE organization_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 50"), vec![org.into()]).await;
+                })
+            }),
+        ),
+        (
+            "activity, deep page (90 %)",
+            Box::new(|| {
+                Box::pin(async {
+                    let c = Cursor {
+                        before: Some(deep.clone()),
+                        after: None,
+                        page_size: 50,
+                        sort: ActivitySort::Newest,
+                    };
+                    activity::activity(
+                        db,
+                        org,
+                        &Filter {
+                            range: RangePreset::Last90,
+                            ..Default::default()
+                        },
+                        &c,
+                        now,
+                    )
+                    .await
+                    .unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    // OFFSET pagination, what keyset replaces.
+                    raw(db, &sql(db, "SELECT * FROM usage_events WHERE organization_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 50 OFFSET ?"), vec![org.into(), ((events * 8 / 10 * 9 / 10) as i64).into()]).await;
+                })
+            }),
+        ),
+        (
+            "credits",
+            Box::new(|| {
+                Box::pin(async {
+                    credits::credits_view(db, org, now).await.unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    raw(db, &sql(db, "SELECT pool_id, SUM(credits_milli), SUM(overage_milli) FROM usage_events WHERE organization_id = ? GROUP BY pool_id"), vec![org.into()]).await;
+                })
+            }),
+        ),
+    ];
+    println!(
+        "\n### {backend}, {events} events (seeded in {:.1} s)\n",
+        seeded.as_secs_f64()
+    );
+    println!("| question | p50 ms | p99 ms | naive GROUP BY p50 ms | naive ÷ service |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, service, naive) in &questions {
+        let (p50, p99) = time(runs, service).await;
+        let (n50, _) = time(runs.min(10), naive).await;
+        println!(
+            "| {name} | {p50:.1} | {p99:.1} | {n50:.1} | {:.0}× |",
+            n50 / p50
+        );
+    }
+}
+
+fn main() {
+    let events = env("BENCH_EVENTS", 1_000_000);
+    let runs = env("BENCH_RUNS", 30);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let t = helpers::sqlite().await;
+        bench(&t.db, "SQLite (WAL)", events, runs).await;
+        let t = helpers::postgres().await;
+        bench(&t.db, "PostgreSQL 15", events, runs).await;
+    });
+}

@@ -29,6 +29,7 @@ const TABLES: &[&str] = &[
     "usage_events",
     "usage_daily",
     "usage_action_daily",
+    "usage_feature_daily",
     "api_keys",
     "allocations",
     "request_log",

@@ -434,7 +434,11 @@ async fn upgrade_fills_the_action_rollup(t: helpers::TestDb) {
     let before = server::services::flows::flows_view(&t.db, org, &last_30(), test_now())
         .await
         .unwrap();
-    server::db::migrations::Migrator::down(&t.db, Some(1))
+    let overview_before = server::services::overview::overview(&t.db, org, &last_30(), test_now())
+        .await
+        .unwrap();
+    // Back to before the newest rollups (m0005 feature, m0004 accounts, m0003 action).
+    server::db::migrations::Migrator::down(&t.db, Some(3))
         .await
         .unwrap();
     let db = server::db::connect_and_migrate(&t.url).await.unwrap();
@@ -443,6 +447,10 @@ async fn upgrade_fills_the_action_rollup(t: helpers::TestDb) {
         .unwrap();
     assert_eq!(after, before);
     assert!(after.actions.iter().any(|a| a.credits.0 > 0));
+    let overview_after = server::services::overview::overview(&db, org, &last_30(), test_now())
+        .await
+        .unwrap();
+    assert_eq!(overview_after, overview_before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

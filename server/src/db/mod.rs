@@ -34,12 +34,14 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection> {
     let db = connect(url).await?;
     let pending = migrations::Migrator::get_pending_migrations(&db).await?;
-    let adds_action_rollup = pending.iter().any(|m| m.name() == "m0003_action_rollup");
+    // Rollups added after data may exist are filled from the raw events once.
+    let adds_rollup = pending
+        .iter()
+        .any(|m| matches!(m.name(), "m0003_action_rollup" | "m0005_feature_rollup"));
     let fresh = pending.len() == migrations::Migrator::migrations().len();
     migrations::Migrator::up(&db, None).await?;
-    if adds_action_rollup && !fresh {
-        // A database from before the action rollup: fill it (and check the daily one).
-        tracing::info!("rebuilding rollups for the new action rollup");
+    if adds_rollup && !fresh {
+        tracing::info!("rebuilding the rollups for a new rollup table");
         crate::ingest::recalculate::recalculate(&db, None, &indicatif::ProgressBar::hidden())
             .await
             .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;

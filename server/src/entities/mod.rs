@@ -22,4 +22,5 @@ pub mod team_member;
 pub mod usage_action_daily;
 pub mod usage_daily;
 pub mod usage_event;
+pub mod usage_feature_daily;
 pub mod user;

@@ -2,7 +2,9 @@
 //! one transaction (readers see the old or the new rollup, never a half-built one).
 
 use super::rollup::{Counted, DailyRollup};
-use crate::entities::{organization, usage_action_daily, usage_daily, usage_event};
+use crate::entities::{
+    organization, usage_action_daily, usage_daily, usage_event, usage_feature_daily,
+};
 use crate::error::Result;
 use crate::ledger;
 use crate::services::balance::org_tz;
@@ -41,6 +43,10 @@ pub async fn recalculate(
             .await?;
         usage_action_daily::Entity::delete_many()
             .filter(usage_action_daily::Column::OrganizationId.eq(org.id))
+            .exec(&txn)
+            .await?;
+        usage_feature_daily::Entity::delete_many()
+            .filter(usage_feature_daily::Column::OrganizationId.eq(org.id))
             .exec(&txn)
             .await?;
         let mut after_id = 0i64;

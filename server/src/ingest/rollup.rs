@@ -2,7 +2,7 @@
 //! in memory per batch, then upserted so that the rollup rows and the events they count
 //! commit together. Ingest, recalculate and the demo generator all go through here.
 
-use crate::entities::{usage_action_daily, usage_daily};
+use crate::entities::{usage_action_daily, usage_daily, usage_feature_daily};
 use crate::error::Result;
 use app::credits::Credits;
 use chrono::NaiveDate;
@@ -34,12 +34,15 @@ pub struct Counted {
 type DailyKey = (NaiveDate, i64, i64, i64, i64, i64, i64);
 /// (day, feature, user, end user, source, action)
 type ActionKey = (NaiveDate, i64, i64, i64, i64, i64);
+/// (day, pool, feature, source)
+type FeatureKey = (NaiveDate, i64, i64, i64);
 
 /// Sums per rollup row: credits, overage, quantity, events (+ input, output tokens).
 #[derive(Default)]
 pub struct DailyRollup {
     daily: BTreeMap<DailyKey, [i64; 4]>,
     actions: BTreeMap<ActionKey, [i64; 6]>,
+    features: BTreeMap<FeatureKey, [i64; 4]>,
 }
 
 impl DailyRollup {
@@ -58,6 +61,13 @@ impl DailyRollup {
             ))
             .or_insert([0; 4]);
         for (acc, v) in d.iter_mut().zip([e.credits.0, e.overage.0, e.quantity, 1]) {
+            *acc += v;
+        }
+        let f = self
+            .features
+            .entry((e.day, e.pool_id, e.feature_id, z(e.source_id)))
+            .or_insert([0; 4]);
+        for (acc, v) in f.iter_mut().zip([e.credits.0, e.overage.0, e.quantity, 1]) {
             *acc += v;
         }
         let a = self
@@ -108,6 +118,46 @@ impl DailyRollup {
                             C::EndUserId,
                             C::SourceId,
                             C::CompanyId,
+                        ])
+                        .value(C::CreditsMilli, add(t, "credits_milli"))
+                        .value(C::OverageMilli, add(t, "overage_milli"))
+                        .value(C::Quantity, add(t, "quantity"))
+                        .value(C::Events, add(t, "events"))
+                        .to_owned(),
+                    )
+                    .exec_without_returning(db)
+                    .await?;
+            }
+        }
+        {
+            use usage_feature_daily::Column as C;
+            let t = "usage_feature_daily";
+            let rows: Vec<usage_feature_daily::ActiveModel> = self
+                .features
+                .into_iter()
+                .map(|((day, pool_id, feature_id, source_id), [c, o, q, n])| {
+                    usage_feature_daily::ActiveModel {
+                        organization_id: Set(org),
+                        day: Set(day),
+                        pool_id: Set(pool_id),
+                        feature_id: Set(feature_id),
+                        source_id: Set(source_id),
+                        credits_milli: Set(c),
+                        overage_milli: Set(o),
+                        quantity: Set(q),
+                        events: Set(n),
+                    }
+                })
+                .collect();
+            for chunk in rows.chunks(CHUNK) {
+                usage_feature_daily::Entity::insert_many(chunk.to_vec())
+                    .on_conflict(
+                        OnConflict::columns([
+                            C::OrganizationId,
+                            C::Day,
+                            C::PoolId,
+                            C::FeatureId,
+                            C::SourceId,
                         ])
                         .value(C::CreditsMilli, add(t, "credits_milli"))
                         .value(C::OverageMilli, add(t, "overage_milli"))

@@ -11,9 +11,9 @@ use app::error::AppError;
 use app::filter::Filter;
 use app::model::{ActivityPage, ActivityRow, ActivitySort, Cursor};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -41,8 +41,9 @@ fn decode(cursor: &str) -> Result<(i64, i64)> {
     ))
 }
 
-/// `key <op> k OR (key = k AND id <op> id)` for the sort's key column.
-fn after_cursor(sort: ActivitySort, k: i64, id: i64, descending: bool) -> Result<Condition> {
+/// `(key, id) < (k, id)` (or `>`): a row-value comparison the index serves in one range
+/// scan, however deep the page.
+fn after_cursor(sort: ActivitySort, k: i64, id: i64, descending: bool) -> Result<SimpleExpr> {
     use usage_event::Column as C;
     let key_col = match sort {
         ActivitySort::Credits => C::CreditsMilli,
@@ -56,14 +57,12 @@ fn after_cursor(sort: ActivitySort, k: i64, id: i64, descending: bool) -> Result
             .ok_or_else(|| AppError::invalid("cursor", "is not a cursor from this log"))?
             .into(),
     };
-    let (key_cmp, id_cmp) = if descending {
-        (key_col.lt(value.clone()), C::Id.lt(id))
-    } else {
-        (key_col.gt(value.clone()), C::Id.gt(id))
-    };
-    Ok(Condition::any()
-        .add(key_cmp)
-        .add(Condition::all().add(key_col.eq(value)).add(id_cmp)))
+    let row = Expr::tuple([
+        Expr::col((usage_event::Entity, key_col)),
+        Expr::col((usage_event::Entity, C::Id)),
+    ]);
+    let at = Expr::tuple([Expr::val(value), Expr::val(id)]);
+    Ok(if descending { row.lt(at) } else { row.gt(at) })
 }
 
 /// One page in `cursor.sort` order. `cursor.before` continues (Next); `cursor.after` goes

@@ -166,6 +166,8 @@ pub async fn scope_events<C: ConnectionTrait>(
 pub enum Rollup {
     Daily,
     Actions,
+    /// Day × pool × feature × source: no person dimension, a few thousand rows at most.
+    Features,
 }
 
 impl Rollup {
@@ -173,6 +175,7 @@ impl Rollup {
         match self {
             Rollup::Daily => "usage_daily",
             Rollup::Actions => "usage_action_daily",
+            Rollup::Features => "usage_feature_daily",
         }
     }
 }
@@ -258,7 +261,7 @@ fn statement(
         q.and_where(Expr::col((UD, "feature_id")).is_in(ids.clone()));
     }
     if let Some(pool) = s.pool {
-        debug_assert_eq!(rollup, Rollup::Daily, "only the daily rollup has pools");
+        debug_assert_ne!(rollup, Rollup::Actions, "the action rollup has no pools");
         q.and_where(Expr::col((UD, "pool_id")).eq(pool));
     }
     for (t, c) in &cols {
@@ -515,8 +518,15 @@ pub async fn usage_scoped<C: ConnectionTrait>(
     s: &Scope,
     group_by: &[GroupBy],
 ) -> Result<UsageReport> {
+    let person = s.team.is_some() || s.member.is_some() || s.end_user.is_some();
+    let coarse = group_by.iter().all(|g| {
+        g.is_time() || matches!(g, GroupBy::Feature | GroupBy::Category | GroupBy::Source)
+    });
     let rollup = if group_by.contains(&GroupBy::Action) {
         Rollup::Actions
+    } else if coarse && !person {
+        // The smallest rollup that can answer.
+        Rollup::Features
     } else {
         Rollup::Daily
     };

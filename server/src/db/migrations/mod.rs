@@ -4,6 +4,7 @@ mod m0001_schema_v1;
 mod m0002_ledger_api;
 mod m0003_action_rollup;
 pub mod m0004_accounts;
+mod m0005_feature_rollup;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_ledger_api::Migration),
             Box::new(m0003_action_rollup::Migration),
             Box::new(m0004_accounts::Migration),
+            Box::new(m0005_feature_rollup::Migration),
         ]
     }
 }

@@ -63,16 +63,27 @@ pub fn SettingsPage() -> impl IntoView {
 #[component]
 fn Sections(v: SettingsView, act: ServerAction<AdminActionFn>) -> impl IntoView {
     let role = v.role;
-    view! {
-        {role.billing().then(|| view! { <BuyCredits pools=v.pools.clone() act/> <AutoRecharge rows=v.auto_recharge.clone() act/> })}
-        <CreditRequests v=v.clone() act/>
-        {role.allocates().then(|| view! { <Allocation pools=v.pools.clone() act/> })}
-        {role.administers().then(|| view! {
-            <Members v=v.clone() act/>
-            <ApiKeys keys=v.api_keys.clone() act/>
-            <Recalculate progress=v.recalculation act/>
-        })}
-        {role.governs().then(|| view! { <Governance roles=v.dashboard_roles.clone() act/> })}
-        {role.administers().then(|| view! { <Audit rows=v.audit.clone()/> })}
+    // Each section is type-erased: one nested type for the whole page overflows the
+    // compiler's query depth in release builds (and costs wasm size).
+    let mut sections: Vec<AnyView> = Vec::new();
+    if role.billing() {
+        sections.push(view! { <BuyCredits pools=v.pools.clone() act/> }.into_any());
+        sections.push(view! { <AutoRecharge rows=v.auto_recharge.clone() act/> }.into_any());
     }
+    sections.push(view! { <CreditRequests v=v.clone() act/> }.into_any());
+    if role.allocates() {
+        sections.push(view! { <Allocation pools=v.pools.clone() act/> }.into_any());
+    }
+    if role.administers() {
+        sections.push(view! { <Members v=v.clone() act/> }.into_any());
+        sections.push(view! { <ApiKeys keys=v.api_keys.clone() act/> }.into_any());
+        sections.push(view! { <Recalculate progress=v.recalculation act/> }.into_any());
+    }
+    if role.governs() {
+        sections.push(view! { <Governance roles=v.dashboard_roles.clone() act/> }.into_any());
+    }
+    if role.administers() {
+        sections.push(view! { <Audit rows=v.audit.clone()/> }.into_any());
+    }
+    sections
 }

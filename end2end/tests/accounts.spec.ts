@@ -24,6 +24,7 @@ test.describe("signed out", () => {
     await page.goto("/flows?range=last_7");
     await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
     await expect(page).toHaveURL(/\/login\?next=%2Fflows%3Frange%3Dlast_7/);
+    await expect(page.getByTestId("login-hint")).toContainText("demo-password");
     await signIn(page, "admin@acme.test", "not-the-password");
     await expect(page.getByTestId("login-error")).toHaveText("wrong email or password");
     await signIn(page, "admin@acme.test");

@@ -25,6 +25,15 @@ pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
     }
 }
 
+/// A line for the login page from the operator (`LOGIN_HINT`, e.g. the demo accounts that
+/// `scripts/serve` seeds); nothing by default.
+#[server(endpoint = "login_hint")]
+pub async fn login_hint() -> Result<Option<String>, ServerFnError> {
+    Ok(std::env::var("LOGIN_HINT")
+        .ok()
+        .filter(|h| !h.trim().is_empty()))
+}
+
 #[server(endpoint = "login")]
 pub async fn login(
     email: String,
@@ -54,6 +63,7 @@ pub async fn logout() -> Result<(), ServerFnError> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
+    let hint = Resource::new(|| (), |_| login_hint());
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     let error = move || {
@@ -80,6 +90,11 @@ pub fn LoginPage() -> impl IntoView {
                 {move || error().map(|e| view! { <p class="error" role="alert" data-testid="login-error">{e}</p> })}
                 <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    hint.await.ok().flatten().map(|h| view! { <p class="muted hint" data-testid="login-hint">{h}</p> })
+                })}
+            </Suspense>
         </section>
     }
 }

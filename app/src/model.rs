@@ -122,6 +122,24 @@ pub struct Overview {
     pub forecast: Forecast,
 }
 
+/// The usage page's charts as ECharts options (JSON), built on the server with charming.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Charts {
+    pub features: String,
+    pub categories: String,
+    pub gauge: String,
+    /// Credits per day: the whole range, and its last 7 days.
+    pub daily: String,
+    pub daily_week: String,
+}
+
+/// What the usage page's server function answers: the numbers and their charts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OverviewPage {
+    pub overview: Overview,
+    pub charts: Charts,
+}
+
 /// Choices for the filter bar.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FilterOptions {

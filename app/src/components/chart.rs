@@ -1,7 +1,7 @@
-//! A charming (ECharts) chart. The server renders an empty, labelled container; after
-//! hydration an effect draws into it and keeps it sized to the window.
+//! An ECharts chart. The server builds the option with charming and renders an empty,
+//! labelled container; after hydration the browser hands the option to ECharts (served from
+//! `public/`) and keeps the chart sized to the window.
 
-use charming::Chart;
 use leptos::prelude::*;
 
 #[component]
@@ -9,7 +9,9 @@ pub fn EChart(
     /// DOM id of the container (unique on the page).
     #[prop(into)]
     id: String,
-    chart: Chart,
+    /// The ECharts option as JSON (from `charming::Chart`'s `Display`).
+    #[prop(into)]
+    option: String,
     /// Accessible description of what the chart shows.
     #[prop(into)]
     label: String,
@@ -19,40 +21,54 @@ pub fn EChart(
         let target = id.clone();
         // After a client-side navigation the effect can run before the container is attached
         // to the document, so drawing waits for an animation frame (a few, at most).
-        Effect::new(move |_| draw_when_attached(target.clone(), chart.clone(), 10));
+        Effect::new(move |_| draw_when_attached(target.clone(), option.clone(), 10));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = chart;
+    let _ = option;
     view! { <div id=id class="chart" role="img" aria-label=label></div> }
 }
 
 #[cfg(feature = "hydrate")]
-fn draw_when_attached(id: String, chart: Chart, tries: u32) {
+mod echarts {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        pub type Instance;
+        #[wasm_bindgen(js_namespace = echarts, js_name = init)]
+        pub fn init(el: &web_sys::Element) -> Instance;
+        #[wasm_bindgen(js_namespace = echarts, js_name = getInstanceByDom)]
+        pub fn existing(el: &web_sys::Element) -> Option<Instance>;
+        #[wasm_bindgen(method, js_name = setOption)]
+        pub fn set_option(this: &Instance, option: &JsValue, not_merge: bool);
+        #[wasm_bindgen(method)]
+        pub fn resize(this: &Instance);
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn draw_when_attached(id: String, option: String, tries: u32) {
     request_animation_frame(move || {
-        let attached = web_sys::window()
+        let el = web_sys::window()
             .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(&id))
-            .is_some();
-        if attached {
-            draw(&id, &chart);
-        } else if tries > 0 {
-            draw_when_attached(id, chart, tries - 1);
-        } else {
-            leptos::logging::error!("chart {id} never appeared in the document");
+            .and_then(|d| d.get_element_by_id(&id));
+        match el {
+            Some(el) => draw(&id, &el, &option),
+            None if tries > 0 => draw_when_attached(id, option, tries - 1),
+            None => leptos::logging::error!("chart {id} never appeared in the document"),
         }
     });
 }
 
 #[cfg(feature = "hydrate")]
-fn draw(id: &str, chart: &Chart) {
-    match charming::WasmRenderer::new_opt(None, None).render(id, chart) {
-        Ok(echarts) => {
-            // ECharts does not follow its container by itself.
-            let handle = window_event_listener(leptos::ev::resize, move |_| {
-                echarts.resize(wasm_bindgen::JsValue::UNDEFINED);
-            });
-            on_cleanup(move || handle.remove());
-        }
-        Err(e) => leptos::logging::error!("chart {id} could not be drawn: {e:?}"),
-    }
+fn draw(id: &str, el: &web_sys::Element, option: &str) {
+    let value = match js_sys::JSON::parse(option) {
+        Ok(v) => v,
+        Err(e) => return leptos::logging::error!("chart {id}: bad option {e:?}"),
+    };
+    let chart = echarts::existing(el).unwrap_or_else(|| echarts::init(el));
+    chart.set_option(&value, true);
+    // ECharts does not follow its container by itself.
+    let handle = window_event_listener(leptos::ev::resize, move |_| chart.resize());
+    on_cleanup(move || handle.remove());
 }

@@ -3,4 +3,5 @@ pub mod chart;
 pub mod data_table;
 pub mod filter_bar;
 pub mod settings_forms;
+#[cfg(feature = "ssr")]
 pub mod usage_charts;

@@ -145,3 +145,15 @@ pub fn category_pie(o: &Overview) -> Chart {
                 .data(data),
         )
 }
+
+/// Every chart of the usage page, as ECharts options (JSON) for the browser.
+pub fn charts(o: &Overview) -> crate::model::Charts {
+    let week = &o.daily[o.daily.len().saturating_sub(7)..];
+    crate::model::Charts {
+        features: feature_chart(o).to_string(),
+        categories: category_pie(o).to_string(),
+        gauge: included_gauge(o.balance.included_used_percent()).to_string(),
+        daily: daily_chart(&o.daily, &o.anomalies).to_string(),
+        daily_week: daily_chart(week, &o.anomalies).to_string(),
+    }
+}

@@ -4,21 +4,24 @@
 
 use crate::components::data_table::{DataTable, export_href};
 use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
-use crate::components::usage_charts::{category_pie, daily_chart, feature_chart, included_gauge};
 use crate::components::{balance::BalanceCardView, chart::EChart};
 use crate::credits::{Credits, format_count};
 use crate::filter::Filter;
-use crate::model::{BalanceCard, FilterOptions, Forecast, Overview, change_percent};
+use crate::model::{
+    BalanceCard, Charts, FilterOptions, Forecast, Overview, OverviewPage, change_percent,
+};
 use crate::tables;
 use leptos::prelude::*;
 
 #[server(endpoint = "overview")]
-pub async fn get_overview(filter: Filter) -> Result<Overview, ServerFnError> {
+pub async fn get_overview(filter: Filter) -> Result<OverviewPage, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
-    services
+    let overview = services
         .overview(&viewer, &filter)
         .await
-        .map_err(crate::service::into_server_error)
+        .map_err(crate::service::into_server_error)?;
+    let charts = crate::components::usage_charts::charts(&overview);
+    Ok(OverviewPage { overview, charts })
 }
 
 #[server(endpoint = "filter_options")]
@@ -41,7 +44,7 @@ pub fn UsagePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 match overview.await {
-                    Ok(o) => view! { <OverviewView o f/> }.into_any(),
+                    Ok(p) => view! { <OverviewView o=p.overview charts=p.charts f/> }.into_any(),
                     Err(error) => view! { <LoadError what="usage" error retry=Callback::new(move |_| overview.refetch())/> }.into_any(),
                 }
             })}
@@ -88,7 +91,7 @@ fn IncludedAlert(card: BalanceCard) -> impl IntoView {
 }
 
 #[component]
-fn ForecastCard(card: BalanceCard, forecast: Forecast) -> impl IntoView {
+fn ForecastCard(card: BalanceCard, forecast: Forecast, gauge: String) -> impl IntoView {
     let used = card.included_used_percent();
     let text = match forecast.runs_out_on {
         None => "Nothing burned recently; the balance is not running down.".to_string(),
@@ -106,7 +109,7 @@ fn ForecastCard(card: BalanceCard, forecast: Forecast) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="gauge-title">
             <h2 id="gauge-title">"Included credits used"</h2>
-            <EChart id="gauge-chart" chart=included_gauge(used) label=format!("{used}% of included credits used")/>
+            <EChart id="gauge-chart" option=gauge label=format!("{used}% of included credits used")/>
             <p data-testid="forecast" class=if forecast.before_period_end { "forecast warn" } else { "forecast" }>
                 <strong>{forecast.daily_rate.display()}</strong>
                 {format!(" credits/day over the last {} days. ", forecast.window_days)}
@@ -117,7 +120,7 @@ fn ForecastCard(card: BalanceCard, forecast: Forecast) -> impl IntoView {
 }
 
 #[component]
-fn OverviewView(o: Overview, f: Filter) -> impl IntoView {
+fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
     let daily_total: Credits = o.daily.iter().map(|p| p.credits).sum();
     let total = o.total;
     let compare_text = o
@@ -127,14 +130,14 @@ fn OverviewView(o: Overview, f: Filter) -> impl IntoView {
     let empty = o.total.0 == 0;
     // Widget-level choice of the daily chart: the last week of the range, or all of it.
     let short = RwSignal::new(false);
-    let (daily, anomalies) = (o.daily.clone(), o.anomalies.clone());
+    let (daily, daily_week) = (charts.daily.clone(), charts.daily_week.clone());
     let daily_view = move || {
-        let points = if short.get() {
-            &daily[daily.len().saturating_sub(7)..]
+        let option = if short.get() {
+            daily_week.clone()
         } else {
-            &daily[..]
+            daily.clone()
         };
-        view! { <EChart id="daily-chart" chart=daily_chart(points, &anomalies) label="Credits used per day"/> }
+        view! { <EChart id="daily-chart" option label="Credits used per day"/> }
     };
     let anomaly_count = o.anomalies.len();
     view! {
@@ -143,7 +146,7 @@ fn OverviewView(o: Overview, f: Filter) -> impl IntoView {
         <IncludedAlert card=o.balance.clone()/>
         <div class="grid">
             <BalanceCardView card=o.balance.clone()/>
-            <ForecastCard card=o.balance.clone() forecast=o.forecast.clone()/>
+            <ForecastCard card=o.balance.clone() forecast=o.forecast.clone() gauge=charts.gauge.clone()/>
         </div>
         <section class="card" aria-labelledby="used-title">
             <h2 id="used-title">"Credits used"</h2>
@@ -160,7 +163,7 @@ fn OverviewView(o: Overview, f: Filter) -> impl IntoView {
                 view! {
                     <div class="two">
                         <DataTable table=tables::categories(&o) export=export_href("categories", &f)/>
-                        <EChart id="category-chart" chart=category_pie(&o) label="Credits by category"/>
+                        <EChart id="category-chart" option=charts.categories.clone() label="Credits by category"/>
                     </div>
                     <DataTable table=tables::features(&o) export=export_href("features", &f)/>
                 }.into_any()
@@ -183,7 +186,7 @@ fn OverviewView(o: Overview, f: Filter) -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="features-title">
             <h2 id="features-title">"Credits by feature over time"</h2>
-            <EChart id="feature-chart" chart=feature_chart(&o) label="Credits per feature over time"/>
+            <EChart id="feature-chart" option=charts.features.clone() label="Credits per feature over time"/>
         </section>
         <section class="card" aria-labelledby="daily-title">
             <div class="table-head">

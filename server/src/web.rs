@@ -54,9 +54,6 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
         ))
         .layer(axum::middleware::from_fn(csrf::require_same_origin))
         .layer(sessions)
-        // Brotli or gzip for whatever the client accepts: the wasm bundle travels at ~27 %
-        // of its size, pages and JSON at a fraction.
-        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(leptos_options)
 }
 

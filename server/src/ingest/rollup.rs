@@ -7,7 +7,10 @@ use crate::error::Result;
 use app::credits::Credits;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityName, EntityTrait, IdenStatic, Iterable,
+    PrimaryKeyToColumn, Set,
+};
 use std::collections::BTreeMap;
 
 const CHUNK: usize = 1000;
@@ -96,111 +99,44 @@ impl DailyRollup {
 
     /// Adds these sums to the stored rows (inserting missing ones).
     pub async fn upsert<C: ConnectionTrait>(self, db: &C, org: i64) -> Result<()> {
-        // `excluded` is the row that failed to insert, on both SQLite and PostgreSQL.
-        let add = |t: &str, c: &str| Expr::cust(format!("{t}.{c} + excluded.{c}"));
-        {
-            use usage_daily::Column as C;
-            let rows: Vec<usage_daily::ActiveModel> = self
-                .daily
-                .into_iter()
-                .map(|(k, v)| daily_row(org, k, v))
-                .collect();
-            let t = "usage_daily";
-            for chunk in rows.chunks(CHUNK) {
-                usage_daily::Entity::insert_many(chunk.to_vec())
-                    .on_conflict(
-                        OnConflict::columns([
-                            C::OrganizationId,
-                            C::Day,
-                            C::PoolId,
-                            C::FeatureId,
-                            C::UserId,
-                            C::EndUserId,
-                            C::SourceId,
-                            C::CompanyId,
-                        ])
-                        .value(C::CreditsMilli, add(t, "credits_milli"))
-                        .value(C::OverageMilli, add(t, "overage_milli"))
-                        .value(C::Quantity, add(t, "quantity"))
-                        .value(C::Events, add(t, "events"))
-                        .to_owned(),
-                    )
-                    .exec_without_returning(db)
-                    .await?;
-            }
-        }
-        {
-            use usage_feature_daily::Column as C;
-            let t = "usage_feature_daily";
-            let rows: Vec<usage_feature_daily::ActiveModel> = self
-                .features
-                .into_iter()
-                .map(|((day, pool_id, feature_id, source_id), [c, o, q, n])| {
-                    usage_feature_daily::ActiveModel {
-                        organization_id: Set(org),
-                        day: Set(day),
-                        pool_id: Set(pool_id),
-                        feature_id: Set(feature_id),
-                        source_id: Set(source_id),
-                        credits_milli: Set(c),
-                        overage_milli: Set(o),
-                        quantity: Set(q),
-                        events: Set(n),
-                    }
-                })
-                .collect();
-            for chunk in rows.chunks(CHUNK) {
-                usage_feature_daily::Entity::insert_many(chunk.to_vec())
-                    .on_conflict(
-                        OnConflict::columns([
-                            C::OrganizationId,
-                            C::Day,
-                            C::PoolId,
-                            C::FeatureId,
-                            C::SourceId,
-                        ])
-                        .value(C::CreditsMilli, add(t, "credits_milli"))
-                        .value(C::OverageMilli, add(t, "overage_milli"))
-                        .value(C::Quantity, add(t, "quantity"))
-                        .value(C::Events, add(t, "events"))
-                        .to_owned(),
-                    )
-                    .exec_without_returning(db)
-                    .await?;
-            }
-        }
-        use usage_action_daily::Column as C;
-        let rows: Vec<usage_action_daily::ActiveModel> = self
-            .actions
+        let daily = self.daily.into_iter().map(|(k, v)| daily_row(org, k, v));
+        add_into(db, daily.collect()).await?;
+        let features = self
+            .features
             .into_iter()
-            .map(|(k, v)| action_row(org, k, v))
-            .collect();
-        let t = "usage_action_daily";
-        for chunk in rows.chunks(CHUNK) {
-            usage_action_daily::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::columns([
-                        C::OrganizationId,
-                        C::Day,
-                        C::FeatureId,
-                        C::UserId,
-                        C::EndUserId,
-                        C::SourceId,
-                        C::ActionId,
-                    ])
-                    .value(C::CreditsMilli, add(t, "credits_milli"))
-                    .value(C::OverageMilli, add(t, "overage_milli"))
-                    .value(C::Quantity, add(t, "quantity"))
-                    .value(C::Events, add(t, "events"))
-                    .value(C::InputTokens, add(t, "input_tokens"))
-                    .value(C::OutputTokens, add(t, "output_tokens"))
-                    .to_owned(),
-                )
-                .exec_without_returning(db)
-                .await?;
-        }
-        Ok(())
+            .map(|(k, v)| feature_row(org, k, v));
+        add_into(db, features.collect()).await?;
+        let actions = self.actions.into_iter().map(|(k, v)| action_row(org, k, v));
+        add_into(db, actions.collect()).await
     }
+}
+
+/// Upserts rollup rows: the primary key is the upsert target, and every other column is a
+/// sum that the new row adds to (`excluded` is the row that failed to insert, on both
+/// SQLite and PostgreSQL).
+async fn add_into<C, A>(db: &C, rows: Vec<A>) -> Result<()>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
+    let table = <A::Entity as Default>::default().table_name().to_string();
+    let keys: Vec<_> = <A::Entity as EntityTrait>::PrimaryKey::iter()
+        .map(|k| k.into_column())
+        .collect();
+    let key_names: Vec<&str> = keys.iter().map(|c| c.as_str()).collect();
+    let mut on = OnConflict::columns(keys.clone());
+    for c in <A::Entity as EntityTrait>::Column::iter().filter(|c| !key_names.contains(&c.as_str()))
+    {
+        let n = c.as_str();
+        on.value(c, Expr::cust(format!("{table}.{n} + excluded.{n}")));
+    }
+    for chunk in rows.chunks(CHUNK) {
+        A::Entity::insert_many(chunk.to_vec())
+            .on_conflict(on.clone())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }
 
 fn daily_row(
@@ -217,6 +153,24 @@ fn daily_row(
         end_user_id: Set(end_user_id),
         source_id: Set(source_id),
         company_id: Set(company_id),
+        credits_milli: Set(credits),
+        overage_milli: Set(overage),
+        quantity: Set(quantity),
+        events: Set(events),
+    }
+}
+
+fn feature_row(
+    org: i64,
+    (day, pool_id, feature_id, source_id): FeatureKey,
+    [credits, overage, quantity, events]: [i64; 4],
+) -> usage_feature_daily::ActiveModel {
+    usage_feature_daily::ActiveModel {
+        organization_id: Set(org),
+        day: Set(day),
+        pool_id: Set(pool_id),
+        feature_id: Set(feature_id),
+        source_id: Set(source_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),

@@ -8,30 +8,46 @@ use std::collections::HashMap;
 /// Ids per query: keeps `IN (…)` lists well below every backend's parameter limit.
 const CHUNK: usize = 500;
 
+/// `name(row)` by id for rows of `E` in one organization: of `ids`, or all with `None`.
+async fn by_id<C, E>(
+    db: &C,
+    org_col: E::Column,
+    org: i64,
+    id_col: E::Column,
+    ids: Option<&[i64]>,
+    name: fn(E::Model) -> (i64, String),
+) -> Result<HashMap<i64, String>>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+{
+    let q = || E::find().filter(org_col.eq(org));
+    let Some(ids) = ids else {
+        return Ok(q().all(db).await?.into_iter().map(name).collect());
+    };
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let found = q().filter(id_col.is_in(chunk.to_vec())).all(db).await?;
+        out.extend(found.into_iter().map(name));
+    }
+    Ok(out)
+}
+
 /// Member emails: of `ids`, or of every member with `None`.
 pub async fn member_emails<C: ConnectionTrait>(
     db: &C,
     org: i64,
     ids: Option<&[i64]>,
 ) -> Result<HashMap<i64, String>> {
-    let q = || user::Entity::find().filter(user::Column::OrganizationId.eq(org));
-    let mut out = HashMap::new();
-    let Some(ids) = ids else {
-        return Ok(q()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.email))
-            .collect());
-    };
-    for chunk in ids.chunks(CHUNK) {
-        let found = q()
-            .filter(user::Column::Id.is_in(chunk.to_vec()))
-            .all(db)
-            .await?;
-        out.extend(found.into_iter().map(|u| (u.id, u.email)));
-    }
-    Ok(out)
+    by_id::<C, user::Entity>(
+        db,
+        user::Column::OrganizationId,
+        org,
+        user::Column::Id,
+        ids,
+        |u| (u.id, u.email),
+    )
+    .await
 }
 
 /// End users' external ids: of `ids`, or of every end user with `None`.
@@ -40,22 +56,13 @@ pub async fn end_user_names<C: ConnectionTrait>(
     org: i64,
     ids: Option<&[i64]>,
 ) -> Result<HashMap<i64, String>> {
-    let q = || end_user::Entity::find().filter(end_user::Column::OrganizationId.eq(org));
-    let mut out = HashMap::new();
-    let Some(ids) = ids else {
-        return Ok(q()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.external_id))
-            .collect());
-    };
-    for chunk in ids.chunks(CHUNK) {
-        let found = q()
-            .filter(end_user::Column::Id.is_in(chunk.to_vec()))
-            .all(db)
-            .await?;
-        out.extend(found.into_iter().map(|u| (u.id, u.external_id)));
-    }
-    Ok(out)
+    by_id::<C, end_user::Entity>(
+        db,
+        end_user::Column::OrganizationId,
+        org,
+        end_user::Column::Id,
+        ids,
+        |u| (u.id, u.external_id),
+    )
+    .await
 }

@@ -68,9 +68,11 @@ async fn require_login(
     if request.method() == axum::http::Method::GET
         && pages.iter().any(|p| p == request.uri().path())
     {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         match crate::auth::viewer(&db, &parts).await {
-            Ok(_) => {
+            Ok(viewer) => {
+                // The page's server functions reuse it (see `auth::viewer`).
+                parts.extensions.insert(viewer);
                 next.run(axum::extract::Request::from_parts(parts, body))
                     .await
             }

@@ -35,6 +35,11 @@ fn session(parts: &Parts) -> Result<Session, AppError> {
 /// The viewer of a request: the active user of its session, with their organization's
 /// dashboard governance applied. No session → `Unauthorized`.
 pub async fn viewer<C: ConnectionTrait>(db: &C, parts: &Parts) -> Result<Viewer> {
+    // Already resolved for this request (by the page guard): the server functions that
+    // render the page reuse it instead of reading session, user and organization again.
+    if let Some(v) = parts.extensions.get::<Viewer>() {
+        return Ok(v.clone());
+    }
     let session = session(parts)?;
     let id: Option<i64> = session
         .get(USER_KEY)

@@ -230,3 +230,65 @@ impl Api {
             .await
     }
 }
+
+// ---- Signed-in admin actions (the accounts and security tests) ----
+
+/// POSTs JSON with a client; the status and the answer as JSON (or as text).
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let res = client.post(url).json(&body).send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+/// One admin action through the `/api/admin` server function.
+pub async fn act(
+    client: &reqwest::Client,
+    base: &str,
+    action: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    post_json(
+        client,
+        &format!("{base}/api/admin"),
+        serde_json::json!({ "action": action }),
+    )
+    .await
+}
+
+pub async fn user_id(db: &DatabaseConnection, email: &str) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::entities::user;
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("user")
+        .id
+}
+
+pub async fn audit_count(db: &DatabaseConnection, org: i64) -> u64 {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use server::entities::audit_log;
+    audit_log::Entity::find()
+        .filter(audit_log::Column::OrganizationId.eq(org))
+        .count(db)
+        .await
+        .unwrap()
+}
+
+/// What the organization's main pool has left now, as the overview shows it.
+pub async fn main_balance(db: &DatabaseConnection, org: i64) -> app::credits::Credits {
+    server::services::overview::overview(db, org, &Default::default(), Utc::now())
+        .await
+        .unwrap()
+        .balance
+        .remaining
+}

@@ -1,16 +1,31 @@
-//! Ingest throughput: events/s with batches of 500, over real HTTP on loopback from 1 and 4
-//! concurrent clients, and through the ingest service directly, on SQLite and PostgreSQL.
-//! Run with `scripts/bench` (it starts PostgreSQL); prints a Markdown table.
+//! Ingest throughput and the running server, on SQLite and PostgreSQL:
+//! - events/s with batches of 500 over real HTTP to the release `server` binary (its own
+//!   process) from 1 and 4 concurrent clients, through the ingest service directly, and the
+//!   same rows bulk-inserted straight into `usage_events` (no ledger, no rollups) — the ratio;
+//! - the server's peak RSS (VmHWM) after the ingest load;
+//! - SSR of the overview page (`/usage`, signed in): p50 / p99.
+//!
+//! `INGEST_SEED` (default 100,000) demo events are there first; `INGEST_BATCHES` (default
+//! 100) batches per client. Run with `scripts/bench` (it starts PostgreSQL).
 
 #[path = "../tests/helpers/mod.rs"]
 mod helpers;
 
 use chrono::Utc;
+use sea_orm::{ActiveValue::NotSet, EntityTrait, Set, TransactionTrait};
 use serde_json::{Value, json};
-use std::time::Instant;
+use server::entities::usage_event;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 const BATCH: usize = 500;
-const BATCHES_PER_CLIENT: usize = 20;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
 
 fn batch(prefix: &str, n: usize) -> Vec<Value> {
     let now = Utc::now().to_rfc3339();
@@ -23,16 +38,54 @@ fn batch(prefix: &str, n: usize) -> Vec<Value> {
         .collect()
 }
 
-async fn http_run(db: &sea_orm::DatabaseConnection, clients: usize, tag: &str) -> f64 {
-    let base = helpers::spawn_app(db).await;
-    let key = helpers::api_key(db, "acme").await;
+/// The release server binary on `url`, listening on a free port; returns (child, base URL).
+async fn start_server(url: &str) -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("DATABASE_URL", url)
+        .env("SEED_DEMO", "0")
+        .env("LEPTOS_OUTPUT_NAME", "credit-meter")
+        .env("LEPTOS_SITE_ROOT", "target/site")
+        .env("LEPTOS_SITE_PKG_DIR", "pkg")
+        .env("LEPTOS_SITE_ADDR", &addr)
+        .env("LEPTOS_ENV", "PROD")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let base = format!("http://{addr}");
+    for _ in 0..300 {
+        if reqwest::get(format!("{base}/login")).await.is_ok() {
+            return (child, base);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server did not come up on {addr}");
+}
+
+/// Peak resident memory of a process, in MB (Linux `VmHWM`).
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+async fn http_run(base: &str, key: &str, clients: usize, batches: usize, tag: &str) -> f64 {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let api = helpers::Api::new(&base, &key);
+        let api = helpers::Api::new(base, key);
         let tag = tag.to_string();
         tasks.push(tokio::spawn(async move {
-            for b in 0..BATCHES_PER_CLIENT {
+            for b in 0..batches {
                 let (s, body) = api
                     .post(
                         "/api/v1/events",
@@ -46,43 +99,131 @@ async fn http_run(db: &sea_orm::DatabaseConnection, clients: usize, tag: &str) -
     for t in tasks {
         t.await.unwrap();
     }
-    (clients * BATCHES_PER_CLIENT * BATCH) as f64 / started.elapsed().as_secs_f64()
+    (clients * batches * BATCH) as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn direct_run(db: &sea_orm::DatabaseConnection, tag: &str) -> f64 {
+async fn direct_run(db: &sea_orm::DatabaseConnection, batches: usize, tag: &str) -> f64 {
     let org = helpers::org_id(db, "acme").await;
     let started = Instant::now();
-    for b in 0..BATCHES_PER_CLIENT * 2 {
+    for b in 0..batches {
         let out = server::ingest::ingest(db, org, &batch(&format!("{tag}-{b}"), BATCH), Utc::now())
             .await
             .unwrap();
         assert_eq!(out.accepted, BATCH);
     }
-    (BATCHES_PER_CLIENT * 2 * BATCH) as f64 / started.elapsed().as_secs_f64()
+    (batches * BATCH) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The rows ingest would write to `usage_events`, inserted straight: one transaction and one
+/// multi-row INSERT per batch of 500, no ledger, no rollups, no duplicate check.
+async fn bulk_run(db: &sea_orm::DatabaseConnection, batches: usize, tag: &str) -> f64 {
+    let org = helpers::org_id(db, "acme").await;
+    let any = usage_event::Entity::find().one(db).await.unwrap().unwrap();
+    let started = Instant::now();
+    for b in 0..batches {
+        let now = Utc::now();
+        let rows = (0..BATCH).map(|i| usage_event::ActiveModel {
+            id: NotSet,
+            organization_id: Set(org),
+            event_id: Set(format!("{tag}-{b}-{i}")),
+            occurred_at: Set(now),
+            pool_id: Set(any.pool_id),
+            feature_id: Set(any.feature_id),
+            user_id: Set(None),
+            end_user_id: Set(any.end_user_id),
+            source_id: Set(any.source_id),
+            action_id: Set(any.action_id),
+            company_id: Set(None),
+            credits_milli: Set(1_250),
+            overage_milli: Set(0),
+            quantity: Set(1),
+            input_tokens: Set(Some(900)),
+            output_tokens: Set(Some(200)),
+            metadata: Set(None),
+            received_at: Set(now),
+        });
+        let txn = db.begin().await.unwrap();
+        usage_event::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+    }
+    (batches * BATCH) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// p50 / p99 (ms) of server-side rendering `/usage` for the signed-in owner.
+async fn ssr(base: &str, runs: usize) -> (f64, f64, usize) {
+    let owner = helpers::browser(base, "owner@acme.test").await;
+    let mut ms = Vec::new();
+    let mut bytes = 0;
+    for i in 0..=runs {
+        let t = Instant::now();
+        let res = owner.get(format!("{base}/usage")).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        bytes = res.text().await.unwrap().len();
+        if i > 0 {
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    ms.sort_by(f64::total_cmp);
+    let at = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
+    (at(0.5), at(0.99), bytes)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    println!("| backend | path | clients | events | events/s |");
-    println!("|---|---|---:|---:|---:|");
-    for backend in ["sqlite", "postgres"] {
-        let t = if backend == "sqlite" {
+    let seeded = env("INGEST_SEED", 100_000);
+    let batches = env("INGEST_BATCHES", 100) as usize;
+    let mut ingest_rows = Vec::new();
+    let mut server_rows = Vec::new();
+    for backend in ["SQLite (WAL)", "PostgreSQL 15"] {
+        let t = if backend.starts_with("SQLite") {
             helpers::sqlite().await
         } else {
             helpers::postgres().await
         };
-        helpers::seed(&t.db, 2_000, 1, Utc::now()).await;
-        let direct = direct_run(&t.db, "d").await;
-        println!(
-            "| {backend} | ingest service (no HTTP) | 1 | {} | {direct:.0} |",
-            BATCHES_PER_CLIENT * 2 * BATCH
-        );
-        for clients in [1, 4] {
-            let rate = http_run(&t.db, clients, &format!("h{clients}")).await;
-            println!(
-                "| {backend} | HTTP POST /api/v1/events | {clients} | {} | {rate:.0} |",
-                clients * BATCHES_PER_CLIENT * BATCH
-            );
+        helpers::seed(&t.db, seeded, 1, Utc::now()).await;
+        let key = helpers::api_key(&t.db, "acme").await;
+        let bulk = bulk_run(&t.db, batches, "b").await;
+        let direct = direct_run(&t.db, batches, "d").await;
+        let (mut child, base) = start_server(&t.url).await;
+        let rss_idle = peak_rss_mb(child.id());
+        let (s50, s99, bytes) = ssr(&base, 30).await;
+        let one = http_run(&base, &key, 1, batches, "h1").await;
+        let four = http_run(&base, &key, 4, batches, "h4").await;
+        let rss = peak_rss_mb(child.id());
+        child.kill().ok();
+        child.wait().ok();
+        let n = batches * BATCH;
+        ingest_rows.push(format!(
+            "| {backend} | bulk INSERT into `usage_events` (no ledger, no rollups) | 1 | {n} | {bulk:.0} | 1.00 |"
+        ));
+        ingest_rows.push(format!(
+            "| {backend} | ingest service (no HTTP) | 1 | {n} | {direct:.0} | {:.2} |",
+            direct / bulk
+        ));
+        for (clients, rate) in [(1, one), (4, four)] {
+            ingest_rows.push(format!(
+                "| {backend} | HTTP `POST /api/v1/events`, server binary | {clients} | {} | {rate:.0} | {:.2} |",
+                n * clients,
+                rate / bulk
+            ));
         }
+        server_rows.push(format!(
+            "| {backend} | {s50:.1} | {s99:.1} | {bytes} | {rss_idle:.0} | {rss:.0} |"
+        ));
+    }
+    println!(
+        "\n### Ingest, batches of {BATCH}, on top of {seeded} demo events\n\n| backend | path | clients | events | events/s | ÷ bulk insert |\n|---|---|---:|---:|---:|---:|"
+    );
+    for r in ingest_rows {
+        println!("{r}");
+    }
+    println!(
+        "\n### Server process: overview SSR (signed in, 30 requests) and memory\n\n| backend | `/usage` SSR p50 ms | p99 ms | HTML bytes | RSS after start MB | peak RSS after ingest load MB |\n|---|---:|---:|---:|---:|---:|"
+    );
+    for r in server_rows {
+        println!("{r}");
     }
 }

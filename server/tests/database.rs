@@ -30,6 +30,7 @@ const TABLES: &[&str] = &[
     "usage_daily",
     "usage_action_daily",
     "usage_feature_daily",
+    "usage_user_daily",
     "api_keys",
     "allocations",
     "request_log",

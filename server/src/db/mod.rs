@@ -35,9 +35,12 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
     let db = connect(url).await?;
     let pending = migrations::Migrator::get_pending_migrations(&db).await?;
     // Rollups added after data may exist are filled from the raw events once.
-    let adds_rollup = pending
-        .iter()
-        .any(|m| matches!(m.name(), "m0003_action_rollup" | "m0005_feature_rollup"));
+    let adds_rollup = pending.iter().any(|m| {
+        matches!(
+            m.name(),
+            "m0003_action_rollup" | "m0005_feature_rollup" | "m0006_rollups_by_question"
+        )
+    });
     let fresh = pending.len() == migrations::Migrator::migrations().len();
     migrations::Migrator::up(&db, None).await?;
     if adds_rollup && !fresh {

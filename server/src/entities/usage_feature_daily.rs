@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// Daily rollup by pool, feature and source only (see migration m0005).
+/// Daily rollup by pool, feature, source and action, nothing per person (migration m0006).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "usage_feature_daily")]
 pub struct Model {
@@ -15,10 +15,15 @@ pub struct Model {
     /// 0 when the event had no source.
     #[sea_orm(primary_key, auto_increment = false)]
     pub source_id: i64,
+    /// 0 when the event had no action.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub action_id: i64,
     pub credits_milli: i64,
     pub overage_milli: i64,
     pub quantity: i64,
     pub events: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,17 +2,15 @@
 //! one transaction (readers see the old or the new rollup, never a half-built one).
 
 use super::rollup::{Counted, DailyRollup};
-use crate::entities::{
-    organization, usage_action_daily, usage_daily, usage_event, usage_feature_daily,
-};
+use crate::entities::{organization, usage_event};
 use crate::error::Result;
 use crate::ledger;
 use crate::services::balance::org_tz;
 use app::credits::Credits;
 use indicatif::ProgressBar;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 
 const PAGE: u64 = 20_000;
@@ -37,18 +35,10 @@ pub async fn recalculate(
     for org in orgs {
         let tz = org_tz(&org)?;
         let txn = db.begin().await?;
-        usage_daily::Entity::delete_many()
-            .filter(usage_daily::Column::OrganizationId.eq(org.id))
-            .exec(&txn)
-            .await?;
-        usage_action_daily::Entity::delete_many()
-            .filter(usage_action_daily::Column::OrganizationId.eq(org.id))
-            .exec(&txn)
-            .await?;
-        usage_feature_daily::Entity::delete_many()
-            .filter(usage_feature_daily::Column::OrganizationId.eq(org.id))
-            .exec(&txn)
-            .await?;
+        for table in super::rollup::TABLES {
+            let sql = format!("DELETE FROM {table} WHERE organization_id = {}", org.id);
+            txn.execute_unprepared(&sql).await?;
+        }
         let mut after_id = 0i64;
         loop {
             // Keyset pagination: constant cost per page however deep.

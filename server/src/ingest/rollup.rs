@@ -1,8 +1,8 @@
-//! The daily rollups (`usage_daily`, and `usage_action_daily` with actions and tokens): summed
+//! The daily rollups (see [`TABLES`]; each answers a set of questions, `services::usage` picks): summed
 //! in memory per batch, then upserted so that the rollup rows and the events they count
 //! commit together. Ingest, recalculate and the demo generator all go through here.
 
-use crate::entities::{usage_action_daily, usage_daily, usage_feature_daily};
+use crate::entities::{usage_action_daily, usage_daily, usage_feature_daily, usage_user_daily};
 use crate::error::Result;
 use app::credits::Credits;
 use chrono::NaiveDate;
@@ -37,54 +37,46 @@ pub struct Counted {
 type DailyKey = (NaiveDate, i64, i64, i64, i64, i64, i64);
 /// (day, feature, user, end user, source, action)
 type ActionKey = (NaiveDate, i64, i64, i64, i64, i64);
-/// (day, pool, feature, source)
-type FeatureKey = (NaiveDate, i64, i64, i64);
+/// (day, pool, feature, source, action)
+type FeatureKey = (NaiveDate, i64, i64, i64, i64);
+/// (day, pool, feature, user, end user)
+type UserKey = (NaiveDate, i64, i64, i64, i64);
 
 /// Sums per rollup row: credits, overage, quantity, events (+ input, output tokens).
 #[derive(Default)]
 pub struct DailyRollup {
     daily: BTreeMap<DailyKey, [i64; 4]>,
     actions: BTreeMap<ActionKey, [i64; 6]>,
-    features: BTreeMap<FeatureKey, [i64; 4]>,
+    features: BTreeMap<FeatureKey, [i64; 6]>,
+    users: BTreeMap<UserKey, [i64; 4]>,
 }
+
+fn bump<K: Ord, const N: usize>(map: &mut BTreeMap<K, [i64; N]>, key: K, values: &[i64; 6]) {
+    let acc = map.entry(key).or_insert([0; N]);
+    for (a, v) in acc.iter_mut().zip(values) {
+        *a += v;
+    }
+}
+
+/// Every rollup table, for rebuilding them.
+pub const TABLES: [&str; 4] = [
+    "usage_daily",
+    "usage_action_daily",
+    "usage_feature_daily",
+    "usage_user_daily",
+];
 
 impl DailyRollup {
     pub fn add(&mut self, e: &Counted) {
         let z = |v: Option<i64>| v.unwrap_or(0);
-        let d = self
-            .daily
-            .entry((
-                e.day,
-                e.pool_id,
-                e.feature_id,
-                z(e.user_id),
-                z(e.end_user_id),
-                z(e.source_id),
-                z(e.company_id),
-            ))
-            .or_insert([0; 4]);
-        for (acc, v) in d.iter_mut().zip([e.credits.0, e.overage.0, e.quantity, 1]) {
-            *acc += v;
-        }
-        let f = self
-            .features
-            .entry((e.day, e.pool_id, e.feature_id, z(e.source_id)))
-            .or_insert([0; 4]);
-        for (acc, v) in f.iter_mut().zip([e.credits.0, e.overage.0, e.quantity, 1]) {
-            *acc += v;
-        }
-        let a = self
-            .actions
-            .entry((
-                e.day,
-                e.feature_id,
-                z(e.user_id),
-                z(e.end_user_id),
-                z(e.source_id),
-                z(e.action_id),
-            ))
-            .or_insert([0; 6]);
-        let values = [
+        let (user, end_user, source, action) = (
+            z(e.user_id),
+            z(e.end_user_id),
+            z(e.source_id),
+            z(e.action_id),
+        );
+        // credits, overage, quantity, events, input tokens, output tokens
+        let v = [
             e.credits.0,
             e.overage.0,
             e.quantity,
@@ -92,9 +84,20 @@ impl DailyRollup {
             z(e.input_tokens),
             z(e.output_tokens),
         ];
-        for (acc, v) in a.iter_mut().zip(values) {
-            *acc += v;
-        }
+        let (day, pool, feature) = (e.day, e.pool_id, e.feature_id);
+        let company = z(e.company_id);
+        bump(
+            &mut self.daily,
+            (day, pool, feature, user, end_user, source, company),
+            &v,
+        );
+        bump(&mut self.features, (day, pool, feature, source, action), &v);
+        bump(&mut self.users, (day, pool, feature, user, end_user), &v);
+        bump(
+            &mut self.actions,
+            (day, feature, user, end_user, source, action),
+            &v,
+        );
     }
 
     /// Adds these sums to the stored rows (inserting missing ones).
@@ -106,6 +109,8 @@ impl DailyRollup {
             .into_iter()
             .map(|(k, v)| feature_row(org, k, v));
         add_into(db, features.collect()).await?;
+        let users = self.users.into_iter().map(|(k, v)| user_row(org, k, v));
+        add_into(db, users.collect()).await?;
         let actions = self.actions.into_iter().map(|(k, v)| action_row(org, k, v));
         add_into(db, actions.collect()).await
     }
@@ -162,8 +167,8 @@ fn daily_row(
 
 fn feature_row(
     org: i64,
-    (day, pool_id, feature_id, source_id): FeatureKey,
-    [credits, overage, quantity, events]: [i64; 4],
+    (day, pool_id, feature_id, source_id, action_id): FeatureKey,
+    [credits, overage, quantity, events, input, output]: [i64; 6],
 ) -> usage_feature_daily::ActiveModel {
     usage_feature_daily::ActiveModel {
         organization_id: Set(org),
@@ -171,6 +176,28 @@ fn feature_row(
         pool_id: Set(pool_id),
         feature_id: Set(feature_id),
         source_id: Set(source_id),
+        action_id: Set(action_id),
+        credits_milli: Set(credits),
+        overage_milli: Set(overage),
+        quantity: Set(quantity),
+        events: Set(events),
+        input_tokens: Set(input),
+        output_tokens: Set(output),
+    }
+}
+
+fn user_row(
+    org: i64,
+    (day, pool_id, feature_id, user_id, end_user_id): UserKey,
+    [credits, overage, quantity, events]: [i64; 4],
+) -> usage_user_daily::ActiveModel {
+    usage_user_daily::ActiveModel {
+        organization_id: Set(org),
+        day: Set(day),
+        pool_id: Set(pool_id),
+        feature_id: Set(feature_id),
+        user_id: Set(user_id),
+        end_user_id: Set(end_user_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),

@@ -3,7 +3,7 @@
 
 use super::balance::{org_tz, organization, pool_balance, pools};
 use super::sql::sum_i64;
-use crate::entities::{allocation, end_user, feature, pool, usage_daily, user};
+use crate::entities::{allocation, end_user, feature, pool, usage_user_daily, user};
 use crate::error::Result;
 use crate::ingest::resolve;
 use crate::ledger::{self, Period, allocation::Decision};
@@ -61,17 +61,17 @@ pub async fn used_in_period<C: ConnectionTrait>(
     period: &Period,
 ) -> Result<Credits> {
     let col = match subject {
-        Subject::Member(_) => usage_daily::Column::UserId,
-        Subject::EndUser(_) => usage_daily::Column::EndUserId,
+        Subject::Member(_) => usage_user_daily::Column::UserId,
+        Subject::EndUser(_) => usage_user_daily::Column::EndUserId,
     };
-    let used: Option<i64> = usage_daily::Entity::find()
+    let used: Option<i64> = usage_user_daily::Entity::find()
         .select_only()
-        .column_as(sum_i64(usage_daily::Column::CreditsMilli), "used")
-        .filter(usage_daily::Column::OrganizationId.eq(org))
-        .filter(usage_daily::Column::PoolId.eq(pool_id))
+        .column_as(sum_i64(usage_user_daily::Column::CreditsMilli), "used")
+        .filter(usage_user_daily::Column::OrganizationId.eq(org))
+        .filter(usage_user_daily::Column::PoolId.eq(pool_id))
         .filter(col.eq(subject.kind().1))
-        .filter(usage_daily::Column::Day.gte(period.start_date))
-        .filter(usage_daily::Column::Day.lt(period.end_date))
+        .filter(usage_user_daily::Column::Day.gte(period.start_date))
+        .filter(usage_user_daily::Column::Day.lt(period.end_date))
         .into_tuple()
         .one(db)
         .await?;
@@ -91,17 +91,17 @@ pub async fn used_by_subject<C: ConnectionTrait>(
     pool_id: i64,
     period: &Period,
 ) -> Result<UsedBySubject> {
-    let rows: Vec<(i64, i64, Option<i64>)> = usage_daily::Entity::find()
+    let rows: Vec<(i64, i64, Option<i64>)> = usage_user_daily::Entity::find()
         .select_only()
-        .column(usage_daily::Column::UserId)
-        .column(usage_daily::Column::EndUserId)
-        .column_as(sum_i64(usage_daily::Column::CreditsMilli), "used")
-        .filter(usage_daily::Column::OrganizationId.eq(org))
-        .filter(usage_daily::Column::PoolId.eq(pool_id))
-        .filter(usage_daily::Column::Day.gte(period.start_date))
-        .filter(usage_daily::Column::Day.lt(period.end_date))
-        .group_by(usage_daily::Column::UserId)
-        .group_by(usage_daily::Column::EndUserId)
+        .column(usage_user_daily::Column::UserId)
+        .column(usage_user_daily::Column::EndUserId)
+        .column_as(sum_i64(usage_user_daily::Column::CreditsMilli), "used")
+        .filter(usage_user_daily::Column::OrganizationId.eq(org))
+        .filter(usage_user_daily::Column::PoolId.eq(pool_id))
+        .filter(usage_user_daily::Column::Day.gte(period.start_date))
+        .filter(usage_user_daily::Column::Day.lt(period.end_date))
+        .group_by(usage_user_daily::Column::UserId)
+        .group_by(usage_user_daily::Column::EndUserId)
         .into_tuple()
         .all(db)
         .await?;

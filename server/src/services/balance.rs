@@ -1,7 +1,6 @@
 //! The balance of a pool: what its grants hold now, and the current period's included credits.
 
-use super::sql::sum_i64;
-use crate::entities::{auto_recharge_rule, grant, organization, pool, usage_daily};
+use crate::entities::{auto_recharge_rule, grant, organization, pool};
 use crate::error::Result;
 use crate::ledger::{self, GrantKind, Period};
 use app::credits::Credits;
@@ -9,7 +8,7 @@ use app::error::AppError;
 use app::model::BalanceCard;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 pub fn org_tz(org: &organization::Model) -> Result<Tz> {
     org.time_zone.parse().map_err(|_| {
@@ -111,17 +110,11 @@ pub async fn pool_balance<C: ConnectionTrait>(
         included += Credits(pool.included_per_period_milli);
         included_granted = Credits(pool.included_per_period_milli);
     }
-    let overage: i64 = usage_daily::Entity::find()
-        .select_only()
-        .column_as(sum_i64(usage_daily::Column::OverageMilli), "overage")
-        .filter(usage_daily::Column::OrganizationId.eq(org.id))
-        .filter(usage_daily::Column::PoolId.eq(pool.id))
-        .filter(usage_daily::Column::Day.gte(period.start_date))
-        .filter(usage_daily::Column::Day.lt(period.end_date))
-        .into_tuple()
-        .one(db)
+    let days = super::range::DateRange::of_period(&period);
+    let overage = super::usage::totals(db, org.id, days, &super::usage::Scope::pool(pool.id))
         .await?
-        .unwrap_or(0);
+        .overage
+        .0;
     Ok(PoolBalance {
         pool: pool.clone(),
         period,

@@ -3,7 +3,7 @@
 //! answered from the action rollup, which counts tokens.
 
 use super::range;
-use super::usage::{Rollup, UsageReport, scope, usage_from};
+use super::usage::{UsageReport, scope, usage_scoped};
 use crate::entities::{action, source};
 use crate::error::Result;
 use app::credits::Credits;
@@ -51,9 +51,9 @@ pub async fn flows_view<C: ConnectionTrait>(
     let c = range::compare_with(filter, r, &org, tz);
     let s = scope(db, org_id, filter).await?;
     let g = [GroupBy::Source, GroupBy::Action];
-    let (by_source, by_action) = fold(&usage_from(db, &org, r, &s, &g, Rollup::Actions).await?);
+    let (by_source, by_action) = fold(&usage_scoped(db, &org, r, &s, &g).await?);
     let before = match c {
-        Some(c) => Some(fold(&usage_from(db, &org, c, &s, &g, Rollup::Actions).await?).0),
+        Some(c) => Some(fold(&usage_scoped(db, &org, c, &s, &g).await?).0),
         None => None,
     };
 

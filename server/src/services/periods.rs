@@ -3,13 +3,14 @@
 //! disagree with the ledger.
 
 use super::balance::{org_tz, organization};
-use super::sql::sum_i64;
-use crate::entities::{grant, pool, purchase, usage_daily};
+use super::range::DateRange;
+use super::usage::{Scope, totals};
+use crate::entities::{grant, pool, purchase};
 use crate::error::Result;
 use crate::ledger::{self, GrantKind, Period};
 use app::credits::Credits;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeriodRecord {
@@ -22,27 +23,6 @@ pub struct PeriodRecord {
     pub expired: Credits,
     pub end_user_used: Credits,
     pub current: bool,
-}
-
-async fn rollup_sum<C: ConnectionTrait>(
-    db: &C,
-    org: i64,
-    pool: i64,
-    p: &Period,
-    col: usage_daily::Column,
-    end_users_only: bool,
-) -> Result<Credits> {
-    let mut q = usage_daily::Entity::find()
-        .select_only()
-        .column_as(sum_i64(col), "s")
-        .filter(usage_daily::Column::OrganizationId.eq(org))
-        .filter(usage_daily::Column::PoolId.eq(pool))
-        .filter(usage_daily::Column::Day.gte(p.start_date))
-        .filter(usage_daily::Column::Day.lt(p.end_date));
-    if end_users_only {
-        q = q.filter(usage_daily::Column::EndUserId.ne(0));
-    }
-    Ok(Credits(q.into_tuple::<i64>().one(db).await?.unwrap_or(0)))
 }
 
 /// The current period and up to `previous` before it, newest first.
@@ -90,6 +70,9 @@ pub async fn period_records<C: ConnectionTrait>(
             })
             .map(|g| Credits(g.remaining_milli))
             .sum();
+        let days = DateRange::of_period(&p);
+        let all = totals(db, org_id, days, &Scope::pool(pool.id)).await?;
+        let end_users = totals(db, org_id, days, &Scope::pool_end_users(pool.id)).await?;
         out.push(PeriodRecord {
             period: p,
             included,
@@ -98,34 +81,10 @@ pub async fn period_records<C: ConnectionTrait>(
                 .filter(|x| in_period(x.created_at))
                 .map(|x| Credits(x.amount_milli))
                 .sum(),
-            used: rollup_sum(
-                db,
-                org_id,
-                pool.id,
-                &p,
-                usage_daily::Column::CreditsMilli,
-                false,
-            )
-            .await?,
-            overage: rollup_sum(
-                db,
-                org_id,
-                pool.id,
-                &p,
-                usage_daily::Column::OverageMilli,
-                false,
-            )
-            .await?,
+            used: all.credits,
+            overage: all.overage,
             expired,
-            end_user_used: rollup_sum(
-                db,
-                org_id,
-                pool.id,
-                &p,
-                usage_daily::Column::CreditsMilli,
-                true,
-            )
-            .await?,
+            end_user_used: end_users.credits,
             current: i == 0,
         });
         p = p.previous(anchor, tz);

@@ -16,6 +16,14 @@ pub struct DateRange {
 }
 
 impl DateRange {
+    /// The local days of a period (periods end at local midnight, exclusive).
+    pub fn of_period(p: &crate::ledger::Period) -> DateRange {
+        DateRange {
+            from: p.start_date,
+            to: p.end_date.pred_opt().unwrap_or(p.end_date),
+        }
+    }
+
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days() + 1
     }

@@ -45,6 +45,8 @@ pub struct Scope {
     features: Option<Vec<i64>>,
     /// Only usage of this pool (not a dashboard filter: the balance forecast needs it).
     pool: Option<i64>,
+    /// Only usage attributed to some end user (period records).
+    any_end_user: bool,
 }
 
 impl Scope {
@@ -53,6 +55,23 @@ impl Scope {
         Scope {
             pool: Some(pool_id),
             ..Scope::default()
+        }
+    }
+
+    /// Usage of one pool by any end user.
+    pub fn pool_end_users(pool_id: i64) -> Scope {
+        Scope {
+            any_end_user: true,
+            ..Scope::pool(pool_id)
+        }
+    }
+
+    /// Usage of one pool by one member or end user.
+    pub fn pool_subject(pool_id: i64, member: Option<i64>, end_user: Option<i64>) -> Scope {
+        Scope {
+            member,
+            end_user,
+            ..Scope::pool(pool_id)
         }
     }
 }
@@ -161,22 +180,101 @@ pub async fn scope_events<C: ConnectionTrait>(
     Ok(q)
 }
 
-/// Which rollup answers: the daily one, or the one with actions and tokens.
+/// Which rollup answers: the smallest one that has every column the question needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rollup {
-    Daily,
-    Actions,
-    /// Day × pool × feature × source: no person dimension, a few thousand rows at most.
+    /// Day × pool × feature × source × action, with tokens: nothing per person, so its size
+    /// does not grow with events or people (a few thousand rows).
     Features,
+    /// Day × pool × feature × member × end user.
+    Users,
+    /// Day × pool × feature × member × end user × source × company.
+    Daily,
+    /// Day × feature × member × end user × source × action, with tokens.
+    Actions,
 }
 
 impl Rollup {
+    /// Smallest first.
+    const ALL: [Rollup; 4] = [
+        Rollup::Features,
+        Rollup::Users,
+        Rollup::Daily,
+        Rollup::Actions,
+    ];
+
     fn table(self) -> &'static str {
         match self {
             Rollup::Daily => "usage_daily",
             Rollup::Actions => "usage_action_daily",
             Rollup::Features => "usage_feature_daily",
+            Rollup::Users => "usage_user_daily",
         }
+    }
+
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Rollup::Features => &[
+                "day",
+                "pool_id",
+                "feature_id",
+                "source_id",
+                "action_id",
+                "tokens",
+            ],
+            Rollup::Users => &["day", "pool_id", "feature_id", "user_id", "end_user_id"],
+            Rollup::Daily => &[
+                "day",
+                "pool_id",
+                "feature_id",
+                "user_id",
+                "end_user_id",
+                "source_id",
+                "company_id",
+            ],
+            Rollup::Actions => &[
+                "day",
+                "feature_id",
+                "user_id",
+                "end_user_id",
+                "source_id",
+                "action_id",
+                "tokens",
+            ],
+        }
+    }
+
+    /// The smallest rollup with the columns a grouping and a scope need. Token sums are
+    /// reported for groupings by action.
+    pub fn for_question(s: &Scope, group_by: &[GroupBy]) -> Rollup {
+        let mut needs: Vec<&str> = group_by
+            .iter()
+            .flat_map(|g| sql_columns(*g))
+            .map(|(_, c)| if *c == "team_id" { "user_id" } else { *c })
+            .collect();
+        if s.team.is_some() || s.member.is_some() {
+            needs.push("user_id");
+        }
+        if s.end_user.is_some() || s.any_end_user {
+            needs.push("end_user_id");
+        }
+        if s.features.is_some() {
+            needs.push("feature_id");
+        }
+        if s.pool.is_some() {
+            needs.push("pool_id");
+        }
+        if group_by.contains(&GroupBy::Action) {
+            needs.push("tokens");
+        }
+        Rollup::ALL
+            .into_iter()
+            .find(|r| needs.iter().all(|c| r.columns().contains(c)))
+            .expect("usage_daily and usage_action_daily together have every column")
+    }
+
+    fn has_tokens(self) -> bool {
+        self.columns().contains(&"tokens")
     }
 }
 
@@ -221,7 +319,7 @@ fn statement(
         .expr_as(sum_i64(usage_daily::Column::OverageMilli), "overage")
         .expr_as(sum_i64(usage_daily::Column::Events), "events")
         .expr_as(sum_i64(usage_daily::Column::Quantity), "quantity");
-    if rollup == Rollup::Actions {
+    if rollup.has_tokens() {
         for c in ["input_tokens", "output_tokens"] {
             q.expr_as(sum_expr_i64(Expr::col((UD, c)).into()), c);
         }
@@ -259,6 +357,9 @@ fn statement(
     }
     if let Some(ids) = &s.features {
         q.and_where(Expr::col((UD, "feature_id")).is_in(ids.clone()));
+    }
+    if s.any_end_user {
+        q.and_where(Expr::col((UD, "end_user_id")).ne(0));
     }
     if let Some(pool) = s.pool {
         debug_assert_ne!(rollup, Rollup::Actions, "the action rollup has no pools");
@@ -306,7 +407,7 @@ async fn run<C: ConnectionTrait>(
             });
         }
         let tokens = |c: &str| -> Result<i64> {
-            Ok(if rollup == Rollup::Actions {
+            Ok(if rollup.has_tokens() {
                 r.try_get("", c)?
             } else {
                 0
@@ -475,14 +576,14 @@ pub fn bucket_label(day: NaiveDate, frequency: Frequency) -> String {
     }
 }
 
-fn usage_row(groups: Vec<Option<String>>, s: [i64; 6], rollup: Rollup) -> UsageRow {
+fn usage_row(groups: Vec<Option<String>>, s: [i64; 6], tokens: bool) -> UsageRow {
     UsageRow {
         groups,
         credits: Credits(s[0]),
         overage: Credits(s[1]),
         events: s[2],
         quantity: s[3],
-        tokens: (rollup == Rollup::Actions).then_some((s[4], s[5])),
+        tokens: tokens.then_some((s[4], s[5])),
     }
 }
 
@@ -509,8 +610,23 @@ pub async fn usage_in<C: ConnectionTrait>(
     usage_scoped(db, org, range, &s, group_by).await
 }
 
-/// Like [`usage_in`] with the filter's names already resolved. Groupings by action (and
-/// only those) need the action rollup.
+/// The sums over a range for a scope (no grouping), from the smallest rollup that can answer.
+pub async fn totals<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    range: DateRange,
+    s: &Scope,
+) -> Result<UsageRow> {
+    let (raws, _) = run(db, org, range, s, &[], Rollup::for_question(s, &[])).await?;
+    Ok(usage_row(
+        vec![],
+        raws.first().map_or([0; 6], |r| r.sums),
+        false,
+    ))
+}
+
+/// Like [`usage_in`] with the filter's names already resolved, from the smallest rollup that
+/// can answer ([`Rollup::for_question`]).
 pub async fn usage_scoped<C: ConnectionTrait>(
     db: &C,
     org: &organization::Model,
@@ -518,30 +634,8 @@ pub async fn usage_scoped<C: ConnectionTrait>(
     s: &Scope,
     group_by: &[GroupBy],
 ) -> Result<UsageReport> {
-    let person = s.team.is_some() || s.member.is_some() || s.end_user.is_some();
-    let coarse = group_by.iter().all(|g| {
-        g.is_time() || matches!(g, GroupBy::Feature | GroupBy::Category | GroupBy::Source)
-    });
-    let rollup = if group_by.contains(&GroupBy::Action) {
-        Rollup::Actions
-    } else if coarse && !person {
-        // The smallest rollup that can answer.
-        Rollup::Features
-    } else {
-        Rollup::Daily
-    };
-    usage_from(db, org, range, s, group_by, rollup).await
-}
-
-/// Like [`usage_scoped`] from a chosen rollup (the action rollup also counts tokens).
-pub async fn usage_from<C: ConnectionTrait>(
-    db: &C,
-    org: &organization::Model,
-    range: DateRange,
-    s: &Scope,
-    group_by: &[GroupBy],
-    rollup: Rollup,
-) -> Result<UsageReport> {
+    let rollup = Rollup::for_question(s, group_by);
+    let tokens = group_by.contains(&GroupBy::Action);
     let (raws, cols) = run(db, org.id, range, s, group_by, rollup).await?;
     let l = labels(db, org.id, group_by, &raws, &cols).await?;
     // Weeks, months and categories are folded here from days and features.
@@ -555,7 +649,7 @@ pub async fn usage_from<C: ConnectionTrait>(
     }
     let mut rows: Vec<UsageRow> = folded
         .into_iter()
-        .map(|(k, v)| usage_row(k, v, rollup))
+        .map(|(k, v)| usage_row(k, v, tokens))
         .collect();
     if !group_by.first().is_some_and(|g| g.is_time()) {
         rows.sort_by(|a, b| {
@@ -565,7 +659,7 @@ pub async fn usage_from<C: ConnectionTrait>(
         });
     }
     let (total_raw, _) = run(db, org.id, range, s, &[], rollup).await?;
-    let total = usage_row(vec![], total_raw.first().map_or([0; 6], |r| r.sums), rollup);
+    let total = usage_row(vec![], total_raw.first().map_or([0; 6], |r| r.sums), tokens);
     Ok(UsageReport {
         range,
         time_zone: org.time_zone.clone(),

@@ -5,6 +5,7 @@ mod m0002_ledger_api;
 mod m0003_action_rollup;
 pub mod m0004_accounts;
 mod m0005_feature_rollup;
+mod m0006_rollups_by_question;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_action_rollup::Migration),
             Box::new(m0004_accounts::Migration),
             Box::new(m0005_feature_rollup::Migration),
+            Box::new(m0006_rollups_by_question::Migration),
         ]
     }
 }

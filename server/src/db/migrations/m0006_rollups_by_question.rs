@@ -1,0 +1,102 @@
+//! Rollups sized for the dashboard's questions (issue 6, measured at 1 M events):
+//! - `usage_feature_daily` gains the action and token sums, so the flows page without a
+//!   person filter reads it instead of the per-person action rollup (rebuilt: the new key
+//!   column cannot be filled from the old rows);
+//! - `usage_user_daily` (day × pool × feature × member × end user): the users page, team /
+//!   user filters, allocations and period records, without the source / action / company
+//!   dimensions that make `usage_daily` large;
+//! - an index on `usage_daily (organization_id, user_id, day)` for the team filter on the
+//!   questions only `usage_daily` can answer (credits per source for one team).
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m0006_rollups_by_question"
+    }
+}
+
+fn sums(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
+    t.col(big_integer("credits_milli"))
+        .col(big_integer("overage_milli"))
+        .col(big_integer("quantity"))
+        .col(big_integer("events"))
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("usage_feature_daily").to_owned())
+            .await?;
+        let mut features = Table::create();
+        features
+            .table("usage_feature_daily")
+            .col(big_integer("organization_id"))
+            .col(date("day"))
+            .col(big_integer("pool_id"))
+            .col(big_integer("feature_id"))
+            .col(big_integer("source_id"))
+            .col(big_integer("action_id"));
+        sums(&mut features)
+            .col(big_integer("input_tokens"))
+            .col(big_integer("output_tokens"))
+            .primary_key(
+                Index::create()
+                    .col("organization_id")
+                    .col("day")
+                    .col("pool_id")
+                    .col("feature_id")
+                    .col("source_id")
+                    .col("action_id"),
+            );
+        m.create_table(features).await?;
+        let mut users = Table::create();
+        users
+            .table("usage_user_daily")
+            .col(big_integer("organization_id"))
+            .col(date("day"))
+            .col(big_integer("pool_id"))
+            .col(big_integer("feature_id"))
+            .col(big_integer("user_id"))
+            .col(big_integer("end_user_id"));
+        sums(&mut users).primary_key(
+            Index::create()
+                .col("organization_id")
+                .col("day")
+                .col("pool_id")
+                .col("feature_id")
+                .col("user_id")
+                .col("end_user_id"),
+        );
+        m.create_table(users).await?;
+        m.create_index(
+            Index::create()
+                .name("usage_daily_user_day")
+                .table("usage_daily")
+                .col("organization_id")
+                .col("user_id")
+                .col("day")
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("usage_daily_user_day")
+                .table("usage_daily")
+                .to_owned(),
+        )
+        .await?;
+        m.drop_table(Table::drop().table("usage_user_daily").to_owned())
+            .await?;
+        // The m0005 shape comes back empty; `server recalculate` refills it.
+        m.drop_table(Table::drop().table("usage_feature_daily").to_owned())
+            .await?;
+        super::m0005_feature_rollup::Migration.up(m).await
+    }
+}

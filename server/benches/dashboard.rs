@@ -3,7 +3,12 @@
 //! the raw events in the same run, on SQLite and PostgreSQL.
 //!
 //! `BENCH_EVENTS` (default 1,000,000) demo events are generated first; `BENCH_RUNS` (default
-//! 30) timings per question. Run with `scripts/bench`; prints Markdown tables.
+//! 30) timings per question, `BENCH_NAIVE_RUNS` (default 5) per naive query. Run with
+//! `scripts/bench`; prints Markdown tables.
+//!
+//! Regression check (CI, 100,000 events): `BENCH_CHECK=docs/bench-baseline.json` fails when a
+//! question's naive ÷ service ratio falls below a third of the recorded one;
+//! `BENCH_RECORD=<file>` writes the ratios of this run as the new baseline.
 
 #[path = "../tests/helpers/mod.rs"]
 mod helpers;
@@ -68,7 +73,13 @@ fn sql(db: &DatabaseConnection, text: &str) -> String {
     }
 }
 
-async fn bench(db: &DatabaseConnection, backend: &str, events: u64, runs: u64) {
+async fn bench(
+    db: &DatabaseConnection,
+    backend: &str,
+    events: u64,
+    runs: u64,
+    naive_runs: u64,
+) -> serde_json::Map<String, serde_json::Value> {
     let now = Utc::now();
     let t = Instant::now();
     helpers::seed(db, events, 42, now).await;
@@ -99,6 +110,22 @@ async fn bench(db: &DatabaseConnection, backend: &str, events: u64, runs: u64) {
         let at: chrono::DateTime<Utc> = r.try_get("", "occurred_at").unwrap();
         format!("{}_{}", at.timestamp_micros(), id)
     };
+    let team = Filter {
+        range: RangePreset::Last30,
+        team: Some("Sales".into()),
+        ..Default::default()
+    };
+    let member = Filter {
+        range: RangePreset::Last30,
+        user: Some("member@acme.test".into()),
+        ..Default::default()
+    };
+    let compare = Filter {
+        range: RangePreset::Last30,
+        compare: Compare::PreviousPeriod,
+        ..Default::default()
+    };
+    let sales = "e.user_id IN (SELECT tm.user_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.name = 'Sales')";
     let from = now - Duration::days(30);
     use server::services::*;
     let questions: Vec<(&str, Question, Question)> = vec![
@@ -165,6 +192,54 @@ async fn bench(db: &DatabaseConnection, backend: &str, events: u64, runs: u64) {
             Box::new(move || {
                 Box::pin(async move {
                     raw(db, &sql(db, "SELECT source_id, action_id, SUM(credits_milli), SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(output_tokens, 0)) FROM usage_events WHERE organization_id = ? AND occurred_at >= ? GROUP BY source_id, action_id"), vec![org.into(), from.into()]).await;
+                })
+            }),
+        ),
+        (
+            "overview, one member",
+            Box::new(|| {
+                Box::pin(async {
+                    overview::overview(db, org, &member, now).await.unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    for group in [
+                        "f.category_id",
+                        "e.feature_id",
+                        "date(e.occurred_at)",
+                        "e.source_id",
+                    ] {
+                        raw(db, &sql(db, &format!("SELECT {group}, SUM(e.credits_milli), COUNT(*) FROM usage_events e JOIN features f ON f.id = e.feature_id WHERE e.organization_id = ? AND e.occurred_at >= ? AND e.user_id = (SELECT id FROM users WHERE email = 'member@acme.test') GROUP BY {group}")), vec![org.into(), from.into()]).await;
+                    }
+                })
+            }),
+        ),
+        (
+            "users, team filter",
+            Box::new(|| {
+                Box::pin(async {
+                    users::users_view(db, org, &team, now).await.unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    raw(db, &sql(db, &format!("SELECT e.user_id, e.end_user_id, e.feature_id, SUM(e.credits_milli) FROM usage_events e WHERE e.organization_id = ? AND e.occurred_at >= ? AND {sales} GROUP BY e.user_id, e.end_user_id, e.feature_id")), vec![org.into(), from.into()]).await;
+                })
+            }),
+        ),
+        (
+            "flows & agents, compare",
+            Box::new(|| {
+                Box::pin(async {
+                    flows::flows_view(db, org, &compare, now).await.unwrap();
+                })
+            }),
+            Box::new(move || {
+                Box::pin(async move {
+                    for since in [from, from - Duration::days(30)] {
+                        raw(db, &sql(db, "SELECT source_id, action_id, SUM(credits_milli), SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(output_tokens, 0)) FROM usage_events WHERE organization_id = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY source_id, action_id"), vec![org.into(), since.into(), (since + Duration::days(30)).into()]).await;
+                    }
                 })
             }),
         ),
@@ -243,34 +318,107 @@ async fn bench(db: &DatabaseConnection, backend: &str, events: u64, runs: u64) {
             }),
         ),
     ];
+    let mut sizes = Vec::new();
+    for table in [
+        "usage_events",
+        "usage_daily",
+        "usage_action_daily",
+        "usage_user_daily",
+        "usage_feature_daily",
+    ] {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        sizes.push(format!("{table} {}", row.try_get::<i64>("", "n").unwrap()));
+    }
     println!(
-        "\n### {backend}, {events} events (seeded in {:.1} s)\n",
-        seeded.as_secs_f64()
+        "\n### {backend}, {events} events (seeded in {:.1} s)\n\nRows: {}.\n",
+        seeded.as_secs_f64(),
+        sizes.join(", ")
     );
-    println!("| question | p50 ms | p99 ms | naive GROUP BY p50 ms | naive ÷ service |");
+    println!("| question | p50 ms | p99 ms | naive p50 ms | naive ÷ service |");
     println!("|---|---:|---:|---:|---:|");
+    let mut ratios = serde_json::Map::new();
     for (name, service, naive) in &questions {
         let (p50, p99) = time(runs, service).await;
-        let (n50, _) = time(runs.min(10), naive).await;
-        println!(
-            "| {name} | {p50:.1} | {p99:.1} | {n50:.1} | {:.0}× |",
-            n50 / p50
-        );
+        let (n50, _) = time(naive_runs, naive).await;
+        let ratio = n50 / p50;
+        // Page 1 of the log is the same index scan either way: no ratio to speak of.
+        let shown = if *name == "activity, page 1" {
+            "— (same index scan)".to_string()
+        } else {
+            format!("{ratio:.0}×")
+        };
+        println!("| {name} | {p50:.1} | {p99:.1} | {n50:.1} | {shown} |");
+        ratios.insert(name.to_string(), ratio.into());
     }
+    ratios
+}
+
+/// Compares the ratios with a recorded baseline; returns the questions that regressed 3× or more.
+fn regressions(
+    baseline: &serde_json::Value,
+    backend: &str,
+    now: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (question, ratio) in now {
+        let (Some(was), Some(is)) = (baseline[backend][question].as_f64(), ratio.as_f64()) else {
+            continue;
+        };
+        if is < was / 3.0 {
+            out.push(format!(
+                "{backend} / {question}: naive ÷ service {is:.2} < {was:.2} / 3"
+            ));
+        }
+    }
+    out
 }
 
 fn main() {
     let events = env("BENCH_EVENTS", 1_000_000);
     let runs = env("BENCH_RUNS", 30);
+    let naive_runs = env("BENCH_NAIVE_RUNS", 5);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
+    let all = rt.block_on(async {
+        let mut all = serde_json::Map::new();
         let t = helpers::sqlite().await;
-        bench(&t.db, "SQLite (WAL)", events, runs).await;
+        let r = bench(&t.db, "SQLite (WAL)", events, runs, naive_runs).await;
+        all.insert("sqlite".into(), r.into());
+        drop(t);
         let t = helpers::postgres().await;
-        bench(&t.db, "PostgreSQL 15", events, runs).await;
+        let r = bench(&t.db, "PostgreSQL 15", events, runs, naive_runs).await;
+        all.insert("postgres".into(), r.into());
+        all
     });
+    if let Ok(path) = std::env::var("BENCH_RECORD") {
+        let text = serde_json::to_string_pretty(&all).unwrap();
+        std::fs::write(&path, text + "\n").expect("baseline written");
+        println!("\nratios recorded in {path}");
+    }
+    if let Ok(path) = std::env::var("BENCH_CHECK") {
+        let text = std::fs::read_to_string(&path).expect("baseline readable");
+        let baseline: serde_json::Value = serde_json::from_str(&text).expect("baseline is JSON");
+        let mut failed = Vec::new();
+        for (backend, ratios) in &all {
+            failed.extend(regressions(&baseline, backend, ratios.as_object().unwrap()));
+        }
+        if !failed.is_empty() {
+            eprintln!(
+                "\nperformance regression against {path}:\n{}",
+                failed.join("\n")
+            );
+            std::process::exit(1);
+        }
+        println!("\nno ratio fell below a third of {path}");
+    }
 }

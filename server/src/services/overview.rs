@@ -4,7 +4,7 @@
 
 use super::balance::{balance_card, main_pool};
 use super::range::{self, DateRange};
-use super::usage::{Scope, UsageReport, bucket_label, scope, usage_scoped};
+use super::usage::{Scope, UsageReport, bucket_label, regroup, scope, usage_scoped};
 use crate::entities::{category, feature, source};
 use crate::error::Result;
 use crate::{insights, ledger};
@@ -157,19 +157,53 @@ pub async fn overview<C: ConnectionTrait>(
 
     // The filter's names are resolved once for all the reports below.
     let s = scope(db, org.id, filter).await?;
-    let report = |range: DateRange, g: &'static [GroupBy]| usage_scoped(db, &org, range, &s, g);
-    let cats = report(r, &[GroupBy::Category]).await?;
-    let feats = report(r, &[GroupBy::Feature]).await?;
-    let sources = report(r, &[GroupBy::Source]).await?;
-    let daily = report(r, &[GroupBy::Day]).await?;
-    let timeline = usage_scoped(db, &org, r, &s, &[freq, GroupBy::Feature]).await?;
+    // Two questions per range; categories, features, sources, days and buckets are folded
+    // from their answers.
+    let category_of = |g: &[Option<String>]| {
+        vec![
+            g[0].as_ref()
+                .and_then(|f| n.features.get(f))
+                .map(|f| f.2.clone()),
+        ]
+    };
+    let bucket_of = |day: &Option<String>| {
+        day.as_ref()
+            .and_then(|d| d.parse().ok())
+            .map(|d| bucket_label(d, filter.frequency))
+    };
+    let (org_ref, s_ref) = (&org, &s);
+    let ask = |range: DateRange| async move {
+        let by_source = usage_scoped(
+            db,
+            org_ref,
+            range,
+            s_ref,
+            &[GroupBy::Feature, GroupBy::Source],
+        );
+        let by_day = usage_scoped(db, org_ref, range, s_ref, &[GroupBy::Day, GroupBy::Feature]);
+        Ok::<_, crate::error::Error>((by_source.await?, by_day.await?))
+    };
+    let (by_source, by_day) = ask(r).await?;
+    let feats = regroup(&by_source, &[GroupBy::Feature], |g| vec![g[0].clone()]);
+    let cats = regroup(&feats, &[GroupBy::Category], category_of);
+    let sources = regroup(&by_source, &[GroupBy::Source], |g| vec![g[1].clone()]);
+    let daily = regroup(&by_day, &[GroupBy::Day], |g| vec![g[0].clone()]);
+    let timeline = regroup(&by_day, &[freq, GroupBy::Feature], |g| {
+        vec![bucket_of(&g[0]), g[1].clone()]
+    });
     let (c_cats, c_feats, c_sources, c_timeline) = match c {
-        Some(c) => (
-            Some(report(c, &[GroupBy::Category]).await?),
-            Some(report(c, &[GroupBy::Feature]).await?),
-            Some(report(c, &[GroupBy::Source]).await?),
-            Some(usage_scoped(db, &org, c, &s, &[freq]).await?),
-        ),
+        Some(c) => {
+            let (by_source, by_day) = ask(c).await?;
+            let feats = regroup(&by_source, &[GroupBy::Feature], |g| vec![g[0].clone()]);
+            (
+                Some(regroup(&feats, &[GroupBy::Category], category_of)),
+                Some(feats),
+                Some(regroup(&by_source, &[GroupBy::Source], |g| {
+                    vec![g[1].clone()]
+                })),
+                Some(regroup(&by_day, &[freq], |g| vec![bucket_of(&g[0])])),
+            )
+        }
         None => (None, None, None, None),
     };
 

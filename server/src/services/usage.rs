@@ -639,11 +639,46 @@ pub async fn usage_scoped<C: ConnectionTrait>(
     let (raws, cols) = run(db, org.id, range, s, group_by, rollup).await?;
     let l = labels(db, org.id, group_by, &raws, &cols).await?;
     // Weeks, months and categories are folded here from days and features.
+    let rows = fold(
+        raws.iter().map(|raw| {
+            let key = group_by.iter().map(|g| label(*g, raw, &cols, &l)).collect();
+            (key, raw.sums)
+        }),
+        group_by,
+        tokens,
+    );
+    let total = if group_by.contains(&GroupBy::Team) {
+        // A member of two teams is in two rows: the total is asked for separately.
+        let (total_raw, _) = run(db, org.id, range, s, &[], rollup).await?;
+        usage_row(vec![], total_raw.first().map_or([0; 6], |r| r.sums), tokens)
+    } else {
+        let mut sums = [0; 6];
+        for raw in &raws {
+            for (a, b) in sums.iter_mut().zip(raw.sums) {
+                *a += b;
+            }
+        }
+        usage_row(vec![], sums, tokens)
+    };
+    Ok(UsageReport {
+        range,
+        time_zone: org.time_zone.clone(),
+        group_by: group_by.to_vec(),
+        rows,
+        total,
+    })
+}
+
+/// Sums rows with the same key; time-first groupings in time order, others biggest first.
+fn fold(
+    rows: impl Iterator<Item = (Vec<Option<String>>, [i64; 6])>,
+    group_by: &[GroupBy],
+    tokens: bool,
+) -> Vec<UsageRow> {
     let mut folded: BTreeMap<Vec<Option<String>>, [i64; 6]> = BTreeMap::new();
-    for raw in &raws {
-        let key: Vec<Option<String>> = group_by.iter().map(|g| label(*g, raw, &cols, &l)).collect();
+    for (key, sums) in rows {
         let acc = folded.entry(key).or_insert([0; 6]);
-        for (a, b) in acc.iter_mut().zip(raw.sums) {
+        for (a, b) in acc.iter_mut().zip(sums) {
             *a += b;
         }
     }
@@ -658,13 +693,30 @@ pub async fn usage_scoped<C: ConnectionTrait>(
                 .then_with(|| a.groups.cmp(&b.groups))
         });
     }
-    let (total_raw, _) = run(db, org.id, range, s, &[], rollup).await?;
-    let total = usage_row(vec![], total_raw.first().map_or([0; 6], |r| r.sums), tokens);
-    Ok(UsageReport {
-        range,
-        time_zone: org.time_zone.clone(),
+    rows
+}
+
+/// A report folded onto coarser groupings without asking the database again: `key` maps a
+/// row's groups to the new ones (feature → category, day → week, feature × source → source).
+/// The total is unchanged.
+pub fn regroup(
+    r: &UsageReport,
+    group_by: &[GroupBy],
+    key: impl Fn(&[Option<String>]) -> Vec<Option<String>>,
+) -> UsageReport {
+    let tokens = r.total.tokens.is_some();
+    let rows = r.rows.iter().map(|row| {
+        let (i, o) = row.tokens.unwrap_or_default();
+        (
+            key(&row.groups),
+            [row.credits.0, row.overage.0, row.events, row.quantity, i, o],
+        )
+    });
+    UsageReport {
+        range: r.range,
+        time_zone: r.time_zone.clone(),
         group_by: group_by.to_vec(),
-        rows,
-        total,
-    })
+        rows: fold(rows, group_by, tokens),
+        total: r.total.clone(),
+    }
 }

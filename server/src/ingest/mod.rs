@@ -17,8 +17,8 @@ use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QueryTrait,
-    Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QuerySelect,
+    QueryTrait, Set, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -168,41 +168,17 @@ pub async fn ingest(
             )
         })
         .collect();
-    let rows: Vec<usage_event::ActiveModel> = placed
-        .iter()
-        .map(|(e, f, pool_id)| {
-            let d = &dims[e.id.as_str()];
-            usage_event::ActiveModel {
-                id: NotSet,
-                organization_id: Set(org_id),
-                event_id: Set(e.id.clone()),
-                occurred_at: Set(e.at),
-                pool_id: Set(*pool_id),
-                feature_id: Set(f.id),
-                user_id: Set(d.user_id),
-                end_user_id: Set(d.end_user_id),
-                source_id: Set(d.source_id),
-                action_id: Set(d.action_id),
-                company_id: Set(d.company_id),
-                credits_milli: Set(e.credits.0),
-                // Set below for the few events that go beyond every grant.
-                overage_milli: Set(0),
-                quantity: Set(e.quantity),
-                input_tokens: Set(e.input_tokens),
-                output_tokens: Set(e.output_tokens),
-                metadata: Set(e.metadata.clone()),
-                received_at: Set(now),
-            }
-        })
-        .collect();
-    let inserted = insert_new(&txn, rows).await?;
-    out.duplicates += placed.len() - inserted.len();
+    // Resent events (already stored) are duplicates. Under the ingest lock nothing else adds
+    // this organization's events, so this check is exact; the insert's unique key re-checks.
+    let stored = stored_ids(&txn, org_id, placed.iter().map(|p| p.0.id.as_str())).await?;
     let placed: Vec<_> = placed
         .into_iter()
-        .filter(|p| inserted.contains(&p.0.id))
+        .filter(|p| !stored.contains(&p.0.id))
         .collect();
+    out.duplicates += stored.len();
 
-    // Burn what was inserted, pool by pool, in arrival order.
+    // Burn the new events, pool by pool, in arrival order, before they are written: each row
+    // is inserted with its overage, no second write.
     let period: Period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
     let mut overage: Vec<Credits> = vec![Credits::ZERO; placed.len()];
     let mut by_pool: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
@@ -225,6 +201,38 @@ pub async fn ingest(
         ledger_store::save_pool(&txn, org_id, *pool_id, &before, &after, &outcome, now).await?;
     }
 
+    let rows: Vec<usage_event::ActiveModel> = placed
+        .iter()
+        .enumerate()
+        .map(|(i, (e, f, pool_id))| {
+            let d = &dims[e.id.as_str()];
+            usage_event::ActiveModel {
+                id: NotSet,
+                organization_id: Set(org_id),
+                event_id: Set(e.id.clone()),
+                occurred_at: Set(e.at),
+                pool_id: Set(*pool_id),
+                feature_id: Set(f.id),
+                user_id: Set(d.user_id),
+                end_user_id: Set(d.end_user_id),
+                source_id: Set(d.source_id),
+                action_id: Set(d.action_id),
+                company_id: Set(d.company_id),
+                credits_milli: Set(e.credits.0),
+                overage_milli: Set(overage[i].0),
+                quantity: Set(e.quantity),
+                input_tokens: Set(e.input_tokens),
+                output_tokens: Set(e.output_tokens),
+                metadata: Set(e.metadata.clone()),
+                received_at: Set(now),
+            }
+        })
+        .collect();
+    let inserted = insert_new(&txn, rows).await?;
+    if inserted.len() != placed.len() {
+        return Err(AppError::internal("events were stored while the ingest lock was held").into());
+    }
+
     let mut daily = rollup::DailyRollup::default();
     for (i, (e, f, pool_id)) in placed.iter().enumerate() {
         let d = &dims[e.id.as_str()];
@@ -243,20 +251,34 @@ pub async fn ingest(
             input_tokens: e.input_tokens,
             output_tokens: e.output_tokens,
         });
-        if overage[i].0 > 0 {
-            usage_event::Entity::update_many()
-                .col_expr(usage_event::Column::OverageMilli, Expr::value(overage[i].0))
-                .filter(usage_event::Column::OrganizationId.eq(org_id))
-                .filter(usage_event::Column::EventId.eq(e.id.as_str()))
-                .exec(&txn)
-                .await?;
-        }
     }
     out.accepted = placed.len();
     daily.upsert(&txn, org_id).await?;
     txn.commit().await?;
     out.rejected.sort_by_key(|r| r.index);
     Ok(out)
+}
+
+/// Which of these event ids the organization has stored already.
+async fn stored_ids<'a, C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashSet<String>> {
+    let ids: Vec<&str> = ids.collect();
+    let mut stored = HashSet::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let found: Vec<String> = usage_event::Entity::find()
+            .select_only()
+            .column(usage_event::Column::EventId)
+            .filter(usage_event::Column::OrganizationId.eq(org_id))
+            .filter(usage_event::Column::EventId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        stored.extend(found);
+    }
+    Ok(stored)
 }
 
 /// Inserts the events whose id the organization has not stored yet and returns their ids:

@@ -108,6 +108,9 @@ async fn allocations<C: ConnectionTrait>(
     let members = super::names::member_emails(db, org_id, None).await?;
     let mut out = Vec::with_capacity(caps.len());
     for pool in &pools {
+        if !caps.iter().any(|a| a.pool_id == pool.id) {
+            continue; // nothing capped in this pool: no use to look up
+        }
         let used = used_by_subject(db, org_id, pool.id, period).await?;
         for a in caps.iter().filter(|a| a.pool_id == pool.id) {
             let (subject, kind, used) = if a.subject_kind == "member" {

@@ -17,8 +17,8 @@ use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter, QuerySelect,
-    QueryTrait, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter,
+    QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::Value;

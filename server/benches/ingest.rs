@@ -5,7 +5,7 @@
 //! - the server's peak RSS (VmHWM) after the ingest load;
 //! - SSR of the overview page (`/usage`, signed in): p50 / p99.
 //!
-//! `INGEST_SEED` (default 100,000) demo events are there first; `INGEST_BATCHES` (default
+//! `INGEST_SEED` (default 100,000; `scripts/bench` passes `BENCH_EVENTS`) demo events are there first; `INGEST_BATCHES` (default
 //! 100) batches per client. Run with `scripts/bench` (it starts PostgreSQL).
 
 #[path = "../tests/helpers/mod.rs"]

@@ -151,12 +151,14 @@ pub async fn overview<C: ConnectionTrait>(
     let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let c = range::compare_with(filter, r, &org, tz);
     let pool = main_pool(db, org.id).await?;
-    let balance = balance_card(db, &org, &pool, now).await?;
-    let n = names(db, org.id).await?;
     let freq: GroupBy = filter.frequency.into();
-
-    // The filter's names are resolved once for all the reports below.
-    let s = scope(db, org.id, filter).await?;
+    // Independent questions run side by side (on separate pooled connections). The filter's
+    // names are resolved once for all the reports below.
+    let (balance, n, s) = futures::try_join!(
+        balance_card(db, &org, &pool, now),
+        names(db, org.id),
+        scope(db, org.id, filter)
+    )?;
     // Two questions per range; categories, features, sources, days and buckets are folded
     // from their answers.
     let category_of = |g: &[Option<String>]| {
@@ -181,9 +183,15 @@ pub async fn overview<C: ConnectionTrait>(
             &[GroupBy::Feature, GroupBy::Source],
         );
         let by_day = usage_scoped(db, org_ref, range, s_ref, &[GroupBy::Day, GroupBy::Feature]);
-        Ok::<_, crate::error::Error>((by_source.await?, by_day.await?))
+        futures::try_join!(by_source, by_day)
     };
-    let (by_source, by_day) = ask(r).await?;
+    let before = async {
+        match c {
+            Some(c) => ask(c).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let ((by_source, by_day), before) = futures::try_join!(ask(r), before)?;
     let feats = regroup(&by_source, &[GroupBy::Feature], |g| vec![g[0].clone()]);
     let cats = regroup(&feats, &[GroupBy::Category], category_of);
     let sources = regroup(&by_source, &[GroupBy::Source], |g| vec![g[1].clone()]);
@@ -191,9 +199,8 @@ pub async fn overview<C: ConnectionTrait>(
     let timeline = regroup(&by_day, &[freq, GroupBy::Feature], |g| {
         vec![bucket_of(&g[0]), g[1].clone()]
     });
-    let (c_cats, c_feats, c_sources, c_timeline) = match c {
-        Some(c) => {
-            let (by_source, by_day) = ask(c).await?;
+    let (c_cats, c_feats, c_sources, c_timeline) = match before {
+        Some((by_source, by_day)) => {
             let feats = regroup(&by_source, &[GroupBy::Feature], |g| vec![g[0].clone()]);
             (
                 Some(regroup(&feats, &[GroupBy::Category], category_of)),

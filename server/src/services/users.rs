@@ -23,7 +23,12 @@ pub async fn users_view<C: ConnectionTrait>(
 ) -> Result<UsersView> {
     let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let s = scope(db, org_id, filter).await?;
-    let report = usage_scoped(db, &org, r, &s, &[GroupBy::User, GroupBy::Feature]).await?;
+    let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
+    // The two grouped scans run side by side, on separate pooled connections.
+    let (report, allocations) = futures::try_join!(
+        usage_scoped(db, &org, r, &s, &[GroupBy::User, GroupBy::Feature]),
+        allocations(db, org_id, &period)
+    )?;
 
     // Feature columns, biggest first.
     let mut feature_totals: HashMap<String, Credits> = HashMap::new();
@@ -74,7 +79,6 @@ pub async fn users_view<C: ConnectionTrait>(
     let mut users: Vec<UserUsage> = by_user.into_values().collect();
     users.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
 
-    let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
     Ok(UsersView {
         time_zone: org.time_zone.clone(),
         from: r.from,
@@ -89,7 +93,7 @@ pub async fn users_view<C: ConnectionTrait>(
         users,
         period_start: period.start_date,
         period_end: period.end_date - Duration::days(1),
-        allocations: allocations(db, org_id, &period).await?,
+        allocations,
     })
 }
 

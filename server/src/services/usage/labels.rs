@@ -1,0 +1,150 @@
+//! Names (keys) for the ids in a report's rows, asked only for what the rows contain.
+
+use super::bucket_label;
+use super::rollup::{Raw, RawValue};
+use crate::entities::*;
+use crate::error::Result;
+use app::filter::{Frequency, GroupBy};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+/// Names for the ids that appear in the rows.
+#[derive(Default)]
+pub(super) struct Labels {
+    features: HashMap<i64, (String, i64)>,
+    categories: HashMap<i64, String>,
+    members: HashMap<i64, String>,
+    end_users: HashMap<i64, String>,
+    sources: HashMap<i64, String>,
+    actions: HashMap<i64, String>,
+    companies: HashMap<i64, String>,
+    teams: HashMap<i64, String>,
+}
+
+pub(super) async fn labels<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    group_by: &[GroupBy],
+    raws: &[Raw],
+    cols: &[(&str, &str)],
+) -> Result<Labels> {
+    let mut l = Labels::default();
+    let ids_of = |col: &str| -> Vec<i64> {
+        let Some(i) = cols.iter().position(|(_, c)| *c == col) else {
+            return vec![];
+        };
+        let mut v: Vec<i64> = raws
+            .iter()
+            .filter_map(|r| match r.values[i] {
+                RawValue::Id(x) if x != 0 => Some(x),
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    if group_by
+        .iter()
+        .any(|g| matches!(g, GroupBy::Feature | GroupBy::Category))
+    {
+        l.features = feature::Entity::find()
+            .filter(feature::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, (f.key, f.category_id)))
+            .collect();
+        l.categories = category::Entity::find()
+            .filter(category::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.key))
+            .collect();
+    }
+    if group_by.contains(&GroupBy::User) {
+        l.members =
+            crate::services::names::member_emails(db, org, Some(&ids_of("user_id"))).await?;
+        l.end_users =
+            crate::services::names::end_user_names(db, org, Some(&ids_of("end_user_id"))).await?;
+    }
+    if group_by.contains(&GroupBy::Source) {
+        l.sources = source::Entity::find()
+            .filter(source::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, format!("{}:{}", s.kind, s.key)))
+            .collect();
+    }
+    if group_by.contains(&GroupBy::Action) {
+        for chunk in ids_of("action_id").chunks(500) {
+            l.actions.extend(
+                action::Entity::find()
+                    .filter(action::Column::OrganizationId.eq(org))
+                    .filter(action::Column::Id.is_in(chunk.to_vec()))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|a| (a.id, a.key)),
+            );
+        }
+    }
+    if group_by.contains(&GroupBy::Company) {
+        l.companies = company::Entity::find()
+            .filter(company::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.key))
+            .collect();
+    }
+    if group_by.contains(&GroupBy::Team) {
+        l.teams = team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(org))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+    }
+    Ok(l)
+}
+
+pub(super) fn label(g: GroupBy, raw: &Raw, cols: &[(&str, &str)], l: &Labels) -> Option<String> {
+    let at = |col: &str| {
+        raw.values[cols
+            .iter()
+            .position(|(_, c)| *c == col)
+            .expect("grouped column")]
+    };
+    let id = |col: &str| match at(col) {
+        RawValue::Id(x) => x,
+        RawValue::Day(_) => 0,
+    };
+    let day = || match at("day") {
+        RawValue::Day(d) => d,
+        RawValue::Id(_) => unreachable!("day column"),
+    };
+    match g {
+        GroupBy::Day => Some(bucket_label(day(), Frequency::Day)),
+        GroupBy::Week => Some(bucket_label(day(), Frequency::Week)),
+        GroupBy::Month => Some(bucket_label(day(), Frequency::Month)),
+        GroupBy::Feature => l.features.get(&id("feature_id")).map(|f| f.0.clone()),
+        GroupBy::Category => l
+            .features
+            .get(&id("feature_id"))
+            .and_then(|f| l.categories.get(&f.1))
+            .cloned(),
+        GroupBy::User => l
+            .members
+            .get(&id("user_id"))
+            .or_else(|| l.end_users.get(&id("end_user_id")))
+            .cloned(),
+        GroupBy::Source => l.sources.get(&id("source_id")).cloned(),
+        GroupBy::Action => l.actions.get(&id("action_id")).cloned(),
+        GroupBy::Company => l.companies.get(&id("company_id")).cloned(),
+        GroupBy::Team => l.teams.get(&id("team_id")).cloned(),
+    }
+}

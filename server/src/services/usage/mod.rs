@@ -1,0 +1,343 @@
+//! Usage grouped by any of day/week/month, feature, category, user, team, source, company,
+//! filtered by team, user, feature, category — answered from the smallest rollup that holds
+//! the columns asked for (`rollup`), never from raw events.
+//! The REST API, the CSV export and the dashboard all call [`usage`].
+
+mod labels;
+mod rollup;
+
+pub use rollup::Rollup;
+
+use super::range::{self, DateRange};
+use crate::entities::*;
+use crate::error::Result;
+use app::credits::Credits;
+use app::error::AppError;
+use app::filter::{Filter, Frequency, GroupBy};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use labels::{label, labels};
+use rollup::run;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageRow {
+    /// One value per grouping, in the order asked; `None` = not attributed.
+    pub groups: Vec<Option<String>>,
+    pub credits: Credits,
+    pub overage: Credits,
+    pub events: i64,
+    pub quantity: i64,
+    /// Input and output tokens, when answered from the action rollup (which counts them).
+    pub tokens: Option<(i64, i64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageReport {
+    pub range: DateRange,
+    pub time_zone: String,
+    pub group_by: Vec<GroupBy>,
+    pub rows: Vec<UsageRow>,
+    /// Over the whole filtered range (a user in two teams counts once here).
+    pub total: UsageRow,
+}
+
+/// Ids the filter's names stand for; resolve once with [`scope`] and reuse for many reports.
+#[derive(Default)]
+pub struct Scope {
+    team: Option<i64>,
+    member: Option<i64>,
+    end_user: Option<i64>,
+    features: Option<Vec<i64>>,
+    /// Only usage of this pool (not a dashboard filter: the balance forecast needs it).
+    pool: Option<i64>,
+    /// Only usage attributed to some end user (period records).
+    any_end_user: bool,
+}
+
+impl Scope {
+    /// All usage of one pool.
+    pub fn pool(pool_id: i64) -> Scope {
+        Scope {
+            pool: Some(pool_id),
+            ..Scope::default()
+        }
+    }
+
+    /// Usage of one pool by any end user.
+    pub fn pool_end_users(pool_id: i64) -> Scope {
+        Scope {
+            any_end_user: true,
+            ..Scope::pool(pool_id)
+        }
+    }
+
+    /// Usage of one pool by one member or end user.
+    pub fn pool_subject(pool_id: i64, member: Option<i64>, end_user: Option<i64>) -> Scope {
+        Scope {
+            member,
+            end_user,
+            ..Scope::pool(pool_id)
+        }
+    }
+}
+
+pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Scope> {
+    let mut s = Scope::default();
+    if let Some(name) = &f.team {
+        let t = team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(org))
+            .filter(team::Column::Name.eq(name.as_str()))
+            .one(db)
+            .await?;
+        s.team = Some(
+            t.ok_or_else(|| AppError::invalid("team", format!("no team named {name:?}")))?
+                .id,
+        );
+    }
+    if let Some(u) = &f.user {
+        let m = user::Entity::find()
+            .filter(user::Column::OrganizationId.eq(org))
+            .filter(user::Column::Email.eq(u.as_str()))
+            .one(db)
+            .await?;
+        match m {
+            Some(m) => s.member = Some(m.id),
+            None => {
+                let e = end_user::Entity::find()
+                    .filter(end_user::Column::OrganizationId.eq(org))
+                    .filter(end_user::Column::ExternalId.eq(u.as_str()))
+                    .one(db)
+                    .await?;
+                s.end_user = Some(
+                    e.ok_or_else(|| {
+                        AppError::invalid("user", format!("no member or end user {u:?}"))
+                    })?
+                    .id,
+                );
+            }
+        }
+    }
+    let mut features: Option<Vec<i64>> = None;
+    if let Some(key) = &f.feature {
+        let x = feature::Entity::find()
+            .filter(feature::Column::OrganizationId.eq(org))
+            .filter(feature::Column::Key.eq(key.as_str()))
+            .one(db)
+            .await?;
+        features = Some(vec![
+            x.ok_or_else(|| AppError::invalid("feature", format!("no feature {key:?}")))?
+                .id,
+        ]);
+    }
+    if let Some(key) = &f.category {
+        let c = category::Entity::find()
+            .filter(category::Column::OrganizationId.eq(org))
+            .filter(category::Column::Key.eq(key.as_str()))
+            .one(db)
+            .await?;
+        let c = c.ok_or_else(|| AppError::invalid("category", format!("no category {key:?}")))?;
+        let in_cat: Vec<i64> = feature::Entity::find()
+            .filter(feature::Column::OrganizationId.eq(org))
+            .filter(feature::Column::CategoryId.eq(c.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        features = Some(match features {
+            Some(one) => one.into_iter().filter(|id| in_cat.contains(id)).collect(),
+            None => in_cat,
+        });
+    }
+    s.features = features;
+    Ok(s)
+}
+
+/// Applies the filter's team / user / feature / category to a query over raw events (the
+/// activity log), with the same meaning as for the rollup.
+pub async fn scope_events<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    f: &Filter,
+    mut q: sea_orm::Select<usage_event::Entity>,
+) -> Result<sea_orm::Select<usage_event::Entity>> {
+    let s = scope(db, org, f).await?;
+    if let Some(team) = s.team {
+        let members: Vec<i64> = team_member::Entity::find()
+            .filter(team_member::Column::OrganizationId.eq(org))
+            .filter(team_member::Column::TeamId.eq(team))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        q = q.filter(usage_event::Column::UserId.is_in(members));
+    }
+    if let Some(m) = s.member {
+        q = q.filter(usage_event::Column::UserId.eq(m));
+    }
+    if let Some(e) = s.end_user {
+        q = q.filter(usage_event::Column::EndUserId.eq(e));
+    }
+    if let Some(ids) = s.features {
+        q = q.filter(usage_event::Column::FeatureId.is_in(ids));
+    }
+    Ok(q)
+}
+
+/// The time bucket a day falls in: the day, its week's Monday, or its month (`YYYY-MM`).
+pub fn bucket_label(day: NaiveDate, frequency: Frequency) -> String {
+    match frequency {
+        Frequency::Day => day.to_string(),
+        Frequency::Week => {
+            (day - Duration::days(day.weekday().num_days_from_monday() as i64)).to_string()
+        }
+        Frequency::Month => day.format("%Y-%m").to_string(),
+    }
+}
+
+fn usage_row(groups: Vec<Option<String>>, s: [i64; 6], tokens: bool) -> UsageRow {
+    UsageRow {
+        groups,
+        credits: Credits(s[0]),
+        overage: Credits(s[1]),
+        events: s[2],
+        quantity: s[3],
+        tokens: tokens.then_some((s[4], s[5])),
+    }
+}
+
+pub async fn usage<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    filter: &Filter,
+    group_by: &[GroupBy],
+    now: DateTime<Utc>,
+) -> Result<UsageReport> {
+    let range::Resolved { org, range, .. } = range::for_filter(db, org_id, filter, now).await?;
+    usage_in(db, &org, range, filter, group_by).await
+}
+
+/// Like [`usage`] for an already resolved range (the compare period, for instance).
+pub async fn usage_in<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    range: DateRange,
+    filter: &Filter,
+    group_by: &[GroupBy],
+) -> Result<UsageReport> {
+    let s = scope(db, org.id, filter).await?;
+    usage_scoped(db, org, range, &s, group_by).await
+}
+
+/// The sums over a range for a scope (no grouping), from the smallest rollup that can answer.
+pub async fn totals<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    range: DateRange,
+    s: &Scope,
+) -> Result<UsageRow> {
+    let (raws, _) = run(db, org, range, s, &[], Rollup::for_question(s, &[])).await?;
+    Ok(usage_row(
+        vec![],
+        raws.first().map_or([0; 6], |r| r.sums),
+        false,
+    ))
+}
+
+/// Like [`usage_in`] with the filter's names already resolved, from the smallest rollup that
+/// can answer ([`Rollup::for_question`]).
+pub async fn usage_scoped<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    range: DateRange,
+    s: &Scope,
+    group_by: &[GroupBy],
+) -> Result<UsageReport> {
+    let rollup = Rollup::for_question(s, group_by);
+    let tokens = group_by.contains(&GroupBy::Action);
+    let (raws, cols) = run(db, org.id, range, s, group_by, rollup).await?;
+    let l = labels(db, org.id, group_by, &raws, &cols).await?;
+    // Weeks, months and categories are folded here from days and features.
+    let rows = fold(
+        raws.iter().map(|raw| {
+            let key = group_by.iter().map(|g| label(*g, raw, &cols, &l)).collect();
+            (key, raw.sums)
+        }),
+        group_by,
+        tokens,
+    );
+    let total = if group_by.contains(&GroupBy::Team) {
+        // A member of two teams is in two rows: the total is asked for separately.
+        let (total_raw, _) = run(db, org.id, range, s, &[], rollup).await?;
+        usage_row(vec![], total_raw.first().map_or([0; 6], |r| r.sums), tokens)
+    } else {
+        let mut sums = [0; 6];
+        for raw in &raws {
+            for (a, b) in sums.iter_mut().zip(raw.sums) {
+                *a += b;
+            }
+        }
+        usage_row(vec![], sums, tokens)
+    };
+    Ok(UsageReport {
+        range,
+        time_zone: org.time_zone.clone(),
+        group_by: group_by.to_vec(),
+        rows,
+        total,
+    })
+}
+
+/// Sums rows with the same key; time-first groupings in time order, others biggest first.
+fn fold(
+    rows: impl Iterator<Item = (Vec<Option<String>>, [i64; 6])>,
+    group_by: &[GroupBy],
+    tokens: bool,
+) -> Vec<UsageRow> {
+    let mut folded: BTreeMap<Vec<Option<String>>, [i64; 6]> = BTreeMap::new();
+    for (key, sums) in rows {
+        let acc = folded.entry(key).or_insert([0; 6]);
+        for (a, b) in acc.iter_mut().zip(sums) {
+            *a += b;
+        }
+    }
+    let mut rows: Vec<UsageRow> = folded
+        .into_iter()
+        .map(|(k, v)| usage_row(k, v, tokens))
+        .collect();
+    if !group_by.first().is_some_and(|g| g.is_time()) {
+        rows.sort_by(|a, b| {
+            b.credits
+                .cmp(&a.credits)
+                .then_with(|| a.groups.cmp(&b.groups))
+        });
+    }
+    rows
+}
+
+/// A report folded onto coarser groupings without asking the database again: `key` maps a
+/// row's groups to the new ones (feature → category, day → week, feature × source → source).
+/// The total is unchanged.
+pub fn regroup(
+    r: &UsageReport,
+    group_by: &[GroupBy],
+    key: impl Fn(&[Option<String>]) -> Vec<Option<String>>,
+) -> UsageReport {
+    let tokens = r.total.tokens.is_some();
+    let rows = r.rows.iter().map(|row| {
+        let (i, o) = row.tokens.unwrap_or_default();
+        (
+            key(&row.groups),
+            [row.credits.0, row.overage.0, row.events, row.quantity, i, o],
+        )
+    });
+    UsageReport {
+        range: r.range,
+        time_zone: r.time_zone.clone(),
+        group_by: group_by.to_vec(),
+        rows: fold(rows, group_by, tokens),
+        total: r.total.clone(),
+    }
+}

@@ -1,0 +1,258 @@
+//! The rollup tables and the one SQL statement shape that reads them: grouped sums over a day
+//! range, narrowed by a [`Scope`].
+
+use super::super::range::DateRange;
+use super::super::sql::{sum_expr_i64, sum_i64};
+use super::Scope;
+use crate::entities::*;
+use crate::error::Result;
+use app::filter::GroupBy;
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+
+/// Which rollup answers: the smallest one that has every column the question needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rollup {
+    /// Day × pool × feature × source × action, with tokens: nothing per person, so its size
+    /// does not grow with events or people (a few thousand rows).
+    Features,
+    /// Day × pool × feature × member × end user.
+    Users,
+    /// Day × pool × feature × member × end user × source × company.
+    Daily,
+    /// Day × feature × member × end user × source × action, with tokens.
+    Actions,
+}
+
+impl Rollup {
+    /// Smallest first.
+    const ALL: [Rollup; 4] = [
+        Rollup::Features,
+        Rollup::Users,
+        Rollup::Daily,
+        Rollup::Actions,
+    ];
+
+    fn table(self) -> &'static str {
+        match self {
+            Rollup::Daily => "usage_daily",
+            Rollup::Actions => "usage_action_daily",
+            Rollup::Features => "usage_feature_daily",
+            Rollup::Users => "usage_user_daily",
+        }
+    }
+
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Rollup::Features => &[
+                "day",
+                "pool_id",
+                "feature_id",
+                "source_id",
+                "action_id",
+                "tokens",
+            ],
+            Rollup::Users => &["day", "pool_id", "feature_id", "user_id", "end_user_id"],
+            Rollup::Daily => &[
+                "day",
+                "pool_id",
+                "feature_id",
+                "user_id",
+                "end_user_id",
+                "source_id",
+                "company_id",
+            ],
+            Rollup::Actions => &[
+                "day",
+                "feature_id",
+                "user_id",
+                "end_user_id",
+                "source_id",
+                "action_id",
+                "tokens",
+            ],
+        }
+    }
+
+    /// The smallest rollup with the columns a grouping and a scope need. Token sums are
+    /// reported for groupings by action.
+    pub fn for_question(s: &Scope, group_by: &[GroupBy]) -> Rollup {
+        let mut needs: Vec<&str> = group_by
+            .iter()
+            .flat_map(|g| sql_columns(*g))
+            .map(|(_, c)| if *c == "team_id" { "user_id" } else { *c })
+            .collect();
+        if s.team.is_some() || s.member.is_some() {
+            needs.push("user_id");
+        }
+        if s.end_user.is_some() || s.any_end_user {
+            needs.push("end_user_id");
+        }
+        if s.features.is_some() {
+            needs.push("feature_id");
+        }
+        if s.pool.is_some() {
+            needs.push("pool_id");
+        }
+        if group_by.contains(&GroupBy::Action) {
+            needs.push("tokens");
+        }
+        Rollup::ALL
+            .into_iter()
+            .find(|r| needs.iter().all(|c| r.columns().contains(c)))
+            .expect("usage_daily and usage_action_daily together have every column")
+    }
+
+    pub(super) fn has_tokens(self) -> bool {
+        self.columns().contains(&"tokens")
+    }
+}
+
+/// Alias of the rollup table in every statement, whichever table it is.
+const UD: &str = "usage_daily";
+const TM: &str = "team_members";
+
+/// The SQL columns a grouping needs.
+pub(super) fn sql_columns(g: GroupBy) -> &'static [(&'static str, &'static str)] {
+    match g {
+        GroupBy::Day | GroupBy::Week | GroupBy::Month => &[(UD, "day")],
+        GroupBy::Feature | GroupBy::Category => &[(UD, "feature_id")],
+        GroupBy::User => &[(UD, "user_id"), (UD, "end_user_id")],
+        GroupBy::Source => &[(UD, "source_id")],
+        GroupBy::Action => &[(UD, "action_id")],
+        GroupBy::Company => &[(UD, "company_id")],
+        GroupBy::Team => &[(TM, "team_id")],
+    }
+}
+
+pub(super) fn statement(
+    org: i64,
+    range: DateRange,
+    s: &Scope,
+    group_by: &[GroupBy],
+    rollup: Rollup,
+) -> (SelectStatement, Vec<(&'static str, &'static str)>) {
+    let mut cols: Vec<(&str, &str)> = Vec::new();
+    for g in group_by {
+        for c in sql_columns(*g) {
+            if !cols.contains(c) {
+                cols.push(*c);
+            }
+        }
+    }
+    let mut q = Query::select();
+    q.from_as(Alias::new(rollup.table()), Alias::new(UD));
+    for (i, (t, c)) in cols.iter().enumerate() {
+        q.expr_as(Expr::col((*t, *c)), Alias::new(format!("g{i}")));
+    }
+    q.expr_as(sum_i64(usage_daily::Column::CreditsMilli), "credits")
+        .expr_as(sum_i64(usage_daily::Column::OverageMilli), "overage")
+        .expr_as(sum_i64(usage_daily::Column::Events), "events")
+        .expr_as(sum_i64(usage_daily::Column::Quantity), "quantity");
+    if rollup.has_tokens() {
+        for c in ["input_tokens", "output_tokens"] {
+            q.expr_as(sum_expr_i64(Expr::col((UD, c)).into()), c);
+        }
+    }
+    q.and_where(Expr::col((UD, "organization_id")).eq(org))
+        .and_where(Expr::col((UD, "day")).gte(range.from))
+        .and_where(Expr::col((UD, "day")).lte(range.to));
+    if group_by.contains(&GroupBy::Team) {
+        // A member of two teams counts in each team's row.
+        q.inner_join(
+            TM,
+            Expr::col((TM, "organization_id"))
+                .equals((UD, "organization_id"))
+                .and(Expr::col((TM, "user_id")).equals((UD, "user_id"))),
+        );
+    }
+    if let (Some(team), true) = (s.team, group_by.contains(&GroupBy::Team)) {
+        // Filtered to one team and grouped by team: only that team's row.
+        q.and_where(Expr::col((TM, "team_id")).eq(team));
+    }
+    if let Some(team) = s.team {
+        let members = Query::select()
+            .column("user_id")
+            .from(TM)
+            .and_where(Expr::col("organization_id").eq(org))
+            .and_where(Expr::col("team_id").eq(team))
+            .to_owned();
+        q.and_where(Expr::col((UD, "user_id")).in_subquery(members));
+    }
+    if let Some(m) = s.member {
+        q.and_where(Expr::col((UD, "user_id")).eq(m));
+    }
+    if let Some(e) = s.end_user {
+        q.and_where(Expr::col((UD, "end_user_id")).eq(e));
+    }
+    if let Some(ids) = &s.features {
+        q.and_where(Expr::col((UD, "feature_id")).is_in(ids.clone()));
+    }
+    if s.any_end_user {
+        q.and_where(Expr::col((UD, "end_user_id")).ne(0));
+    }
+    if let Some(pool) = s.pool {
+        debug_assert_ne!(rollup, Rollup::Actions, "the action rollup has no pools");
+        q.and_where(Expr::col((UD, "pool_id")).eq(pool));
+    }
+    for (t, c) in &cols {
+        q.add_group_by([Expr::col((*t, *c))]);
+    }
+    (q, cols)
+}
+
+pub(super) struct Raw {
+    pub(super) values: Vec<RawValue>,
+    /// credits, overage, events, quantity, input tokens, output tokens
+    pub(super) sums: [i64; 6],
+}
+
+#[derive(Clone, Copy)]
+pub(super) enum RawValue {
+    Day(NaiveDate),
+    Id(i64),
+}
+
+pub(super) async fn run<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    range: DateRange,
+    s: &Scope,
+    group_by: &[GroupBy],
+    rollup: Rollup,
+) -> Result<(Vec<Raw>, Vec<(&'static str, &'static str)>)> {
+    let (q, cols) = statement(org, range, s, group_by, rollup);
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&q))
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut values = Vec::with_capacity(cols.len());
+        for (i, (_, c)) in cols.iter().enumerate() {
+            let name = format!("g{i}");
+            values.push(if *c == "day" {
+                RawValue::Day(r.try_get("", &name)?)
+            } else {
+                RawValue::Id(r.try_get("", &name)?)
+            });
+        }
+        let tokens = |c: &str| -> Result<i64> {
+            Ok(if rollup.has_tokens() {
+                r.try_get("", c)?
+            } else {
+                0
+            })
+        };
+        let sums = [
+            r.try_get("", "credits")?,
+            r.try_get("", "overage")?,
+            r.try_get("", "events")?,
+            r.try_get("", "quantity")?,
+            tokens("input_tokens")?,
+            tokens("output_tokens")?,
+        ];
+        out.push(Raw { values, sums });
+    }
+    Ok((out, cols))
+}

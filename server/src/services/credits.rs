@@ -32,25 +32,33 @@ pub async fn credits_view<C: ConnectionTrait>(
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let all_pools = pools(db, org_id).await?;
     let pool_key: HashMap<i64, String> = all_pools.iter().map(|p| (p.id, p.key.clone())).collect();
-    let grants = grant::Entity::find()
-        .filter(grant::Column::OrganizationId.eq(org_id))
-        .order_by_desc(grant::Column::GrantedAt)
-        .all(db)
-        .await?;
-    let purchases = purchase::Entity::find()
-        .filter(purchase::Column::OrganizationId.eq(org_id))
-        .order_by_desc(purchase::Column::CreatedAt)
-        .all(db)
-        .await?;
-    let allocations = allocation::Entity::find()
-        .filter(allocation::Column::OrganizationId.eq(org_id))
-        .all(db)
-        .await?;
+    // Independent reads run side by side on separate pooled connections.
+    let (grants, purchases, allocations) = futures::try_join!(
+        grant::Entity::find()
+            .filter(grant::Column::OrganizationId.eq(org_id))
+            .order_by_desc(grant::Column::GrantedAt)
+            .all(db),
+        purchase::Entity::find()
+            .filter(purchase::Column::OrganizationId.eq(org_id))
+            .order_by_desc(purchase::Column::CreatedAt)
+            .all(db),
+        allocation::Entity::find()
+            .filter(allocation::Column::OrganizationId.eq(org_id))
+            .all(db)
+    )?;
+    let main = main_pool(db, org_id).await?;
+    let org_ref = &org;
+    let per_pool = futures::future::try_join_all(all_pools.iter().map(|p| async move {
+        futures::try_join!(
+            pool_balance(db, org_ref, p, now),
+            period_records(db, org_id, p, 0, now)
+        )
+    }));
+    let history = period_records(db, org_id, &main, PERIODS_SHOWN - 1, now);
+    let (per_pool, history) = futures::try_join!(per_pool, history)?;
 
     let mut pool_rows = Vec::new();
-    for p in &all_pools {
-        let b = pool_balance(db, &org, p, now).await?;
-        let current = period_records(db, org_id, p, 0, now).await?;
+    for (p, (b, current)) in all_pools.iter().zip(per_pool) {
         pool_rows.push(PoolRow {
             key: p.key.clone(),
             name: p.name.clone(),
@@ -73,9 +81,7 @@ pub async fn credits_view<C: ConnectionTrait>(
                 .sum(),
         });
     }
-    let main = main_pool(db, org_id).await?;
-    let periods = period_records(db, org_id, &main, PERIODS_SHOWN - 1, now)
-        .await?
+    let periods = history
         .into_iter()
         .map(|r| PeriodRow {
             start: r.period.start_date,

@@ -71,8 +71,11 @@ pub async fn period_records<C: ConnectionTrait>(
             .map(|g| Credits(g.remaining_milli))
             .sum();
         let days = DateRange::of_period(&p);
-        let all = totals(db, org_id, days, &Scope::pool(pool.id)).await?;
-        let end_users = totals(db, org_id, days, &Scope::pool_end_users(pool.id)).await?;
+        let (all_scope, end_user_scope) = (Scope::pool(pool.id), Scope::pool_end_users(pool.id));
+        let (all, end_users) = futures::try_join!(
+            totals(db, org_id, days, &all_scope),
+            totals(db, org_id, days, &end_user_scope)
+        )?;
         out.push(PeriodRecord {
             period: p,
             included,

@@ -5,7 +5,7 @@
 //! - the server's peak RSS (VmHWM) after the ingest load;
 //! - SSR of the overview page (`/usage`, signed in): p50 / p99.
 //!
-//! `INGEST_SEED` (default 100,000; `scripts/bench` passes `BENCH_EVENTS`) demo events are there first; `INGEST_BATCHES` (default
+//! `INGEST_BACKENDS=sqlite` (or `postgres`) runs one backend only. `INGEST_SEED` (default 100,000; `scripts/bench` passes `BENCH_EVENTS`) demo events are there first; `INGEST_BATCHES` (default
 //! 100) batches per client. Run with `scripts/bench` (it starts PostgreSQL).
 
 #[path = "../tests/helpers/mod.rs"]
@@ -177,7 +177,11 @@ async fn main() {
     let batches = env("INGEST_BATCHES", 100) as usize;
     let mut ingest_rows = Vec::new();
     let mut server_rows = Vec::new();
+    let only = std::env::var("INGEST_BACKENDS").unwrap_or_default();
     for backend in ["SQLite (WAL)", "PostgreSQL 15"] {
+        if !only.is_empty() && !backend.to_lowercase().contains(&only.to_lowercase()) {
+            continue;
+        }
         let t = if backend.starts_with("SQLite") {
             helpers::sqlite().await
         } else {

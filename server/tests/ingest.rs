@@ -382,3 +382,54 @@ fn sums_len(tokens: bool) -> usize {
 }
 
 on_both_backends!(every_rollup_equals_the_raw_events_by_its_key);
+
+/// A batch mixing resent and new events, with the grants running out inside it: only the new
+/// events burn (the speculative burn is redone without the resent ones), and every credit is
+/// either burned from a grant or recorded as overage, once.
+async fn resent_events_in_a_batch_burn_nothing(db: &DatabaseConnection) {
+    seed(db, 300, 3, Utc::now()).await;
+    let acme = org_id(db, "acme").await;
+    let left = sum(db, "grants", "remaining_milli", acme, "").await;
+    let big = app::credits::Credits(left / 2 + 1_000).to_decimal_string();
+    let first = ingest(db, acme, &[event("m-1", &big, 3)], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(first.accepted, 1);
+    // m-1 again (it would exhaust the grants if it burned twice), plus two new events.
+    let batch = [
+        event("m-1", &big, 3),
+        event("m-2", &big, 2),
+        event("m-3", "2.5", 1),
+    ];
+    let out = ingest(db, acme, &batch, Utc::now()).await.unwrap();
+    assert_eq!((out.accepted, out.duplicates), (2, 1));
+    let credits = sum(db, "usage_events", "credits_milli", acme, "").await;
+    let overage = sum(db, "usage_events", "overage_milli", acme, "").await;
+    let burned = sum(db, "grants", "original_milli - remaining_milli", acme, "").await;
+    assert_eq!(
+        burned + overage,
+        credits,
+        "each credit burned or over, once"
+    );
+    assert_eq!(
+        sum(db, "usage_events", "1", acme, "AND event_id LIKE 'm-%'").await,
+        3
+    );
+    assert!(
+        sum(
+            db,
+            "usage_events",
+            "overage_milli",
+            acme,
+            "AND event_id = 'm-3'"
+        )
+        .await
+            > 0
+    );
+    assert_eq!(
+        sum(db, "usage_daily", "credits_milli", acme, "").await,
+        credits
+    );
+}
+
+on_both_backends!(resent_events_in_a_batch_burn_nothing);

@@ -168,70 +168,78 @@ pub async fn ingest(
             )
         })
         .collect();
-    // Resent events (already stored) are duplicates. Under the ingest lock nothing else adds
-    // this organization's events, so this check is exact; the insert's unique key re-checks.
-    let stored = stored_ids(&txn, org_id, placed.iter().map(|p| p.0.id.as_str())).await?;
-    let placed: Vec<_> = placed
-        .into_iter()
-        .filter(|p| !stored.contains(&p.0.id))
-        .collect();
-    out.duplicates += stored.len();
-
-    // Burn the new events, pool by pool, in arrival order, before they are written: each row
-    // is inserted with its overage, no second write.
+    // Each pool's ledger as stored (the period's included grant made first when missing).
     let period: Period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
-    let mut overage: Vec<Credits> = vec![Credits::ZERO; placed.len()];
-    let mut by_pool: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    for (i, p) in placed.iter().enumerate() {
-        by_pool.entry(p.2).or_default().push(i);
-    }
-    for (pool_id, idx) in &by_pool {
-        let pool = pools_by_id[pool_id];
-        ledger_store::ensure_included_grant(&txn, pool, &period).await?;
-        let before = ledger_store::load_pool(&txn, &org, pool, &period).await?;
-        let mut after = before.clone();
-        let usages: Vec<(Credits, DateTime<Utc>)> = idx
-            .iter()
-            .map(|&i| (placed[i].0.credits, placed[i].0.at))
-            .collect();
-        let outcome = ledger::apply(&mut after, &usages, now, || 0);
-        for (k, &i) in idx.iter().enumerate() {
-            overage[i] = outcome.burns[k].overage;
+    let mut ledgers: BTreeMap<i64, ledger::PoolLedger> = BTreeMap::new();
+    for (_, _, pool_id) in &placed {
+        if !ledgers.contains_key(pool_id) {
+            let pool = pools_by_id[pool_id];
+            ledger_store::ensure_included_grant(&txn, pool, &period).await?;
+            let stored = ledger_store::load_pool(&txn, &org, pool, &period).await?;
+            ledgers.insert(*pool_id, stored);
         }
-        ledger_store::save_pool(&txn, org_id, *pool_id, &before, &after, &outcome, now).await?;
     }
-
-    let rows: Vec<usage_event::ActiveModel> = placed
-        .iter()
-        .enumerate()
-        .map(|(i, (e, f, pool_id))| {
-            let d = &dims[e.id.as_str()];
-            usage_event::ActiveModel {
-                id: NotSet,
-                organization_id: Set(org_id),
-                event_id: Set(e.id.clone()),
-                occurred_at: Set(e.at),
-                pool_id: Set(*pool_id),
-                feature_id: Set(f.id),
-                user_id: Set(d.user_id),
-                end_user_id: Set(d.end_user_id),
-                source_id: Set(d.source_id),
-                action_id: Set(d.action_id),
-                company_id: Set(d.company_id),
-                credits_milli: Set(e.credits.0),
-                overage_milli: Set(overage[i].0),
-                quantity: Set(e.quantity),
-                input_tokens: Set(e.input_tokens),
-                output_tokens: Set(e.output_tokens),
-                metadata: Set(e.metadata.clone()),
-                received_at: Set(now),
-            }
-        })
-        .collect();
-    let inserted = insert_new(&txn, rows).await?;
-    if inserted.len() != placed.len() {
-        return Err(AppError::internal("events were stored while the ingest lock was held").into());
+    let rows = |placed: &[(&ValidEvent, &feature::Model, i64)], overage: &[Credits]| {
+        placed
+            .iter()
+            .zip(overage)
+            .map(|((e, f, pool_id), overage)| {
+                let d = &dims[e.id.as_str()];
+                usage_event::ActiveModel {
+                    id: NotSet,
+                    organization_id: Set(org_id),
+                    event_id: Set(e.id.clone()),
+                    occurred_at: Set(e.at),
+                    pool_id: Set(*pool_id),
+                    feature_id: Set(f.id),
+                    user_id: Set(d.user_id),
+                    end_user_id: Set(d.end_user_id),
+                    source_id: Set(d.source_id),
+                    action_id: Set(d.action_id),
+                    company_id: Set(d.company_id),
+                    credits_milli: Set(e.credits.0),
+                    overage_milli: Set(overage.0),
+                    quantity: Set(e.quantity),
+                    input_tokens: Set(e.input_tokens),
+                    output_tokens: Set(e.output_tokens),
+                    metadata: Set(e.metadata.clone()),
+                    received_at: Set(now),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let usages = |placed: &[(&ValidEvent, &feature::Model, i64)]| {
+        placed
+            .iter()
+            .map(|(e, _, pool_id)| (*pool_id, e.credits, e.at))
+            .collect::<Vec<_>>()
+    };
+    // Burn first, so each row is written once, with its overage. Resent events are rare, so
+    // assume there are none; when the unique key finds some, the insert is undone to a
+    // savepoint and the batch burned again without them. Under the ingest lock nothing else
+    // adds this organization's events meanwhile.
+    let mut burned = ledger::apply_batch(&ledgers, &usages(&placed), now);
+    let savepoint = txn.begin().await?;
+    let written = insert_new(&savepoint, rows(&placed, &burned.overage)).await?;
+    if written == placed.len() {
+        savepoint.commit().await?;
+    } else {
+        savepoint.rollback().await?;
+        let stored = stored_ids(&txn, org_id, placed.iter().map(|p| p.0.id.as_str())).await?;
+        placed.retain(|p| !stored.contains(&p.0.id));
+        out.duplicates += stored.len();
+        burned = ledger::apply_batch(&ledgers, &usages(&placed), now);
+        if insert_new(&txn, rows(&placed, &burned.overage)).await? != placed.len() {
+            return Err(
+                AppError::internal("events were stored while the ingest lock was held").into(),
+            );
+        }
     }
+    for (pool_id, after, outcome) in &burned.pools {
+        let before = &ledgers[pool_id];
+        ledger_store::save_pool(&txn, org_id, *pool_id, before, after, outcome, now).await?;
+    }
+    let overage = burned.overage;
 
     let mut daily = rollup::DailyRollup::default();
     for (i, (e, f, pool_id)) in placed.iter().enumerate() {
@@ -281,13 +289,13 @@ async fn stored_ids<'a, C: ConnectionTrait>(
     Ok(stored)
 }
 
-/// Inserts the events whose id the organization has not stored yet and returns their ids:
-/// the unique key (organization, event id) decides, so a resent event can never count twice.
+/// Inserts the events whose id the organization has not stored yet and returns how many: the
+/// unique key (organization, event id) decides, so a resent event can never count twice.
 async fn insert_new<C: ConnectionTrait>(
     db: &C,
     rows: Vec<usage_event::ActiveModel>,
-) -> Result<HashSet<String>> {
-    let mut inserted = HashSet::with_capacity(rows.len());
+) -> Result<usize> {
+    let mut written = 0;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
@@ -299,14 +307,11 @@ async fn insert_new<C: ConnectionTrait>(
             ])
             .do_nothing()
             .to_owned(),
-        )
-        .returning_col(usage_event::Column::EventId);
-        for row in db
-            .query_all_raw(db.get_database_backend().build(&stmt))
-            .await?
-        {
-            inserted.insert(row.try_get::<String>("", "event_id")?);
-        }
+        );
+        let done = db
+            .execute_raw(db.get_database_backend().build(&stmt))
+            .await?;
+        written += done.rows_affected() as usize;
     }
-    Ok(inserted)
+    Ok(written)
 }

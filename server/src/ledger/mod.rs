@@ -9,4 +9,6 @@ pub mod recharge;
 pub use app::credits::price_cents;
 pub use burn::{Burn, GrantKind, GrantState, balance_at, burn, burn_order};
 pub use period::{Period, local_day, period_containing};
-pub use recharge::{BatchOutcome, PoolLedger, Recharge, RechargeRule, apply};
+pub use recharge::{
+    BatchBurn, BatchOutcome, PoolLedger, Recharge, RechargeRule, apply, apply_batch,
+};

@@ -78,6 +78,44 @@ pub fn apply(
     out
 }
 
+/// A batch burned across pools: each usage's overage (in input order) and, per pool, the
+/// ledger after the batch with what [`apply`] decided.
+pub struct BatchBurn {
+    pub overage: Vec<Credits>,
+    pub pools: Vec<(i64, PoolLedger, BatchOutcome)>,
+}
+
+/// Burns `usages` (pool id, credits, instant of use), pool by pool in input order, against
+/// copies of `ledgers` (which stay as they were: a batch can be burned again without some
+/// of its usages). A pool missing from `ledgers` has nothing to burn: all overage.
+pub fn apply_batch(
+    ledgers: &std::collections::BTreeMap<i64, PoolLedger>,
+    usages: &[(i64, Credits, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> BatchBurn {
+    let mut by_pool: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
+    for (i, u) in usages.iter().enumerate() {
+        by_pool.entry(u.0).or_default().push(i);
+    }
+    let mut overage = vec![Credits::ZERO; usages.len()];
+    let mut pools = Vec::with_capacity(by_pool.len());
+    for (pool_id, idx) in by_pool {
+        let mut after = ledgers.get(&pool_id).cloned().unwrap_or(PoolLedger {
+            grants: vec![],
+            rule: None,
+            recharges_this_period: 0,
+        });
+        let list: Vec<(Credits, DateTime<Utc>)> =
+            idx.iter().map(|&i| (usages[i].1, usages[i].2)).collect();
+        let outcome = apply(&mut after, &list, now, || 0);
+        for (k, &i) in idx.iter().enumerate() {
+            overage[i] = outcome.burns[k].overage;
+        }
+        pools.push((pool_id, after, outcome));
+    }
+    BatchBurn { overage, pools }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +148,33 @@ mod tests {
             amount: Credits::whole(amount),
             max_per_period: max,
         })
+    }
+
+    #[test]
+    fn a_batch_burns_each_pool_in_order_and_leaves_the_input_alone() {
+        let ledgers = std::collections::BTreeMap::from([(1, pool(10, None)), (2, pool(5, None))]);
+        let c = Credits::whole;
+        let usages = [
+            (1, c(4), now()),
+            (2, c(4), now()),
+            (1, c(4), now()),
+            (1, c(4), now()),
+            (3, c(1), now()),
+        ];
+        let b = apply_batch(&ledgers, &usages, now());
+        // Pool 1: 10 → 6 → 2 → 0 with 2 over; pool 2: 5 → 1; pool 3 has no grants.
+        assert_eq!(b.overage, vec![c(0), c(0), c(0), c(2), c(1)]);
+        let left: Vec<(i64, Credits)> = b
+            .pools
+            .iter()
+            .map(|(id, l, _)| (*id, balance_at(&l.grants, now())))
+            .collect();
+        assert_eq!(left, vec![(1, c(0)), (2, c(1)), (3, c(0))]);
+        assert_eq!(
+            balance_at(&ledgers[&1].grants, now()),
+            c(10),
+            "input untouched"
+        );
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
         ))
         .layer(axum::middleware::from_fn(csrf::require_same_origin))
         .layer(sessions)
+        .layer(compression())
         .with_state(leptos_options)
 }
 
@@ -90,6 +91,22 @@ async fn require_login(
 
 /// Sessions in the database; the cookie is HttpOnly, SameSite=Lax, Secure behind https, and
 /// lasts a week of inactivity.
+/// Brotli or gzip for whatever the client accepts: the wasm bundle travels at ~27 % of its
+/// size, pages and JSON at a fraction. CSV exports stream uncompressed: Chromium cancelled a
+/// compressed streamed download. Quality 5 keeps on-the-fly brotli cheap (a few ms per MB).
+fn compression() -> tower_http::compression::CompressionLayer<
+    tower_http::compression::predicate::And<
+        tower_http::compression::DefaultPredicate,
+        tower_http::compression::predicate::NotForContentType,
+    >,
+> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate};
+    use tower_http::compression::{CompressionLayer, CompressionLevel, DefaultPredicate};
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(5))
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("text/csv")))
+}
+
 fn session_layer(db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> {
     let store = DbSessionStore { db };
     let cleanup = store.clone();

@@ -72,6 +72,15 @@ async fn usage_page_is_server_rendered_with_the_balance() {
     assert!(html.contains(r#"id="daily-chart""#));
     assert!(html.contains("/echarts.min.js"));
 
+    // Pages are compressed for clients that accept it.
+    let compressed = client
+        .get(format!("http://{addr}/usage"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+
     let health = client
         .get(format!("http://{addr}/healthz"))
         .send()

@@ -320,6 +320,15 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
         .with_timezone(&Utc);
     let raw = events_since(db, org, from).await;
     assert_eq!(rows.len(), raw.len());
+    // Streamed exports go out uncompressed even to a client that accepts brotli.
+    let res = owner
+        .get(format!("{base}/export/activity.csv?range=last_30"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res.headers().get("content-encoding").is_none());
     assert!(rows.len() > 500, "spans several pages");
     let credits: Vec<Credits> = rows
         .iter()

@@ -15,13 +15,27 @@ mod helpers;
 
 use app::filter::{Compare, Filter, RangePreset};
 use app::model::{ActivitySort, Cursor};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Instant;
 
 type Question<'a> = Box<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + 'a>> + 'a>;
+
+/// A timed question from an expression (evaluated anew on each run).
+macro_rules! q {
+    ($body:expr) => {
+        Box::new(move || {
+            Box::pin(async move {
+                $body;
+            }) as Pin<Box<dyn Future<Output = ()> + '_>>
+        })
+    };
+}
+
+/// The naive side's team filter: Sales' members by name.
+const SALES: &str = "AND e.user_id IN (SELECT tm.user_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.name = 'Sales')";
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -125,197 +139,93 @@ async fn bench(
         compare: Compare::PreviousPeriod,
         ..Default::default()
     };
-    let sales = "e.user_id IN (SELECT tm.user_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.name = 'Sales')";
     let from = now - Duration::days(30);
     use server::services::*;
+    let (last_30, team_compare, team, member, compare) =
+        (&last_30, &team_compare, &team, &member, &compare);
+    let deep = &deep;
+    // Raw events of a range grouped several ways (the naive side of the overview questions).
+    let grouped = move |groups: &'static [&'static str],
+                        extra: &'static str,
+                        ranges: Vec<DateTime<Utc>>| async move {
+        for since in ranges {
+            for group in groups {
+                raw(db, &sql(db, &format!("SELECT {group}, SUM(e.credits_milli), COUNT(*) FROM usage_events e JOIN features f ON f.id = e.feature_id WHERE e.organization_id = ? AND e.occurred_at >= ? AND e.occurred_at < ? {extra} GROUP BY {group}")), vec![org.into(), since.into(), (since + Duration::days(30)).into()]).await;
+            }
+        }
+    };
+    let flows_naive = move |since: DateTime<Utc>| async move {
+        raw(db, &sql(db, "SELECT source_id, action_id, SUM(credits_milli), SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(output_tokens, 0)) FROM usage_events WHERE organization_id = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY source_id, action_id"), vec![org.into(), since.into(), (since + Duration::days(30)).into()]).await;
+    };
+    let activity_page = move |before: Option<String>| async move {
+        let c = Cursor {
+            before,
+            after: None,
+            page_size: 50,
+            sort: ActivitySort::Newest,
+        };
+        let last_90 = Filter {
+            range: RangePreset::Last90,
+            ..Default::default()
+        };
+        activity::activity(db, org, &last_90, &c, now)
+            .await
+            .unwrap();
+    };
     let questions: Vec<(&str, Question, Question)> = vec![
         (
             "overview, last 30 days",
-            Box::new(|| {
-                Box::pin(async {
-                    overview::overview(db, org, &last_30, now).await.unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    // The same numbers from raw events: by category, by feature, by day, total.
-                    for group in [
-                        "f.category_id",
-                        "e.feature_id",
-                        "date(e.occurred_at)",
-                        "e.organization_id",
-                    ] {
-                        raw(db, &sql(db, &format!("SELECT {group}, SUM(e.credits_milli), COUNT(*) FROM usage_events e JOIN features f ON f.id = e.feature_id WHERE e.organization_id = ? AND e.occurred_at >= ? GROUP BY {group}")), vec![org.into(), from.into()]).await;
-                    }
-                })
-            }),
+            q!(overview::overview(db, org, last_30, now).await.unwrap()),
+            q!(grouped(&["f.category_id", "e.feature_id", "date(e.occurred_at)", "e.organization_id"], "", vec![from]).await),
         ),
         (
             "overview, team + compare",
-            Box::new(|| {
-                Box::pin(async {
-                    overview::overview(db, org, &team_compare, now)
-                        .await
-                        .unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    for since in [from, from - Duration::days(30)] {
-                        for group in ["f.category_id", "e.feature_id", "date(e.occurred_at)"] {
-                            raw(db, &sql(db, &format!("SELECT {group}, SUM(e.credits_milli) FROM usage_events e JOIN features f ON f.id = e.feature_id WHERE e.organization_id = ? AND e.occurred_at >= ? AND e.occurred_at < ? AND e.user_id IN (SELECT tm.user_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.organization_id = ? AND t.name = 'Sales') GROUP BY {group}")), vec![org.into(), since.into(), (since + Duration::days(30)).into(), org.into()]).await;
-                        }
-                    }
-                })
-            }),
+            q!(overview::overview(db, org, team_compare, now).await.unwrap()),
+            q!(grouped(&["f.category_id", "e.feature_id", "date(e.occurred_at)"], SALES, vec![from, from - Duration::days(30)]).await),
         ),
         (
             "users, last 30 days",
-            Box::new(|| {
-                Box::pin(async {
-                    users::users_view(db, org, &last_30, now).await.unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    raw(db, &sql(db, "SELECT user_id, end_user_id, feature_id, SUM(credits_milli) FROM usage_events WHERE organization_id = ? AND occurred_at >= ? GROUP BY user_id, end_user_id, feature_id"), vec![org.into(), from.into()]).await;
-                })
-            }),
+            q!(users::users_view(db, org, last_30, now).await.unwrap()),
+            q!(raw(db, &sql(db, "SELECT user_id, end_user_id, feature_id, SUM(credits_milli) FROM usage_events WHERE organization_id = ? AND occurred_at >= ? GROUP BY user_id, end_user_id, feature_id"), vec![org.into(), from.into()]).await),
         ),
         (
             "flows & agents, last 30 days",
-            Box::new(|| {
-                Box::pin(async {
-                    flows::flows_view(db, org, &last_30, now).await.unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    raw(db, &sql(db, "SELECT source_id, action_id, SUM(credits_milli), SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(output_tokens, 0)) FROM usage_events WHERE organization_id = ? AND occurred_at >= ? GROUP BY source_id, action_id"), vec![org.into(), from.into()]).await;
-                })
-            }),
+            q!(flows::flows_view(db, org, last_30, now).await.unwrap()),
+            q!(flows_naive(from).await),
         ),
         (
             "overview, one member",
-            Box::new(|| {
-                Box::pin(async {
-                    overview::overview(db, org, &member, now).await.unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    for group in [
-                        "f.category_id",
-                        "e.feature_id",
-                        "date(e.occurred_at)",
-                        "e.source_id",
-                    ] {
-                        raw(db, &sql(db, &format!("SELECT {group}, SUM(e.credits_milli), COUNT(*) FROM usage_events e JOIN features f ON f.id = e.feature_id WHERE e.organization_id = ? AND e.occurred_at >= ? AND e.user_id = (SELECT id FROM users WHERE email = 'member@acme.test') GROUP BY {group}")), vec![org.into(), from.into()]).await;
-                    }
-                })
-            }),
+            q!(overview::overview(db, org, member, now).await.unwrap()),
+            q!(grouped(&["f.category_id", "e.feature_id", "date(e.occurred_at)", "e.source_id"], "AND e.user_id = (SELECT id FROM users WHERE email = 'member@acme.test')", vec![from]).await),
         ),
         (
             "users, team filter",
-            Box::new(|| {
-                Box::pin(async {
-                    users::users_view(db, org, &team, now).await.unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    raw(db, &sql(db, &format!("SELECT e.user_id, e.end_user_id, e.feature_id, SUM(e.credits_milli) FROM usage_events e WHERE e.organization_id = ? AND e.occurred_at >= ? AND {sales} GROUP BY e.user_id, e.end_user_id, e.feature_id")), vec![org.into(), from.into()]).await;
-                })
-            }),
+            q!(users::users_view(db, org, team, now).await.unwrap()),
+            q!(raw(db, &sql(db, &format!("SELECT e.user_id, e.end_user_id, e.feature_id, SUM(e.credits_milli) FROM usage_events e WHERE e.organization_id = ? AND e.occurred_at >= ? {SALES} GROUP BY e.user_id, e.end_user_id, e.feature_id")), vec![org.into(), from.into()]).await),
         ),
         (
             "flows & agents, compare",
-            Box::new(|| {
-                Box::pin(async {
-                    flows::flows_view(db, org, &compare, now).await.unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    for since in [from, from - Duration::days(30)] {
-                        raw(db, &sql(db, "SELECT source_id, action_id, SUM(credits_milli), SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(output_tokens, 0)) FROM usage_events WHERE organization_id = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY source_id, action_id"), vec![org.into(), since.into(), (since + Duration::days(30)).into()]).await;
-                    }
-                })
+            q!(flows::flows_view(db, org, compare, now).await.unwrap()),
+            q!({
+                flows_naive(from).await;
+                flows_naive(from - Duration::days(30)).await;
             }),
         ),
         (
             "activity, page 1",
-            Box::new(|| {
-                Box::pin(async {
-                    let c = Cursor {
-                        before: None,
-                        after: None,
-                        page_size: 50,
-                        sort: ActivitySort::Newest,
-                    };
-                    activity::activity(
-                        db,
-                        org,
-                        &Filter {
-                            range: RangePreset::Last90,
-                            ..Default::default()
-                        },
-                        &c,
-                        now,
-                    )
-                    .await
-                    .unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    raw(db, &sql(db, "SELECT * FROM usage_events WHERE organization_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 50"), vec![org.into()]).await;
-                })
-            }),
+            q!(activity_page(None).await),
+            q!(raw(db, &sql(db, "SELECT * FROM usage_events WHERE organization_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 50"), vec![org.into()]).await),
         ),
         (
             "activity, deep page (90 %)",
-            Box::new(|| {
-                Box::pin(async {
-                    let c = Cursor {
-                        before: Some(deep.clone()),
-                        after: None,
-                        page_size: 50,
-                        sort: ActivitySort::Newest,
-                    };
-                    activity::activity(
-                        db,
-                        org,
-                        &Filter {
-                            range: RangePreset::Last90,
-                            ..Default::default()
-                        },
-                        &c,
-                        now,
-                    )
-                    .await
-                    .unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    // OFFSET pagination, what keyset replaces.
-                    raw(db, &sql(db, "SELECT * FROM usage_events WHERE organization_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 50 OFFSET ?"), vec![org.into(), ((events * 8 / 10 * 9 / 10) as i64).into()]).await;
-                })
-            }),
+            q!(activity_page(Some(deep.clone())).await),
+            // OFFSET pagination, what keyset replaces.
+            q!(raw(db, &sql(db, "SELECT * FROM usage_events WHERE organization_id = ? ORDER BY occurred_at DESC, id DESC LIMIT 50 OFFSET ?"), vec![org.into(), ((events * 8 / 10 * 9 / 10) as i64).into()]).await),
         ),
         (
             "credits",
-            Box::new(|| {
-                Box::pin(async {
-                    credits::credits_view(db, org, now).await.unwrap();
-                })
-            }),
-            Box::new(move || {
-                Box::pin(async move {
-                    raw(db, &sql(db, "SELECT pool_id, SUM(credits_milli), SUM(overage_milli) FROM usage_events WHERE organization_id = ? GROUP BY pool_id"), vec![org.into()]).await;
-                })
-            }),
+            q!(credits::credits_view(db, org, now).await.unwrap()),
+            q!(raw(db, &sql(db, "SELECT pool_id, SUM(credits_milli), SUM(overage_milli) FROM usage_events WHERE organization_id = ? GROUP BY pool_id"), vec![org.into()]).await),
         ),
     ];
     let mut sizes = Vec::new();

@@ -5,7 +5,8 @@
 mod helpers;
 
 use helpers::{
-    act, audit_count, browser, browser_anonymous, main_balance, org_id, seed, spawn_app, user_id,
+    act, audit_count, browser, browser_anonymous, key_id, main_balance, org_id, request_id, seed,
+    spawn_app, user_id,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -33,20 +34,8 @@ async fn actions(
     .await;
     assert_eq!(s, 200);
     let org = org_id(db, "acme").await;
-    let request = credit_request::Entity::find()
-        .filter(credit_request::Column::OrganizationId.eq(org))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let key = api_key::Entity::find()
-        .filter(api_key::Column::OrganizationId.eq(org))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let request = request_id(db, org).await;
+    let key = key_id(db, org).await;
     let target = user_id(db, "ava.adams0@acme.test").await;
     let other = user_id(db, "ben.hughes1@acme.test").await;
     vec![
@@ -225,20 +214,8 @@ async fn no_organization_reaches_another(db: &DatabaseConnection) {
         200
     );
     let g = org_id(db, "globex").await;
-    let g_request = credit_request::Entity::find()
-        .filter(credit_request::Column::OrganizationId.eq(g))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let g_key = api_key::Entity::find()
-        .filter(api_key::Column::OrganizationId.eq(g))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let g_request = request_id(db, g).await;
+    let g_key = key_id(db, g).await;
     let g_owner = user_id(db, "owner@globex.test").await;
     let before = globex_state(db).await;
 

@@ -5,8 +5,8 @@ mod helpers;
 
 use app::credits::Credits;
 use helpers::{
-    act, audit_count, browser, browser_anonymous, main_balance, org_id, post_json, seed, spawn_app,
-    user_id,
+    act, audit_count, browser, browser_anonymous, main_balance, org_id, post_json, request_id,
+    seed, spawn_app, user_id,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -187,19 +187,14 @@ async fn revoked_keys_fail_at_once_and_requests_are_decided_once(db: &DatabaseCo
         .0,
         200
     );
-    let r = credit_request::Entity::find()
-        .filter(credit_request::Column::OrganizationId.eq(org))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let request = request_id(db, org).await;
     let before = main_balance(db, org).await;
     let billing = browser(&base, "billing@acme.test").await;
     assert_eq!(
         act(
             &billing,
             &base,
-            json!({"DecideRequest": {"id": r.id, "approve": true}})
+            json!({"DecideRequest": {"id": request, "approve": true}})
         )
         .await
         .0,
@@ -209,7 +204,7 @@ async fn revoked_keys_fail_at_once_and_requests_are_decided_once(db: &DatabaseCo
     let (status, body) = act(
         &billing,
         &base,
-        json!({"DecideRequest": {"id": r.id, "approve": false}}),
+        json!({"DecideRequest": {"id": request, "approve": false}}),
     )
     .await;
     assert_eq!(status, 400, "{body}");

@@ -274,6 +274,32 @@ pub async fn user_id(db: &DatabaseConnection, email: &str) -> i64 {
         .id
 }
 
+/// The id of the organization's first credit request (tests make one).
+pub async fn request_id(db: &DatabaseConnection, org: i64) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::entities::credit_request;
+    credit_request::Entity::find()
+        .filter(credit_request::Column::OrganizationId.eq(org))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("credit request")
+        .id
+}
+
+/// The id of the organization's first API key.
+pub async fn key_id(db: &DatabaseConnection, org: i64) -> i64 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use server::entities::api_key;
+    api_key::Entity::find()
+        .filter(api_key::Column::OrganizationId.eq(org))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("API key")
+        .id
+}
+
 pub async fn audit_count(db: &DatabaseConnection, org: i64) -> u64 {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     use server::entities::audit_log;

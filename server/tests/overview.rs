@@ -206,7 +206,10 @@ async fn period_records_add_up(db: &DatabaseConnection) {
         .await
         .unwrap()
         .unwrap();
-    let records = server::services::periods::period_records(db, org, &pool, 3, test_now())
+    let model = server::services::balance::organization(db, org)
+        .await
+        .unwrap();
+    let records = server::services::periods::period_records(db, &model, &pool, 3, test_now())
         .await
         .unwrap();
     assert_eq!(records.len(), 4);

@@ -2,7 +2,9 @@
 //! they used of it — read from the daily rollup, whose days are the period's local days.
 
 use super::balance::{org_tz, organization, pool_balance, pools};
+use super::range::DateRange;
 use super::sql::sum_i64;
+use super::usage::{Scope, totals};
 use crate::entities::{allocation, end_user, feature, pool, usage_user_daily, user};
 use crate::error::Result;
 use crate::ingest::resolve;
@@ -60,22 +62,13 @@ pub async fn used_in_period<C: ConnectionTrait>(
     subject: Subject,
     period: &Period,
 ) -> Result<Credits> {
-    let col = match subject {
-        Subject::Member(_) => usage_user_daily::Column::UserId,
-        Subject::EndUser(_) => usage_user_daily::Column::EndUserId,
+    let scope = match subject {
+        Subject::Member(id) => Scope::pool_subject(pool_id, Some(id), None),
+        Subject::EndUser(id) => Scope::pool_subject(pool_id, None, Some(id)),
     };
-    let used: Option<i64> = usage_user_daily::Entity::find()
-        .select_only()
-        .column_as(sum_i64(usage_user_daily::Column::CreditsMilli), "used")
-        .filter(usage_user_daily::Column::OrganizationId.eq(org))
-        .filter(usage_user_daily::Column::PoolId.eq(pool_id))
-        .filter(col.eq(subject.kind().1))
-        .filter(usage_user_daily::Column::Day.gte(period.start_date))
-        .filter(usage_user_daily::Column::Day.lt(period.end_date))
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(Credits(used.unwrap_or(0)))
+    Ok(totals(db, org, DateRange::of_period(period), &scope)
+        .await?
+        .credits)
 }
 
 /// What every member and end user used of one pool in `period`, in one grouped query.

@@ -51,10 +51,10 @@ pub async fn credits_view<C: ConnectionTrait>(
     let per_pool = futures::future::try_join_all(all_pools.iter().map(|p| async move {
         futures::try_join!(
             pool_balance(db, org_ref, p, now),
-            period_records(db, org_id, p, 0, now)
+            period_records(db, org_ref, p, 0, now)
         )
     }));
-    let history = period_records(db, org_id, &main, PERIODS_SHOWN - 1, now);
+    let history = period_records(db, &org, &main, PERIODS_SHOWN - 1, now);
     let (per_pool, history) = futures::try_join!(per_pool, history)?;
 
     let mut pool_rows = Vec::new();

@@ -1,4 +1,5 @@
-//! Display names of members and end users by id, for the reports that show who used what.
+//! Names by id (member emails, end users' external ids, keys of sources, actions…), for the
+//! reports that show who or what used credits.
 
 use crate::entities::{end_user, user};
 use crate::error::Result;
@@ -9,7 +10,7 @@ use std::collections::HashMap;
 const CHUNK: usize = 500;
 
 /// `name(row)` by id for rows of `E` in one organization: of `ids`, or all with `None`.
-async fn by_id<C, E>(
+pub(crate) async fn by_id<C, E>(
     db: &C,
     org_col: E::Column,
     org: i64,

@@ -2,10 +2,10 @@
 //! by end users — derived from grants, purchases and the daily rollup, so they can never
 //! disagree with the ledger.
 
-use super::balance::{org_tz, organization};
+use super::balance::org_tz;
 use super::range::DateRange;
 use super::usage::{Scope, totals};
-use crate::entities::{grant, pool, purchase};
+use crate::entities::{grant, organization, pool, purchase};
 use crate::error::Result;
 use crate::ledger::{self, GrantKind, Period};
 use app::credits::Credits;
@@ -28,13 +28,13 @@ pub struct PeriodRecord {
 /// The current period and up to `previous` before it, newest first.
 pub async fn period_records<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org: &organization::Model,
     pool: &pool::Model,
     previous: usize,
     now: DateTime<Utc>,
 ) -> Result<Vec<PeriodRecord>> {
-    let org = organization(db, org_id).await?;
-    let tz = org_tz(&org)?;
+    let org_id = org.id;
+    let tz = org_tz(org)?;
     let anchor = org.period_anchor_day as u32;
     let grants = grant::Entity::find()
         .filter(grant::Column::OrganizationId.eq(org_id))

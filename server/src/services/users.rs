@@ -24,10 +24,11 @@ pub async fn users_view<C: ConnectionTrait>(
     let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let s = scope(db, org_id, filter).await?;
     let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
+    let emails = super::names::member_emails(db, org_id, None).await?;
     // The two grouped scans run side by side, on separate pooled connections.
     let (report, allocations) = futures::try_join!(
         usage_scoped(db, &org, r, &s, &[GroupBy::User, GroupBy::Feature]),
-        allocations(db, org_id, &period)
+        allocations(db, org_id, &period, &emails)
     )?;
 
     // Feature columns, biggest first.
@@ -52,10 +53,7 @@ pub async fn users_view<C: ConnectionTrait>(
         .map(|(i, f)| (f.0.as_str(), i))
         .collect();
 
-    let members: HashSet<String> = super::names::member_emails(db, org_id, None)
-        .await?
-        .into_values()
-        .collect();
+    let members: HashSet<&String> = emails.values().collect();
     let mut by_user: BTreeMap<Option<String>, UserUsage> = BTreeMap::new();
     for row in &report.rows {
         let name = row.groups[0].clone();
@@ -102,6 +100,7 @@ async fn allocations<C: ConnectionTrait>(
     db: &C,
     org_id: i64,
     period: &ledger::Period,
+    members: &HashMap<i64, String>,
 ) -> Result<Vec<AllocationRow>> {
     let caps = allocation::Entity::find()
         .filter(allocation::Column::OrganizationId.eq(org_id))
@@ -109,7 +108,6 @@ async fn allocations<C: ConnectionTrait>(
         .await?;
     let pools = pools(db, org_id).await?;
     let end_users = super::names::end_user_names(db, org_id, None).await?;
-    let members = super::names::member_emails(db, org_id, None).await?;
     let mut out = Vec::with_capacity(caps.len());
     for pool in &pools {
         if !caps.iter().any(|a| a.pool_id == pool.id) {

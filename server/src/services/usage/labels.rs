@@ -4,6 +4,7 @@ use super::bucket_label;
 use super::rollup::{Raw, RawValue};
 use crate::entities::*;
 use crate::error::Result;
+use crate::services::names::{self, by_id};
 use app::filter::{Frequency, GroupBy};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
@@ -64,50 +65,53 @@ pub(super) async fn labels<C: ConnectionTrait>(
             .collect();
     }
     if group_by.contains(&GroupBy::User) {
-        l.members =
-            crate::services::names::member_emails(db, org, Some(&ids_of("user_id"))).await?;
-        l.end_users =
-            crate::services::names::end_user_names(db, org, Some(&ids_of("end_user_id"))).await?;
+        l.members = names::member_emails(db, org, Some(&ids_of("user_id"))).await?;
+        l.end_users = names::end_user_names(db, org, Some(&ids_of("end_user_id"))).await?;
     }
     if group_by.contains(&GroupBy::Source) {
-        l.sources = source::Entity::find()
-            .filter(source::Column::OrganizationId.eq(org))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, format!("{}:{}", s.kind, s.key)))
-            .collect();
+        l.sources = by_id::<C, source::Entity>(
+            db,
+            source::Column::OrganizationId,
+            org,
+            source::Column::Id,
+            None,
+            |s| (s.id, format!("{}:{}", s.kind, s.key)),
+        )
+        .await?;
     }
     if group_by.contains(&GroupBy::Action) {
-        for chunk in ids_of("action_id").chunks(500) {
-            l.actions.extend(
-                action::Entity::find()
-                    .filter(action::Column::OrganizationId.eq(org))
-                    .filter(action::Column::Id.is_in(chunk.to_vec()))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|a| (a.id, a.key)),
-            );
-        }
+        let ids = ids_of("action_id");
+        l.actions = by_id::<C, action::Entity>(
+            db,
+            action::Column::OrganizationId,
+            org,
+            action::Column::Id,
+            Some(&ids),
+            |a| (a.id, a.key),
+        )
+        .await?;
     }
     if group_by.contains(&GroupBy::Company) {
-        l.companies = company::Entity::find()
-            .filter(company::Column::OrganizationId.eq(org))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.key))
-            .collect();
+        l.companies = by_id::<C, company::Entity>(
+            db,
+            company::Column::OrganizationId,
+            org,
+            company::Column::Id,
+            None,
+            |c| (c.id, c.key),
+        )
+        .await?;
     }
     if group_by.contains(&GroupBy::Team) {
-        l.teams = team::Entity::find()
-            .filter(team::Column::OrganizationId.eq(org))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
+        l.teams = by_id::<C, team::Entity>(
+            db,
+            team::Column::OrganizationId,
+            org,
+            team::Column::Id,
+            None,
+            |t| (t.id, t.name),
+        )
+        .await?;
     }
     Ok(l)
 }

@@ -1,5 +1,9 @@
 //! Routes, components, shared types and server-function declarations of the dashboard.
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's wasm.
+//!
+//! Islands mode: every page is rendered on the server only (a filter change or a link is a
+//! page load of a few milliseconds). Only the `#[island]`s — filter bar, tables, charts,
+//! select menus, the login and settings forms — reach the browser, with their data as props.
 
 pub mod admin;
 pub mod components;
@@ -17,7 +21,7 @@ pub mod tables;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{A, Outlet, ParentRoute, Redirect, Route, Router, Routes},
     hooks::use_location,
 };
@@ -35,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // ECharts is served from public/ (never a CDN); charming's renderer calls it.
                 <script src="/echarts.min.js" defer></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -60,7 +64,8 @@ fn Nav(me: Me) -> impl IntoView {
     if me.role.administers() {
         pages.push(("/requests", "API"));
     }
-    let logout = ServerAction::<routes::login::Logout>::new();
+    // A plain form: the server signs out and answers with a redirect to the login page.
+    let logout = <routes::login::Logout as leptos::server_fn::ServerFn>::PATH;
     view! {
         <header class="topbar">
             <A href="/usage" attr:class="brand">"Credit meter"</A>
@@ -72,9 +77,9 @@ fn Nav(me: Me) -> impl IntoView {
             <div class="who">
                 <span data-testid="me">{me.email.clone()}</span>
                 <span class="muted">{format!(" · {} · {}", me.role.label(), me.organization_name)}</span>
-                <ActionForm action=logout attr:class="inline">
+                <form method="post" action=logout class="inline">
                     <button type="submit" data-testid="logout">"Sign out"</button>
-                </ActionForm>
+                </form>
             </div>
         </header>
     }
@@ -125,30 +130,42 @@ fn Signed() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the document once the browser has taken over (effects run only after hydration):
-    // the browser tests wait for it before they click.
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(html) = document().document_element() {
-            let _ = html.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="leptos" href="/pkg/credit-meter.css"/>
         <Title text="Credit usage"/>
         <Router>
             <Routes fallback=|| view! { <main><p class="empty">"Page not found."</p></main> }>
-                <Route path=StaticSegment("login") view=|| view! { <main class="narrow"><routes::login::LoginPage/></main> }/>
-                <ParentRoute path=StaticSegment("") view=Signed>
-                    <Route path=StaticSegment("usage") view=routes::usage::UsagePage/>
-                    <Route path=StaticSegment("activity") view=routes::activity::ActivityPage/>
-                    <Route path=StaticSegment("credits") view=routes::credits::CreditsPage/>
-                    <Route path=StaticSegment("users") view=routes::users::UsersPage/>
-                    <Route path=StaticSegment("flows") view=routes::flows::FlowsPage/>
-                    <Route path=StaticSegment("requests") view=routes::requests::RequestsPage/>
-                    <Route path=StaticSegment("settings") view=routes::settings::SettingsPage/>
+                <Route path=StaticSegment("login") ssr=SsrMode::Async view=|| view! { <main class="narrow"><routes::login::LoginPage/></main> }/>
+                <ParentRoute path=StaticSegment("") ssr=SsrMode::Async view=Signed>
+                    <Route path=StaticSegment("usage") ssr=SsrMode::Async view=routes::usage::UsagePage/>
+                    <Route path=StaticSegment("activity") ssr=SsrMode::Async view=routes::activity::ActivityPage/>
+                    <Route path=StaticSegment("credits") ssr=SsrMode::Async view=routes::credits::CreditsPage/>
+                    <Route path=StaticSegment("users") ssr=SsrMode::Async view=routes::users::UsersPage/>
+                    <Route path=StaticSegment("flows") ssr=SsrMode::Async view=routes::flows::FlowsPage/>
+                    <Route path=StaticSegment("requests") ssr=SsrMode::Async view=routes::requests::RequestsPage/>
+                    <Route path=StaticSegment("settings") ssr=SsrMode::Async view=routes::settings::SettingsPage/>
                 </ParentRoute>
             </Routes>
         </Router>
     }
+}
+
+/// The browser entry (called by `frontend`): islands hydrate themselves; this sets what
+/// they share. A server function's redirect (after login) becomes a page load, and the
+/// document is marked once every island on it has hydrated — the islands script hydrates
+/// them in one pass of microtasks, so a zero-delay timeout runs after it.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    leptos::mount::hydrate_islands();
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
+        let _ = window().location().set_href(to);
+    });
+    set_timeout(
+        || {
+            if let Some(html) = document().document_element() {
+                let _ = html.set_attribute("data-hydrated", "true");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

@@ -166,7 +166,7 @@ test("activity: sorting by credits and the CSV of every filtered event", async (
   const errors = collectErrors(page);
   await page.goto("/activity?range=last_90&team=Sales&page_size=25");
   await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
-  await page.locator("select[name=sort]").selectOption("credits");
+  await page.locator("select[name=sort]").selectOption({ label: "Most credits first" });
   await expect(page).toHaveURL(/sort=credits/);
   const topSql = sql(`SELECT event_id FROM usage_events WHERE organization_id = ${acme} AND user_id IN ${sales} ORDER BY credits_milli DESC, id DESC LIMIT 1`);
   await expect(page.getByTestId("activity").locator("tbody tr").first()).toHaveAttribute("data-event", topSql);

@@ -71,6 +71,15 @@ async fn usage_page_is_server_rendered_with_the_balance() {
     );
     assert!(html.contains(r#"id="daily-chart""#));
     assert!(html.contains("/echarts.min.js"));
+    // Islands: the interactive parts hydrate from their props; the page model itself is
+    // never sent to the browser (no serialized resources).
+    for island in ["FilterBar", "DataTable", "EChart", "DailyChart"] {
+        assert!(
+            html.contains(&format!(r#"<leptos-island data-component="{island}_"#)),
+            "{island} island"
+        );
+    }
+    assert!(html.contains("__RESOLVED_RESOURCES=[];"));
 
     // Pages are compressed for clients that accept it.
     let compressed = client

@@ -1,11 +1,21 @@
 //! An ECharts chart. The server builds the option with charming and renders an empty,
 //! labelled container; after hydration the browser hands the option to ECharts (served from
-//! `public/`) and keeps the chart sized to the window.
+//! `public/`) and keeps the chart sized to the window. `EChart` is the island pages use;
+//! `EChartView` draws the same chart inside another island.
 
 use leptos::prelude::*;
 
-#[component]
+#[island]
 pub fn EChart(
+    #[prop(into)] id: String,
+    #[prop(into)] option: String,
+    #[prop(into)] label: String,
+) -> impl IntoView {
+    view! { <EChartView id option label/> }
+}
+
+#[component]
+pub fn EChartView(
     /// DOM id of the container (unique on the page).
     #[prop(into)]
     id: String,

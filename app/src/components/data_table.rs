@@ -1,5 +1,7 @@
 //! A table of the dashboard: click a header to sort (again to reverse), pages of rows, and an
-//! "Export CSV" link that downloads the same rows for the current filters.
+//! "Export CSV" link that downloads the same rows for the current filters. `DataTable` is the
+//! island pages use (its rows travel as props); `DataTableView` is the same table for use
+//! inside another island.
 
 use crate::components::filter_bar::query_string;
 use crate::filter::Filter;
@@ -32,16 +34,26 @@ fn cell_view(c: &Cell, numeric: bool) -> impl IntoView + use<> {
     }
 }
 
-#[component]
+#[island]
 pub fn DataTable(
     table: Table,
+    #[prop(optional)] export: Option<String>,
+    #[prop(optional)] sort: Option<(usize, bool)>,
+    /// Rows per page (25 when not given).
+    #[prop(optional)] page_size: Option<usize>,
+) -> impl IntoView {
+    let page_size = page_size.unwrap_or(25);
+    view! { <DataTableView table export sort page_size/> }
+}
+
+#[component]
+pub fn DataTableView(
+    table: Table,
     /// Where "Export CSV" downloads from; no link when `None`.
-    #[prop(optional)]
     export: Option<String>,
     /// Initial sort: (column, descending). `None` keeps the service's order.
-    #[prop(optional)]
     sort: Option<(usize, bool)>,
-    #[prop(default = 25)] page_size: usize,
+    page_size: usize,
 ) -> impl IntoView {
     let sort = RwSignal::new(sort);
     let page = RwSignal::new(0usize);

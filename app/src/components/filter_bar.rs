@@ -1,11 +1,11 @@
-//! The global filter bar. Its state lives in the URL query: every change navigates (no full
-//! reload), so links reproduce the view and back/forward work.
+//! The global filter bar. Its state lives in the URL query: every change loads the page for
+//! the new query, so links reproduce the view and back/forward work. The bar is an island;
+//! the page around it is rendered on the server only.
 
 use crate::filter::{Compare, Filter, Frequency, RangePreset, from_word, word};
 use crate::model::FilterOptions;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_query_map};
 
 const KEYS: [&str; 10] = [
     "range",
@@ -51,28 +51,27 @@ fn parse<T: serde::de::DeserializeOwned + Default>(v: &str) -> T {
     from_word(v).unwrap_or_default()
 }
 
-#[component]
-pub fn FilterBar(filter: Memo<Filter>, options: FilterOptions) -> impl IntoView {
-    let navigate = use_navigate();
-    let location = use_location();
-    let apply = move |f: Filter| {
-        let path = location.pathname.get_untracked();
-        navigate(
-            &format!("{path}{}", query_string(&f)),
-            NavigateOptions {
-                scroll: false,
-                ..Default::default()
-            },
-        );
-    };
+/// Loads `href` (a page of this site) in the browser.
+pub fn go(href: &str) {
+    #[cfg(feature = "hydrate")]
+    let _ = window().location().set_href(href);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = href;
+}
+
+/// `path` is the page the bar sits on; a change loads it with the new filter.
+#[island]
+pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl IntoView {
+    let filter = StoredValue::new(filter);
     let on = move |change: fn(&mut Filter, String)| {
-        let apply = apply.clone();
+        let path = path.clone();
         move |ev: leptos::ev::Event| {
-            let mut f = filter.get_untracked();
+            let mut f = filter.get_value();
             change(&mut f, event_target_value(&ev));
-            apply(f);
+            go(&format!("{path}{}", query_string(&f)));
         }
     };
+    let filter = filter.get_value();
     let ranges = [
         (RangePreset::Last7, "Last 7 days"),
         (RangePreset::Last30, "Last 30 days"),
@@ -91,7 +90,6 @@ pub fn FilterBar(filter: Memo<Filter>, options: FilterOptions) -> impl IntoView 
         (Frequency::Week, "Weekly"),
         (Frequency::Month, "Monthly"),
     ];
-    // The custom-range inputs live in a `Show`, which may build them many times.
     let on_custom = on.clone();
     let teams = options.teams.clone();
     let users = options.users.clone();
@@ -102,33 +100,33 @@ pub fn FilterBar(filter: Memo<Filter>, options: FilterOptions) -> impl IntoView 
             <label>
                 <span>"Date range"</span>
                 <select name="range" on:change=on(|f, v| { f.range = parse(&v); if f.range != RangePreset::Custom { f.from = None; f.to = None; } })>
-                    {ranges.map(|(r, text)| view! { <option value=word(&r) selected=move || filter.get().range == r && (r == RangePreset::Custom || !filter.get().is_custom())>{text}</option> })}
+                    {ranges.map(|(r, text)| view! { <option value=word(&r) selected=filter.range == r && (r == RangePreset::Custom || !filter.is_custom())>{text}</option> })}
                 </select>
             </label>
-            <Show when=move || filter.get().is_custom()>
+            {filter.is_custom().then(|| view! {
                 <label>
                     <span>"From"</span>
-                    <input type="date" name="from" prop:value=move || filter.get().from.map(|d| d.to_string()).unwrap_or_default()
-                        on:change=on_custom(|f, v| { f.range = RangePreset::Custom; f.from = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok(); })/>
+                    <input type="date" name="from" value=filter.from.map(|d| d.to_string()).unwrap_or_default()
+                        on:change=on_custom.clone()(|f, v| { f.range = RangePreset::Custom; f.from = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok(); })/>
                 </label>
                 <label>
                     <span>"To"</span>
-                    <input type="date" name="to" prop:value=move || filter.get().to.map(|d| d.to_string()).unwrap_or_default()
+                    <input type="date" name="to" value=filter.to.map(|d| d.to_string()).unwrap_or_default()
                         on:change=on_custom(|f, v| { f.range = RangePreset::Custom; f.to = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok(); })/>
                 </label>
-            </Show>
+            })}
             <label>
                 <span>"Team"</span>
                 <select name="team" on:change=on(|f, v| f.team = (!v.is_empty()).then_some(v))>
-                    <option value="" selected=move || filter.get().team.is_none()>"All teams"</option>
-                    {teams.into_iter().map(|t| { let (t2, label) = (t.clone(), t.clone()); view! { <option value=t selected=move || filter.get().team.as_deref() == Some(t2.as_str())>{label}</option> } }).collect_view()}
+                    <option value="" selected=filter.team.is_none()>"All teams"</option>
+                    {teams.into_iter().map(|t| { let (on, label) = (filter.team.as_ref() == Some(&t), t.clone()); view! { <option value=t selected=on>{label}</option> } }).collect_view()}
                 </select>
             </label>
             <label>
                 <span>"User"</span>
                 <select name="user" on:change=on(|f, v| f.user = (!v.is_empty()).then_some(v))>
-                    <option value="" selected=move || filter.get().user.is_none()>"All users"</option>
-                    {users.into_iter().map(|u| { let (u2, label) = (u.clone(), u.clone()); view! { <option value=u selected=move || filter.get().user.as_deref() == Some(u2.as_str())>{label}</option> } }).collect_view()}
+                    <option value="" selected=filter.user.is_none()>"All users"</option>
+                    {users.into_iter().map(|u| { let (on, label) = (filter.user.as_ref() == Some(&u), u.clone()); view! { <option value=u selected=on>{label}</option> } }).collect_view()}
                 </select>
             </label>
             <label>
@@ -137,16 +135,15 @@ pub fn FilterBar(filter: Memo<Filter>, options: FilterOptions) -> impl IntoView 
                     f.category = v.strip_prefix("c:").map(str::to_string);
                     f.feature = v.strip_prefix("f:").map(str::to_string);
                 })>
-                    <option value="" selected=move || filter.get().category.is_none() && filter.get().feature.is_none()>"Everything"</option>
+                    <option value="" selected=filter.category.is_none() && filter.feature.is_none()>"Everything"</option>
                     {cats.into_iter().map(|(ck, cn)| {
                         let in_cat: Vec<(String, String)> = feats.iter().filter(|f| f.2 == ck).map(|f| (f.0.clone(), f.1.clone())).collect();
-                        let ck2 = ck.clone();
                         view! {
                             <optgroup label=cn.clone()>
-                                <option value=format!("c:{ck}") selected=move || filter.get().category.as_deref() == Some(ck2.as_str())>{format!("All of {cn}")}</option>
-                                {in_cat.into_iter().map(|(fk, fname)| { let fk2 = fk.clone(); view! {
-                                    <option value=format!("f:{fk}") selected=move || filter.get().feature.as_deref() == Some(fk2.as_str())>{fname}</option>
-                                } }).collect_view()}
+                                <option value=format!("c:{ck}") selected=filter.category.as_ref() == Some(&ck)>{format!("All of {cn}")}</option>
+                                {in_cat.into_iter().map(|(fk, fname)| view! {
+                                    <option value=format!("f:{fk}") selected=filter.feature.as_ref() == Some(&fk)>{fname}</option>
+                                }).collect_view()}
                             </optgroup>
                         }
                     }).collect_view()}
@@ -155,40 +152,44 @@ pub fn FilterBar(filter: Memo<Filter>, options: FilterOptions) -> impl IntoView 
             <label>
                 <span>"Compare with"</span>
                 <select name="compare" on:change=on(|f, v| f.compare = parse(&v))>
-                    {compares.map(|(c, text)| view! { <option value=word(&c) selected=move || filter.get().compare == c>{text}</option> })}
+                    {compares.map(|(c, text)| view! { <option value=word(&c) selected=filter.compare == c>{text}</option> })}
                 </select>
             </label>
             <label>
                 <span>"Frequency"</span>
                 <select name="frequency" on:change=on(|f, v| f.frequency = parse(&v))>
-                    {freqs.map(|(q, text)| view! { <option value=word(&q) selected=move || filter.get().frequency == q>{text}</option> })}
+                    {freqs.map(|(q, text)| view! { <option value=word(&q) selected=filter.frequency == q>{text}</option> })}
                 </select>
             </label>
         </form>
     }
 }
 
-/// The filter bar with its choices loaded from the server (a placeholder while they load).
+/// The filter bar with its choices loaded from the server.
 #[component]
 pub fn FilterBarLoader(filter: Memo<Filter>) -> impl IntoView {
     let options = Resource::new(|| (), |_| crate::routes::usage::get_filter_options());
+    let path = use_location().pathname.get_untracked();
     view! {
         <Suspense fallback=|| view! { <div class="filters skeleton" aria-hidden="true"></div> }>
-            {move || Suspend::new(async move {
-                let options = options.await.unwrap_or_default();
-                view! { <FilterBar filter options/> }
-            })}
+            {move || {
+                let path = path.clone();
+                Suspend::new(async move {
+                    let options = options.await.unwrap_or_default();
+                    view! { <FilterBar filter=filter.get_untracked() options path/> }
+                })
+            }}
         </Suspense>
     }
 }
 
-/// The error state of a page section, with a retry.
+/// The error state of a page section; "Try again" loads the page once more.
 #[component]
-pub fn LoadError(what: &'static str, error: ServerFnError, retry: Callback<()>) -> impl IntoView {
+pub fn LoadError(what: &'static str, error: ServerFnError) -> impl IntoView {
     view! {
         <div class="card error" role="alert">
             <p>{format!("Could not load {what}: {error}")}</p>
-            <button type="button" on:click=move |_| retry.run(())>"Try again"</button>
+            <a href="" class="button">"Try again"</a>
         </div>
     }
 }

@@ -2,7 +2,7 @@
 //! the server decides whether the viewer may and records it in the audit log.
 
 use crate::admin::{AdminAction, ApiKeyRow, AuditRow, AutoRechargeRow, SettingsView};
-use crate::components::data_table::DataTable;
+use crate::components::data_table::DataTableView;
 use crate::credits::Credits;
 use crate::roles::Role;
 use crate::routes::settings::AdminActionFn;
@@ -381,5 +381,5 @@ pub fn Audit(rows: Vec<AuditRow>) -> impl IntoView {
             ],
         );
     }
-    view! { <section class="card"><DataTable table=t page_size=20/></section> }
+    view! { <section class="card"><DataTableView table=t export=None sort=None page_size=20/></section> }
 }

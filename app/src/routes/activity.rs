@@ -4,11 +4,12 @@
 
 use crate::components::data_table::export_href;
 use crate::components::filter_bar::{FilterBarLoader, LoadError, query_string, use_filter};
+use crate::components::link_select::{LinkChoice, LinkSelect};
 use crate::filter::Filter;
 use crate::filter::{from_word, word};
 use crate::model::{ActivityPage, ActivitySort, Cursor};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 pub const PAGE_SIZES: [u64; 4] = [25, 50, 100, 200];
 
@@ -77,36 +78,36 @@ pub fn ActivityPage() -> impl IntoView {
         move || (filter.get(), cursor.get()),
         |(f, c)| get_activity(f, c),
     );
-    let navigate = use_navigate();
     view! {
         <FilterBarLoader filter/>
         <h1>"Activity"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading events…"</p> }>
-            {move || {
-                let navigate = navigate.clone();
-                Suspend::new(async move {
+        <Suspense fallback=|| view! { <p class="loading">"Loading events…"</p> }>
+            {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 let c = cursor.get_untracked();
                 let size = c.page_size;
                 match page.await {
-                    Err(error) => view! { <LoadError what="the activity log" error retry=Callback::new(move |_| page.refetch())/> }.into_any(),
+                    Err(error) => view! { <LoadError what="the activity log" error/> }.into_any(),
                     Ok(p) => {
                         let prev = p.prev.as_deref().map(|x| href(&f, &c, None, Some(x)));
                         let next = p.next.as_deref().map(|x| href(&f, &c, Some(x), None));
-                        let (f2, c2) = (f.clone(), c.clone());
-                        let (f3, c3, nav2) = (f.clone(), c.clone(), navigate.clone());
+                        let sorts = SORTS.map(|(s, text)| LinkChoice {
+                            href: href(&f, &Cursor { sort: s, ..c.clone() }, None, None),
+                            text: text.into(),
+                            selected: s == c.sort,
+                        }).to_vec();
+                        let sizes = PAGE_SIZES.map(|n| LinkChoice {
+                            href: href(&f, &Cursor { page_size: n, ..c.clone() }, None, None),
+                            text: n.to_string(),
+                            selected: n == size,
+                        }).to_vec();
                         view! {
                             <section class="card">
                                 <div class="table-head">
                                     <p class="muted">"Times in " {p.time_zone.clone()}</p>
                                     <label class="inline">
                                         <span>"Sort "</span>
-                                        <select name="sort" on:change=move |ev| {
-                                            let sort = from_word(&event_target_value(&ev)).unwrap_or_default();
-                                            nav2(&href(&f3, &Cursor { sort, ..c3.clone() }, None, None), Default::default());
-                                        }>
-                                            {SORTS.map(|(s, text)| view! { <option value=word(&s) selected=s == c.sort>{text}</option> })}
-                                        </select>
+                                        <LinkSelect name="sort".to_string() choices=sorts/>
                                     </label>
                                     <a class="export" href=export_href("activity", &f) download data-testid="export-activity">"Export CSV (all events of these filters)"</a>
                                 </div>
@@ -146,12 +147,7 @@ pub fn ActivityPage() -> impl IntoView {
                                     }}
                                     <label>
                                         <span>"Rows per page "</span>
-                                        <select name="page_size" on:change=move |ev| {
-                                            let n: u64 = event_target_value(&ev).parse().unwrap_or(PAGE_SIZES[1]);
-                                            navigate(&href(&f2, &Cursor { page_size: n, ..c2.clone() }, None, None), Default::default());
-                                        }>
-                                            {PAGE_SIZES.map(|n| view! { <option value=n.to_string() selected=n == size>{n}</option> })}
-                                        </select>
+                                        <LinkSelect name="page_size".to_string() choices=sizes/>
                                     </label>
                                     {match next {
                                         Some(h) => view! { <a href=h rel="next" data-testid="next">"Next →"</a> }.into_any(),
@@ -162,7 +158,7 @@ pub fn ActivityPage() -> impl IntoView {
                         }.into_any()
                     }
                 }
-            })}}
-        </Transition>
+            })}
+        </Suspense>
     }
 }

@@ -24,7 +24,7 @@ pub fn CreditsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading credits…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(error) => view! { <LoadError what="credits" error retry=Callback::new(move |_| data.refetch())/> }.into_any(),
+                    Err(error) => view! { <LoadError what="credits" error/> }.into_any(),
                     Ok(v) => {
                         // Not filtered by date: these are the account's records as of now.
                         let all = Filter::default();

@@ -24,11 +24,11 @@ pub fn FlowsPage() -> impl IntoView {
     view! {
         <FilterBarLoader filter/>
         <h1>"Flows & agents"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading flows…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading flows…"</p> }>
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 match data.await {
-                    Err(error) => view! { <LoadError what="flows and agents" error retry=Callback::new(move |_| data.refetch())/> }.into_any(),
+                    Err(error) => view! { <LoadError what="flows and agents" error/> }.into_any(),
                     Ok(v) => {
                         let sections = [
                             (tables::flows(&v), "flows"),
@@ -48,6 +48,6 @@ pub fn FlowsPage() -> impl IntoView {
                     }
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }

@@ -62,10 +62,26 @@ pub async fn logout() -> Result<(), ServerFnError> {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let action = ServerAction::<Login>::new();
     let hint = Resource::new(|| (), |_| login_hint());
-    let query = use_query_map();
-    let next = move || query.with(|q| q.get("next")).unwrap_or_default();
+    let next = use_query_map().with_untracked(|q| q.get("next")).unwrap_or_default();
+    view! {
+        <section class="card login">
+            <h1>"Sign in"</h1>
+            <p class="muted">"Credit meter · usage and credits of your organization"</p>
+            <LoginForm next/>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    hint.await.ok().flatten().map(|h| view! { <p class="muted hint" data-testid="login-hint">{h}</p> })
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The form is an island: a wrong password is answered in place; success redirects.
+#[island]
+fn LoginForm(next: String) -> impl IntoView {
+    let action = ServerAction::<Login>::new();
     let error = move || {
         action.value().get().and_then(|r| r.err()).map(|e| {
             let text = e.to_string();
@@ -74,27 +90,18 @@ pub fn LoginPage() -> impl IntoView {
         })
     };
     view! {
-        <section class="card login">
-            <h1>"Sign in"</h1>
-            <p class="muted">"Credit meter · usage and credits of your organization"</p>
-            <ActionForm action>
-                <input type="hidden" name="next" value=next/>
-                <label>
-                    <span>"Email"</span>
-                    <input type="email" name="email" autocomplete="username" required autofocus/>
-                </label>
-                <label>
-                    <span>"Password"</span>
-                    <input type="password" name="password" autocomplete="current-password" required/>
-                </label>
-                {move || error().map(|e| view! { <p class="error" role="alert" data-testid="login-error">{e}</p> })}
-                <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign in"</button>
-            </ActionForm>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    hint.await.ok().flatten().map(|h| view! { <p class="muted hint" data-testid="login-hint">{h}</p> })
-                })}
-            </Suspense>
-        </section>
+        <ActionForm action>
+            <input type="hidden" name="next" value=next/>
+            <label>
+                <span>"Email"</span>
+                <input type="email" name="email" autocomplete="username" required autofocus/>
+            </label>
+            <label>
+                <span>"Password"</span>
+                <input type="password" name="password" autocomplete="current-password" required/>
+            </label>
+            {move || error().map(|e| view! { <p class="error" role="alert" data-testid="login-error">{e}</p> })}
+            <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign in"</button>
+        </ActionForm>
     }
 }

@@ -27,11 +27,11 @@ pub fn RequestsPage() -> impl IntoView {
     view! {
         <FilterBarLoader filter/>
         <h1>"API requests"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading the request log…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading the request log…"</p> }>
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 match data.await {
-                    Err(error) => view! { <LoadError what="the request log" error retry=Callback::new(move |_| data.refetch())/> }.into_any(),
+                    Err(error) => view! { <LoadError what="the request log" error/> }.into_any(),
                     Ok(v) => view! {
                         <p class="muted">{format!("{} – {} · times in {}", v.from.format("%b %-d, %Y"), v.to.format("%b %-d, %Y"), v.time_zone)}</p>
                         <div class="grid">
@@ -47,6 +47,6 @@ pub fn RequestsPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }

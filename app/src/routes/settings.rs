@@ -28,35 +28,50 @@ pub async fn admin_action(action: AdminAction) -> Result<AdminOutcome, ServerFnE
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| get_settings());
+    view! {
+        <h1>"Settings"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(error) => view! { <LoadError what="settings" error/> }.into_any(),
+                    Ok(v) => view! { <SettingsForms v/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Every section of the page, as one island: a finished action answers in place and
+/// reloads what the sections show, without a page load (a new API key's secret stays).
+#[island]
+fn SettingsForms(v: SettingsView) -> impl IntoView {
     let act = ServerAction::<AdminActionFn>::new();
-    // Any finished action reloads what the page shows.
-    let data = Resource::new(move || act.version().get(), |_| get_settings());
+    let data = RwSignal::new(v);
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(v) = get_settings().await {
+                data.set(v);
+            }
+        })
+    };
+    Effect::new(move |seen: Option<usize>| {
+        let version = act.version().get();
+        if seen.is_some_and(|s| s != version) {
+            reload();
+        }
+        version
+    });
     // While a recalculation runs, the page follows its progress.
-    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        let running = data
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|v| v.recalculation)
-            .is_some_and(|(_, _, done)| !done);
+        let running = data.with(|v| v.recalculation.is_some_and(|(_, _, done)| !done));
         if running {
-            set_timeout(
-                move || data.refetch(),
-                std::time::Duration::from_millis(700),
-            );
+            set_timeout(reload, std::time::Duration::from_millis(700));
         }
     });
     view! {
-        <h1>"Settings"</h1>
         <Outcome act/>
-        <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(error) => view! { <LoadError what="settings" error retry=Callback::new(move |_| data.refetch())/> }.into_any(),
-                    Ok(v) => view! { <Sections v act/> }.into_any(),
-                }
-            })}
-        </Transition>
+        {move || view! { <Sections v=data.get() act/> }}
     }
 }
 

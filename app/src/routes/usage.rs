@@ -4,7 +4,8 @@
 
 use crate::components::data_table::{DataTable, export_href};
 use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
-use crate::components::{balance::BalanceCardView, chart::EChart};
+use crate::components::balance::BalanceCardView;
+use crate::components::chart::{EChart, EChartView};
 use crate::credits::{Credits, format_count};
 use crate::filter::Filter;
 use crate::model::{
@@ -39,16 +40,15 @@ pub fn UsagePage() -> impl IntoView {
     let overview = Resource::new(move || filter.get(), get_overview);
     view! {
         <FilterBarLoader filter/>
-        // Transition keeps the current numbers on screen while a new filter loads.
-        <Transition fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 match overview.await {
                     Ok(p) => view! { <OverviewView o=p.overview charts=p.charts f/> }.into_any(),
-                    Err(error) => view! { <LoadError what="usage" error retry=Callback::new(move |_| overview.refetch())/> }.into_any(),
+                    Err(error) => view! { <LoadError what="usage" error/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -119,6 +119,25 @@ fn ForecastCard(card: BalanceCard, forecast: Forecast, gauge: String) -> impl In
     }
 }
 
+/// The daily chart with its widget-level choice: the last week of the range, or all of it.
+#[island]
+fn DailyChart(daily: String, week: String, children: Children) -> impl IntoView {
+    let short = RwSignal::new(false);
+    view! {
+        <div class="table-head">
+            {children()}
+            <div class="segmented" role="group" aria-label="Days shown">
+                <button type="button" aria-pressed=move || short.get().to_string() on:click=move |_| short.set(true)>"Last 7 days"</button>
+                <button type="button" aria-pressed=move || (!short.get()).to_string() on:click=move |_| short.set(false)>"Whole range"</button>
+            </div>
+        </div>
+        {move || {
+            let option = if short.get() { week.clone() } else { daily.clone() };
+            view! { <EChartView id="daily-chart" option label="Credits used per day"/> }
+        }}
+    }
+}
+
 #[component]
 fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
     let daily_total: Credits = o.daily.iter().map(|p| p.credits).sum();
@@ -128,17 +147,7 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
         .zip(o.compare_to)
         .map(|(a, b)| format!(" · vs {} – {}", date(a), date(b)));
     let empty = o.total.0 == 0;
-    // Widget-level choice of the daily chart: the last week of the range, or all of it.
-    let short = RwSignal::new(false);
-    let (daily, daily_week) = (charts.daily.clone(), charts.daily_week.clone());
-    let daily_view = move || {
-        let option = if short.get() {
-            daily_week.clone()
-        } else {
-            daily.clone()
-        };
-        view! { <EChart id="daily-chart" option label="Credits used per day"/> }
-    };
+    let days = o.daily.len();
     let anomaly_count = o.anomalies.len();
     view! {
         <h1>{o.organization_name.clone()} " · Usage"</h1>
@@ -189,17 +198,12 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
             <EChart id="feature-chart" option=charts.features.clone() label="Credits per feature over time"/>
         </section>
         <section class="card" aria-labelledby="daily-title">
-            <div class="table-head">
+            <DailyChart daily=charts.daily.clone() week=charts.daily_week.clone()>
                 <h2 id="daily-title">
-                    "Credits per day · " {o.daily.len()} " days · "
+                    "Credits per day · " {days} " days · "
                     <span data-testid="daily-total">{daily_total.display()}</span> " credits"
                 </h2>
-                <div class="segmented" role="group" aria-label="Days shown">
-                    <button type="button" aria-pressed=move || short.get().to_string() on:click=move |_| short.set(true)>"Last 7 days"</button>
-                    <button type="button" aria-pressed=move || (!short.get()).to_string() on:click=move |_| short.set(false)>"Whole range"</button>
-                </div>
-            </div>
-            {daily_view}
+            </DailyChart>
             {(anomaly_count > 0).then(|| view! {
                 <p class="muted" data-testid="anomalies">{format!("{anomaly_count} unusually high day(s) marked (more than twice the usual day).")}</p>
             })}

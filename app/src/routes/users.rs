@@ -24,11 +24,11 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <FilterBarLoader filter/>
         <h1>"Users"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+        <Suspense fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 match data.await {
-                    Err(error) => view! { <LoadError what="users" error retry=Callback::new(move |_| data.refetch())/> }.into_any(),
+                    Err(error) => view! { <LoadError what="users" error/> }.into_any(),
                     Ok(v) => view! {
                         <p class="muted">{format!("{} – {} · dates in {}", v.from.format("%b %-d, %Y"), v.to.format("%b %-d, %Y"), v.time_zone)}</p>
                         <section class="card">
@@ -41,6 +41,6 @@ pub fn UsersPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }

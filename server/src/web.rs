@@ -14,11 +14,12 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// The whole HTTP surface. Must be called inside a Tokio runtime (it starts the request-log
-/// writer).
+/// and ingest writers).
 pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
     let api_state = ApiState {
         db: db.clone(),
         log: RequestLogger::start(db.clone()),
+        ingest: crate::ingest::queue::IngestQueue::start(db.clone()),
     };
     let sessions = session_layer(db.clone());
     let services_db = db.clone();

@@ -138,7 +138,23 @@ async fn late_events_land_in_their_own_day_and_overage_is_kept(db: &DatabaseConn
 }
 
 async fn concurrent_overlapping_batches_count_once_and_recharge_once(db: &DatabaseConnection) {
+    concurrent_overlapping_batches(db, None).await;
+}
+
+/// The same through the real HTTP API: on SQLite the batches meet in the group-commit writer.
+async fn concurrent_overlapping_batches_over_http_count_once(db: &DatabaseConnection) {
     seed(db, 300, 3, Utc::now()).await;
+    let base = helpers::spawn_app(db).await;
+    let key = helpers::api_key(db, "globex").await;
+    concurrent_overlapping_batches(db, Some(helpers::Api::new(&base, &key))).await;
+}
+
+/// 8 clients send overlapping batches at once, straight to the ingest service or (`api`)
+/// over HTTP.
+async fn concurrent_overlapping_batches(db: &DatabaseConnection, api: Option<helpers::Api>) {
+    if api.is_none() {
+        seed(db, 300, 3, Utc::now()).await;
+    }
     let globex = org_id(db, "globex").await;
     // Leave exactly 1,200 credits live so that the batches below cross the 1,000 threshold once.
     // (Lowering `original` with it keeps burned = original − remaining true.)
@@ -182,7 +198,7 @@ async fn concurrent_overlapping_batches_count_once_and_recharge_once(db: &Databa
     // 8 clients, 40 batches of 25 events over 200 distinct ids (each id sent ~5 times).
     let mut tasks = Vec::new();
     for client in 0..8u64 {
-        let db = db.clone();
+        let (db, api) = (db.clone(), api.clone());
         tasks.push(tokio::spawn(async move {
             let mut accepted = 0;
             for b in 0..5u64 {
@@ -193,7 +209,14 @@ async fn concurrent_overlapping_batches_count_once_and_recharge_once(db: &Databa
                                "source": {"kind": "agent", "key": "chat"}, "company": "initech", "credits": "1.5"})
                     })
                     .collect();
-                accepted += ingest(&db, globex, &batch, Utc::now()).await.expect("batch lands").accepted;
+                accepted += match &api {
+                    None => ingest(&db, globex, &batch, Utc::now()).await.expect("batch lands").accepted,
+                    Some(api) => {
+                        let (status, body) = api.post("/api/v1/events", json!({ "events": batch })).await;
+                        assert_eq!(status, 200, "{body}");
+                        body["accepted"].as_u64().unwrap() as usize
+                    }
+                };
             }
             accepted
         }));
@@ -226,6 +249,7 @@ on_both_backends!(
     a_batch_lands_with_rejections_and_duplicates,
     late_events_land_in_their_own_day_and_overage_is_kept,
     concurrent_overlapping_batches_count_once_and_recharge_once,
+    concurrent_overlapping_batches_over_http_count_once,
 );
 
 async fn recalculate_reproduces_the_rollup(db: &DatabaseConnection) {
@@ -433,3 +457,66 @@ async fn resent_events_in_a_batch_burn_nothing(db: &DatabaseConnection) {
 }
 
 on_both_backends!(resent_events_in_a_batch_burn_nothing);
+
+/// A group of batches in one transaction (SQLite's group commit) ends exactly where the same
+/// batches one after another end: each batch's answer, every event's overage, the grants and
+/// the rollups — with duplicates across batches and the grants running out inside the group.
+async fn a_group_equals_its_batches_one_after_another(one: &DatabaseConnection, group: &DatabaseConnection) {
+    let now = Utc::now();
+    for db in [one, group] {
+        seed(db, 300, 4, now).await;
+    }
+    let acme = org_id(one, "acme").await;
+    let left = sum(one, "grants", "remaining_milli", acme, "").await;
+    let big = app::credits::Credits(left / 2 + 1_000).to_decimal_string();
+    let bad = json!({"id": "g-bad", "timestamp": "nope", "feature": "personalized_email", "credits": 1});
+    let unknown = json!({"id": "g-x", "timestamp": now.to_rfc3339(), "feature": "no_such_feature", "credits": 1});
+    let batches = [
+        vec![event("g-1", &big, 5), event("g-2", "1.5", 4), bad],
+        vec![event("g-1", &big, 5), event("g-3", &big, 3), event("g-2", "1.5", 4)],
+        vec![event("g-4", "2", 1), event("g-4", "2", 1), unknown],
+    ];
+    let mut alone = Vec::new();
+    for b in &batches {
+        alone.push(ingest(one, acme, b, now).await.unwrap());
+    }
+    let validated = batches
+        .iter()
+        .map(|b| server::ingest::validate_batch(b, now).unwrap())
+        .collect();
+    let together = server::ingest::apply(group, acme, validated, now).await.unwrap();
+    assert_eq!(together, alone);
+    assert_eq!(
+        alone.iter().map(|o| (o.accepted, o.duplicates, o.rejected.len())).collect::<Vec<_>>(),
+        vec![(2, 0, 1), (1, 2, 0), (1, 1, 1)]
+    );
+    for (expr, table, extra) in [
+        ("overage_milli", "usage_events", "AND event_id = 'g-3'"),
+        ("overage_milli", "usage_events", "AND event_id = 'g-4'"),
+        ("credits_milli", "usage_events", ""),
+        ("overage_milli", "usage_events", ""),
+        ("remaining_milli", "grants", ""),
+        ("credits_milli", "usage_daily", ""),
+        ("overage_milli", "usage_user_daily", ""),
+        ("events", "usage_action_daily", ""),
+    ] {
+        assert_eq!(
+            sum(group, table, expr, acme, extra).await,
+            sum(one, table, expr, acme, extra).await,
+            "{table}.{expr} {extra}"
+        );
+    }
+    assert!(sum(one, "usage_events", "overage_milli", acme, "AND event_id = 'g-4'").await > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_equals_its_batches_one_after_another_sqlite() {
+    let (one, group) = (helpers::sqlite().await, helpers::sqlite().await);
+    a_group_equals_its_batches_one_after_another(&one.db, &group.db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_equals_its_batches_one_after_another_postgres() {
+    let (one, group) = (helpers::postgres().await, helpers::postgres().await);
+    a_group_equals_its_batches_one_after_another(&one.db, &group.db).await;
+}

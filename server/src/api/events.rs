@@ -112,8 +112,12 @@ pub async fn post_events(
         }
         .into());
     }
+    // Validation runs here, beside other requests; the writer only applies.
+    let batch = ingest::validate_batch(events, Utc::now())?;
     Ok(Json(
-        ingest::ingest(&state.db, caller.organization_id, events, Utc::now())
+        state
+            .ingest
+            .ingest(caller.organization_id, batch)
             .await?
             .into(),
     ))

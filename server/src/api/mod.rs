@@ -26,6 +26,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 pub struct ApiState {
     pub db: DatabaseConnection,
     pub log: log::RequestLogger,
+    pub ingest: crate::ingest::queue::IngestQueue,
 }
 
 pub fn router<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {

@@ -1,8 +1,13 @@
-//! Ingesting a batch of usage events: validate each one, then, in one transaction per batch,
-//! take the organization's ingest lock, resolve names, insert what is new (the unique key
-//! drops duplicates), burn that through the ledger, and write rollup and grants in the same
+//! Ingesting a batch of usage events: validate each one, then, in one transaction, take the
+//! organization's ingest lock, resolve names, insert what is new (the unique key drops
+//! duplicates), burn that through the ledger, and write rollup and grants in the same
 //! transaction — a committed event is counted exactly once.
+//!
+//! The transaction may carry a group of batches (`apply`; see `queue` for why): they are
+//! applied in arrival order exactly as if one followed the other, and each gets its own
+//! answer. A failure fails the whole group and commits nothing, so a retry cannot double-count.
 
+pub mod queue;
 pub mod recalculate;
 pub mod resolve;
 pub mod rollup;
@@ -43,13 +48,15 @@ pub struct IngestOutcome {
     pub rejected: Vec<Rejection>,
 }
 
-/// Ingests `events` (raw JSON objects) for organization `org_id`, received at `now`.
-pub async fn ingest(
-    db: &DatabaseConnection,
-    org_id: i64,
-    events: &[Value],
-    now: DateTime<Utc>,
-) -> Result<IngestOutcome> {
+/// A batch after validation: the events to apply and the ones refused already.
+#[derive(Debug, Default)]
+pub struct Validated {
+    pub valid: Vec<ValidEvent>,
+    pub rejected: Vec<Rejection>,
+}
+
+/// Validates a batch (raw JSON objects) received at `now`.
+pub fn validate_batch(events: &[Value], now: DateTime<Utc>) -> Result<Validated> {
     if events.len() > validate::MAX_EVENTS {
         return Err(AppError::invalid(
             "events",
@@ -57,16 +64,46 @@ pub async fn ingest(
         )
         .into());
     }
-    let mut out = IngestOutcome::default();
-    let mut valid = Vec::with_capacity(events.len());
+    let mut out = Validated::default();
     for (i, v) in events.iter().enumerate() {
         match validate::validate(i, v, now) {
-            Ok(e) => valid.push(e),
+            Ok(e) => out.valid.push(e),
             Err(r) => out.rejected.push(r),
         }
     }
+    Ok(out)
+}
+
+/// Ingests `events` (raw JSON objects) for organization `org_id`, received at `now`.
+pub async fn ingest(
+    db: &DatabaseConnection,
+    org_id: i64,
+    events: &[Value],
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome> {
+    let batch = validate_batch(events, now)?;
+    Ok(apply(db, org_id, vec![batch], now).await?.remove(0))
+}
+
+/// Applies validated batches of one organization in one transaction, in order; one outcome
+/// per batch.
+pub async fn apply(
+    db: &DatabaseConnection,
+    org_id: i64,
+    batches: Vec<Validated>,
+    now: DateTime<Utc>,
+) -> Result<Vec<IngestOutcome>> {
+    let mut outs: Vec<IngestOutcome> = Vec::with_capacity(batches.len());
+    let mut valid = Vec::new();
+    for (n, b) in batches.into_iter().enumerate() {
+        outs.push(IngestOutcome {
+            rejected: b.rejected,
+            ..Default::default()
+        });
+        valid.extend(b.valid.into_iter().map(|e| ValidEvent { batch: n, ..e }));
+    }
     if valid.is_empty() {
-        return Ok(out);
+        return Ok(outs);
     }
     let txn = db.begin().await?;
     // The row update is the lock: it serialises this organization's batches on PostgreSQL
@@ -86,15 +123,17 @@ pub async fn ingest(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("organization"))?;
-    // Repeats inside the batch are duplicates of their first occurrence; repeats of stored
+    // Repeats inside the group are duplicates of their first occurrence; repeats of stored
     // events are found by the insert itself (below).
-    let valid_count = valid.len();
     let mut seen = HashSet::new();
-    let fresh: Vec<ValidEvent> = valid
-        .into_iter()
-        .filter(|e| seen.insert(e.id.clone()))
-        .collect();
-    out.duplicates = valid_count - fresh.len();
+    let mut fresh: Vec<ValidEvent> = Vec::with_capacity(valid.len());
+    for e in valid {
+        if seen.insert(e.id.clone()) {
+            fresh.push(e);
+        } else {
+            outs[e.batch].duplicates += 1;
+        }
+    }
 
     let pools: HashMap<String, pool::Model> = pool::Entity::find()
         .filter(pool::Column::OrganizationId.eq(org_id))
@@ -116,7 +155,7 @@ pub async fn ingest(
     let mut placed: Vec<(&ValidEvent, &feature::Model, i64)> = Vec::with_capacity(fresh.len());
     for e in &fresh {
         let Some(f) = features.get(&e.feature) else {
-            out.rejected.push(Rejection::new(
+            outs[e.batch].rejected.push(Rejection::new(
                 e.index,
                 Some(&e.id),
                 "feature",
@@ -129,7 +168,7 @@ pub async fn ingest(
             Some(key) => match pools.get(key) {
                 Some(p) => p.id,
                 None => {
-                    out.rejected.push(Rejection::new(
+                    outs[e.batch].rejected.push(Rejection::new(
                         e.index,
                         Some(&e.id),
                         "pool",
@@ -226,8 +265,11 @@ pub async fn ingest(
     } else {
         savepoint.rollback().await?;
         let stored = stored_ids(&txn, org_id, placed.iter().map(|p| p.0.id.as_str())).await?;
-        placed.retain(|p| !stored.contains(&p.0.id));
-        out.duplicates += stored.len();
+        placed.retain(|p| {
+            let new = !stored.contains(&p.0.id);
+            outs[p.0.batch].duplicates += usize::from(!new);
+            new
+        });
         burned = ledger::apply_batch(&ledgers, &usages(&placed), now);
         if insert_new(&txn, rows(&placed, &burned.overage)).await? != placed.len() {
             return Err(
@@ -260,11 +302,15 @@ pub async fn ingest(
             output_tokens: e.output_tokens,
         });
     }
-    out.accepted = placed.len();
+    for (e, _, _) in &placed {
+        outs[e.batch].accepted += 1;
+    }
     daily.upsert(&txn, org_id).await?;
     txn.commit().await?;
-    out.rejected.sort_by_key(|r| r.index);
-    Ok(out)
+    for out in &mut outs {
+        out.rejected.sort_by_key(|r| r.index);
+    }
+    Ok(outs)
 }
 
 /// Which of these event ids the organization has stored already.

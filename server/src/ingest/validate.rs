@@ -29,6 +29,8 @@ const FIELDS: [&str; 13] = [
 /// An event that passed every check that needs no database.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidEvent {
+    /// Which batch of an ingest group it came in (0 when ingested alone).
+    pub batch: usize,
     pub index: usize,
     pub id: String,
     pub at: DateTime<Utc>,
@@ -208,6 +210,7 @@ pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<Valid
         Some(_) => return Err(reject("metadata", "must be an object".into())),
     };
     Ok(ValidEvent {
+        batch: 0,
         index,
         id,
         at,

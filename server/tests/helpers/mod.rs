@@ -179,6 +179,7 @@ pub async fn api_key(db: &DatabaseConnection, org: &str) -> String {
 }
 
 /// A small client for the JSON API.
+#[derive(Clone)]
 pub struct Api {
     pub base: String,
     pub key: String,

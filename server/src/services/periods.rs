@@ -4,7 +4,7 @@
 
 use super::balance::org_tz;
 use super::range::DateRange;
-use super::usage::{Scope, totals};
+use super::usage::{Scope, UsageRow, daily_totals};
 use crate::entities::{grant, organization, pool, purchase};
 use crate::error::Result;
 use crate::ledger::{self, GrantKind, Period};
@@ -36,20 +36,49 @@ pub async fn period_records<C: ConnectionTrait>(
     let org_id = org.id;
     let tz = org_tz(org)?;
     let anchor = org.period_anchor_day as u32;
-    let grants = grant::Entity::find()
-        .filter(grant::Column::OrganizationId.eq(org_id))
-        .filter(grant::Column::PoolId.eq(pool.id))
-        .filter(grant::Column::Status.ne("voided"))
-        .all(db)
-        .await?;
-    let purchases = purchase::Entity::find()
-        .filter(purchase::Column::OrganizationId.eq(org_id))
-        .filter(purchase::Column::PoolId.eq(pool.id))
-        .all(db)
-        .await?;
+    let mut periods = vec![ledger::period_containing(anchor, tz, now)];
+    for _ in 0..previous {
+        let before = periods[periods.len() - 1].previous(anchor, tz);
+        periods.push(before);
+    }
+    // Use of every period from two day-grouped queries over the whole span (not two per period).
+    let span = DateRange {
+        from: DateRange::of_period(&periods[periods.len() - 1]).from,
+        to: DateRange::of_period(&periods[0]).to,
+    };
+    let (all_scope, end_user_scope) = (Scope::pool(pool.id), Scope::pool_end_users(pool.id));
+    // Independent reads, side by side on pooled connections.
+    let (grants, purchases, all_days, end_user_days) = futures::try_join!(
+        async {
+            let grants = grant::Entity::find()
+                .filter(grant::Column::OrganizationId.eq(org_id))
+                .filter(grant::Column::PoolId.eq(pool.id))
+                .filter(grant::Column::Status.ne("voided"))
+                .all(db)
+                .await;
+            Ok::<_, crate::error::Error>(grants?)
+        },
+        async {
+            let purchases = purchase::Entity::find()
+                .filter(purchase::Column::OrganizationId.eq(org_id))
+                .filter(purchase::Column::PoolId.eq(pool.id))
+                .all(db)
+                .await;
+            Ok(purchases?)
+        },
+        daily_totals(db, org_id, span, &all_scope),
+        daily_totals(db, org_id, span, &end_user_scope)
+    )?;
+    let within = |days: &[(chrono::NaiveDate, UsageRow)], r: DateRange| {
+        let mut sum = (Credits::ZERO, Credits::ZERO);
+        for (_, row) in days.iter().filter(|(d, _)| *d >= r.from && *d <= r.to) {
+            sum.0 += row.credits;
+            sum.1 += row.overage;
+        }
+        sum
+    };
     let mut out = Vec::new();
-    let mut p = ledger::period_containing(anchor, tz, now);
-    for i in 0..=previous {
+    for (i, p) in periods.into_iter().enumerate() {
         let in_period = |t: DateTime<Utc>| t >= p.start && t < p.end;
         let included_grants: Vec<&grant::Model> = grants
             .iter()
@@ -71,11 +100,8 @@ pub async fn period_records<C: ConnectionTrait>(
             .map(|g| Credits(g.remaining_milli))
             .sum();
         let days = DateRange::of_period(&p);
-        let (all_scope, end_user_scope) = (Scope::pool(pool.id), Scope::pool_end_users(pool.id));
-        let (all, end_users) = futures::try_join!(
-            totals(db, org_id, days, &all_scope),
-            totals(db, org_id, days, &end_user_scope)
-        )?;
+        let ((used, overage), (end_user_used, _)) =
+            (within(&all_days, days), within(&end_user_days, days));
         out.push(PeriodRecord {
             period: p,
             included,
@@ -84,13 +110,12 @@ pub async fn period_records<C: ConnectionTrait>(
                 .filter(|x| in_period(x.created_at))
                 .map(|x| Credits(x.amount_milli))
                 .sum(),
-            used: all.credits,
-            overage: all.overage,
+            used,
+            overage,
             expired,
-            end_user_used: end_users.credits,
+            end_user_used,
             current: i == 0,
         });
-        p = p.previous(anchor, tz);
     }
     Ok(out)
 }

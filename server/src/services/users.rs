@@ -21,14 +21,23 @@ pub async fn users_view<C: ConnectionTrait>(
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<UsersView> {
-    let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
-    let s = scope(db, org_id, filter).await?;
+    let (range::Resolved { org, tz, range: r }, s, emails) = futures::try_join!(
+        range::for_filter(db, org_id, filter, now),
+        scope(db, org_id, filter),
+        super::names::member_emails(db, org_id, None)
+    )?;
     let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
-    let emails = super::names::member_emails(db, org_id, None).await?;
-    // The two grouped scans run side by side, on separate pooled connections.
-    let (report, allocations) = futures::try_join!(
+    // The grouped scans and lookups run side by side, on separate pooled connections.
+    let (report, allocations, feature_rows) = futures::try_join!(
         usage_scoped(db, &org, r, &s, &[GroupBy::User, GroupBy::Feature]),
-        allocations(db, org_id, &period, &emails)
+        allocations(db, org_id, &period, &emails),
+        async {
+            let rows = feature::Entity::find()
+                .filter(feature::Column::OrganizationId.eq(org_id))
+                .all(db)
+                .await;
+            Ok::<_, crate::error::Error>(rows?)
+        }
     )?;
 
     // Feature columns, biggest first.
@@ -38,10 +47,7 @@ pub async fn users_view<C: ConnectionTrait>(
             *feature_totals.entry(f.clone()).or_default() += row.credits;
         }
     }
-    let names: HashMap<String, String> = feature::Entity::find()
-        .filter(feature::Column::OrganizationId.eq(org_id))
-        .all(db)
-        .await?
+    let names: HashMap<String, String> = feature_rows
         .into_iter()
         .map(|f| (f.key, f.name))
         .collect();

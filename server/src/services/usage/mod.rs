@@ -246,6 +246,25 @@ pub async fn totals<C: ConnectionTrait>(
     ))
 }
 
+/// Sums per local day over a range for a scope (days without usage are absent), from the
+/// smallest rollup that can answer: one query however many periods the range spans.
+pub async fn daily_totals<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    range: DateRange,
+    s: &Scope,
+) -> Result<Vec<(NaiveDate, UsageRow)>> {
+    let by_day = [GroupBy::Day];
+    let (raws, _) = run(db, org, range, s, &by_day, Rollup::for_question(s, &by_day)).await?;
+    Ok(raws
+        .iter()
+        .filter_map(|r| match r.values.first()? {
+            rollup::RawValue::Day(d) => Some((*d, usage_row(vec![], r.sums, false))),
+            rollup::RawValue::Id(_) => None,
+        })
+        .collect())
+}
+
 /// Like [`usage_in`] with the filter's names already resolved, from the smallest rollup that
 /// can answer ([`Rollup::for_question`]).
 pub async fn usage_scoped<C: ConnectionTrait>(

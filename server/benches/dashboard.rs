@@ -3,8 +3,9 @@
 //! the raw events in the same run, on SQLite and PostgreSQL.
 //!
 //! `BENCH_EVENTS` (default 1,000,000) demo events are generated first; `BENCH_RUNS` (default
-//! 30) timings per question, `BENCH_NAIVE_RUNS` (default 5) per naive query. Run with
-//! `scripts/bench`; prints Markdown tables.
+//! 30) timings per question, `BENCH_NAIVE_RUNS` (default 5) per naive query;
+//! `BENCH_BACKENDS=sqlite` (or `postgres`) runs one backend only. Run with `scripts/bench`;
+//! prints Markdown tables.
 //!
 //! Regression check (CI, 100,000 events): `BENCH_CHECK=docs/bench-baseline.json` fails when a
 //! question's naive ÷ service ratio falls below a third of the recorded one;
@@ -301,13 +302,17 @@ fn main() {
         .unwrap();
     let all = rt.block_on(async {
         let mut all = serde_json::Map::new();
-        let t = helpers::sqlite().await;
-        let r = bench(&t.db, "SQLite (WAL)", events, runs, naive_runs).await;
-        all.insert("sqlite".into(), r.into());
-        drop(t);
-        let t = helpers::postgres().await;
-        let r = bench(&t.db, "PostgreSQL 15", events, runs, naive_runs).await;
-        all.insert("postgres".into(), r.into());
+        let only = std::env::var("BENCH_BACKENDS").unwrap_or_default();
+        if only.is_empty() || only == "sqlite" {
+            let t = helpers::sqlite().await;
+            let r = bench(&t.db, "SQLite (WAL)", events, runs, naive_runs).await;
+            all.insert("sqlite".into(), r.into());
+        }
+        if only.is_empty() || only == "postgres" {
+            let t = helpers::postgres().await;
+            let r = bench(&t.db, "PostgreSQL 15", events, runs, naive_runs).await;
+            all.insert("postgres".into(), r.into());
+        }
         all
     });
     if let Ok(path) = std::env::var("BENCH_RECORD") {

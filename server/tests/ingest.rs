@@ -461,7 +461,10 @@ on_both_backends!(resent_events_in_a_batch_burn_nothing);
 /// A group of batches in one transaction (SQLite's group commit) ends exactly where the same
 /// batches one after another end: each batch's answer, every event's overage, the grants and
 /// the rollups — with duplicates across batches and the grants running out inside the group.
-async fn a_group_equals_its_batches_one_after_another(one: &DatabaseConnection, group: &DatabaseConnection) {
+async fn a_group_equals_its_batches_one_after_another(
+    one: &DatabaseConnection,
+    group: &DatabaseConnection,
+) {
     let now = Utc::now();
     for db in [one, group] {
         seed(db, 300, 4, now).await;
@@ -469,11 +472,16 @@ async fn a_group_equals_its_batches_one_after_another(one: &DatabaseConnection, 
     let acme = org_id(one, "acme").await;
     let left = sum(one, "grants", "remaining_milli", acme, "").await;
     let big = app::credits::Credits(left / 2 + 1_000).to_decimal_string();
-    let bad = json!({"id": "g-bad", "timestamp": "nope", "feature": "personalized_email", "credits": 1});
+    let bad =
+        json!({"id": "g-bad", "timestamp": "nope", "feature": "personalized_email", "credits": 1});
     let unknown = json!({"id": "g-x", "timestamp": now.to_rfc3339(), "feature": "no_such_feature", "credits": 1});
     let batches = [
         vec![event("g-1", &big, 5), event("g-2", "1.5", 4), bad],
-        vec![event("g-1", &big, 5), event("g-3", &big, 3), event("g-2", "1.5", 4)],
+        vec![
+            event("g-1", &big, 5),
+            event("g-3", &big, 3),
+            event("g-2", "1.5", 4),
+        ],
         vec![event("g-4", "2", 1), event("g-4", "2", 1), unknown],
     ];
     let mut alone = Vec::new();
@@ -484,10 +492,15 @@ async fn a_group_equals_its_batches_one_after_another(one: &DatabaseConnection, 
         .iter()
         .map(|b| server::ingest::validate_batch(b, now).unwrap())
         .collect();
-    let together = server::ingest::apply(group, acme, validated, now).await.unwrap();
+    let together = server::ingest::apply(group, acme, validated, now)
+        .await
+        .unwrap();
     assert_eq!(together, alone);
     assert_eq!(
-        alone.iter().map(|o| (o.accepted, o.duplicates, o.rejected.len())).collect::<Vec<_>>(),
+        alone
+            .iter()
+            .map(|o| (o.accepted, o.duplicates, o.rejected.len()))
+            .collect::<Vec<_>>(),
         vec![(2, 0, 1), (1, 2, 0), (1, 1, 1)]
     );
     for (expr, table, extra) in [
@@ -506,7 +519,17 @@ async fn a_group_equals_its_batches_one_after_another(one: &DatabaseConnection, 
             "{table}.{expr} {extra}"
         );
     }
-    assert!(sum(one, "usage_events", "overage_milli", acme, "AND event_id = 'g-4'").await > 0);
+    assert!(
+        sum(
+            one,
+            "usage_events",
+            "overage_milli",
+            acme,
+            "AND event_id = 'g-4'"
+        )
+        .await
+            > 0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,7 +40,8 @@ pub fn DataTable(
     #[prop(optional)] export: Option<String>,
     #[prop(optional)] sort: Option<(usize, bool)>,
     /// Rows per page (25 when not given).
-    #[prop(optional)] page_size: Option<usize>,
+    #[prop(optional)]
+    page_size: Option<usize>,
 ) -> impl IntoView {
     let page_size = page_size.unwrap_or(25);
     view! { <DataTableView table export sort page_size/> }

@@ -63,7 +63,9 @@ pub async fn logout() -> Result<(), ServerFnError> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let hint = Resource::new(|| (), |_| login_hint());
-    let next = use_query_map().with_untracked(|q| q.get("next")).unwrap_or_default();
+    let next = use_query_map()
+        .with_untracked(|q| q.get("next"))
+        .unwrap_or_default();
     view! {
         <section class="card login">
             <h1>"Sign in"</h1>

@@ -2,10 +2,10 @@
 //! where the credits went (category, feature, agent, source), credits per feature over time
 //! (with the compare period), and credits per day with unusual days marked.
 
-use crate::components::data_table::{DataTable, export_href};
-use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
 use crate::components::balance::BalanceCardView;
 use crate::components::chart::{EChart, EChartView};
+use crate::components::data_table::{DataTable, export_href};
+use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
 use crate::credits::{Credits, format_count};
 use crate::filter::Filter;
 use crate::model::{

@@ -47,10 +47,8 @@ pub async fn users_view<C: ConnectionTrait>(
             *feature_totals.entry(f.clone()).or_default() += row.credits;
         }
     }
-    let names: HashMap<String, String> = feature_rows
-        .into_iter()
-        .map(|f| (f.key, f.name))
-        .collect();
+    let names: HashMap<String, String> =
+        feature_rows.into_iter().map(|f| (f.key, f.name)).collect();
     let mut features: Vec<(String, Credits)> = feature_totals.into_iter().collect();
     features.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let column: HashMap<&str, usize> = features

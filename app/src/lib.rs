@@ -157,9 +157,7 @@ pub fn App() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 pub fn hydrate() {
     leptos::mount::hydrate_islands();
-    let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
-        let _ = window().location().set_href(to);
-    });
+    let _ = leptos::server_fn::redirect::set_redirect_hook(components::filter_bar::go);
     set_timeout(
         || {
             if let Some(html) = document().document_element() {

@@ -3,7 +3,7 @@
 use super::auth::ApiCaller;
 use super::{body_error, json_body};
 use crate::error::Error;
-use crate::ingest::{self, IngestOutcome, validate::MAX_EVENTS};
+use crate::ingest::{self, IngestOutcome};
 use app::error::AppError;
 use axum::Json;
 use axum::body::Bytes;
@@ -105,14 +105,7 @@ pub async fn post_events(
         .get("events")
         .and_then(|e: &serde_json::Value| e.as_array())
         .ok_or_else(|| AppError::invalid("events", "must be an array of events"))?;
-    if events.len() > MAX_EVENTS {
-        return Err(AppError::TooLarge {
-            field: "events".into(),
-            message: format!("at most {MAX_EVENTS} events per batch"),
-        }
-        .into());
-    }
-    // Validation runs here, beside other requests; the writer only applies.
+    // Validation (the batch size included) runs here, beside other requests; the writer only applies.
     let batch = ingest::validate_batch(events, Utc::now())?;
     Ok(Json(
         state

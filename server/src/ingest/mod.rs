@@ -58,10 +58,10 @@ pub struct Validated {
 /// Validates a batch (raw JSON objects) received at `now`.
 pub fn validate_batch(events: &[Value], now: DateTime<Utc>) -> Result<Validated> {
     if events.len() > validate::MAX_EVENTS {
-        return Err(AppError::invalid(
-            "events",
-            format!("at most {} events per batch", validate::MAX_EVENTS),
-        )
+        return Err(AppError::TooLarge {
+            field: "events".into(),
+            message: format!("at most {} events per batch", validate::MAX_EVENTS),
+        }
         .into());
     }
     let mut out = Validated::default();
@@ -81,7 +81,16 @@ pub async fn ingest(
     events: &[Value],
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome> {
-    let batch = validate_batch(events, now)?;
+    apply_one(db, org_id, validate_batch(events, now)?, now).await
+}
+
+/// Applies one validated batch in its own transaction.
+pub async fn apply_one(
+    db: &DatabaseConnection,
+    org_id: i64,
+    batch: Validated,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome> {
     Ok(apply(db, org_id, vec![batch], now).await?.remove(0))
 }
 

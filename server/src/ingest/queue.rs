@@ -47,9 +47,7 @@ impl IngestQueue {
     /// Applies one organization's validated batch and answers when it is committed.
     pub async fn ingest(&self, org_id: i64, batch: Validated) -> Result<IngestOutcome> {
         let Some(writer) = &self.writer else {
-            return Ok(super::apply(&self.db, org_id, vec![batch], Utc::now())
-                .await?
-                .remove(0));
+            return super::apply_one(&self.db, org_id, batch, Utc::now()).await;
         };
         let (reply, answer) = oneshot::channel();
         let stopped = || AppError::internal("the ingest writer has stopped");

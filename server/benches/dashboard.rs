@@ -4,7 +4,8 @@
 //!
 //! `BENCH_EVENTS` (default 1,000,000) demo events are generated first; `BENCH_RUNS` (default
 //! 30) timings per question, `BENCH_NAIVE_RUNS` (default 5) per naive query;
-//! `BENCH_BACKENDS=sqlite` (or `postgres`) runs one backend only. Run with `scripts/bench`;
+//! `BENCH_BACKENDS=sqlite` (or `postgres`) runs one backend only, `BENCH_ONLY=users,credits`
+//! only the questions whose names contain one of the words. Run with `scripts/bench`;
 //! prints Markdown tables.
 //!
 //! Regression check (CI, 100,000 events): `BENCH_CHECK=docs/bench-baseline.json` fails when a
@@ -255,7 +256,10 @@ async fn bench(
     println!("| question | p50 ms | p99 ms | naive p50 ms | naive ÷ service |");
     println!("|---|---:|---:|---:|---:|");
     let mut ratios = serde_json::Map::new();
-    for (name, service, naive) in &questions {
+    // `BENCH_ONLY=users,credits` times only the questions whose name contains one of these.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let picked = |name: &str| only.is_empty() || only.split(',').any(|w| name.contains(w.trim()));
+    for (name, service, naive) in questions.iter().filter(|q| picked(q.0)) {
         let (p50, p99) = time(runs, service).await;
         let (n50, _) = time(naive_runs, naive).await;
         let ratio = n50 / p50;

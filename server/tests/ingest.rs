@@ -341,7 +341,13 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
         ),
         (
             "usage_feature_daily",
-            &["pool_id", "feature_id", "source_id", "action_id"],
+            &[
+                "pool_id",
+                "feature_id",
+                "source_id",
+                "action_id",
+                "by_end_user",
+            ],
             true,
         ),
         (
@@ -365,7 +371,13 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
                 .iter()
                 .map(|c| format!("CAST(SUM(COALESCE({c}, 0)) AS BIGINT)"))
                 .collect();
-            let raw_keys: Vec<String> = keys.iter().map(|k| format!("COALESCE({k}, 0)")).collect();
+            let raw_keys: Vec<String> = keys
+                .iter()
+                .map(|k| match *k {
+                    "by_end_user" => "CASE WHEN end_user_id IS NULL THEN 0 ELSE 1 END".into(),
+                    k => format!("COALESCE({k}, 0)"),
+                })
+                .collect();
             let k = keys.join(", ");
             let rows = |sql: String| async move {
                 let mut v: Vec<Vec<i64>> = db

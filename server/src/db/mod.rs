@@ -38,7 +38,10 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
     let adds_rollup = pending.iter().any(|m| {
         matches!(
             m.name(),
-            "m0003_action_rollup" | "m0005_feature_rollup" | "m0006_rollups_by_question"
+            "m0003_action_rollup"
+                | "m0005_feature_rollup"
+                | "m0006_rollups_by_question"
+                | "m0007_end_user_flag"
         )
     });
     let fresh = pending.len() == migrations::Migrator::migrations().len();

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// Daily rollup by pool, feature, source and action, nothing per person (migration m0006).
+/// Daily rollup by pool, feature, source and action, nothing per person (migrations m0006, m0007).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "usage_feature_daily")]
 pub struct Model {
@@ -18,6 +18,9 @@ pub struct Model {
     /// 0 when the event had no action.
     #[sea_orm(primary_key, auto_increment = false)]
     pub action_id: i64,
+    /// 1 when the events were end users', 0 otherwise (members' or nobody's; m0007).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub by_end_user: i64,
     pub credits_milli: i64,
     pub overage_milli: i64,
     pub quantity: i64,

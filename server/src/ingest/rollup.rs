@@ -37,8 +37,8 @@ pub struct Counted {
 type DailyKey = (NaiveDate, i64, i64, i64, i64, i64, i64);
 /// (day, feature, user, end user, source, action)
 type ActionKey = (NaiveDate, i64, i64, i64, i64, i64);
-/// (day, pool, feature, source, action)
-type FeatureKey = (NaiveDate, i64, i64, i64, i64);
+/// (day, pool, feature, source, action, by end user: 0 / 1)
+type FeatureKey = (NaiveDate, i64, i64, i64, i64, i64);
 /// (day, pool, feature, user, end user)
 type UserKey = (NaiveDate, i64, i64, i64, i64);
 
@@ -91,7 +91,12 @@ impl DailyRollup {
             (day, pool, feature, user, end_user, source, company),
             &v,
         );
-        bump(&mut self.features, (day, pool, feature, source, action), &v);
+        let by_end_user = i64::from(e.end_user_id.is_some());
+        bump(
+            &mut self.features,
+            (day, pool, feature, source, action, by_end_user),
+            &v,
+        );
         bump(&mut self.users, (day, pool, feature, user, end_user), &v);
         bump(
             &mut self.actions,
@@ -167,7 +172,7 @@ fn daily_row(
 
 fn feature_row(
     org: i64,
-    (day, pool_id, feature_id, source_id, action_id): FeatureKey,
+    (day, pool_id, feature_id, source_id, action_id, by_end_user): FeatureKey,
     [credits, overage, quantity, events, input, output]: [i64; 6],
 ) -> usage_feature_daily::ActiveModel {
     usage_feature_daily::ActiveModel {
@@ -177,6 +182,7 @@ fn feature_row(
         feature_id: Set(feature_id),
         source_id: Set(source_id),
         action_id: Set(action_id),
+        by_end_user: Set(by_end_user),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),

@@ -84,28 +84,45 @@ pub async fn used_by_subject<C: ConnectionTrait>(
     pool_id: i64,
     period: &Period,
 ) -> Result<UsedBySubject> {
-    let rows: Vec<(i64, i64, Option<i64>)> = usage_user_daily::Entity::find()
+    let mut by_pool = used_by_pool_and_subject(db, org, Some(pool_id), period).await?;
+    Ok(by_pool.remove(&pool_id).unwrap_or_default())
+}
+
+/// [`used_by_subject`] for every pool (`None`) or one, still in one grouped query.
+pub async fn used_by_pool_and_subject<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    pool_id: Option<i64>,
+    period: &Period,
+) -> Result<HashMap<i64, UsedBySubject>> {
+    let mut q = usage_user_daily::Entity::find()
         .select_only()
+        .column(usage_user_daily::Column::PoolId)
         .column(usage_user_daily::Column::UserId)
         .column(usage_user_daily::Column::EndUserId)
         .column_as(sum_i64(usage_user_daily::Column::CreditsMilli), "used")
         .filter(usage_user_daily::Column::OrganizationId.eq(org))
-        .filter(usage_user_daily::Column::PoolId.eq(pool_id))
         .filter(usage_user_daily::Column::Day.gte(period.start_date))
-        .filter(usage_user_daily::Column::Day.lt(period.end_date))
+        .filter(usage_user_daily::Column::Day.lt(period.end_date));
+    if let Some(pool_id) = pool_id {
+        q = q.filter(usage_user_daily::Column::PoolId.eq(pool_id));
+    }
+    let rows: Vec<(i64, i64, i64, Option<i64>)> = q
+        .group_by(usage_user_daily::Column::PoolId)
         .group_by(usage_user_daily::Column::UserId)
         .group_by(usage_user_daily::Column::EndUserId)
         .into_tuple()
         .all(db)
         .await?;
-    let mut out = UsedBySubject::default();
-    for (member, end_user, used) in rows {
+    let mut out: HashMap<i64, UsedBySubject> = HashMap::new();
+    for (pool, member, end_user, used) in rows {
         let used = Credits(used.unwrap_or(0));
+        let of_pool = out.entry(pool).or_default();
         if member != 0 {
-            *out.members.entry(member).or_default() += used;
+            *of_pool.members.entry(member).or_default() += used;
         }
         if end_user != 0 {
-            *out.end_users.entry(end_user).or_default() += used;
+            *of_pool.end_users.entry(end_user).or_default() += used;
         }
     }
     Ok(out)

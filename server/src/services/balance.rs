@@ -38,12 +38,17 @@ pub async fn pools<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<pool::
 /// The pool a dashboard shows by default: `ai_credits`, else the organization's first pool.
 pub async fn main_pool<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<pool::Model> {
     let pools = pools(db, org_id).await?;
-    let chosen = pools
+    pick_main(&pools)
+        .cloned()
+        .ok_or_else(|| AppError::not_found("pool").into())
+}
+
+/// [`main_pool`] of pools already loaded (in id order).
+pub fn pick_main(pools: &[pool::Model]) -> Option<&pool::Model> {
+    pools
         .iter()
         .find(|p| p.key == "ai_credits")
         .or(pools.first())
-        .cloned();
-    chosen.ok_or_else(|| AppError::not_found("pool").into())
 }
 
 /// A pool's balance now, split by grant kind.
@@ -75,12 +80,42 @@ pub async fn pool_balance<C: ConnectionTrait>(
 ) -> Result<PoolBalance> {
     let tz = org_tz(org)?;
     let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
-    let grants = grant::Entity::find()
-        .filter(grant::Column::OrganizationId.eq(org.id))
-        .filter(grant::Column::PoolId.eq(pool.id))
+    let days = super::range::DateRange::of_period(&period);
+    let scope = super::usage::Scope::pool(pool.id);
+    let (grants, used) = futures::try_join!(
+        pool_grants(db, org.id, pool.id),
+        super::usage::totals(db, org.id, days, &scope)
+    )?;
+    Ok(balance_of(pool, period, &grants, used.overage, now))
+}
+
+/// A pool's grants that count (all but voided ones).
+pub async fn pool_grants<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    pool_id: i64,
+) -> Result<Vec<grant::Model>> {
+    Ok(grant::Entity::find()
+        .filter(grant::Column::OrganizationId.eq(org_id))
+        .filter(grant::Column::PoolId.eq(pool_id))
         .filter(grant::Column::Status.ne("voided"))
         .all(db)
-        .await?;
+        .await?)
+}
+
+/// The balance from the pool's grants (voided ones are skipped) and the overage of the
+/// current `period`.
+pub fn balance_of(
+    pool: &pool::Model,
+    period: Period,
+    grants: &[grant::Model],
+    overage: Credits,
+    now: DateTime<Utc>,
+) -> PoolBalance {
+    let grants: Vec<&grant::Model> = grants
+        .iter()
+        .filter(|g| g.pool_id == pool.id && g.status != "voided")
+        .collect();
     let by_kind = |kind: GrantKind| -> Credits {
         grants
             .iter()
@@ -90,7 +125,7 @@ pub async fn pool_balance<C: ConnectionTrait>(
             .map(|g| Credits(g.remaining_milli))
             .sum()
     };
-    let this_period: Vec<&grant::Model> = grants
+    let this_period: Vec<&&grant::Model> = grants
         .iter()
         .filter(|g| {
             g.kind == GrantKind::Included.as_str()
@@ -110,12 +145,7 @@ pub async fn pool_balance<C: ConnectionTrait>(
         included += Credits(pool.included_per_period_milli);
         included_granted = Credits(pool.included_per_period_milli);
     }
-    let days = super::range::DateRange::of_period(&period);
-    let overage = super::usage::totals(db, org.id, days, &super::usage::Scope::pool(pool.id))
-        .await?
-        .overage
-        .0;
-    Ok(PoolBalance {
+    PoolBalance {
         pool: pool.clone(),
         period,
         included,
@@ -124,8 +154,8 @@ pub async fn pool_balance<C: ConnectionTrait>(
         allowance: by_kind(GrantKind::Allowance),
         included_granted,
         included_used,
-        overage: Credits(overage),
-    })
+        overage,
+    }
 }
 
 pub async fn balance_card<C: ConnectionTrait>(
@@ -135,13 +165,15 @@ pub async fn balance_card<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<BalanceCard> {
     let tz = org_tz(org)?;
-    let b = pool_balance(db, org, pool, now).await?;
-    let auto_recharge_enabled = auto_recharge_rule::Entity::find()
-        .filter(auto_recharge_rule::Column::OrganizationId.eq(org.id))
-        .filter(auto_recharge_rule::Column::PoolId.eq(pool.id))
-        .one(db)
-        .await?
-        .is_some_and(|r| r.enabled);
+    let (b, rule) = futures::try_join!(pool_balance(db, org, pool, now), async {
+        let rule = auto_recharge_rule::Entity::find()
+            .filter(auto_recharge_rule::Column::OrganizationId.eq(org.id))
+            .filter(auto_recharge_rule::Column::PoolId.eq(pool.id))
+            .one(db)
+            .await;
+        Ok::<_, crate::error::Error>(rule?)
+    })?;
+    let auto_recharge_enabled = rule.is_some_and(|r| r.enabled);
     Ok(BalanceCard {
         pool_key: pool.key.clone(),
         pool_name: pool.name.clone(),

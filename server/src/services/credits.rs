@@ -1,7 +1,7 @@
 //! The Credits page: pools, grants (status as of now), purchases and billing-period records.
 
-use super::balance::{main_pool, org_tz, organization, pool_balance, pools};
-use super::periods::period_records;
+use super::balance::{balance_of, org_tz, organization, pick_main, pools};
+use super::periods::{periods_back, records, usage_by_day};
 use crate::entities::{allocation, grant, purchase};
 use crate::error::Result;
 use app::credits::Credits;
@@ -27,38 +27,73 @@ pub async fn credits_view<C: ConnectionTrait>(
     org_id: i64,
     now: DateTime<Utc>,
 ) -> Result<CreditsView> {
-    let org = organization(db, org_id).await?;
+    // Everything the page shows but the use, read once and side by side (separate pooled
+    // connections); then each pool's use per day, also side by side.
+    let (org, all_pools, grants, purchases, allocations) = futures::try_join!(
+        organization(db, org_id),
+        pools(db, org_id),
+        async {
+            let grants = grant::Entity::find()
+                .filter(grant::Column::OrganizationId.eq(org_id))
+                .order_by_desc(grant::Column::GrantedAt)
+                .all(db)
+                .await;
+            Ok::<_, crate::error::Error>(grants?)
+        },
+        async {
+            let purchases = purchase::Entity::find()
+                .filter(purchase::Column::OrganizationId.eq(org_id))
+                .order_by_desc(purchase::Column::CreatedAt)
+                .all(db)
+                .await;
+            Ok(purchases?)
+        },
+        async {
+            let allocations = allocation::Entity::find()
+                .filter(allocation::Column::OrganizationId.eq(org_id))
+                .all(db)
+                .await;
+            Ok(allocations?)
+        }
+    )?;
     let tz = org_tz(&org)?;
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
-    let all_pools = pools(db, org_id).await?;
     let pool_key: HashMap<i64, String> = all_pools.iter().map(|p| (p.id, p.key.clone())).collect();
-    // Independent reads run side by side on separate pooled connections.
-    let (grants, purchases, allocations) = futures::try_join!(
-        grant::Entity::find()
-            .filter(grant::Column::OrganizationId.eq(org_id))
-            .order_by_desc(grant::Column::GrantedAt)
-            .all(db),
-        purchase::Entity::find()
-            .filter(purchase::Column::OrganizationId.eq(org_id))
-            .order_by_desc(purchase::Column::CreatedAt)
-            .all(db),
-        allocation::Entity::find()
-            .filter(allocation::Column::OrganizationId.eq(org_id))
-            .all(db)
-    )?;
-    let main = main_pool(db, org_id).await?;
-    let org_ref = &org;
-    let per_pool = futures::future::try_join_all(all_pools.iter().map(|p| async move {
-        futures::try_join!(
-            pool_balance(db, org_ref, p, now),
-            period_records(db, org_ref, p, 0, now)
-        )
-    }));
-    let history = period_records(db, &org, &main, PERIODS_SHOWN - 1, now);
-    let (per_pool, history) = futures::try_join!(per_pool, history)?;
-
+    let main_id = pick_main(&all_pools).map(|p| p.id);
+    // The main pool's history; the current period of the others.
+    let (history, current) = (
+        periods_back(&org, PERIODS_SHOWN - 1, now)?,
+        periods_back(&org, 0, now)?,
+    );
+    let (grants_ref, purchases_ref) = (&grants, &purchases);
+    let per_pool = futures::future::try_join_all(all_pools.iter().map(|p| {
+        let periods = if Some(p.id) == main_id {
+            &history
+        } else {
+            &current
+        };
+        async move {
+            let days = usage_by_day(db, org_id, p.id, periods).await?;
+            Ok::<_, crate::error::Error>(records(
+                p,
+                periods.clone(),
+                grants_ref,
+                purchases_ref,
+                &days,
+                now,
+            ))
+        }
+    }))
+    .await?;
+    let mut history = Vec::new();
     let mut pool_rows = Vec::new();
-    for (p, (b, current)) in all_pools.iter().zip(per_pool) {
+    for (p, records) in all_pools.iter().zip(per_pool) {
+        let current = &records[0];
+        let b = balance_of(p, current.period.clone(), &grants, current.overage, now);
+        let used = current.used;
+        if Some(p.id) == main_id {
+            history = records;
+        }
         pool_rows.push(PoolRow {
             key: p.key.clone(),
             name: p.name.clone(),
@@ -72,7 +107,7 @@ pub async fn credits_view<C: ConnectionTrait>(
                 .filter(|a| a.pool_id == p.id)
                 .map(|a| Credits(a.cap_milli))
                 .sum(),
-            used: current.first().map_or(Credits::ZERO, |r| r.used),
+            used,
             remaining: b.remaining(),
             expired: grants
                 .iter()

@@ -2,14 +2,14 @@
 //! by end users — derived from grants, purchases and the daily rollup, so they can never
 //! disagree with the ledger.
 
-use super::balance::org_tz;
+use super::balance::{org_tz, pool_grants};
 use super::range::DateRange;
 use super::usage::{Scope, UsageRow, daily_totals};
 use crate::entities::{grant, organization, pool, purchase};
 use crate::error::Result;
 use crate::ledger::{self, GrantKind, Period};
 use app::credits::Credits;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +34,29 @@ pub async fn period_records<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<PeriodRecord>> {
     let org_id = org.id;
+    let periods = periods_back(org, previous, now)?;
+    // Independent reads, side by side on pooled connections.
+    let (grants, purchases, days) = futures::try_join!(
+        pool_grants(db, org_id, pool.id),
+        async {
+            let purchases = purchase::Entity::find()
+                .filter(purchase::Column::OrganizationId.eq(org_id))
+                .filter(purchase::Column::PoolId.eq(pool.id))
+                .all(db)
+                .await;
+            Ok::<_, crate::error::Error>(purchases?)
+        },
+        usage_by_day(db, org_id, pool.id, &periods)
+    )?;
+    Ok(records(pool, periods, &grants, &purchases, &days, now))
+}
+
+/// The period containing `now` and `previous` periods before it, newest first.
+pub fn periods_back(
+    org: &organization::Model,
+    previous: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<Period>> {
     let tz = org_tz(org)?;
     let anchor = org.period_anchor_day as u32;
     let mut periods = vec![ledger::period_containing(anchor, tz, now)];
@@ -41,35 +64,50 @@ pub async fn period_records<C: ConnectionTrait>(
         let before = periods[periods.len() - 1].previous(anchor, tz);
         periods.push(before);
     }
-    // Use of every period from two day-grouped queries over the whole span (not two per period).
+    Ok(periods)
+}
+
+/// A pool's use per local day over `periods` (newest first): everyone's and end users'.
+pub struct DailyUse {
+    all: Vec<(NaiveDate, UsageRow)>,
+    end_users: Vec<(NaiveDate, UsageRow)>,
+}
+
+/// Every period's use from two day-grouped queries over the whole span (not two per period),
+/// both from the coarse rollup.
+pub async fn usage_by_day<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    pool_id: i64,
+    periods: &[Period],
+) -> Result<DailyUse> {
     let span = DateRange {
         from: DateRange::of_period(&periods[periods.len() - 1]).from,
         to: DateRange::of_period(&periods[0]).to,
     };
-    let (all_scope, end_user_scope) = (Scope::pool(pool.id), Scope::pool_end_users(pool.id));
-    // Independent reads, side by side on pooled connections.
-    let (grants, purchases, all_days, end_user_days) = futures::try_join!(
-        async {
-            let grants = grant::Entity::find()
-                .filter(grant::Column::OrganizationId.eq(org_id))
-                .filter(grant::Column::PoolId.eq(pool.id))
-                .filter(grant::Column::Status.ne("voided"))
-                .all(db)
-                .await;
-            Ok::<_, crate::error::Error>(grants?)
-        },
-        async {
-            let purchases = purchase::Entity::find()
-                .filter(purchase::Column::OrganizationId.eq(org_id))
-                .filter(purchase::Column::PoolId.eq(pool.id))
-                .all(db)
-                .await;
-            Ok(purchases?)
-        },
+    let (all_scope, end_user_scope) = (Scope::pool(pool_id), Scope::pool_end_users(pool_id));
+    let (all, end_users) = futures::try_join!(
         daily_totals(db, org_id, span, &all_scope),
         daily_totals(db, org_id, span, &end_user_scope)
     )?;
-    let within = |days: &[(chrono::NaiveDate, UsageRow)], r: DateRange| {
+    Ok(DailyUse { all, end_users })
+}
+
+/// The records of `periods` from the pool's grants and purchases (others' are skipped,
+/// voided grants too) and its daily use.
+pub fn records(
+    pool: &pool::Model,
+    periods: Vec<Period>,
+    grants: &[grant::Model],
+    purchases: &[purchase::Model],
+    days: &DailyUse,
+    now: DateTime<Utc>,
+) -> Vec<PeriodRecord> {
+    let grants: Vec<&grant::Model> = grants
+        .iter()
+        .filter(|g| g.pool_id == pool.id && g.status != "voided")
+        .collect();
+    let within = |days: &[(NaiveDate, UsageRow)], r: DateRange| {
         let mut sum = (Credits::ZERO, Credits::ZERO);
         for (_, row) in days.iter().filter(|(d, _)| *d >= r.from && *d <= r.to) {
             sum.0 += row.credits;
@@ -80,7 +118,7 @@ pub async fn period_records<C: ConnectionTrait>(
     let mut out = Vec::new();
     for (i, p) in periods.into_iter().enumerate() {
         let in_period = |t: DateTime<Utc>| t >= p.start && t < p.end;
-        let included_grants: Vec<&grant::Model> = grants
+        let included_grants: Vec<&&grant::Model> = grants
             .iter()
             .filter(|g| g.kind == GrantKind::Included.as_str() && in_period(g.granted_at))
             .collect();
@@ -99,15 +137,15 @@ pub async fn period_records<C: ConnectionTrait>(
             })
             .map(|g| Credits(g.remaining_milli))
             .sum();
-        let days = DateRange::of_period(&p);
+        let range = DateRange::of_period(&p);
         let ((used, overage), (end_user_used, _)) =
-            (within(&all_days, days), within(&end_user_days, days));
+            (within(&days.all, range), within(&days.end_users, range));
         out.push(PeriodRecord {
             period: p,
             included,
             purchased: purchases
                 .iter()
-                .filter(|x| in_period(x.created_at))
+                .filter(|x| x.pool_id == pool.id && in_period(x.created_at))
                 .map(|x| Credits(x.amount_milli))
                 .sum(),
             used,
@@ -117,5 +155,5 @@ pub async fn period_records<C: ConnectionTrait>(
             current: i == 0,
         });
     }
-    Ok(out)
+    out
 }

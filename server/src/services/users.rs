@@ -1,7 +1,7 @@
 //! The Users page: credits per member / end user and feature (the user × subcategory
 //! table), and end-user allocations of the current period, closest to running out first.
 
-use super::allocations::used_by_subject;
+use super::allocations::used_by_pool_and_subject;
 use super::balance::pools;
 use super::range;
 use super::usage::{scope, usage_scoped};
@@ -106,45 +106,60 @@ async fn allocations<C: ConnectionTrait>(
     period: &ledger::Period,
     members: &HashMap<i64, String>,
 ) -> Result<Vec<AllocationRow>> {
-    let caps = allocation::Entity::find()
-        .filter(allocation::Column::OrganizationId.eq(org_id))
-        .all(db)
-        .await?;
-    let pools = pools(db, org_id).await?;
-    let end_users = super::names::end_user_names(db, org_id, None).await?;
+    // Caps, pools and every pool's use in the period side by side; then the capped end users'
+    // names (only theirs: an organization may have many end users).
+    let (caps, pools, mut used) = futures::try_join!(
+        async {
+            let caps = allocation::Entity::find()
+                .filter(allocation::Column::OrganizationId.eq(org_id))
+                .all(db)
+                .await;
+            Ok::<_, crate::error::Error>(caps?)
+        },
+        pools(db, org_id),
+        used_by_pool_and_subject(db, org_id, None, period)
+    )?;
+    if caps.is_empty() {
+        return Ok(vec![]);
+    }
+    let capped: Vec<i64> = caps
+        .iter()
+        .filter(|a| a.subject_kind != "member")
+        .map(|a| a.subject_id)
+        .collect();
+    let end_users = super::names::end_user_names(db, org_id, Some(&capped)).await?;
+    let pool_names: HashMap<i64, &str> = pools.iter().map(|p| (p.id, p.name.as_str())).collect();
     let mut out = Vec::with_capacity(caps.len());
-    for pool in &pools {
-        if !caps.iter().any(|a| a.pool_id == pool.id) {
-            continue; // nothing capped in this pool: no use to look up
-        }
-        let used = used_by_subject(db, org_id, pool.id, period).await?;
-        for a in caps.iter().filter(|a| a.pool_id == pool.id) {
-            let (subject, kind, used) = if a.subject_kind == "member" {
-                (
-                    members.get(&a.subject_id),
-                    "member",
-                    used.members.get(&a.subject_id),
-                )
-            } else {
-                (
-                    end_users.get(&a.subject_id),
-                    "end user",
-                    used.end_users.get(&a.subject_id),
-                )
-            };
-            let used = used.copied().unwrap_or_default();
-            let cap = Credits(a.cap_milli);
-            out.push(AllocationRow {
-                subject: subject
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{}", a.subject_id)),
-                kind: kind.into(),
-                pool: pool.name.clone(),
-                cap,
-                used,
-                remaining: ledger::allocation::allocation_left(cap, used),
-            });
-        }
+    for a in &caps {
+        let Some(pool) = pool_names.get(&a.pool_id) else {
+            continue;
+        };
+        let used = used.entry(a.pool_id).or_default();
+        let (subject, kind, used) = if a.subject_kind == "member" {
+            (
+                members.get(&a.subject_id),
+                "member",
+                used.members.get(&a.subject_id),
+            )
+        } else {
+            (
+                end_users.get(&a.subject_id),
+                "end user",
+                used.end_users.get(&a.subject_id),
+            )
+        };
+        let used = used.copied().unwrap_or_default();
+        let cap = Credits(a.cap_milli);
+        out.push(AllocationRow {
+            subject: subject
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", a.subject_id)),
+            kind: kind.into(),
+            pool: pool.to_string(),
+            cap,
+            used,
+            remaining: ledger::allocation::allocation_left(cap, used),
+        });
     }
     // Least left relative to the cap first; exact integer comparison (remaining/cap).
     out.sort_by(|a, b| {

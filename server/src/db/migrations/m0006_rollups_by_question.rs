@@ -26,33 +26,47 @@ fn sums(t: &mut TableCreateStatement) -> &mut TableCreateStatement {
         .col(big_integer("events"))
 }
 
+/// `usage_feature_daily` as this migration made it, with `extra_keys` added to its key (m0007).
+pub(super) fn feature_rollup(extra_keys: &[&'static str]) -> TableCreateStatement {
+    let mut features = Table::create();
+    features
+        .table("usage_feature_daily")
+        .col(big_integer("organization_id"))
+        .col(date("day"))
+        .col(big_integer("pool_id"))
+        .col(big_integer("feature_id"))
+        .col(big_integer("source_id"))
+        .col(big_integer("action_id"));
+    for k in extra_keys {
+        features.col(big_integer(*k));
+    }
+    let mut key = Index::create();
+    for k in [
+        "organization_id",
+        "day",
+        "pool_id",
+        "feature_id",
+        "source_id",
+        "action_id",
+    ]
+    .iter()
+    .chain(extra_keys)
+    {
+        key.col(*k);
+    }
+    sums(&mut features)
+        .col(big_integer("input_tokens"))
+        .col(big_integer("output_tokens"))
+        .primary_key(&mut key);
+    features
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("usage_feature_daily").to_owned())
             .await?;
-        let mut features = Table::create();
-        features
-            .table("usage_feature_daily")
-            .col(big_integer("organization_id"))
-            .col(date("day"))
-            .col(big_integer("pool_id"))
-            .col(big_integer("feature_id"))
-            .col(big_integer("source_id"))
-            .col(big_integer("action_id"));
-        sums(&mut features)
-            .col(big_integer("input_tokens"))
-            .col(big_integer("output_tokens"))
-            .primary_key(
-                Index::create()
-                    .col("organization_id")
-                    .col("day")
-                    .col("pool_id")
-                    .col("feature_id")
-                    .col("source_id")
-                    .col("action_id"),
-            );
-        m.create_table(features).await?;
+        m.create_table(feature_rollup(&[])).await?;
         let mut users = Table::create();
         users
             .table("usage_user_daily")

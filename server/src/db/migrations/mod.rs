@@ -6,6 +6,7 @@ mod m0003_action_rollup;
 pub mod m0004_accounts;
 mod m0005_feature_rollup;
 mod m0006_rollups_by_question;
+mod m0007_end_user_flag;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_accounts::Migration),
             Box::new(m0005_feature_rollup::Migration),
             Box::new(m0006_rollups_by_question::Migration),
+            Box::new(m0007_end_user_flag::Migration),
         ]
     }
 }

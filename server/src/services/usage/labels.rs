@@ -8,9 +8,9 @@ use crate::services::names::{self, by_id};
 use app::filter::{Frequency, GroupBy};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
+use std::future::Future;
 
 /// Names for the ids that appear in the rows.
-#[derive(Default)]
 pub(super) struct Labels {
     features: HashMap<i64, (String, i64)>,
     categories: HashMap<i64, String>,
@@ -29,7 +29,6 @@ pub(super) async fn labels<C: ConnectionTrait>(
     raws: &[Raw],
     cols: &[(&str, &str)],
 ) -> Result<Labels> {
-    let mut l = Labels::default();
     let ids_of = |col: &str| -> Vec<i64> {
         let Some(i) = cols.iter().position(|(_, c)| *c == col) else {
             return vec![];
@@ -45,75 +44,104 @@ pub(super) async fn labels<C: ConnectionTrait>(
         v.dedup();
         v
     };
-    if group_by
-        .iter()
-        .any(|g| matches!(g, GroupBy::Feature | GroupBy::Category))
-    {
-        l.features = feature::Entity::find()
-            .filter(feature::Column::OrganizationId.eq(org))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|f| (f.id, (f.key, f.category_id)))
-            .collect();
-        l.categories = category::Entity::find()
-            .filter(category::Column::OrganizationId.eq(org))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.key))
-            .collect();
+    let wants = |g: GroupBy| group_by.contains(&g);
+    let by_feature = wants(GroupBy::Feature) || wants(GroupBy::Category);
+    let (users, end_users, actions) = (
+        ids_of("user_id"),
+        ids_of("end_user_id"),
+        ids_of("action_id"),
+    );
+    // Each lookup only when a grouping needs it; all of them side by side (pooled connections).
+    let (features, categories, members, end_users, sources, actions, companies, teams) = futures::try_join!(
+        when(by_feature, async {
+            let rows = feature::Entity::find()
+                .filter(feature::Column::OrganizationId.eq(org))
+                .all(db)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|f| (f.id, (f.key, f.category_id)))
+                .collect())
+        }),
+        when(by_feature, async {
+            let rows = category::Entity::find()
+                .filter(category::Column::OrganizationId.eq(org))
+                .all(db)
+                .await?;
+            Ok(rows.into_iter().map(|c| (c.id, c.key)).collect())
+        }),
+        when(
+            wants(GroupBy::User),
+            names::member_emails(db, org, Some(&users))
+        ),
+        when(
+            wants(GroupBy::User),
+            names::end_user_names(db, org, Some(&end_users))
+        ),
+        when(
+            wants(GroupBy::Source),
+            by_id::<C, source::Entity>(
+                db,
+                source::Column::OrganizationId,
+                org,
+                source::Column::Id,
+                None,
+                |s| (s.id, format!("{}:{}", s.kind, s.key)),
+            )
+        ),
+        when(
+            wants(GroupBy::Action),
+            by_id::<C, action::Entity>(
+                db,
+                action::Column::OrganizationId,
+                org,
+                action::Column::Id,
+                Some(&actions),
+                |a| (a.id, a.key),
+            )
+        ),
+        when(
+            wants(GroupBy::Company),
+            by_id::<C, company::Entity>(
+                db,
+                company::Column::OrganizationId,
+                org,
+                company::Column::Id,
+                None,
+                |c| (c.id, c.key),
+            )
+        ),
+        when(
+            wants(GroupBy::Team),
+            by_id::<C, team::Entity>(
+                db,
+                team::Column::OrganizationId,
+                org,
+                team::Column::Id,
+                None,
+                |t| (t.id, t.name),
+            )
+        ),
+    )?;
+    Ok(Labels {
+        features,
+        categories,
+        members,
+        end_users,
+        sources,
+        actions,
+        companies,
+        teams,
+    })
+}
+
+/// The lookup's names when `needed`, else none (and no query).
+async fn when<T: Default>(needed: bool, lookup: impl Future<Output = Result<T>>) -> Result<T> {
+    if needed {
+        lookup.await
+    } else {
+        Ok(T::default())
     }
-    if group_by.contains(&GroupBy::User) {
-        l.members = names::member_emails(db, org, Some(&ids_of("user_id"))).await?;
-        l.end_users = names::end_user_names(db, org, Some(&ids_of("end_user_id"))).await?;
-    }
-    if group_by.contains(&GroupBy::Source) {
-        l.sources = by_id::<C, source::Entity>(
-            db,
-            source::Column::OrganizationId,
-            org,
-            source::Column::Id,
-            None,
-            |s| (s.id, format!("{}:{}", s.kind, s.key)),
-        )
-        .await?;
-    }
-    if group_by.contains(&GroupBy::Action) {
-        let ids = ids_of("action_id");
-        l.actions = by_id::<C, action::Entity>(
-            db,
-            action::Column::OrganizationId,
-            org,
-            action::Column::Id,
-            Some(&ids),
-            |a| (a.id, a.key),
-        )
-        .await?;
-    }
-    if group_by.contains(&GroupBy::Company) {
-        l.companies = by_id::<C, company::Entity>(
-            db,
-            company::Column::OrganizationId,
-            org,
-            company::Column::Id,
-            None,
-            |c| (c.id, c.key),
-        )
-        .await?;
-    }
-    if group_by.contains(&GroupBy::Team) {
-        l.teams = by_id::<C, team::Entity>(
-            db,
-            team::Column::OrganizationId,
-            org,
-            team::Column::Id,
-            None,
-            |t| (t.id, t.name),
-        )
-        .await?;
-    }
-    Ok(l)
 }
 
 pub(super) fn label(g: GroupBy, raw: &Raw, cols: &[(&str, &str)], l: &Labels) -> Option<String> {

@@ -14,8 +14,8 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 /// Which rollup answers: the smallest one that has every column the question needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rollup {
-    /// Day × pool × feature × source × action, with tokens: nothing per person, so its size
-    /// does not grow with events or people (a few thousand rows).
+    /// Day × pool × feature × source × action × whether an end user's, with tokens: nothing
+    /// per person, so its size does not grow with events or people (a few thousand rows).
     Features,
     /// Day × pool × feature × member × end user.
     Users,
@@ -51,6 +51,7 @@ impl Rollup {
                 "feature_id",
                 "source_id",
                 "action_id",
+                "by_end_user",
                 "tokens",
             ],
             Rollup::Users => &["day", "pool_id", "feature_id", "user_id", "end_user_id"],
@@ -86,8 +87,11 @@ impl Rollup {
         if s.team.is_some() || s.member.is_some() {
             needs.push("user_id");
         }
-        if s.end_user.is_some() || s.any_end_user {
+        if s.end_user.is_some() {
             needs.push("end_user_id");
+        }
+        if s.any_end_user {
+            needs.push("by_end_user");
         }
         if s.features.is_some() {
             needs.push("feature_id");
@@ -100,8 +104,15 @@ impl Rollup {
         }
         Rollup::ALL
             .into_iter()
-            .find(|r| needs.iter().all(|c| r.columns().contains(c)))
+            .find(|r| needs.iter().all(|c| r.has(c)))
             .expect("usage_daily and usage_action_daily together have every column")
+    }
+
+    /// Whether the rollup can group or filter by `column`: "by end user" is a column of its
+    /// own in the coarse rollup and `end_user_id <> 0` in the per-person ones.
+    fn has(self, column: &str) -> bool {
+        let columns = self.columns();
+        columns.contains(&column) || (column == "by_end_user" && columns.contains(&"end_user_id"))
     }
 
     pub(super) fn has_tokens(self) -> bool {
@@ -190,7 +201,11 @@ pub(super) fn statement(
         q.and_where(Expr::col((UD, "feature_id")).is_in(ids.clone()));
     }
     if s.any_end_user {
-        q.and_where(Expr::col((UD, "end_user_id")).ne(0));
+        q.and_where(if rollup.columns().contains(&"by_end_user") {
+            Expr::col((UD, "by_end_user")).eq(1)
+        } else {
+            Expr::col((UD, "end_user_id")).ne(0)
+        });
     }
     if let Some(pool) = s.pool {
         debug_assert_ne!(rollup, Rollup::Actions, "the action rollup has no pools");

@@ -315,7 +315,7 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
         ingest(db, acme, &live, Utc::now()).await.unwrap().accepted,
         40
     );
-    let tables: [(&str, &[&str], bool); 4] = [
+    let tables: [(&str, &[&str], bool); 5] = [
         (
             "usage_daily",
             &[
@@ -355,6 +355,11 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
             &["pool_id", "feature_id", "user_id", "end_user_id"],
             false,
         ),
+        (
+            "usage_user_weekly",
+            &["pool_id", "feature_id", "user_id", "end_user_id"],
+            false,
+        ),
     ];
     assert_eq!(tables.map(|t| t.0), server::ingest::rollup::TABLES);
     let check = |label: &'static str| async move {
@@ -374,7 +379,9 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
             let raw_keys: Vec<String> = keys
                 .iter()
                 .map(|k| match *k {
-                    "by_end_user" => "CASE WHEN end_user_id IS NULL THEN 0 ELSE 1 END".into(),
+                    "by_end_user" => {
+                        "CAST(CASE WHEN end_user_id IS NULL THEN 0 ELSE 1 END AS BIGINT)".into()
+                    }
                     k => format!("COALESCE({k}, 0)"),
                 })
                 .collect();

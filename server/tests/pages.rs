@@ -40,14 +40,12 @@ fn last_30() -> Filter {
     }
 }
 
-async fn users_table_matches_raw_events(db: &DatabaseConnection) {
-    seed(db, 3_000, 21, test_now()).await;
-    let org = org_id(db, "acme").await;
-    let v = server::services::users::users_view(db, org, &last_30(), test_now())
-        .await
-        .unwrap();
-    // Last 30 days in New York up to Nov 22 = from Oct 24.
-    let raw = events_since(db, org, new_york_midnight(2026, 10, 24)).await;
+/// Credits per (member email or end user, feature key) of these raw events.
+async fn cells_of(
+    db: &DatabaseConnection,
+    org: i64,
+    raw: &[usage_event::Model],
+) -> HashMap<(Option<String>, String), i64> {
     let emails: HashMap<i64, String> = user::Entity::find()
         .filter(user::Column::OrganizationId.eq(org))
         .all(db)
@@ -73,7 +71,7 @@ async fn users_table_matches_raw_events(db: &DatabaseConnection) {
         .map(|f| (f.id, f.key))
         .collect();
     let mut expected: HashMap<(Option<String>, String), i64> = HashMap::new();
-    for e in &raw {
+    for e in raw {
         let who = e
             .user_id
             .map(|u| emails[&u].clone())
@@ -82,6 +80,11 @@ async fn users_table_matches_raw_events(db: &DatabaseConnection) {
             .entry((who, feature_keys[&e.feature_id].clone()))
             .or_default() += e.credits_milli;
     }
+    expected
+}
+
+/// Every cell of the users table equals the raw events' sum, and no cell is missing.
+fn assert_cells(v: &app::model::UsersView, expected: &HashMap<(Option<String>, String), i64>) {
     let mut cells = 0;
     for u in &v.users {
         for (i, (key, _)) in v.features.iter().enumerate() {
@@ -95,6 +98,17 @@ async fn users_table_matches_raw_events(db: &DatabaseConnection) {
         assert_eq!(u.total, u.by_feature.iter().copied().sum());
     }
     assert_eq!(cells, expected.values().filter(|v| **v != 0).count());
+}
+
+async fn users_table_matches_raw_events(db: &DatabaseConnection) {
+    seed(db, 3_000, 21, test_now()).await;
+    let org = org_id(db, "acme").await;
+    let v = server::services::users::users_view(db, org, &last_30(), test_now())
+        .await
+        .unwrap();
+    // Last 30 days in New York up to Nov 22 = from Oct 24.
+    let raw = events_since(db, org, new_york_midnight(2026, 10, 24)).await;
+    assert_cells(&v, &cells_of(db, org, &raw).await);
     let total: i64 = raw.iter().map(|e| e.credits_milli).sum();
     assert_eq!(
         v.users.iter().map(|u| u.total).sum::<Credits>(),
@@ -107,6 +121,14 @@ async fn users_table_matches_raw_events(db: &DatabaseConnection) {
 
     // Allocations: use = the end user's raw events this period (from Nov 1), least left first.
     let period = events_since(db, org, new_york_midnight(2026, 11, 1)).await;
+    let externals: HashMap<i64, String> = end_user::Entity::find()
+        .filter(end_user::Column::OrganizationId.eq(org))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.id, u.external_id))
+        .collect();
     assert!(v.allocations.len() >= 10);
     for a in &v.allocations {
         let id = externals.iter().find(|(_, x)| **x == a.subject).unwrap().0;
@@ -252,8 +274,43 @@ async fn overview_forecast_and_anomalies(db: &DatabaseConnection) {
     assert_eq!(o.forecast.runs_out_on, Some(today + Duration::days(days)));
 }
 
+/// Ranges read as whole weeks (weekly rollup) plus edge days (daily rollup) add up exactly:
+/// edges on both sides, whole weeks only, and no whole week at all.
+async fn users_table_over_week_edges_matches_raw_events(db: &DatabaseConnection) {
+    seed(db, 3_000, 22, test_now()).await;
+    let org = org_id(db, "acme").await;
+    // (from, to) local days; Nov 2 and Nov 9 are Mondays.
+    for (from, to) in [
+        (10_28, 11_19),
+        (11_02, 11_15),
+        (11_10, 11_13),
+        (11_09, 11_09),
+    ] {
+        let day = |md: u32| chrono::NaiveDate::from_ymd_opt(2026, md / 100, md % 100).unwrap();
+        let filter = Filter {
+            range: RangePreset::Custom,
+            from: Some(day(from)),
+            to: Some(day(to)),
+            ..Default::default()
+        };
+        let v = server::services::users::users_view(db, org, &filter, test_now())
+            .await
+            .unwrap();
+        let end = new_york_midnight(2026, to / 100, to % 100) + Duration::days(1);
+        let raw: Vec<usage_event::Model> =
+            events_since(db, org, new_york_midnight(2026, from / 100, from % 100))
+                .await
+                .into_iter()
+                .filter(|e| e.occurred_at < end)
+                .collect();
+        assert!(!raw.is_empty(), "{from}..{to} has events");
+        assert_cells(&v, &cells_of(db, org, &raw).await);
+    }
+}
+
 on_both_backends!(
     users_table_matches_raw_events,
+    users_table_over_week_edges_matches_raw_events,
     flows_and_actions_match_raw_events,
     overview_forecast_and_anomalies,
 );

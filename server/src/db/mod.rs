@@ -42,6 +42,7 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
                 | "m0005_feature_rollup"
                 | "m0006_rollups_by_question"
                 | "m0007_end_user_flag"
+                | "m0008_user_weekly"
         )
     });
     let fresh = pending.len() == migrations::Migrator::migrations().len();

@@ -24,4 +24,5 @@ pub mod usage_daily;
 pub mod usage_event;
 pub mod usage_feature_daily;
 pub mod usage_user_daily;
+pub mod usage_user_weekly;
 pub mod user;

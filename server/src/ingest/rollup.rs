@@ -2,8 +2,11 @@
 //! in memory per batch, then upserted so that the rollup rows and the events they count
 //! commit together. Ingest, recalculate and the demo generator all go through here.
 
-use crate::entities::{usage_action_daily, usage_daily, usage_feature_daily, usage_user_daily};
+use crate::entities::{
+    usage_action_daily, usage_daily, usage_feature_daily, usage_user_daily, usage_user_weekly,
+};
 use crate::error::Result;
+use crate::ledger::monday_of;
 use app::credits::Credits;
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -49,6 +52,8 @@ pub struct DailyRollup {
     actions: BTreeMap<ActionKey, [i64; 6]>,
     features: BTreeMap<FeatureKey, [i64; 6]>,
     users: BTreeMap<UserKey, [i64; 4]>,
+    /// As `users`, keyed by the week's Monday.
+    users_weekly: BTreeMap<UserKey, [i64; 4]>,
 }
 
 fn bump<K: Ord, const N: usize>(map: &mut BTreeMap<K, [i64; N]>, key: K, values: &[i64; 6]) {
@@ -59,11 +64,12 @@ fn bump<K: Ord, const N: usize>(map: &mut BTreeMap<K, [i64; N]>, key: K, values:
 }
 
 /// Every rollup table, for rebuilding them.
-pub const TABLES: [&str; 4] = [
+pub const TABLES: [&str; 5] = [
     "usage_daily",
     "usage_action_daily",
     "usage_feature_daily",
     "usage_user_daily",
+    "usage_user_weekly",
 ];
 
 impl DailyRollup {
@@ -98,6 +104,12 @@ impl DailyRollup {
             &v,
         );
         bump(&mut self.users, (day, pool, feature, user, end_user), &v);
+        let week = monday_of(day);
+        bump(
+            &mut self.users_weekly,
+            (week, pool, feature, user, end_user),
+            &v,
+        );
         bump(
             &mut self.actions,
             (day, feature, user, end_user, source, action),
@@ -116,6 +128,22 @@ impl DailyRollup {
         add_into(db, features.collect()).await?;
         let users = self.users.into_iter().map(|(k, v)| user_row(org, k, v));
         add_into(db, users.collect()).await?;
+        let weeks = self.users_weekly.into_iter().map(|(k, v)| {
+            let r = user_row(org, k, v);
+            usage_user_weekly::ActiveModel {
+                organization_id: r.organization_id,
+                day: r.day,
+                pool_id: r.pool_id,
+                feature_id: r.feature_id,
+                user_id: r.user_id,
+                end_user_id: r.end_user_id,
+                credits_milli: r.credits_milli,
+                overage_milli: r.overage_milli,
+                quantity: r.quantity,
+                events: r.events,
+            }
+        });
+        add_into(db, weeks.collect()).await?;
         let actions = self.actions.into_iter().map(|(k, v)| action_row(org, k, v));
         add_into(db, actions.collect()).await
     }

@@ -8,7 +8,7 @@ pub mod recharge;
 
 pub use app::credits::price_cents;
 pub use burn::{Burn, GrantKind, GrantState, balance_at, burn, burn_order};
-pub use period::{Period, local_day, period_containing};
+pub use period::{Period, WeekSplit, local_day, monday_of, period_containing, split_weeks};
 pub use recharge::{
     BatchBurn, BatchOutcome, PoolLedger, Recharge, RechargeRule, apply, apply_batch,
 };

@@ -98,6 +98,39 @@ pub fn period_containing(anchor_day: u32, tz: Tz, at: DateTime<Utc>) -> Period {
     }
 }
 
+/// The Monday of the week `day` falls in (weeks run Monday to Sunday).
+pub fn monday_of(day: NaiveDate) -> NaiveDate {
+    day - Duration::days(day.weekday().num_days_from_monday() as i64)
+}
+
+/// The whole weeks inside `from..=to` (as the Mondays of the first and last) and the days
+/// left at either edge, for reading whole weeks from a weekly rollup and the rest from a
+/// daily one. No whole week inside: every day is an edge day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeekSplit {
+    pub weeks: Option<(NaiveDate, NaiveDate)>,
+    pub before: Option<(NaiveDate, NaiveDate)>,
+    pub after: Option<(NaiveDate, NaiveDate)>,
+}
+
+pub fn split_weeks(from: NaiveDate, to: NaiveDate) -> WeekSplit {
+    let first = monday_of(from + Duration::days(6)); // the first Monday on or after `from`
+    let last = monday_of(to + Duration::days(1)) - Duration::days(7); // the last whole week's Monday
+    if first > last {
+        return WeekSplit {
+            weeks: None,
+            before: (from <= to).then_some((from, to)),
+            after: None,
+        };
+    }
+    let end = last + Duration::days(6);
+    WeekSplit {
+        weeks: Some((first, last)),
+        before: (from < first).then(|| (from, first - Duration::days(1))),
+        after: (end < to).then(|| (end + Duration::days(1), to)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +192,65 @@ mod tests {
             assert_eq!(n.start, p.end);
             assert!(n.end > n.start);
             p = n;
+        }
+    }
+
+    fn on(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn weeks_split_into_whole_weeks_and_edge_days() {
+        // 2026-11-02 is a Monday, 2026-11-29 a Sunday.
+        assert_eq!(monday_of(on("2026-11-29")), on("2026-11-23"));
+        assert_eq!(monday_of(on("2026-11-23")), on("2026-11-23"));
+        let s = split_weeks(on("2026-11-02"), on("2026-12-01"));
+        assert_eq!(s.weeks, Some((on("2026-11-02"), on("2026-11-23"))));
+        assert_eq!(s.before, None);
+        assert_eq!(s.after, Some((on("2026-11-30"), on("2026-12-01"))));
+        let s = split_weeks(on("2026-10-24"), on("2026-11-22"));
+        assert_eq!(s.before, Some((on("2026-10-24"), on("2026-10-25"))));
+        assert_eq!(s.weeks, Some((on("2026-10-26"), on("2026-11-16"))));
+        assert_eq!(s.after, None);
+        // Shorter than a week, or a week that is not whole: days only.
+        let s = split_weeks(on("2026-11-04"), on("2026-11-10"));
+        assert_eq!(s.weeks, None);
+        assert_eq!(s.before, Some((on("2026-11-04"), on("2026-11-10"))));
+        // Exactly one week.
+        let s = split_weeks(on("2026-11-09"), on("2026-11-15"));
+        assert_eq!(
+            (s.weeks, s.before, s.after),
+            (Some((on("2026-11-09"), on("2026-11-09"))), None, None)
+        );
+    }
+
+    #[test]
+    fn a_split_covers_every_day_once() {
+        let start = on("2026-10-01");
+        for a in 0..40 {
+            for len in 0..40 {
+                let (from, to) = (start + Duration::days(a), start + Duration::days(a + len));
+                let s = split_weeks(from, to);
+                let mut days = Vec::new();
+                for (x, y) in [s.before, s.after].into_iter().flatten() {
+                    let mut t = x;
+                    while t <= y {
+                        days.push(t);
+                        t += Duration::days(1);
+                    }
+                }
+                if let Some((x, y)) = s.weeks {
+                    assert_eq!(x.weekday(), chrono::Weekday::Mon);
+                    let mut t = x;
+                    while t <= y + Duration::days(6) {
+                        days.push(t);
+                        t += Duration::days(1);
+                    }
+                }
+                days.sort();
+                let want: Vec<NaiveDate> = (0..=len).map(|i| from + Duration::days(i)).collect();
+                assert_eq!(days, want, "{from}..={to}");
+            }
         }
     }
 }

@@ -61,31 +61,36 @@ pub(super) fn feature_rollup(extra_keys: &[&'static str]) -> TableCreateStatemen
     features
 }
 
+/// A rollup by day (or week, m0008) × pool × feature × member × end user, named `table`.
+pub(super) fn user_rollup(table: &'static str) -> TableCreateStatement {
+    let mut users = Table::create();
+    users
+        .table(table)
+        .col(big_integer("organization_id"))
+        .col(date("day"))
+        .col(big_integer("pool_id"))
+        .col(big_integer("feature_id"))
+        .col(big_integer("user_id"))
+        .col(big_integer("end_user_id"));
+    sums(&mut users).primary_key(
+        Index::create()
+            .col("organization_id")
+            .col("day")
+            .col("pool_id")
+            .col("feature_id")
+            .col("user_id")
+            .col("end_user_id"),
+    );
+    users
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("usage_feature_daily").to_owned())
             .await?;
         m.create_table(feature_rollup(&[])).await?;
-        let mut users = Table::create();
-        users
-            .table("usage_user_daily")
-            .col(big_integer("organization_id"))
-            .col(date("day"))
-            .col(big_integer("pool_id"))
-            .col(big_integer("feature_id"))
-            .col(big_integer("user_id"))
-            .col(big_integer("end_user_id"));
-        sums(&mut users).primary_key(
-            Index::create()
-                .col("organization_id")
-                .col("day")
-                .col("pool_id")
-                .col("feature_id")
-                .col("user_id")
-                .col("end_user_id"),
-        );
-        m.create_table(users).await?;
+        m.create_table(user_rollup("usage_user_daily")).await?;
         m.create_index(
             Index::create()
                 .name("usage_daily_user_day")

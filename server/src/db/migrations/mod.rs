@@ -7,6 +7,7 @@ pub mod m0004_accounts;
 mod m0005_feature_rollup;
 mod m0006_rollups_by_question;
 mod m0007_end_user_flag;
+mod m0008_user_weekly;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_feature_rollup::Migration),
             Box::new(m0006_rollups_by_question::Migration),
             Box::new(m0007_end_user_flag::Migration),
+            Box::new(m0008_user_weekly::Migration),
         ]
     }
 }

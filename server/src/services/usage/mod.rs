@@ -277,7 +277,8 @@ pub async fn usage_scoped<C: ConnectionTrait>(
     let rollup = Rollup::for_question(s, group_by);
     let tokens = group_by.contains(&GroupBy::Action);
     let (raws, cols) = run(db, org.id, range, s, group_by, rollup).await?;
-    let l = labels(db, org.id, group_by, &raws, &cols).await?;
+    // Boxed: eight lookups side by side make a large future, kept off the stack.
+    let l = Box::pin(labels(db, org.id, group_by, &raws, &cols)).await?;
     // Weeks, months and categories are folded here from days and features.
     let rows = fold(
         raws.iter().map(|raw| {

@@ -63,7 +63,7 @@ pub(super) async fn labels<C: ConnectionTrait>(
                 .map(|f| (f.id, (f.key, f.category_id)))
                 .collect())
         }),
-        when(by_feature, async {
+        when(wants(GroupBy::Category), async {
             let rows = category::Entity::find()
                 .filter(category::Column::OrganizationId.eq(org))
                 .all(db)

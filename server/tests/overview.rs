@@ -218,16 +218,14 @@ async fn period_records_add_up(db: &DatabaseConnection) {
     assert_eq!(records[1].period.start_date.to_string(), "2026-10-01");
     // Used over the periods = every ai_credits event since the oldest period began.
     let used: Credits = records.iter().map(|r| r.used).sum();
-    let raw: i64 = usage_event::Entity::find()
+    let since: Vec<usage_event::Model> = usage_event::Entity::find()
         .filter(usage_event::Column::OrganizationId.eq(org))
         .filter(usage_event::Column::PoolId.eq(pool.id))
         .filter(usage_event::Column::OccurredAt.gte(records[3].period.start))
         .all(db)
         .await
-        .unwrap()
-        .iter()
-        .map(|e| e.credits_milli)
-        .sum();
+        .unwrap();
+    let raw: i64 = since.iter().map(|e| e.credits_milli).sum();
     assert_eq!(used, Credits(raw));
     // October's included grant expired at its end with whatever it still held.
     let october = grant::Entity::find()
@@ -244,15 +242,9 @@ async fn period_records_add_up(db: &DatabaseConnection) {
     assert_eq!(records[0].purchased, Credits::whole(5_000));
     // End users' share of every period = the raw events that name an end user.
     let end_users: Credits = records.iter().map(|r| r.end_user_used).sum();
-    let raw_end_users: i64 = usage_event::Entity::find()
-        .filter(usage_event::Column::OrganizationId.eq(org))
-        .filter(usage_event::Column::PoolId.eq(pool.id))
-        .filter(usage_event::Column::EndUserId.is_not_null())
-        .filter(usage_event::Column::OccurredAt.gte(records[3].period.start))
-        .all(db)
-        .await
-        .unwrap()
+    let raw_end_users: i64 = since
         .iter()
+        .filter(|e| e.end_user_id.is_some())
         .map(|e| e.credits_milli)
         .sum();
     assert!(raw_end_users > 0, "the demo has end users' usage");

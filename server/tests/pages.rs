@@ -40,6 +40,18 @@ fn last_30() -> Filter {
     }
 }
 
+/// End users' external ids by id.
+async fn end_user_ids(db: &DatabaseConnection, org: i64) -> HashMap<i64, String> {
+    end_user::Entity::find()
+        .filter(end_user::Column::OrganizationId.eq(org))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.id, u.external_id))
+        .collect()
+}
+
 /// Credits per (member email or end user, feature key) of these raw events.
 async fn cells_of(
     db: &DatabaseConnection,
@@ -54,14 +66,7 @@ async fn cells_of(
         .into_iter()
         .map(|u| (u.id, u.email))
         .collect();
-    let externals: HashMap<i64, String> = end_user::Entity::find()
-        .filter(end_user::Column::OrganizationId.eq(org))
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|u| (u.id, u.external_id))
-        .collect();
+    let externals = end_user_ids(db, org).await;
     let feature_keys: HashMap<i64, String> = feature::Entity::find()
         .filter(feature::Column::OrganizationId.eq(org))
         .all(db)
@@ -121,14 +126,7 @@ async fn users_table_matches_raw_events(db: &DatabaseConnection) {
 
     // Allocations: use = the end user's raw events this period (from Nov 1), least left first.
     let period = events_since(db, org, new_york_midnight(2026, 11, 1)).await;
-    let externals: HashMap<i64, String> = end_user::Entity::find()
-        .filter(end_user::Column::OrganizationId.eq(org))
-        .all(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|u| (u.id, u.external_id))
-        .collect();
+    let externals = end_user_ids(db, org).await;
     assert!(v.allocations.len() >= 10);
     for a in &v.allocations {
         let id = externals.iter().find(|(_, x)| **x == a.subject).unwrap().0;

@@ -103,6 +103,12 @@ pub async fn pool_grants<C: ConnectionTrait>(
         .await?)
 }
 
+/// Whether a grant counts for `pool_id`'s balance and records: the pool's, and not voided
+/// (what [`pool_grants`] reads).
+pub fn counts_in(g: &grant::Model, pool_id: i64) -> bool {
+    g.pool_id == pool_id && g.status != "voided"
+}
+
 /// The balance from the pool's grants (voided ones are skipped) and the overage of the
 /// current `period`.
 pub fn balance_of(
@@ -112,10 +118,7 @@ pub fn balance_of(
     overage: Credits,
     now: DateTime<Utc>,
 ) -> PoolBalance {
-    let grants: Vec<&grant::Model> = grants
-        .iter()
-        .filter(|g| g.pool_id == pool.id && g.status != "voided")
-        .collect();
+    let grants: Vec<&grant::Model> = grants.iter().filter(|g| counts_in(g, pool.id)).collect();
     let by_kind = |kind: GrantKind| -> Credits {
         grants
             .iter()

@@ -2,7 +2,7 @@
 //! by end users — derived from grants, purchases and the daily rollup, so they can never
 //! disagree with the ledger.
 
-use super::balance::{org_tz, pool_grants};
+use super::balance::{counts_in, org_tz, pool_grants};
 use super::range::DateRange;
 use super::usage::{Scope, UsageRow, daily_totals};
 use crate::entities::{grant, organization, pool, purchase};
@@ -103,10 +103,7 @@ pub fn records(
     days: &DailyUse,
     now: DateTime<Utc>,
 ) -> Vec<PeriodRecord> {
-    let grants: Vec<&grant::Model> = grants
-        .iter()
-        .filter(|g| g.pool_id == pool.id && g.status != "voided")
-        .collect();
+    let grants: Vec<&grant::Model> = grants.iter().filter(|g| counts_in(g, pool.id)).collect();
     let within = |days: &[(NaiveDate, UsageRow)], r: DateRange| {
         let mut sum = (Credits::ZERO, Credits::ZERO);
         for (_, row) in days.iter().filter(|(d, _)| *d >= r.from && *d <= r.to) {

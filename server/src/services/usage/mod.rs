@@ -14,7 +14,7 @@ use crate::error::Result;
 use app::credits::Credits;
 use app::error::AppError;
 use app::filter::{Filter, Frequency, GroupBy};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use labels::{label, labels};
 use rollup::run;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -190,9 +190,7 @@ pub async fn scope_events<C: ConnectionTrait>(
 pub fn bucket_label(day: NaiveDate, frequency: Frequency) -> String {
     match frequency {
         Frequency::Day => day.to_string(),
-        Frequency::Week => {
-            (day - Duration::days(day.weekday().num_days_from_monday() as i64)).to_string()
-        }
+        Frequency::Week => crate::ledger::monday_of(day).to_string(),
         Frequency::Month => day.format("%Y-%m").to_string(),
     }
 }

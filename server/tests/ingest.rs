@@ -11,6 +11,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use server::entities::*;
 use server::ingest::ingest;
+use std::collections::BTreeMap;
 
 fn event(id: &str, credits: &str, minutes_ago: i64) -> Value {
     json!({
@@ -315,7 +316,7 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
         ingest(db, acme, &live, Utc::now()).await.unwrap().accepted,
         40
     );
-    let tables: [(&str, &[&str], bool); 5] = [
+    let tables: [(&str, &[&str], bool); 4] = [
         (
             "usage_daily",
             &[
@@ -352,11 +353,6 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
         ),
         (
             "usage_user_daily",
-            &["pool_id", "feature_id", "user_id", "end_user_id"],
-            false,
-        ),
-        (
-            "usage_user_weekly",
             &["pool_id", "feature_id", "user_id", "end_user_id"],
             false,
         ),
@@ -425,6 +421,103 @@ fn sums_len(tokens: bool) -> usize {
 }
 
 on_both_backends!(every_rollup_equals_the_raw_events_by_its_key);
+
+/// Every closed week of `usage_user_weekly` is its days of `usage_user_daily` summed, and no
+/// open week (from `weekly_until` on) has weekly rows.
+async fn assert_weeks_are_their_days(db: &DatabaseConnection, org: i64, label: &str) {
+    type Key = (chrono::NaiveDate, i64, i64, i64, i64);
+    let until = organization::Entity::find_by_id(org)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .weekly_until
+        .expect("weeks are closed");
+    let mut want: BTreeMap<Key, [i64; 4]> = BTreeMap::new();
+    for d in usage_user_daily::Entity::find()
+        .filter(usage_user_daily::Column::OrganizationId.eq(org))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        let monday = server::ledger::monday_of(d.day);
+        if monday < until {
+            let key = (monday, d.pool_id, d.feature_id, d.user_id, d.end_user_id);
+            let acc = want.entry(key).or_default();
+            for (a, b) in
+                acc.iter_mut()
+                    .zip([d.credits_milli, d.overage_milli, d.quantity, d.events])
+            {
+                *a += b;
+            }
+        }
+    }
+    let got: BTreeMap<Key, [i64; 4]> = usage_user_weekly::Entity::find()
+        .filter(usage_user_weekly::Column::OrganizationId.eq(org))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| {
+            let key = (w.day, w.pool_id, w.feature_id, w.user_id, w.end_user_id);
+            (
+                key,
+                [w.credits_milli, w.overage_milli, w.quantity, w.events],
+            )
+        })
+        .collect();
+    assert!(!got.is_empty(), "{label}: closed weeks have rows");
+    assert_eq!(got, want, "{label}: weeks before {until} = their days");
+}
+
+/// Weeks close on the first ingest of a new week; late events of a closed week land in both
+/// tables; a rebuild closes every week up to now.
+async fn closed_weeks_are_their_days(db: &DatabaseConnection) {
+    let now = helpers::test_now(); // Sunday 2026-11-22
+    seed(db, 2_000, 6, now).await;
+    let acme = org_id(db, "acme").await;
+    let until = || async move {
+        organization::Entity::find_by_id(acme)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .weekly_until
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(until().await, "2026-11-16");
+    assert_weeks_are_their_days(db, acme, "after seed").await;
+    let at = |id: &str, t: chrono::DateTime<Utc>| {
+        json!({"id": id, "timestamp": t.to_rfc3339(), "feature": "personalized_email",
+               "user": "member@acme.test", "credits": "2.25"})
+    };
+    // A late event of a closed week and one of the open week.
+    let batch = [
+        at("w-1", now - Duration::days(15)),
+        at("w-2", now - Duration::days(1)),
+    ];
+    assert_eq!(ingest(db, acme, &batch, now).await.unwrap().accepted, 2);
+    assert_eq!(until().await, "2026-11-16");
+    assert_weeks_are_their_days(db, acme, "after a late event").await;
+    // The first ingest of the next week closes the week of Nov 16.
+    let tuesday = now + Duration::days(2);
+    assert_eq!(
+        ingest(db, acme, &[at("w-3", tuesday)], tuesday)
+            .await
+            .unwrap()
+            .accepted,
+        1
+    );
+    assert_eq!(until().await, "2026-11-23");
+    assert_weeks_are_their_days(db, acme, "after the week closed").await;
+    server::ingest::recalculate::recalculate(db, None, &indicatif::ProgressBar::hidden())
+        .await
+        .unwrap();
+    assert_weeks_are_their_days(db, acme, "after recalculate").await;
+}
+
+on_both_backends!(closed_weeks_are_their_days);
 
 /// A batch mixing resent and new events, with the grants running out inside it: only the new
 /// events burn (the speculative burn is redone without the resent ones), and every credit is

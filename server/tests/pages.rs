@@ -273,7 +273,8 @@ async fn overview_forecast_and_anomalies(db: &DatabaseConnection) {
 }
 
 /// Ranges read as whole weeks (weekly rollup) plus edge days (daily rollup) add up exactly:
-/// edges on both sides, whole weeks only, and no whole week at all.
+/// edges on both sides, whole weeks only, no whole week at all, and a whole week that is
+/// still open (Nov 16–22: the demo closed weeks up to Nov 16, so it is read by day).
 async fn users_table_over_week_edges_matches_raw_events(db: &DatabaseConnection) {
     seed(db, 3_000, 22, test_now()).await;
     let org = org_id(db, "acme").await;

@@ -214,6 +214,8 @@ async fn generate_usage<C: ConnectionTrait>(
             .await?;
     }
     rollup.upsert(db, refs.organization_id).await?;
+    let org = crate::services::balance::organization(db, refs.organization_id).await?;
+    crate::ingest::rollup::close_weeks(db, &org, now).await?;
     let left: HashMap<i64, Credits> = by_pool
         .into_values()
         .flatten()

@@ -15,6 +15,8 @@ pub struct Model {
     pub ingest_seq: i64,
     /// Roles that may open the usage dashboard, comma-separated (owners always may).
     pub dashboard_roles: String,
+    /// The Monday of the first week not summed into `usage_user_weekly` (m0008); `None`: none is.
+    pub weekly_until: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -292,7 +292,10 @@ pub async fn apply(
     }
     let overage = burned.overage;
 
-    let mut daily = rollup::DailyRollup::default();
+    // Weeks that ended since the last ingest are summed first; late events of closed weeks
+    // go into both.
+    let weekly_until = rollup::close_weeks(&txn, &org, now).await?;
+    let mut daily = rollup::DailyRollup::with_closed_weeks(weekly_until);
     for (i, (e, f, pool_id)) in placed.iter().enumerate() {
         let d = &dims[e.id.as_str()];
         daily.add(&rollup::Counted {

@@ -35,7 +35,7 @@ pub async fn recalculate(
     for org in orgs {
         let tz = org_tz(&org)?;
         let txn = db.begin().await?;
-        for table in super::rollup::TABLES {
+        for table in super::rollup::TABLES.iter().chain([&super::rollup::WEEKLY]) {
             let sql = format!("DELETE FROM {table} WHERE organization_id = {}", org.id);
             txn.execute_unprepared(&sql).await?;
         }
@@ -73,6 +73,12 @@ pub async fn recalculate(
             counted += page.len() as u64;
             bar.inc(page.len() as u64);
         }
+        // The weekly twin is rebuilt from the daily rows: every week closed by now.
+        let rebuilt = organization::Model {
+            weekly_until: None,
+            ..org
+        };
+        super::rollup::close_weeks(&txn, &rebuilt, chrono::Utc::now()).await?;
         txn.commit().await?;
     }
     Ok(counted)

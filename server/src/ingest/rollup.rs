@@ -2,17 +2,19 @@
 //! in memory per batch, then upserted so that the rollup rows and the events they count
 //! commit together. Ingest, recalculate and the demo generator all go through here.
 
+use crate::entities::organization;
 use crate::entities::{
     usage_action_daily, usage_daily, usage_feature_daily, usage_user_daily, usage_user_weekly,
 };
 use crate::error::Result;
-use crate::ledger::monday_of;
+use crate::ledger::{local_day, monday_of};
+use crate::services::balance::org_tz;
 use app::credits::Credits;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityName, EntityTrait, IdenStatic, Iterable,
-    PrimaryKeyToColumn, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityName, EntityTrait, IdenStatic, Iterable,
+    PrimaryKeyToColumn, QueryFilter, Set,
 };
 use std::collections::BTreeMap;
 
@@ -52,8 +54,10 @@ pub struct DailyRollup {
     actions: BTreeMap<ActionKey, [i64; 6]>,
     features: BTreeMap<FeatureKey, [i64; 6]>,
     users: BTreeMap<UserKey, [i64; 4]>,
-    /// As `users`, keyed by the week's Monday.
+    /// As `users`, keyed by the week's Monday: only for days before `weekly_until` (the
+    /// closed weeks; the open ones are summed when they close).
     users_weekly: BTreeMap<UserKey, [i64; 4]>,
+    weekly_until: Option<NaiveDate>,
 }
 
 fn bump<K: Ord, const N: usize>(map: &mut BTreeMap<K, [i64; N]>, key: K, values: &[i64; 6]) {
@@ -63,16 +67,27 @@ fn bump<K: Ord, const N: usize>(map: &mut BTreeMap<K, [i64; N]>, key: K, values:
     }
 }
 
-/// Every rollup table, for rebuilding them.
-pub const TABLES: [&str; 5] = [
+/// Every daily rollup table, for rebuilding them from the raw events.
+pub const TABLES: [&str; 4] = [
     "usage_daily",
     "usage_action_daily",
     "usage_feature_daily",
     "usage_user_daily",
-    "usage_user_weekly",
 ];
 
+/// The weekly twin of `usage_user_daily`, made from it by [`close_weeks`].
+pub const WEEKLY: &str = "usage_user_weekly";
+
 impl DailyRollup {
+    /// Sums that also go into the closed weeks (those before `weekly_until`, as
+    /// [`close_weeks`] returned it): late events of a closed week.
+    pub fn with_closed_weeks(weekly_until: NaiveDate) -> DailyRollup {
+        DailyRollup {
+            weekly_until: Some(weekly_until),
+            ..DailyRollup::default()
+        }
+    }
+
     pub fn add(&mut self, e: &Counted) {
         let z = |v: Option<i64>| v.unwrap_or(0);
         let (user, end_user, source, action) = (
@@ -105,11 +120,13 @@ impl DailyRollup {
         );
         bump(&mut self.users, (day, pool, feature, user, end_user), &v);
         let week = monday_of(day);
-        bump(
-            &mut self.users_weekly,
-            (week, pool, feature, user, end_user),
-            &v,
-        );
+        if self.weekly_until.is_some_and(|until| week < until) {
+            bump(
+                &mut self.users_weekly,
+                (week, pool, feature, user, end_user),
+                &v,
+            );
+        }
         bump(
             &mut self.actions,
             (day, feature, user, end_user, source, action),
@@ -128,25 +145,74 @@ impl DailyRollup {
         add_into(db, features.collect()).await?;
         let users = self.users.into_iter().map(|(k, v)| user_row(org, k, v));
         add_into(db, users.collect()).await?;
-        let weeks = self.users_weekly.into_iter().map(|(k, v)| {
-            let r = user_row(org, k, v);
-            usage_user_weekly::ActiveModel {
-                organization_id: r.organization_id,
-                day: r.day,
-                pool_id: r.pool_id,
-                feature_id: r.feature_id,
-                user_id: r.user_id,
-                end_user_id: r.end_user_id,
-                credits_milli: r.credits_milli,
-                overage_milli: r.overage_milli,
-                quantity: r.quantity,
-                events: r.events,
-            }
-        });
-        add_into(db, weeks.collect()).await?;
+        add_weeks(db, org, self.users_weekly).await?;
         let actions = self.actions.into_iter().map(|(k, v)| action_row(org, k, v));
         add_into(db, actions.collect()).await
     }
+}
+
+/// Sums every week that has ended by `now` (local days) and is not summed yet from
+/// `usage_user_daily` into `usage_user_weekly`, and moves the organization's `weekly_until`
+/// past them; returns the new `weekly_until`. Cheap but in the first ingest of a week: it
+/// reads the days of the newly closed weeks once. Call under the ingest lock.
+pub async fn close_weeks<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    now: DateTime<Utc>,
+) -> Result<NaiveDate> {
+    let this_week = monday_of(local_day(org_tz(org)?, now));
+    if let Some(until) = org.weekly_until.filter(|until| *until >= this_week) {
+        return Ok(until);
+    }
+    let mut days = usage_user_daily::Entity::find()
+        .filter(usage_user_daily::Column::OrganizationId.eq(org.id))
+        .filter(usage_user_daily::Column::Day.lt(this_week));
+    if let Some(until) = org.weekly_until {
+        days = days.filter(usage_user_daily::Column::Day.gte(until));
+    }
+    let mut weeks = BTreeMap::new();
+    for d in days.all(db).await? {
+        let key = (
+            monday_of(d.day),
+            d.pool_id,
+            d.feature_id,
+            d.user_id,
+            d.end_user_id,
+        );
+        let v = [d.credits_milli, d.overage_milli, d.quantity, d.events, 0, 0];
+        bump(&mut weeks, key, &v);
+    }
+    add_weeks(db, org.id, weeks).await?;
+    organization::Entity::update_many()
+        .col_expr(organization::Column::WeeklyUntil, Expr::value(this_week))
+        .filter(organization::Column::Id.eq(org.id))
+        .exec(db)
+        .await?;
+    Ok(this_week)
+}
+
+async fn add_weeks<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    weeks: BTreeMap<UserKey, [i64; 4]>,
+) -> Result<()> {
+    let rows = weeks.into_iter().map(|(k, v)| {
+        // The daily row's columns, in the weekly table.
+        let r = user_row(org, k, v);
+        usage_user_weekly::ActiveModel {
+            organization_id: r.organization_id,
+            day: r.day,
+            pool_id: r.pool_id,
+            feature_id: r.feature_id,
+            user_id: r.user_id,
+            end_user_id: r.end_user_id,
+            credits_milli: r.credits_milli,
+            overage_milli: r.overage_milli,
+            quantity: r.quantity,
+            events: r.events,
+        }
+    });
+    add_into(db, rows.collect()).await
 }
 
 /// Upserts rollup rows: the primary key is the upsert target, and every other column is a

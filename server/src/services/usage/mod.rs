@@ -236,7 +236,7 @@ pub async fn totals<C: ConnectionTrait>(
     range: DateRange,
     s: &Scope,
 ) -> Result<UsageRow> {
-    let (raws, _) = run(db, org, range, s, &[], Rollup::for_question(s, &[])).await?;
+    let (raws, _) = run(db, org, range, s, &[], Rollup::for_question(s, &[]), None).await?;
     Ok(usage_row(
         vec![],
         raws.first().map_or([0; 6], |r| r.sums),
@@ -253,7 +253,8 @@ pub async fn daily_totals<C: ConnectionTrait>(
     s: &Scope,
 ) -> Result<Vec<(NaiveDate, UsageRow)>> {
     let by_day = [GroupBy::Day];
-    let (raws, _) = run(db, org, range, s, &by_day, Rollup::for_question(s, &by_day)).await?;
+    let rollup = Rollup::for_question(s, &by_day);
+    let (raws, _) = run(db, org, range, s, &by_day, rollup, None).await?;
     Ok(raws
         .iter()
         .filter_map(|r| match r.values.first()? {
@@ -274,7 +275,8 @@ pub async fn usage_scoped<C: ConnectionTrait>(
 ) -> Result<UsageReport> {
     let rollup = Rollup::for_question(s, group_by);
     let tokens = group_by.contains(&GroupBy::Action);
-    let (raws, cols) = run(db, org.id, range, s, group_by, rollup).await?;
+    let weeks = org.weekly_until;
+    let (raws, cols) = run(db, org.id, range, s, group_by, rollup, weeks).await?;
     // Boxed: eight lookups side by side make a large future, kept off the stack.
     let l = Box::pin(labels(db, org.id, group_by, &raws, &cols)).await?;
     // Weeks, months and categories are folded here from days and features.
@@ -288,7 +290,7 @@ pub async fn usage_scoped<C: ConnectionTrait>(
     );
     let total = if group_by.contains(&GroupBy::Team) {
         // A member of two teams is in two rows: the total is asked for separately.
-        let (total_raw, _) = run(db, org.id, range, s, &[], rollup).await?;
+        let (total_raw, _) = run(db, org.id, range, s, &[], rollup, weeks).await?;
         usage_row(vec![], total_raw.first().map_or([0; 6], |r| r.sums), tokens)
     } else {
         let mut sums = [0; 6];

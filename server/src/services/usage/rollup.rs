@@ -8,7 +8,7 @@ use crate::entities::*;
 use crate::error::Result;
 use crate::ledger::split_weeks;
 use app::filter::GroupBy;
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use std::collections::BTreeMap;
@@ -242,8 +242,9 @@ pub(super) enum RawValue {
 }
 
 /// The grouped sums of a question over `range`. Without a time grouping, a rollup with a
-/// weekly twin answers the range's whole weeks from it and only the edge days from the daily
-/// table (side by side); the parts are summed per group, so callers see one row per group.
+/// weekly twin answers the range's whole weeks that are closed (before `weekly_until`) from
+/// it and the other days from the daily table (side by side); the parts are summed per
+/// group, so callers see one row per group.
 pub(super) async fn run<C: ConnectionTrait>(
     db: &C,
     org: i64,
@@ -251,14 +252,20 @@ pub(super) async fn run<C: ConnectionTrait>(
     s: &Scope,
     group_by: &[GroupBy],
     rollup: Rollup,
+    weekly_until: Option<NaiveDate>,
 ) -> Result<(Vec<Raw>, Vec<(&'static str, &'static str)>)> {
-    let split = split_weeks(range.from, range.to);
     let weekly = rollup
         .weekly_table()
         .filter(|_| !group_by.iter().any(|g| g.is_time()));
+    // Whole weeks only up to the last closed one; what follows is read by day.
+    let closed_to = weekly_until.map_or(range.from - Duration::days(1), |until| {
+        std::cmp::min(range.to, until - Duration::days(1))
+    });
+    let split = split_weeks(range.from, closed_to);
     let (Some(weekly), Some((first, last))) = (weekly, split.weeks) else {
         return read(db, org, range, s, group_by, rollup, rollup.table()).await;
     };
+    let after_weeks = last + Duration::days(7);
     let days = |r: Option<(NaiveDate, NaiveDate)>| r.map(|(from, to)| DateRange { from, to });
     let parts = [
         Some((
@@ -269,7 +276,8 @@ pub(super) async fn run<C: ConnectionTrait>(
             weekly,
         )),
         days(split.before).map(|r| (r, rollup.table())),
-        days(split.after).map(|r| (r, rollup.table())),
+        days((after_weeks <= range.to).then_some((after_weeks, range.to)))
+            .map(|r| (r, rollup.table())),
     ];
     let read_all = parts
         .into_iter()

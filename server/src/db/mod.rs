@@ -1,6 +1,7 @@
 //! Connecting to the database and applying migrations. `DATABASE_URL` picks the backend.
 
 pub mod migrations;
+pub mod rows;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};

@@ -3,6 +3,7 @@
 
 use super::catalog::{self, OrgDef, SourcePick, Template};
 use super::setup::{OrgRefs, create_org};
+use crate::db::rows::{self, Conflict};
 use crate::entities::*;
 use crate::ingest::rollup::{Counted, DailyRollup};
 use crate::ledger::{self, GrantKind, GrantState, Period};
@@ -200,18 +201,14 @@ async fn generate_usage<C: ConnectionTrait>(
                 received_at: Set(at),
             });
             if buffer.len() == CHUNK {
-                usage_event::Entity::insert_many(std::mem::take(&mut buffer))
-                    .exec_without_returning(db)
-                    .await?;
+                rows::insert(db, std::mem::take(&mut buffer), Conflict::Fail).await?;
                 bar.inc(CHUNK as u64);
             }
         }
     }
     bar.inc(buffer.len() as u64);
     if !buffer.is_empty() {
-        usage_event::Entity::insert_many(buffer)
-            .exec_without_returning(db)
-            .await?;
+        rows::insert(db, buffer, Conflict::Fail).await?;
     }
     rollup.upsert(db, refs.organization_id).await?;
     let org = crate::services::balance::organization(db, refs.organization_id).await?;

@@ -13,6 +13,7 @@ pub mod resolve;
 pub mod rollup;
 pub mod validate;
 
+use crate::db::rows::{self, Conflict};
 use crate::entities::{feature, organization, pool, usage_event};
 use crate::error::Result;
 use crate::ledger::{self, Period};
@@ -20,10 +21,10 @@ use crate::ledger_store;
 use app::credits::Credits;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter,
-    QuerySelect, QueryTrait, Set, TransactionTrait,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -353,23 +354,6 @@ async fn insert_new<C: ConnectionTrait>(
     db: &C,
     rows: Vec<usage_event::ActiveModel>,
 ) -> Result<usize> {
-    let mut written = 0;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
-        let mut stmt = usage_event::Entity::insert_many(chunk).into_query();
-        stmt.on_conflict(
-            OnConflict::columns([
-                usage_event::Column::OrganizationId,
-                usage_event::Column::EventId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        );
-        let done = db
-            .execute_raw(db.get_database_backend().build(&stmt))
-            .await?;
-        written += done.rows_affected() as usize;
-    }
-    Ok(written)
+    let key = Conflict::Skip(&["organization_id", "event_id"]);
+    Ok(rows::insert(db, rows, key).await? as usize)
 }

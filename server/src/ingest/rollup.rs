@@ -2,6 +2,7 @@
 //! in memory per batch, then upserted so that the rollup rows and the events they count
 //! commit together. Ingest, recalculate and the demo generator all go through here.
 
+use crate::db::rows::{self, Conflict};
 use crate::entities::organization;
 use crate::entities::{
     usage_action_daily, usage_daily, usage_feature_daily, usage_user_daily, usage_user_weekly,
@@ -11,14 +12,9 @@ use crate::ledger::{local_day, monday_of};
 use crate::services::balance::org_tz;
 use app::credits::Credits;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityName, EntityTrait, IdenStatic, Iterable,
-    PrimaryKeyToColumn, QueryFilter, Set,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use std::collections::BTreeMap;
-
-const CHUNK: usize = 1000;
 
 /// One burned event, as the rollups see it. Absent dimensions are 0.
 #[derive(Clone, Copy, Debug)]
@@ -215,31 +211,13 @@ async fn add_weeks<C: ConnectionTrait>(
     add_into(db, rows.collect()).await
 }
 
-/// Upserts rollup rows: the primary key is the upsert target, and every other column is a
-/// sum that the new row adds to (`excluded` is the row that failed to insert, on both
-/// SQLite and PostgreSQL).
+/// Upserts rollup rows: every column outside the primary key is a sum that the new row adds to.
 async fn add_into<C, A>(db: &C, rows: Vec<A>) -> Result<()>
 where
     C: ConnectionTrait,
-    A: ActiveModelTrait + Send,
+    A: ActiveModelTrait,
 {
-    let table = <A::Entity as Default>::default().table_name().to_string();
-    let keys: Vec<_> = <A::Entity as EntityTrait>::PrimaryKey::iter()
-        .map(|k| k.into_column())
-        .collect();
-    let key_names: Vec<&str> = keys.iter().map(|c| c.as_str()).collect();
-    let mut on = OnConflict::columns(keys.clone());
-    for c in <A::Entity as EntityTrait>::Column::iter().filter(|c| !key_names.contains(&c.as_str()))
-    {
-        let n = c.as_str();
-        on.value(c, Expr::cust(format!("{table}.{n} + excluded.{n}")));
-    }
-    for chunk in rows.chunks(CHUNK) {
-        A::Entity::insert_many(chunk.to_vec())
-            .on_conflict(on.clone())
-            .exec_without_returning(db)
-            .await?;
-    }
+    rows::insert(db, rows, Conflict::AddToStored).await?;
     Ok(())
 }
 

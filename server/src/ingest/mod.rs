@@ -33,13 +33,22 @@ use validate::{Rejection, ValidEvent};
 
 const INSERT_CHUNK: usize = 1000;
 
+/// An event with a known feature and pool, and the ids its names resolved to.
+struct Placed<'a> {
+    e: &'a ValidEvent,
+    feature_id: i64,
+    pool_id: i64,
+    dims: Dims,
+}
+
 /// The ids an event's names resolved to.
-struct Dims {
-    user_id: Option<i64>,
-    end_user_id: Option<i64>,
-    source_id: Option<i64>,
-    action_id: Option<i64>,
-    company_id: Option<i64>,
+#[derive(Default)]
+pub struct Dims {
+    pub user_id: Option<i64>,
+    pub end_user_id: Option<i64>,
+    pub source_id: Option<i64>,
+    pub action_id: Option<i64>,
+    pub company_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -135,10 +144,12 @@ pub async fn apply(
         .ok_or_else(|| AppError::not_found("organization"))?;
     // Repeats inside the group are duplicates of their first occurrence; repeats of stored
     // events are found by the insert itself (below).
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::with_capacity(valid.len());
+    let first: Vec<bool> = valid.iter().map(|e| seen.insert(e.id.as_str())).collect();
+    drop(seen);
     let mut fresh: Vec<ValidEvent> = Vec::with_capacity(valid.len());
-    for e in valid {
-        if seen.insert(e.id.clone()) {
+    for (e, first) in valid.into_iter().zip(first) {
+        if first {
             fresh.push(e);
         } else {
             outs[e.batch].duplicates += 1;
@@ -161,8 +172,8 @@ pub async fn apply(
         .collect();
     let pools_by_id: HashMap<i64, &pool::Model> = pools.values().map(|p| (p.id, p)).collect();
 
-    // Known feature and pool, else rejected; (event, feature, pool id) for the rest.
-    let mut placed: Vec<(&ValidEvent, &feature::Model, i64)> = Vec::with_capacity(fresh.len());
+    // Known feature and pool, else rejected; the rest are placed.
+    let mut placed: Vec<Placed> = Vec::with_capacity(fresh.len());
     for e in &fresh {
         let Some(f) = features.get(&e.feature) else {
             outs[e.batch].rejected.push(Rejection::new(
@@ -188,59 +199,45 @@ pub async fn apply(
                 }
             },
         };
-        placed.push((e, f, pool_id));
+        placed.push(Placed {
+            e,
+            feature_id: f.id,
+            pool_id,
+            dims: Dims::default(),
+        });
     }
-    let refs: Vec<&ValidEvent> = placed.iter().map(|p| p.0).collect();
+    let refs: Vec<&ValidEvent> = placed.iter().map(|p| p.e).collect();
     let names = resolve::resolve(&txn, org_id, &refs, now).await?;
+    // Each event's resolved dimensions, once, for both its row and its rollup key.
+    for p in &mut placed {
+        p.dims = names.dims(p.e);
+    }
 
     let tz = crate::services::balance::org_tz(&org)?;
-    // Each event's resolved dimensions, once, for both its row and its rollup key.
-    let dims: HashMap<&str, Dims> = placed
-        .iter()
-        .map(|(e, _, _)| {
-            let (user_id, end_user_id) = names.subject(e.user.as_ref());
-            let source_id = e.source.as_ref().map(|s| names.sources[s]);
-            let action_id = e
-                .action
-                .as_ref()
-                .and_then(|a| names.actions.get(&(source_id?, a.clone())).copied());
-            let company_id = e.company.as_ref().map(|c| names.companies[c]);
-            (
-                e.id.as_str(),
-                Dims {
-                    user_id,
-                    end_user_id,
-                    source_id,
-                    action_id,
-                    company_id,
-                },
-            )
-        })
-        .collect();
     // Each pool's ledger as stored (the period's included grant made first when missing).
     let period: Period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
     let mut ledgers: BTreeMap<i64, ledger::PoolLedger> = BTreeMap::new();
-    for (_, _, pool_id) in &placed {
-        if !ledgers.contains_key(pool_id) {
-            let pool = pools_by_id[pool_id];
+    for p in &placed {
+        if !ledgers.contains_key(&p.pool_id) {
+            let pool = pools_by_id[&p.pool_id];
             ledger_store::ensure_included_grant(&txn, pool, &period).await?;
             let stored = ledger_store::load_pool(&txn, &org, pool, &period).await?;
-            ledgers.insert(*pool_id, stored);
+            ledgers.insert(p.pool_id, stored);
         }
     }
-    let rows = |placed: &[(&ValidEvent, &feature::Model, i64)], overage: &[Credits]| {
+    let rows = |placed: &[Placed], overage: &[Credits]| {
         placed
             .iter()
             .zip(overage)
-            .map(|((e, f, pool_id), overage)| {
-                let d = &dims[e.id.as_str()];
+            .map(|(p, overage)| {
+                let (e, d) = (p.e, &p.dims);
                 usage_event::ActiveModel {
                     id: NotSet,
                     organization_id: Set(org_id),
                     event_id: Set(e.id.clone()),
                     occurred_at: Set(e.at),
-                    pool_id: Set(*pool_id),
-                    feature_id: Set(f.id),
+                    pool_id: Set(p.pool_id),
+                    feature_id: Set(p.feature_id),
                     user_id: Set(d.user_id),
                     end_user_id: Set(d.end_user_id),
                     source_id: Set(d.source_id),
@@ -257,10 +254,10 @@ pub async fn apply(
             })
             .collect::<Vec<_>>()
     };
-    let usages = |placed: &[(&ValidEvent, &feature::Model, i64)]| {
+    let usages = |placed: &[Placed]| {
         placed
             .iter()
-            .map(|(e, _, pool_id)| (*pool_id, e.credits, e.at))
+            .map(|p| (p.pool_id, p.e.credits, p.e.at))
             .collect::<Vec<_>>()
     };
     // Burn first, so each row is written once, with its overage. Resent events are rare, so
@@ -274,10 +271,10 @@ pub async fn apply(
         savepoint.commit().await?;
     } else {
         savepoint.rollback().await?;
-        let stored = stored_ids(&txn, org_id, placed.iter().map(|p| p.0.id.as_str())).await?;
+        let stored = stored_ids(&txn, org_id, placed.iter().map(|p| p.e.id.as_str())).await?;
         placed.retain(|p| {
-            let new = !stored.contains(&p.0.id);
-            outs[p.0.batch].duplicates += usize::from(!new);
+            let new = !stored.contains(&p.e.id);
+            outs[p.e.batch].duplicates += usize::from(!new);
             new
         });
         burned = ledger::apply_batch(&ledgers, &usages(&placed), now);
@@ -297,26 +294,26 @@ pub async fn apply(
     // go into both.
     let weekly_until = rollup::close_weeks(&txn, &org, now).await?;
     let mut daily = rollup::DailyRollup::with_closed_weeks(weekly_until);
-    for (i, (e, f, pool_id)) in placed.iter().enumerate() {
-        let d = &dims[e.id.as_str()];
+    for (p, overage) in placed.iter().zip(&overage) {
+        let (e, d) = (p.e, &p.dims);
         daily.add(&rollup::Counted {
             day: ledger::local_day(tz, e.at),
-            pool_id: *pool_id,
-            feature_id: f.id,
+            pool_id: p.pool_id,
+            feature_id: p.feature_id,
             user_id: d.user_id,
             end_user_id: d.end_user_id,
             source_id: d.source_id,
             action_id: d.action_id,
             company_id: d.company_id,
             credits: e.credits,
-            overage: overage[i],
+            overage: *overage,
             quantity: e.quantity,
             input_tokens: e.input_tokens,
             output_tokens: e.output_tokens,
         });
     }
-    for (e, _, _) in &placed {
-        outs[e.batch].accepted += 1;
+    for p in &placed {
+        outs[p.e.batch].accepted += 1;
     }
     daily.upsert(&txn, org_id).await?;
     txn.commit().await?;

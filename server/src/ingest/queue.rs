@@ -1,23 +1,27 @@
-//! Group commit on SQLite. SQLite has a single writer: a batch that arrives while another is
-//! being written waits for the write lock anyway. So one writer task takes the batches that
-//! are waiting in line (up to `MAX_GROUP_EVENTS` events) and applies them in one transaction
-//! (`super::apply`, in arrival order, one answer each): the lock, the name lookups, the ledger
-//! load and save, the rollup upserts and the commit are paid once per group instead of once
-//! per batch. A lone batch is applied at once, so nothing waits for company.
+//! Group commit. An organization's batches are serialised by its ingest lock (and on SQLite
+//! every batch by the single writer): a batch that arrives while another is being written waits
+//! anyway. So one writer task takes the batches waiting in line (up to `MAX_GROUP_EVENTS`
+//! events) and applies them in one transaction per organization (`super::apply`, in arrival
+//! order, one answer each): the lock, the name lookups, the ledger load and save, the rollup
+//! upserts and the commit are paid once per group instead of once per batch. A lone batch is
+//! applied at once, so nothing waits for company.
 //!
-//! PostgreSQL writes different organizations in parallel, so there every batch keeps its own
-//! transaction (no writer task).
+//! SQLite has one writer task for all organizations. PostgreSQL writes organizations in
+//! parallel, so there each organization gets its own writer task, started by its first batch
+//! and kept for the life of the process (an idle task is a few hundred bytes).
 
 use super::{IngestOutcome, Validated};
 use crate::error::Result;
 use app::error::AppError;
 use chrono::Utc;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// Events applied in one transaction at most (a few full batches).
 const MAX_GROUP_EVENTS: usize = 4_000;
-/// Batches waiting for the writer before senders wait too (back-pressure).
+/// Batches waiting for a writer before senders wait too (back-pressure).
 const QUEUE: usize = 64;
 
 struct Job {
@@ -26,39 +30,63 @@ struct Job {
     reply: oneshot::Sender<Result<IngestOutcome, AppError>>,
 }
 
-/// Where the API hands validated batches: the SQLite writer task, or straight to the database.
+/// Where the API hands validated batches: the writer task of the batch's organization (or the
+/// one of SQLite).
 #[derive(Clone)]
 pub struct IngestQueue {
     db: DatabaseConnection,
-    writer: Option<mpsc::Sender<Job>>,
+    /// Writer key (organization id; 0 for SQLite's one writer) → its queue.
+    writers: Arc<Mutex<HashMap<i64, mpsc::Sender<Job>>>>,
 }
 
 impl IngestQueue {
-    /// Starts the writer task on SQLite (call inside the Tokio runtime).
+    /// A queue whose writers are started on demand (call inside the Tokio runtime).
     pub fn start(db: DatabaseConnection) -> Self {
-        let writer = (db.get_database_backend() == DatabaseBackend::Sqlite).then(|| {
-            let (tx, rx) = mpsc::channel(QUEUE);
-            tokio::spawn(write_groups(db.clone(), rx));
-            tx
-        });
-        IngestQueue { db, writer }
+        IngestQueue {
+            db,
+            writers: Arc::default(),
+        }
+    }
+
+    fn key(&self, org_id: i64) -> i64 {
+        match self.db.get_database_backend() {
+            DatabaseBackend::Sqlite => 0,
+            _ => org_id,
+        }
+    }
+
+    fn forget(&self, org_id: i64) {
+        let mut writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
+        writers.remove(&self.key(org_id));
+    }
+
+    /// The queue of `org_id`'s writer, starting it for the first batch.
+    fn writer(&self, org_id: i64) -> mpsc::Sender<Job> {
+        let mut writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
+        writers
+            .entry(self.key(org_id))
+            .or_insert_with(|| {
+                let (tx, rx) = mpsc::channel(QUEUE);
+                tokio::spawn(write_groups(self.db.clone(), rx));
+                tx
+            })
+            .clone()
     }
 
     /// Applies one organization's validated batch and answers when it is committed.
     pub async fn ingest(&self, org_id: i64, batch: Validated) -> Result<IngestOutcome> {
-        let Some(writer) = &self.writer else {
-            return super::apply_one(&self.db, org_id, batch, Utc::now()).await;
-        };
         let (reply, answer) = oneshot::channel();
         let stopped = || AppError::internal("the ingest writer has stopped");
-        writer
-            .send(Job {
-                org_id,
-                batch,
-                reply,
-            })
-            .await
-            .map_err(|_| stopped())?;
+        let job = Job {
+            org_id,
+            batch,
+            reply,
+        };
+        if let Err(mpsc::error::SendError(job)) = self.writer(org_id).send(job).await {
+            // Its writer ended (a panic): the next one takes over.
+            self.forget(org_id);
+            self.writer(org_id).send(job).await.map_err(|_| stopped())?;
+        }
         Ok(answer.await.map_err(|_| stopped())??)
     }
 }

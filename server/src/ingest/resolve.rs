@@ -2,6 +2,7 @@
 //! sources, actions and companies seen for the first time are registered on the spot; the
 //! SaaS should not have to pre-register every customer or flow. Features must be known.
 
+use super::Dims;
 use super::validate::ValidEvent;
 use crate::entities::{action, company, end_user, source, user};
 use crate::error::Result;
@@ -19,7 +20,8 @@ pub struct Names {
     pub members: HashMap<String, i64>,
     pub end_users: HashMap<String, i64>,
     pub sources: HashMap<(String, String), i64>,
-    pub actions: HashMap<(i64, String), i64>,
+    /// source id → action key → id
+    pub actions: HashMap<i64, HashMap<String, i64>>,
     pub companies: HashMap<String, i64>,
 }
 
@@ -32,6 +34,23 @@ impl Names {
                 Some(&m) => (Some(m), None),
                 None => (None, self.end_users.get(u).copied()),
             },
+        }
+    }
+
+    /// The ids of an event's names (all resolved by [`resolve`]).
+    pub fn dims(&self, e: &ValidEvent) -> Dims {
+        let (user_id, end_user_id) = self.subject(e.user.as_ref());
+        let source_id = e.source.as_ref().map(|s| self.sources[s]);
+        let action_id = e
+            .action
+            .as_ref()
+            .and_then(|a| self.actions.get(&source_id?)?.get(a).copied());
+        Dims {
+            user_id,
+            end_user_id,
+            source_id,
+            action_id,
+            company_id: e.company.as_ref().map(|c| self.companies[c]),
         }
     }
 }
@@ -101,10 +120,12 @@ pub async fn resolve<C: ConnectionTrait>(
             name: Set(key.clone()),
             ..Default::default()
         };
-        names.actions.insert(
-            (flow, key.clone()),
-            find_or_insert(db, find, new, |m| m.id).await?,
-        );
+        let id = find_or_insert(db, find, new, |m| m.id).await?;
+        names
+            .actions
+            .entry(flow)
+            .or_default()
+            .insert(key.clone(), id);
     }
 
     let wanted: BTreeSet<&String> = events.iter().filter_map(|e| e.company.as_ref()).collect();

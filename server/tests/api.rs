@@ -95,7 +95,13 @@ async fn events_bad_input_is_named(db: &DatabaseConnection) {
         )
         .await;
     assert_eq!((s, b["field"].as_str()), (400, Some("body")));
+    let (s, b) = api.post("/api/v1/events", json!([{"events": []}])).await;
+    assert_eq!((s, b["field"].as_str()), (400, Some("body")));
     let (s, b) = api.post("/api/v1/events", json!({"evnts": []})).await;
+    assert_eq!((s, b["field"].as_str()), (400, Some("events")));
+    let (s, b) = api
+        .post("/api/v1/events", json!({"events": {"id": "a"}}))
+        .await;
     assert_eq!((s, b["field"].as_str()), (400, Some("events")));
     let many: Vec<Value> = (0..1001)
         .map(|i| ev(&format!("m{i}"), "personalized_email", "1", None))

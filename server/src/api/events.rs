@@ -1,9 +1,9 @@
 //! `POST /api/v1/events`: a batch of up to 1000 usage events.
 
 use super::auth::ApiCaller;
-use super::{body_error, json_body};
+use super::body_error;
 use crate::error::Error;
-use crate::ingest::{self, IngestOutcome};
+use crate::ingest::{self, IngestOutcome, wire};
 use app::error::AppError;
 use axum::Json;
 use axum::body::Bytes;
@@ -100,13 +100,19 @@ pub async fn post_events(
     Extension(caller): Extension<ApiCaller>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<EventsOut>, Error> {
-    let body = json_body(&body.map_err(body_error)?)?;
-    let events = body
-        .get("events")
-        .and_then(|e: &serde_json::Value| e.as_array())
-        .ok_or_else(|| AppError::invalid("events", "must be an array of events"))?;
+    let bytes = body.map_err(body_error)?;
+    let events = match wire::parse(&bytes) {
+        Ok(wire::Body::Events(events)) => events,
+        Ok(wire::Body::NoEvents) => {
+            return Err(AppError::invalid("events", "must be an array of events").into());
+        }
+        Ok(wire::Body::NotAnObject) => {
+            return Err(AppError::invalid("body", "must be a JSON object").into());
+        }
+        Err(e) => return Err(AppError::invalid("body", format!("malformed JSON: {e}")).into()),
+    };
     // Validation (the batch size included) runs here, beside other requests; the writer only applies.
-    let batch = ingest::validate_batch(events, Utc::now())?;
+    let batch = ingest::validate_wire(&events, Utc::now())?;
     Ok(Json(
         state
             .ingest

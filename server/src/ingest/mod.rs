@@ -12,6 +12,7 @@ pub mod recalculate;
 pub mod resolve;
 pub mod rollup;
 pub mod validate;
+pub mod wire;
 
 use crate::db::rows::{self, Conflict};
 use crate::entities::{feature, organization, pool, usage_event};
@@ -67,6 +68,23 @@ pub struct Validated {
 
 /// Validates a batch (raw JSON objects) received at `now`.
 pub fn validate_batch(events: &[Value], now: DateTime<Utc>) -> Result<Validated> {
+    validate_each(events, |i, v| validate::validate(i, v, now))
+}
+
+/// Validates a batch as read from a request body (`wire::parse`), received at `now`.
+pub fn validate_wire(events: &[wire::WireEvent], now: DateTime<Utc>) -> Result<Validated> {
+    validate_each(events, |i, e| match e {
+        wire::WireEvent::Object { fields, unknown } => {
+            validate::validate_fields(i, &**fields, unknown.as_deref(), now)
+        }
+        wire::WireEvent::NotObject => Err(validate::not_an_object(i)),
+    })
+}
+
+fn validate_each<T>(
+    events: &[T],
+    check: impl Fn(usize, &T) -> Result<ValidEvent, Rejection>,
+) -> Result<Validated> {
     if events.len() > validate::MAX_EVENTS {
         return Err(AppError::TooLarge {
             field: "events".into(),
@@ -76,7 +94,7 @@ pub fn validate_batch(events: &[Value], now: DateTime<Utc>) -> Result<Validated>
     }
     let mut out = Validated::default();
     for (i, v) in events.iter().enumerate() {
-        match validate::validate(i, v, now) {
+        match check(i, v) {
             Ok(e) => out.valid.push(e),
             Err(r) => out.rejected.push(r),
         }

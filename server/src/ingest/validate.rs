@@ -4,13 +4,14 @@
 use app::credits::{Credits, CreditsError};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 pub const MAX_EVENTS: usize = 1000;
 pub const MAX_ID_LEN: usize = 128;
 pub const MAX_METADATA_BYTES: usize = 4096;
 pub const SOURCE_KINDS: [&str; 5] = ["agent", "flow", "pilot", "tool", "session"];
-const FIELDS: [&str; 13] = [
+/// An event's fields, in a fixed order (`wire` stores them by position).
+pub const FIELDS: [&str; 13] = [
     "id",
     "timestamp",
     "feature",
@@ -67,27 +68,55 @@ impl Rejection {
     }
 }
 
+/// A field's value as the checks see it, whatever the body was parsed into.
+pub enum FieldRef<'a> {
+    Null,
+    Str(&'a str),
+    Num(&'a Number),
+    Obj(&'a Map<String, Value>),
+    /// A boolean or an array.
+    Other,
+}
+
+/// Something with named fields: a JSON object, or an event as read by `wire`.
+pub trait Fields {
+    /// The field, `None` when absent.
+    fn field(&self, name: &str) -> Option<FieldRef<'_>>;
+}
+
+impl Fields for Map<String, Value> {
+    fn field(&self, name: &str) -> Option<FieldRef<'_>> {
+        Some(match self.get(name)? {
+            Value::Null => FieldRef::Null,
+            Value::String(s) => FieldRef::Str(s),
+            Value::Number(n) => FieldRef::Num(n),
+            Value::Object(o) => FieldRef::Obj(o),
+            Value::Bool(_) | Value::Array(_) => FieldRef::Other,
+        })
+    }
+}
+
 /// A string field: present (when required), non-empty and at most `max` bytes.
 pub fn text<'a>(
-    o: &'a Map<String, Value>,
+    o: &'a (impl Fields + ?Sized),
     field: &str,
     max: usize,
     required: bool,
 ) -> Result<Option<&'a str>, String> {
-    match o.get(field) {
-        None | Some(Value::Null) if required => Err("is required".into()),
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Err("must not be empty".into()),
-        Some(Value::String(s)) if s.len() > max => Err(format!("must be at most {max} characters")),
-        Some(Value::String(s)) => Ok(Some(s.as_str())),
+    match o.field(field) {
+        None | Some(FieldRef::Null) if required => Err("is required".into()),
+        None | Some(FieldRef::Null) => Ok(None),
+        Some(FieldRef::Str(s)) if s.trim().is_empty() => Err("must not be empty".into()),
+        Some(FieldRef::Str(s)) if s.len() > max => Err(format!("must be at most {max} characters")),
+        Some(FieldRef::Str(s)) => Ok(Some(s)),
         Some(_) => Err("must be a string".into()),
     }
 }
 
-fn count(o: &Map<String, Value>, field: &str) -> Result<Option<i64>, String> {
-    match o.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match n.as_i64() {
+fn count(o: &(impl Fields + ?Sized), field: &str) -> Result<Option<i64>, String> {
+    match o.field(field) {
+        None | Some(FieldRef::Null) => Ok(None),
+        Some(FieldRef::Num(n)) => match n.as_i64() {
             Some(v) if v >= 0 => Ok(Some(v)),
             _ => Err("must be a non-negative integer".into()),
         },
@@ -96,14 +125,18 @@ fn count(o: &Map<String, Value>, field: &str) -> Result<Option<i64>, String> {
 }
 
 /// A credits amount given as a JSON number or a decimal string (exact, ≤ 3 decimals).
-pub fn credits(o: &Map<String, Value>, field: &str) -> Result<Credits, String> {
-    let text = match o.get(field) {
-        None | Some(Value::Null) => return Err("is required".into()),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) => s.clone(),
+pub fn credits(o: &(impl Fields + ?Sized), field: &str) -> Result<Credits, String> {
+    let number;
+    let text = match o.field(field) {
+        None | Some(FieldRef::Null) => return Err("is required".into()),
+        Some(FieldRef::Num(n)) => {
+            number = n.to_string();
+            number.as_str()
+        }
+        Some(FieldRef::Str(s)) => s,
         Some(_) => return Err("must be a number or a decimal string".into()),
     };
-    Credits::parse(&text).map_err(|e| match e {
+    Credits::parse(text).map_err(|e| match e {
         CreditsError::NotANumber => "must be a decimal number such as 12 or 0.125".to_string(),
         other => other.to_string(),
     })
@@ -112,24 +145,37 @@ pub fn credits(o: &Map<String, Value>, field: &str) -> Result<Credits, String> {
 /// Checks event number `index` of a batch, received at `now`.
 pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<ValidEvent, Rejection> {
     let Value::Object(o) = value else {
-        return Err(Rejection::new(
-            index,
-            None,
-            "event",
-            "must be a JSON object",
-        ));
+        return Err(not_an_object(index));
     };
-    let raw_id = o.get("id").and_then(Value::as_str);
+    let unknown = o.keys().find(|k| !FIELDS.contains(&k.as_str()));
+    validate_fields(index, o, unknown.map(String::as_str), now)
+}
+
+pub fn not_an_object(index: usize) -> Rejection {
+    Rejection::new(index, None, "event", "must be a JSON object")
+}
+
+/// Checks event number `index`, given its fields and the first key that is not an event field.
+pub fn validate_fields(
+    index: usize,
+    o: &(impl Fields + ?Sized),
+    unknown: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ValidEvent, Rejection> {
+    let raw_id = match o.field("id") {
+        Some(FieldRef::Str(s)) => Some(s),
+        _ => None,
+    };
     let reject = |field: &str, e: String| Rejection::new(index, raw_id, field, e);
-    if let Some(unknown) = o.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+    if let Some(unknown) = unknown {
         return Err(reject(unknown, "is not a known field".into()));
     }
     let id = text(o, "id", MAX_ID_LEN, true)
         .map_err(|e| reject("id", e))?
         .unwrap()
         .to_string();
-    let at = match o.get("timestamp") {
-        Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
+    let at = match o.field("timestamp") {
+        Some(FieldRef::Str(s)) => DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| {
                 reject(
@@ -137,7 +183,7 @@ pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<Valid
                     "must be an RFC 3339 time such as 2026-11-22T10:00:00Z".into(),
                 )
             })?,
-        None | Some(Value::Null) => return Err(reject("timestamp", "is required".into())),
+        None | Some(FieldRef::Null) => return Err(reject("timestamp", "is required".into())),
         Some(_) => return Err(reject("timestamp", "must be an RFC 3339 string".into())),
     };
     if at > now + Duration::minutes(5) {
@@ -156,9 +202,9 @@ pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<Valid
     let user = text(o, "user", 256, false)
         .map_err(|e| reject("user", e))?
         .map(str::to_string);
-    let source = match o.get("source") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(s)) => {
+    let source = match o.field("source") {
+        None | Some(FieldRef::Null) => None,
+        Some(FieldRef::Obj(s)) => {
             let kind = text(s, "kind", 16, true)
                 .map_err(|e| reject("source.kind", e))?
                 .unwrap();
@@ -195,10 +241,10 @@ pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<Valid
         .unwrap_or(1);
     let input_tokens = count(o, "input_tokens").map_err(|e| reject("input_tokens", e))?;
     let output_tokens = count(o, "output_tokens").map_err(|e| reject("output_tokens", e))?;
-    let metadata = match o.get("metadata") {
-        None | Some(Value::Null) => None,
-        Some(m @ Value::Object(_)) => {
-            let s = m.to_string();
+    let metadata = match o.field("metadata") {
+        None | Some(FieldRef::Null) => None,
+        Some(FieldRef::Obj(m)) => {
+            let s = serde_json::to_string(m).unwrap_or_default();
             if s.len() > MAX_METADATA_BYTES {
                 return Err(reject(
                     "metadata",

@@ -319,3 +319,14 @@ pub async fn main_balance(db: &DatabaseConnection, org: i64) -> app::credits::Cr
         .balance
         .remaining
 }
+
+/// A usage event of `member@acme.test` on `personalized_email`, `minutes_ago` before now.
+pub fn event(id: &str, credits: &str, minutes_ago: i64) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "timestamp": (Utc::now() - chrono::Duration::minutes(minutes_ago)).to_rfc3339(),
+        "feature": "personalized_email",
+        "user": "member@acme.test",
+        "credits": credits,
+    })
+}

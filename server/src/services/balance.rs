@@ -1,13 +1,14 @@
 //! The balance of a pool: what its grants hold now, and the current period's included credits.
 
 use crate::entities::{auto_recharge_rule, grant, organization, pool};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ledger::{self, GrantKind, Period};
 use app::credits::Credits;
 use app::error::AppError;
 use app::model::BalanceCard;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use futures::TryFutureExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 pub fn org_tz(org: &organization::Model) -> Result<Tz> {
@@ -168,14 +169,14 @@ pub async fn balance_card<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<BalanceCard> {
     let tz = org_tz(org)?;
-    let (b, rule) = futures::try_join!(pool_balance(db, org, pool, now), async {
-        let rule = auto_recharge_rule::Entity::find()
+    let (b, rule) = futures::try_join!(
+        pool_balance(db, org, pool, now),
+        auto_recharge_rule::Entity::find()
             .filter(auto_recharge_rule::Column::OrganizationId.eq(org.id))
             .filter(auto_recharge_rule::Column::PoolId.eq(pool.id))
             .one(db)
-            .await;
-        Ok::<_, crate::error::Error>(rule?)
-    })?;
+            .err_into::<Error>()
+    )?;
     let auto_recharge_enabled = rule.is_some_and(|r| r.enabled);
     Ok(BalanceCard {
         pool_key: pool.key.clone(),

@@ -3,10 +3,11 @@
 use super::balance::{balance_of, org_tz, organization, pick_main, pools};
 use super::periods::{periods_back, records, usage_by_day};
 use crate::entities::{allocation, grant, purchase};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use app::credits::Credits;
 use app::model::{CreditsView, GrantRow, PeriodRow, PoolRow, PurchaseRow};
 use chrono::{DateTime, Utc};
+use futures::TryFutureExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
@@ -32,39 +33,28 @@ pub async fn credits_view<C: ConnectionTrait>(
     let (org, all_pools, grants, purchases, allocations) = futures::try_join!(
         organization(db, org_id),
         pools(db, org_id),
-        async {
-            let grants = grant::Entity::find()
-                .filter(grant::Column::OrganizationId.eq(org_id))
-                .order_by_desc(grant::Column::GrantedAt)
-                .all(db)
-                .await;
-            Ok::<_, crate::error::Error>(grants?)
-        },
-        async {
-            let purchases = purchase::Entity::find()
-                .filter(purchase::Column::OrganizationId.eq(org_id))
-                .order_by_desc(purchase::Column::CreatedAt)
-                .all(db)
-                .await;
-            Ok(purchases?)
-        },
-        async {
-            let allocations = allocation::Entity::find()
-                .filter(allocation::Column::OrganizationId.eq(org_id))
-                .all(db)
-                .await;
-            Ok(allocations?)
-        }
+        grant::Entity::find()
+            .filter(grant::Column::OrganizationId.eq(org_id))
+            .order_by_desc(grant::Column::GrantedAt)
+            .all(db)
+            .err_into::<Error>(),
+        purchase::Entity::find()
+            .filter(purchase::Column::OrganizationId.eq(org_id))
+            .order_by_desc(purchase::Column::CreatedAt)
+            .all(db)
+            .err_into::<Error>(),
+        allocation::Entity::find()
+            .filter(allocation::Column::OrganizationId.eq(org_id))
+            .all(db)
+            .err_into::<Error>()
     )?;
     let tz = org_tz(&org)?;
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let pool_key: HashMap<i64, String> = all_pools.iter().map(|p| (p.id, p.key.clone())).collect();
     let main_id = pick_main(&all_pools).map(|p| p.id);
     // The main pool's history; the current period of the others.
-    let (history, current) = (
-        periods_back(&org, PERIODS_SHOWN - 1, now)?,
-        periods_back(&org, 0, now)?,
-    );
+    let history = periods_back(&org, PERIODS_SHOWN - 1, now)?;
+    let current = history[..1].to_vec();
     let (grants_ref, purchases_ref) = (&grants, &purchases);
     let per_pool = futures::future::try_join_all(all_pools.iter().map(|p| {
         let periods = if Some(p.id) == main_id {

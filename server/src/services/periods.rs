@@ -6,10 +6,11 @@ use super::balance::{counts_in, org_tz, pool_grants};
 use super::range::DateRange;
 use super::usage::{Scope, UsageRow, daily_totals};
 use crate::entities::{grant, organization, pool, purchase};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ledger::{self, GrantKind, Period};
 use app::credits::Credits;
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::TryFutureExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,14 +39,11 @@ pub async fn period_records<C: ConnectionTrait>(
     // Independent reads, side by side on pooled connections.
     let (grants, purchases, days) = futures::try_join!(
         pool_grants(db, org_id, pool.id),
-        async {
-            let purchases = purchase::Entity::find()
-                .filter(purchase::Column::OrganizationId.eq(org_id))
-                .filter(purchase::Column::PoolId.eq(pool.id))
-                .all(db)
-                .await;
-            Ok::<_, crate::error::Error>(purchases?)
-        },
+        purchase::Entity::find()
+            .filter(purchase::Column::OrganizationId.eq(org_id))
+            .filter(purchase::Column::PoolId.eq(pool.id))
+            .all(db)
+            .err_into::<Error>(),
         usage_by_day(db, org_id, pool.id, &periods)
     )?;
     Ok(records(pool, periods, &grants, &purchases, &days, now))

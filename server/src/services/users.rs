@@ -6,12 +6,13 @@ use super::balance::pools;
 use super::range;
 use super::usage::{scope, usage_scoped};
 use crate::entities::{allocation, feature};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ledger;
 use app::credits::Credits;
 use app::filter::{Filter, GroupBy};
 use app::model::{AllocationRow, UserUsage, UsersView};
 use chrono::{DateTime, Duration, Utc};
+use futures::TryFutureExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -31,13 +32,10 @@ pub async fn users_view<C: ConnectionTrait>(
     let (report, allocations, feature_rows) = futures::try_join!(
         usage_scoped(db, &org, r, &s, &[GroupBy::User, GroupBy::Feature]),
         allocations(db, org_id, &period, &emails),
-        async {
-            let rows = feature::Entity::find()
-                .filter(feature::Column::OrganizationId.eq(org_id))
-                .all(db)
-                .await;
-            Ok::<_, crate::error::Error>(rows?)
-        }
+        feature::Entity::find()
+            .filter(feature::Column::OrganizationId.eq(org_id))
+            .all(db)
+            .err_into::<Error>()
     )?;
 
     // Feature columns, biggest first.
@@ -109,13 +107,10 @@ async fn allocations<C: ConnectionTrait>(
     // Caps, pools and every pool's use in the period side by side; then the capped end users'
     // names (only theirs: an organization may have many end users).
     let (caps, pools, mut used) = futures::try_join!(
-        async {
-            let caps = allocation::Entity::find()
-                .filter(allocation::Column::OrganizationId.eq(org_id))
-                .all(db)
-                .await;
-            Ok::<_, crate::error::Error>(caps?)
-        },
+        allocation::Entity::find()
+            .filter(allocation::Column::OrganizationId.eq(org_id))
+            .all(db)
+            .err_into::<Error>(),
         pools(db, org_id),
         used_by_pool_and_subject(db, org_id, None, period)
     )?;

@@ -178,8 +178,10 @@ pub struct AuditRow {
 pub struct SettingsView {
     pub role: Role,
     pub time_zone: String,
-    /// (key, name) of every pool.
+    /// (key, name) of every pool that takes credits (not archived).
     pub pools: Vec<(String, String)>,
+    /// What a credit of each pool costs.
+    pub prices: Vec<(String, crate::credits::Price)>,
     /// Billing roles: auto-recharge per pool.
     pub auto_recharge: Vec<AutoRechargeRow>,
     /// Billing roles: every request; others: their own.

@@ -147,10 +147,113 @@ impl fmt::Display for Credits {
 }
 
 /// `1234567` → `"1,234,567"`.
-/// The price of purchased credits: $0.10 per credit, in whole cents (smaller parts of a
-/// cent round down). Shown at checkout and charged by the payment provider.
-pub fn price_cents(amount: Credits) -> i64 {
-    amount.0 / 100
+/// What one credit of a pool costs: `micros` millionths of the currency's unit. `exponent`
+/// is the currency's minor-unit digits (2 for USD, 0 for JPY) and `symbol` its sign; both
+/// come from ISO 4217 on the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Price {
+    pub micros: i64,
+    pub currency: String,
+    pub exponent: u8,
+    pub symbol: String,
+}
+
+/// An exact amount of money in the currency's minor units (cents).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: String,
+    pub exponent: u8,
+    pub symbol: String,
+}
+
+impl Price {
+    pub const SCALE: i64 = 1_000_000;
+
+    /// Parses a non-negative decimal with at most 6 decimals (`"0.10"`) into millionths.
+    pub fn parse_micros(text: &str) -> Result<i64, String> {
+        let t = text.trim();
+        let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+            return Err("must be a non-negative decimal such as 0.10".into());
+        }
+        if frac.len() > 6 {
+            return Err("must have at most 6 decimals".into());
+        }
+        let whole: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| "is too large")? };
+        let mut part: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| "is not a number")? };
+        for _ in frac.len()..6 {
+            part *= 10;
+        }
+        whole
+            .checked_mul(Self::SCALE)
+            .and_then(|w| w.checked_add(part))
+            .ok_or_else(|| "is too large".to_string())
+    }
+
+    /// `100000` → `"0.1"`: exact, without trailing zeros.
+    pub fn micros_text(micros: i64) -> String {
+        let (whole, frac) = (micros / Self::SCALE, micros % Self::SCALE);
+        if frac == 0 {
+            return whole.to_string();
+        }
+        let f = format!("{frac:06}");
+        format!("{whole}.{}", f.trim_end_matches('0'))
+    }
+
+    /// What `amount` credits cost, in minor units; parts of a minor unit round down. `None`
+    /// when the sum does not fit.
+    pub fn cost(&self, amount: Credits) -> Option<Money> {
+        let minor = i128::from(amount.0) * i128::from(self.micros) * 10i128.pow(self.exponent.into())
+            / (i128::from(Credits::SCALE) * i128::from(Self::SCALE));
+        Some(Money {
+            minor: i64::try_from(minor).ok()?,
+            currency: self.currency.clone(),
+            exponent: self.exponent,
+            symbol: self.symbol.clone(),
+        })
+    }
+
+    /// `"$0.10 per credit"`.
+    pub fn per_credit(&self) -> String {
+        format!("{}{} per credit", self.sign(), Self::micros_text(self.micros))
+    }
+
+    fn sign(&self) -> String {
+        sign(&self.symbol, &self.currency)
+    }
+}
+
+fn sign(symbol: &str, currency: &str) -> String {
+    if symbol.is_empty() || symbol == currency {
+        format!("{currency} ")
+    } else {
+        symbol.to_string()
+    }
+}
+
+impl Money {
+    /// Exact decimal text without grouping, e.g. `"1234.05"`; used by CSV.
+    pub fn to_decimal_string(&self) -> String {
+        let scale = 10i64.pow(self.exponent.into());
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let (whole, frac) = (self.minor.unsigned_abs() / scale as u64, self.minor.unsigned_abs() % scale as u64);
+        if self.exponent == 0 {
+            format!("{sign}{whole}")
+        } else {
+            format!("{sign}{whole}.{frac:0width$}", width = self.exponent as usize)
+        }
+    }
+
+    /// `"$1,234.05"`, or `"CHF 1,234.05"` where the currency has no sign of its own.
+    pub fn display(&self) -> String {
+        let plain = self.to_decimal_string();
+        let (neg, rest) = plain.strip_prefix('-').map_or(("", plain.as_str()), |r| ("-", r));
+        let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+        let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
+        format!("{neg}{}{}{frac}", sign(&self.symbol, &self.currency), group_thousands(int))
+    }
 }
 
 pub fn group_thousands(digits: &str) -> String {
@@ -205,6 +308,25 @@ mod tests {
         assert_eq!(Credits(999_000).display(), "999");
         assert_eq!(Credits(1_500_125).to_decimal_string(), "1500.125");
         assert_eq!(format_count(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn prices_are_exact() {
+        assert_eq!(Price::parse_micros("0.10"), Ok(100_000));
+        assert_eq!(Price::parse_micros("12.000001"), Ok(12_000_001));
+        assert!(Price::parse_micros("0.0000001").is_err());
+        assert!(Price::parse_micros("-1").is_err());
+        assert!(Price::parse_micros("99999999999999999").is_err());
+        assert_eq!(Price::micros_text(100_000), "0.1");
+        let usd = Price { micros: 100_000, currency: "USD".into(), exponent: 2, symbol: "$".into() };
+        let cost = usd.cost(Credits::whole(12_345)).unwrap();
+        assert_eq!((cost.minor, cost.display()), (123_450, "$1,234.50".to_string()));
+        assert_eq!(usd.cost(Credits(99)).unwrap().minor, 0, "parts of a cent round down");
+        let jpy = Price { micros: 15_000_000, currency: "JPY".into(), exponent: 0, symbol: "JPY".into() };
+        assert_eq!(jpy.cost(Credits::whole(3)).unwrap().display(), "JPY 45");
+        assert!(usd.cost(Credits(i64::MAX)).is_some_and(|m| m.minor > 0));
+        let huge = Price { micros: i64::MAX, ..usd };
+        assert_eq!(huge.cost(Credits(i64::MAX)), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! select menus, the login and settings forms — reach the browser, with their data as props.
 
 pub mod admin;
+pub mod catalog;
 pub mod components;
 pub mod credits;
 pub mod error;

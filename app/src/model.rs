@@ -222,7 +222,8 @@ pub struct PurchaseRow {
     pub amount: Credits,
     /// manual or auto_recharge
     pub origin: String,
-    pub price_cents: i64,
+    /// What was charged, in the pool's currency.
+    pub price: crate::credits::Money,
     pub status: String,
 }
 

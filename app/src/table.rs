@@ -1,7 +1,7 @@
 //! One shape for every table of the dashboard: the page renders it (sortable, paged) and the
 //! CSV export writes the very same rows, so a download always matches what is on screen.
 
-use crate::credits::{Credits, format_count};
+use crate::credits::{Credits, Money, format_count};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -10,8 +10,8 @@ pub enum Cell {
     Text(String),
     Credits(Credits),
     Count(i64),
-    /// An amount of money in cents (USD).
-    Money(i64),
+    /// An exact amount of money in its currency.
+    Money(Money),
     /// A share or change in percent (one decimal); `None` = not defined (e.g. from zero).
     Percent(Option<f64>),
     /// A change against the compare period, in percent; `None` = no base to compare with.
@@ -36,7 +36,7 @@ impl Cell {
             Cell::Text(s) | Cell::Status(s) => s.clone(),
             Cell::Credits(c) => c.display(),
             Cell::Count(n) => format_count(*n),
-            Cell::Money(c) => format!("${}.{:02}", format_count(c / 100), (c % 100).abs()),
+            Cell::Money(m) => m.display(),
             Cell::Percent(Some(p)) => format!("{p:.1}%"),
             Cell::Change(Some(p)) if *p > 0.0 => format!("+{p:.1}%"),
             Cell::Change(Some(p)) => format!("{p:.1}%"),
@@ -50,7 +50,7 @@ impl Cell {
             Cell::Text(s) | Cell::Status(s) => s.clone(),
             Cell::Credits(c) => c.to_decimal_string(),
             Cell::Count(n) => n.to_string(),
-            Cell::Money(c) => format!("{}.{:02}", c / 100, (c % 100).abs()),
+            Cell::Money(m) => m.to_decimal_string(),
             Cell::Percent(Some(p)) | Cell::Change(Some(p)) => format!("{p:.1}"),
             Cell::Percent(None) | Cell::Change(None) | Cell::Empty => String::new(),
         }
@@ -68,7 +68,8 @@ impl Cell {
         fn num(c: &Cell) -> Option<f64> {
             match c {
                 Cell::Credits(c) => Some(c.0 as f64),
-                Cell::Count(n) | Cell::Money(n) => Some(*n as f64),
+                Cell::Count(n) => Some(*n as f64),
+                Cell::Money(m) => Some(m.minor as f64),
                 Cell::Percent(p) | Cell::Change(p) => *p,
                 _ => None,
             }
@@ -167,8 +168,14 @@ mod tests {
         assert_eq!(c.csv(), "1234567.89");
         assert_eq!(c.display(), "1,234,567.89");
         assert_eq!(Cell::Count(12_000).csv(), "12000");
-        assert_eq!(Cell::Money(123_405).display(), "$1,234.05");
-        assert_eq!(Cell::Money(123_405).csv(), "1234.05");
+        let usd = Money {
+            minor: 123_405,
+            currency: "USD".into(),
+            exponent: 2,
+            symbol: "$".into(),
+        };
+        assert_eq!(Cell::Money(usd.clone()).display(), "$1,234.05");
+        assert_eq!(Cell::Money(usd).csv(), "1234.05");
     }
 
     #[test]

@@ -229,7 +229,7 @@ pub fn purchases(v: &CreditsView) -> Table {
                 Cell::text(origin),
                 Cell::Status(p.status.clone()),
                 Cell::Credits(p.amount),
-                Cell::Money(p.price_cents),
+                Cell::Money(p.price.clone()),
             ],
         );
     }

@@ -2,7 +2,7 @@
 //! admins in the dashboard). Outside the demo no account has a default password.
 
 use crate::auth::password;
-use crate::entities::{organization, user};
+use crate::entities::{organization, password_token, user};
 use crate::error::Result;
 use app::error::AppError;
 use app::roles::Role;
@@ -68,6 +68,31 @@ pub async fn create_user<C: ConnectionTrait>(
     initial_password: &str,
     now: DateTime<Utc>,
 ) -> Result<user::Model> {
+    let hash = password::hash_blocking(initial_password.to_string()).await?;
+    insert_user(db, org_id, email, name, role, Some(hash), now).await
+}
+
+/// A new member who signs in once they chose a password through [`password_link`].
+pub async fn create_user_without_password<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    email: &str,
+    name: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
+    insert_user(db, org_id, email, name, role, None, now).await
+}
+
+async fn insert_user<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    email: &str,
+    name: &str,
+    role: Role,
+    hash: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
     let email = email.trim().to_lowercase();
     let at = email.find('@');
     if email.len() > 254 || !at.is_some_and(|i| i > 0 && i + 1 < email.len()) {
@@ -84,17 +109,86 @@ pub async fn create_user<C: ConnectionTrait>(
     if exists.is_some() {
         return Err(AppError::invalid("email", "is already a member").into());
     }
-    let hash = password::hash_blocking(initial_password.to_string()).await?;
     Ok(user::ActiveModel {
         organization_id: Set(org_id),
         email: Set(email),
         name: Set(name.trim().into()),
         role: Set(role.as_str().into()),
-        password_hash: Set(Some(hash)),
+        password_hash: Set(hash),
         active: Set(true),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?)
+}
+
+/// How long a set-password link works.
+pub const LINK_DAYS: i64 = 7;
+
+/// A one-time token that lets `user` choose a password (`/set-password?token=…`). Only its
+/// hash is stored; the token names its organization, so it is looked up only there.
+pub async fn password_link<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let (_, secret) = crate::api_keys::new_secret("pw");
+    let token = format!("{org_id}-{secret}");
+    password_token::ActiveModel {
+        organization_id: Set(org_id),
+        user_id: Set(user_id),
+        token_hash: Set(crate::api_keys::hash_key(&token)),
+        created_at: Set(now),
+        expires_at: Set(now + chrono::Duration::days(LINK_DAYS)),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Sets the password of the link's member and spends the link. Returns the member.
+pub async fn set_password_with_link<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+    new_password: &str,
+    now: DateTime<Utc>,
+) -> Result<user::Model> {
+    use sea_orm::sea_query::Expr;
+    let bad = || AppError::invalid("token", "this link is not valid (used, expired or mistyped)");
+    let org_id: i64 = token
+        .split_once('-')
+        .and_then(|(o, _)| o.parse().ok())
+        .ok_or_else(bad)?;
+    let link = password_token::Entity::find()
+        .filter(password_token::Column::OrganizationId.eq(org_id))
+        .filter(password_token::Column::TokenHash.eq(crate::api_keys::hash_key(token)))
+        .one(db)
+        .await?
+        .filter(|l| l.used_at.is_none() && l.expires_at > now)
+        .ok_or_else(bad)?;
+    let hash = password::hash_blocking(new_password.to_string()).await?;
+    let spent = password_token::Entity::update_many()
+        .col_expr(password_token::Column::UsedAt, Expr::value(now))
+        .filter(password_token::Column::OrganizationId.eq(org_id))
+        .filter(password_token::Column::Id.eq(link.id))
+        .filter(password_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    if spent.rows_affected == 0 {
+        return Err(bad().into());
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .filter(user::Column::OrganizationId.eq(org_id))
+        .filter(user::Column::Id.eq(link.user_id))
+        .exec(db)
+        .await?;
+    user::Entity::find_by_id(link.user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("member").into())
 }

@@ -21,6 +21,24 @@ pub fn hash_key(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// A fresh `<tag>_<prefix>_<secret>` key and its prefix.
+pub fn new_secret(tag: &str) -> (String, String) {
+    // The thread-local generator must not live across an await (the future moves threads).
+    let mut rng = rand::rng();
+    let prefix = Alphanumeric.sample_string(&mut rng, 8).to_lowercase();
+    let secret = format!("{tag}_{prefix}_{}", Alphanumeric.sample_string(&mut rng, 40));
+    (prefix, secret)
+}
+
+/// Checks a key's name: 1 to 100 characters.
+pub fn key_name(name: &str) -> Result<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::invalid("name", "must be 1 to 100 characters").into());
+    }
+    Ok(name)
+}
+
 pub async fn create<C: ConnectionTrait>(db: &C, org_slug: &str, name: &str) -> Result<CreatedKey> {
     let org = organization::Entity::find()
         .filter(organization::Column::Slug.eq(org_slug))
@@ -31,17 +49,8 @@ pub async fn create<C: ConnectionTrait>(db: &C, org_slug: &str, name: &str) -> R
 }
 
 pub async fn create_for<C: ConnectionTrait>(db: &C, org_id: i64, name: &str) -> Result<CreatedKey> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(AppError::invalid("name", "must be 1 to 100 characters").into());
-    }
-    // The thread-local generator must not live across an await (the future moves threads).
-    let (prefix, secret) = {
-        let mut rng = rand::rng();
-        let prefix = Alphanumeric.sample_string(&mut rng, 8).to_lowercase();
-        let secret = format!("cm_{prefix}_{}", Alphanumeric.sample_string(&mut rng, 40));
-        (prefix, secret)
-    };
+    let name = key_name(name)?;
+    let (prefix, secret) = new_secret("cm");
     let row = api_key::ActiveModel {
         organization_id: Set(org_id),
         name: Set(name.to_string()),

@@ -15,3 +15,11 @@ pub fn seed_when_empty() -> bool {
 pub fn secure_cookies() -> bool {
     std::env::var("PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"))
 }
+
+/// `PUBLIC_URL` without a trailing slash, for links the server hands out.
+pub fn public_url() -> Option<String> {
+    std::env::var("PUBLIC_URL")
+        .ok()
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .map(|u| u.trim_end_matches('/').to_string())
+}

@@ -13,38 +13,63 @@ use sea_orm::{
 
 pub const INCLUDED_PRIORITY: i32 = 10;
 
-/// Makes sure the pool has its included grant for `period` (idempotent; callers hold the
-/// organization's ingest lock or accept a harmless re-check).
-pub async fn ensure_included_grant<C: ConnectionTrait>(
+/// The organization's ingest lock, held until the caller's transaction ends. The row update
+/// serialises the organization's batches (and catalog or grant changes) on PostgreSQL and
+/// takes SQLite's write lock up front (no read-then-upgrade deadlocks).
+pub async fn lock_organization<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<()> {
+    let locked = organization::Entity::update_many()
+        .col_expr(
+            organization::Column::IngestSeq,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(organization::Column::IngestSeq), 1),
+        )
+        .filter(organization::Column::Id.eq(org_id))
+        .exec(db)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(app::error::AppError::not_found("organization").into());
+    }
+    Ok(())
+}
+
+/// Makes sure the pool has this period's included and allowance grants, as its plan says
+/// (idempotent; callers hold the organization's ingest lock or accept a harmless re-check).
+pub async fn ensure_period_grants<C: ConnectionTrait>(
     db: &C,
     pool: &pool::Model,
     period: &Period,
 ) -> Result<()> {
-    if pool.included_per_period_milli <= 0 {
-        return Ok(());
-    }
-    let exists = grant::Entity::find()
-        .filter(grant::Column::OrganizationId.eq(pool.organization_id))
-        .filter(grant::Column::PoolId.eq(pool.id))
-        .filter(grant::Column::Kind.eq(GrantKind::Included.as_str()))
-        .filter(grant::Column::GrantedAt.eq(period.start))
-        .count(db)
-        .await?;
-    if exists == 0 {
+    let plan = [
+        (GrantKind::Included, pool.included_per_period_milli, "Included credits"),
+        (GrantKind::Allowance, pool.allowance_per_period_milli, "Background allowance"),
+    ];
+    for (kind, amount, what) in plan {
+        if amount <= 0 || pool.archived_at.is_some() {
+            continue;
+        }
+        let exists = grant::Entity::find()
+            .filter(grant::Column::OrganizationId.eq(pool.organization_id))
+            .filter(grant::Column::PoolId.eq(pool.id))
+            .filter(grant::Column::Kind.eq(kind.as_str()))
+            .filter(grant::Column::GrantedAt.eq(period.start))
+            .count(db)
+            .await?;
+        if exists > 0 {
+            continue;
+        }
         grant::ActiveModel {
             organization_id: Set(pool.organization_id),
             pool_id: Set(pool.id),
-            kind: Set(GrantKind::Included.as_str().into()),
+            kind: Set(kind.as_str().into()),
             description: Set(format!(
-                "Included credits {} – {}",
+                "{what} {} – {}",
                 period.start_date,
                 period.last_day()
             )),
             granted_at: Set(period.start),
             expires_at: Set(Some(period.end)),
             priority: Set(INCLUDED_PRIORITY),
-            original_milli: Set(pool.included_per_period_milli),
-            remaining_milli: Set(pool.included_per_period_milli),
+            original_milli: Set(amount),
+            remaining_milli: Set(amount),
             status: Set("active".into()),
             purchase_id: Set(None),
             ..Default::default()
@@ -111,13 +136,13 @@ pub async fn load_pool<C: ConnectionTrait>(
 /// purchase and its purchased grant.
 pub async fn save_pool<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
-    pool_id: i64,
+    pool: &pool::Model,
     before: &PoolLedger,
     after: &PoolLedger,
     outcome: &ledger::BatchOutcome,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let (org_id, pool_id) = (pool.organization_id, pool.id);
     for (old, new) in before.grants.iter().zip(&after.grants) {
         if old.remaining != new.remaining {
             let status = if new.remaining.0 == 0 {
@@ -139,7 +164,7 @@ pub async fn save_pool<C: ConnectionTrait>(
             organization_id: Set(org_id),
             pool_id: Set(pool_id),
             amount_milli: Set(r.amount.0),
-            price_cents: Set(ledger::price_cents(r.amount)),
+            price_cents: Set(crate::catalog::cost_minor(pool, r.amount)?),
             origin: Set("auto_recharge".into()),
             status: Set("paid".into()),
             created_by: Set(None),

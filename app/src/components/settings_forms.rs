@@ -59,7 +59,11 @@ fn pool_select(pools: Vec<(String, String)>, value: RwSignal<String>) -> impl In
 }
 
 #[component]
-pub fn BuyCredits(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
+pub fn BuyCredits(
+    pools: Vec<(String, String)>,
+    prices: Vec<(String, crate::credits::Price)>,
+    act: Act,
+) -> impl IntoView {
     let pool = RwSignal::new(pools.first().map(|p| p.0.clone()).unwrap_or_default());
     let amount = RwSignal::new("1000".to_string());
     let error = RwSignal::new(None::<String>);
@@ -77,9 +81,15 @@ pub fn BuyCredits(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
                 <label><span>"Credits"</span><input name="credits" inputmode="decimal" prop:value=amount on:input=move |ev| amount.set(event_target_value(&ev))/></label>
                 <button type="submit" class="primary">"Buy"</button>
                 <span class="muted" data-testid="price">{move || {
-                    Credits::parse(amount.get().trim().replace(',', "").as_str())
-                        .map(|c| format!("Price {} · $0.10 per credit", crate::table::Cell::Money(crate::credits::price_cents(c)).display()))
-                        .unwrap_or_default()
+                    let price = prices.iter().find(|p| p.0 == pool.get()).map(|p| p.1.clone());
+                    let amount = Credits::parse(amount.get().trim().replace(',', "").as_str()).ok();
+                    match (price, amount) {
+                        (Some(p), Some(c)) => p
+                            .cost(c)
+                            .map(|m| format!("Price {} · {}", m.display(), p.per_credit()))
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    }
                 }}</span>
             </form>
             {move || error.get().map(|e| view! { <p class="error">{e}</p> })}

@@ -82,7 +82,7 @@ fn Sections(v: SettingsView, act: ServerAction<AdminActionFn>) -> impl IntoView 
     // compiler's query depth in release builds (and costs wasm size).
     let mut sections: Vec<AnyView> = Vec::new();
     if role.billing() {
-        sections.push(view! { <BuyCredits pools=v.pools.clone() act/> }.into_any());
+        sections.push(view! { <BuyCredits pools=v.pools.clone() prices=v.prices.clone() act/> }.into_any());
         sections.push(view! { <AutoRecharge rows=v.auto_recharge.clone() act/> }.into_any());
     }
     sections.push(view! { <CreditRequests v=v.clone() act/> }.into_any());

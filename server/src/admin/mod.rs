@@ -6,7 +6,8 @@ pub mod members;
 pub mod payment;
 mod view;
 
-use crate::entities::{audit_log, organization, user};
+use crate::audit::Actor;
+use crate::entities::{organization, user};
 use crate::error::Result;
 use app::admin::{AdminAction, AdminOutcome};
 use app::error::AppError;
@@ -16,7 +17,7 @@ use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
     TransactionTrait,
 };
 use std::collections::HashMap;
@@ -200,18 +201,11 @@ async fn audit<C: sea_orm::ConnectionTrait>(
     action: &AdminAction,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    audit_log::ActiveModel {
-        organization_id: Set(viewer.organization_id),
-        at: Set(now),
-        actor_id: Set(Some(viewer.user_id)),
-        actor: Set(actor.into()),
-        action: Set(action.name().into()),
-        detail: Set(action.audit_detail()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+    let who = Actor {
+        user_id: Some(viewer.user_id),
+        label: actor.into(),
+    };
+    crate::audit::record(db, viewer.organization_id, &who, action.name(), &action.audit_detail(), now).await
 }
 
 /// Rebuilds the organization's rollups in the background; the Settings page shows progress.

@@ -155,7 +155,13 @@ pub async fn settings_view<C: ConnectionTrait>(
         time_zone: org.time_zone.clone(),
         pools: pools
             .iter()
+            .filter(|p| p.archived_at.is_none())
             .map(|p| (p.key.clone(), p.name.clone()))
+            .collect(),
+        prices: pools
+            .iter()
+            .filter(|p| p.archived_at.is_none())
+            .map(|p| (p.key.clone(), crate::catalog::price_of(p)))
             .collect(),
         auto_recharge,
         requests,

@@ -7,9 +7,11 @@ mod allocations;
 pub mod auth;
 mod authorize;
 mod balance;
+mod catalog;
 mod events;
 pub mod log;
 pub mod openapi;
+mod platform;
 mod usage;
 
 use crate::error::Error;
@@ -36,6 +38,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
         .route("/authorize", post(authorize::post_authorize))
         .route("/usage", get(usage::get_usage))
         .route("/allocations/{end_user}", put(allocations::put_allocation))
+        .route("/catalog", get(catalog::get_catalog))
+        .route("/grants", post(catalog::post_grant).get(catalog::get_grants))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_key,
@@ -44,8 +48,43 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
     let v1 = Router::new()
         .route("/openapi.json", get(openapi::document))
         .merge(protected)
-        .fallback(|| async { Error::from(AppError::not_found("API route")) });
-    Router::new().nest("/api/v1", v1).with_state(state)
+        .fallback(not_found);
+    let platform = Router::new()
+        .route(
+            "/organizations",
+            post(platform::post_organization).get(platform::get_organizations),
+        )
+        .route("/organizations/{slug}/catalog", put(platform::put_catalog))
+        .route("/organizations/{slug}/api-keys", post(platform::post_api_key))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            platform::require_platform_key,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .fallback(not_found);
+    Router::new()
+        .nest("/api/v1", v1)
+        .nest("/api/platform/v1", platform)
+        .with_state(state)
+}
+
+async fn not_found() -> Error {
+    AppError::not_found("API route").into()
+}
+
+/// Parses a JSON body into a request type; a problem names the field it is in
+/// (`catalog.features[2].pool`), or `body`.
+pub(crate) fn typed_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path.is_empty() || path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
+        AppError::invalid(field, e.into_inner().to_string()).into()
+    })
 }
 
 /// Parses a JSON object body, naming `body` when it is not one.

@@ -6,13 +6,20 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Credit meter API", version = "1", description = "Usage ingest, balances, authorization and usage reports. Authenticate with `Authorization: Bearer <api key>`."),
+    info(title = "Credit meter API", version = "1", description = "Usage ingest, balances, authorization, usage reports, the catalog and grants: authenticate with `Authorization: Bearer <api key>` (an organization's key). The platform routes under `/api/platform/v1` provision organizations and take a platform key instead (`server platform-key create`); neither key works on the other's routes."),
     paths(
         super::events::post_events,
         super::balance::get_balance,
         super::authorize::post_authorize,
         super::usage::get_usage,
         super::allocations::put_allocation,
+        super::catalog::get_catalog,
+        super::catalog::post_grant,
+        super::catalog::get_grants,
+        super::platform::post_organization,
+        super::platform::get_organizations,
+        super::platform::put_catalog,
+        super::platform::post_api_key,
     ),
     modifiers(&BearerKey)
 )]
@@ -23,10 +30,12 @@ struct BearerKey;
 impl Modify for BearerKey {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
+        for scheme in ["api_key", "platform_key"] {
+            components.add_security_scheme(
+                scheme,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
     }
 }
 

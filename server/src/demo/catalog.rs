@@ -1,4 +1,5 @@
-//! What the two demo organizations look like: taxonomy, sources, people. Plain data.
+//! What the two demo organizations look like: sources, people and usage. Plain data; their
+//! pools, taxonomy and teams are catalog documents (`server/demo/*.toml`).
 
 /// How an event template picks its source.
 #[derive(Clone, Copy, Debug)]
@@ -26,109 +27,8 @@ pub struct Template {
     pub attributed: bool,
 }
 
-pub struct PoolDef {
-    pub key: &'static str,
-    pub name: &'static str,
-    pub included_per_period: i64,
-}
-
 /// Password of the demo's role accounts (owner@, billing@, admin@, member@acme.test, owner@globex.test).
 pub const DEMO_PASSWORD: &str = "demo-password";
-
-pub const POOLS: &[PoolDef] = &[
-    PoolDef {
-        key: "ai_credits",
-        name: "AI credits",
-        included_per_period: 25_000,
-    },
-    PoolDef {
-        key: "inbox_preview",
-        name: "Inbox preview credits",
-        included_per_period: 2_000,
-    },
-];
-
-/// (category key, category name, [(feature key, name, unit, pool key)]).
-pub const TAXONOMY: &[(&str, &str, &[(&str, &str, &str, &str)])] = &[
-    (
-        "ai_messages",
-        "AI generated messages",
-        &[
-            (
-                "personalized_email",
-                "Personalized email",
-                "message",
-                "ai_credits",
-            ),
-            (
-                "reply_suggestion",
-                "Reply suggestion",
-                "message",
-                "ai_credits",
-            ),
-            ("ai_rewrite", "AI rewrite", "message", "ai_credits"),
-        ],
-    ),
-    (
-        "ai_research",
-        "AI research actions",
-        &[
-            (
-                "research_agent_search",
-                "Research agent search",
-                "run",
-                "ai_credits",
-            ),
-            ("account_research", "Account research", "run", "ai_credits"),
-        ],
-    ),
-    (
-        "agents",
-        "AI agents",
-        &[
-            ("chat_reply", "Chat reply", "message", "ai_credits"),
-            ("voice_call", "Voice call", "minute", "ai_credits"),
-            (
-                "assistant_answer",
-                "Assistant answer",
-                "message",
-                "ai_credits",
-            ),
-        ],
-    ),
-    (
-        "automation",
-        "Smart flows & pilots",
-        &[
-            ("flow_action", "Flow action", "run", "ai_credits"),
-            ("pilot_task", "AI pilot task", "run", "ai_credits"),
-            ("copilot_prompt", "Copilot prompt", "message", "ai_credits"),
-        ],
-    ),
-    (
-        "tools",
-        "AI tools & browser",
-        &[
-            ("ai_tool_run", "AI tool run", "run", "ai_credits"),
-            (
-                "browser_session",
-                "Browser session",
-                "session",
-                "ai_credits",
-            ),
-        ],
-    ),
-    (
-        "inbox",
-        "Inbox preview",
-        &[(
-            "inbox_preview_render",
-            "Inbox preview render",
-            "call",
-            "inbox_preview",
-        )],
-    ),
-];
 
 pub const AGENTS: &[(&str, &str)] = &[
     ("chat", "Chat"),
@@ -357,7 +257,8 @@ pub struct OrgDef {
     pub time_zone: &'static str,
     pub anchor_day: u32,
     pub is_agency: bool,
-    pub teams: &'static [&'static str],
+    /// The catalog document (TOML), applied like `server catalog apply`.
+    pub catalog: &'static str,
     /// Members besides the fixed role accounts.
     pub extra_members: usize,
     /// Role accounts: (email, name, role).
@@ -377,7 +278,7 @@ pub const ORGS: &[OrgDef] = &[
         time_zone: "America/New_York",
         anchor_day: 1,
         is_agency: false,
-        teams: &["Sales", "Customer Success", "Marketing"],
+        catalog: include_str!("../../demo/acme.toml"),
         extra_members: 36,
         role_accounts: &[
             ("owner@acme.test", "Olivia Owner", "owner"),
@@ -397,7 +298,7 @@ pub const ORGS: &[OrgDef] = &[
         time_zone: "Europe/Berlin",
         anchor_day: 15,
         is_agency: true,
-        teams: &["Client Services", "Studio"],
+        catalog: include_str!("../../demo/globex.toml"),
         extra_members: 8,
         role_accounts: &[("owner@globex.test", "Gus Owner", "owner")],
         companies: &[

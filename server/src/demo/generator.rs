@@ -14,8 +14,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
+    QueryFilter, Set, TransactionTrait,
 };
 use std::collections::HashMap;
 
@@ -96,6 +96,8 @@ struct DemoGrant {
     description: String,
     original: Credits,
     purchase_id: Option<i64>,
+    /// The grant's row when provisioning already wrote it (updated, not inserted).
+    stored: Option<i64>,
 }
 
 async fn generate_usage<C: ConnectionTrait>(
@@ -239,14 +241,24 @@ async fn plan_grants<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<DemoGrant>> {
     let mut out = Vec::new();
+    // The catalog's apply already gave the current period's included grants: burn those.
+    let stored: HashMap<(i64, DateTime<Utc>), i64> = grant::Entity::find()
+        .filter(grant::Column::OrganizationId.eq(refs.organization_id))
+        .filter(grant::Column::Kind.eq(GrantKind::Included.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| ((g.pool_id, g.granted_at), g.id))
+        .collect();
+    let mut pools: Vec<(i64, i64)> = refs.pools.values().copied().collect();
+    pools.sort_unstable();
     let mut period: Period = ledger::period_containing(
         def.anchor_day,
         tz,
         ledger::period::local_midnight(tz, first_day),
     );
     while period.start <= now {
-        for p in catalog::POOLS {
-            let (pool_id, included) = refs.pools[p.key];
+        for &(pool_id, included) in &pools {
             out.push(DemoGrant {
                 state: GrantState {
                     id: out.len() as i64,
@@ -264,11 +276,16 @@ async fn plan_grants<C: ConnectionTrait>(
                 ),
                 original: Credits(included),
                 purchase_id: None,
+                stored: stored.get(&(pool_id, period.start)).copied(),
             });
         }
         period = period.next(def.anchor_day, tz);
     }
     let (ai_pool, _) = refs.pools["ai_credits"];
+    let ai = pool::Entity::find_by_id(ai_pool)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo catalog has no ai_credits pool"))?;
     let purchases: &[(i64, i64, &str)] = if def.auto_recharge {
         &[(30, 5_000, "auto_recharge")]
     } else {
@@ -281,7 +298,8 @@ async fn plan_grants<C: ConnectionTrait>(
             organization_id: Set(refs.organization_id),
             pool_id: Set(ai_pool),
             amount_milli: Set(amount.0),
-            price_cents: Set(ledger::price_cents(amount)),
+            price_cents: Set(crate::catalog::cost_minor(&ai, amount)
+                .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?),
             origin: Set((*origin).into()),
             status: Set("paid".into()),
             created_by: Set(refs
@@ -311,6 +329,7 @@ async fn plan_grants<C: ConnectionTrait>(
             },
             original: amount,
             purchase_id: Some(purchase.id),
+            stored: None,
         });
     }
     let promo_at = ledger::period::local_midnight(tz, first_day + Duration::days(10));
@@ -327,6 +346,7 @@ async fn plan_grants<C: ConnectionTrait>(
         description: "Welcome promotion".into(),
         original: Credits::whole(3_000),
         purchase_id: None,
+        stored: None,
     });
     Ok(out)
 }
@@ -338,7 +358,7 @@ async fn write_grants<C: ConnectionTrait>(
     left: &HashMap<i64, Credits>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let rows: Vec<grant::ActiveModel> = grants
+    let (stored, rows): (Vec<_>, Vec<_>) = grants
         .into_iter()
         .map(|mut g| {
             g.state.remaining = left[&g.state.id];
@@ -351,7 +371,7 @@ async fn write_grants<C: ConnectionTrait>(
                 "active"
             };
             grant::ActiveModel {
-                id: NotSet,
+                id: g.stored.map_or(NotSet, Set),
                 organization_id: Set(org),
                 pool_id: Set(g.pool_id),
                 kind: Set(g.state.kind.as_str().into()),
@@ -365,7 +385,10 @@ async fn write_grants<C: ConnectionTrait>(
                 purchase_id: Set(g.purchase_id),
             }
         })
-        .collect();
+        .partition(|g: &grant::ActiveModel| g.id.is_set());
+    for g in stored {
+        g.update(db).await?;
+    }
     grant::Entity::insert_many(rows)
         .exec_without_returning(db)
         .await?;

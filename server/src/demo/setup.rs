@@ -1,11 +1,16 @@
-//! Creates one demo organization's reference rows: people, pools, taxonomy, sources.
+//! Creates one demo organization: provisioned with its catalog document like any other, then
+//! its people, end users, sources and companies.
 
 use super::catalog::{self, OrgDef};
 use crate::entities::*;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 use std::collections::HashMap;
 
 /// Ids of what was created, for the event generator.
@@ -15,9 +20,9 @@ pub struct OrgRefs {
     pub end_users: Vec<i64>,
     pub companies: Vec<i64>,
     /// pool key → (pool id, included credits per period in milli).
-    pub pools: HashMap<&'static str, (i64, i64)>,
+    pub pools: HashMap<String, (i64, i64)>,
     /// feature key → (feature id, pool id).
-    pub features: HashMap<&'static str, (i64, i64)>,
+    pub features: HashMap<String, (i64, i64)>,
     /// (kind, key) → source id.
     pub sources: HashMap<(&'static str, &'static str), i64>,
     pub flows: Vec<i64>,
@@ -34,33 +39,94 @@ pub async fn create_org<C: ConnectionTrait>(
     now: DateTime<Utc>,
     rng: &mut ChaCha8Rng,
 ) -> Result<OrgRefs, DbErr> {
-    let org = organization::ActiveModel {
-        slug: Set(def.slug.into()),
-        name: Set(def.name.into()),
-        time_zone: Set(def.time_zone.into()),
-        period_anchor_day: Set(def.anchor_day as i32),
-        is_agency: Set(def.is_agency),
-        created_at: Set(now),
-        ingest_seq: Set(0),
-        dashboard_roles: Set(crate::db::migrations::m0004_accounts::DEFAULT_DASHBOARD_ROLES.into()),
+    let oid = provision(db, def, now).await?;
+    let mut refs = OrgRefs {
+        organization_id: oid,
+        members: add_people(db, def, oid, now, rng).await?,
+        end_users: add_end_users(db, def, oid, now).await?,
+        companies: Vec::new(),
+        pools: HashMap::new(),
+        features: HashMap::new(),
+        sources: HashMap::new(),
+        flows: Vec::new(),
+        actions: HashMap::new(),
+        pilots: Vec::new(),
+        tools: Vec::new(),
+        sessions: Vec::new(),
+    };
+    catalog_ids(db, &mut refs).await?;
+    auto_recharge_rule::ActiveModel {
+        organization_id: Set(oid),
+        pool_id: Set(refs.pools["ai_credits"].0),
+        enabled: Set(def.auto_recharge),
+        threshold_milli: Set(1_000_000),
+        amount_milli: Set(5_000_000),
+        max_per_period: Set(3),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    let oid = org.id;
-
-    let mut teams = Vec::new();
-    for name in def.teams {
-        let t = team::ActiveModel {
+    add_sources(db, &mut refs).await?;
+    for (key, name) in def.companies {
+        let c = company::ActiveModel {
             organization_id: Set(oid),
+            key: Set((*key).into()),
             name: Set((*name).into()),
             ..Default::default()
         }
         .insert(db)
         .await?;
-        teams.push(t.id);
+        refs.companies.push(c.id);
     }
+    Ok(refs)
+}
 
+fn db_err(e: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(e.to_string())
+}
+
+/// The organization and its catalog, through the same provisioning as the platform API.
+async fn provision<C: ConnectionTrait>(db: &C, def: &OrgDef, now: DateTime<Utc>) -> Result<i64, DbErr> {
+    let doc = crate::catalog::parse_toml(def.catalog).map_err(db_err)?;
+    let new = crate::provision::NewOrganization {
+        slug: def.slug.into(),
+        name: def.name.into(),
+        time_zone: Some(def.time_zone.into()),
+        anchor_day: Some(def.anchor_day),
+        catalog: Some(doc),
+        ..Default::default()
+    };
+    let actor = crate::audit::Actor::named("demo generator");
+    let made = crate::provision::create_in(db, &new, &actor, now)
+        .await
+        .map_err(|e| db_err(app::error::AppError::from(e)))?;
+    let oid = made.organization.id;
+    if def.is_agency {
+        organization::Entity::update_many()
+            .col_expr(organization::Column::IsAgency, Expr::value(true))
+            .filter(organization::Column::Id.eq(oid))
+            .exec(db)
+            .await?;
+    }
+    Ok(oid)
+}
+
+/// The role accounts and the other members, each in one or two of the catalog's teams.
+async fn add_people<C: ConnectionTrait>(
+    db: &C,
+    def: &OrgDef,
+    oid: i64,
+    now: DateTime<Utc>,
+    rng: &mut ChaCha8Rng,
+) -> Result<Vec<i64>, DbErr> {
+    let teams: Vec<i64> = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(oid))
+        .order_by_asc(team::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
     let mut people: Vec<(String, String, &str)> = def
         .role_accounts
         .iter()
@@ -80,8 +146,7 @@ pub async fn create_org<C: ConnectionTrait>(
         people.push((email, format!("{first} {last}"), role));
     }
     // One user per role signs in with the demo password (see the README); the rest cannot.
-    let demo_hash = crate::auth::password::hash(catalog::DEMO_PASSWORD)
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    let demo_hash = crate::auth::password::hash(catalog::DEMO_PASSWORD).map_err(db_err)?;
     let with_password: Vec<&str> = def.role_accounts.iter().map(|a| a.0).collect();
     let mut members = Vec::new();
     for (i, (email, name, role)) in people.into_iter().enumerate() {
@@ -101,8 +166,7 @@ pub async fn create_org<C: ConnectionTrait>(
         .insert(db)
         .await?;
         // Everyone is in one team; about one in five also helps a second team.
-        let first_team = teams[i % teams.len()];
-        let mut their_teams = vec![first_team];
+        let mut their_teams = vec![teams[i % teams.len()]];
         if rng.random_range(0..5) == 0 && teams.len() > 1 {
             their_teams.push(teams[(i + 1) % teams.len()]);
         }
@@ -117,7 +181,15 @@ pub async fn create_org<C: ConnectionTrait>(
         }
         members.push(u.id);
     }
+    Ok(members)
+}
 
+async fn add_end_users<C: ConnectionTrait>(
+    db: &C,
+    def: &OrgDef,
+    oid: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, DbErr> {
     let mut end_users = Vec::new();
     for i in 0..def.end_users {
         let e = end_user::ActiveModel {
@@ -131,85 +203,39 @@ pub async fn create_org<C: ConnectionTrait>(
         .await?;
         end_users.push(e.id);
     }
+    Ok(end_users)
+}
 
-    let mut pools = HashMap::new();
-    for p in catalog::POOLS {
-        let included = p.included_per_period * app::credits::Credits::SCALE
-            / if def.is_agency { 4 } else { 1 };
-        let row = pool::ActiveModel {
-            organization_id: Set(oid),
-            key: Set(p.key.into()),
-            name: Set(p.name.into()),
-            included_per_period_milli: Set(included),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        pools.insert(p.key, (row.id, included));
+/// The ids the catalog document's pools and features got.
+async fn catalog_ids<C: ConnectionTrait>(db: &C, refs: &mut OrgRefs) -> Result<(), DbErr> {
+    let oid = refs.organization_id;
+    for p in pool::Entity::find()
+        .filter(pool::Column::OrganizationId.eq(oid))
+        .all(db)
+        .await?
+    {
+        refs.pools.insert(p.key.clone(), (p.id, p.included_per_period_milli));
     }
-    let (ai_pool, _) = pools["ai_credits"];
-    auto_recharge_rule::ActiveModel {
-        organization_id: Set(oid),
-        pool_id: Set(ai_pool),
-        enabled: Set(def.auto_recharge),
-        threshold_milli: Set(1_000_000),
-        amount_milli: Set(5_000_000),
-        max_per_period: Set(3),
-        ..Default::default()
+    for f in feature::Entity::find()
+        .filter(feature::Column::OrganizationId.eq(oid))
+        .all(db)
+        .await?
+    {
+        refs.features.insert(f.key.clone(), (f.id, f.pool_id));
     }
-    .insert(db)
-    .await?;
+    Ok(())
+}
 
-    let mut features = HashMap::new();
-    for (ckey, cname, feats) in catalog::TAXONOMY {
-        let c = category::ActiveModel {
-            organization_id: Set(oid),
-            key: Set((*ckey).into()),
-            name: Set((*cname).into()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        for (fkey, fname, unit, pool_key) in *feats {
-            let pool_id = pools[pool_key].0;
-            let f = feature::ActiveModel {
-                organization_id: Set(oid),
-                category_id: Set(c.id),
-                pool_id: Set(pool_id),
-                key: Set((*fkey).into()),
-                name: Set((*fname).into()),
-                unit: Set((*unit).into()),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
-            features.insert(*fkey, (f.id, pool_id));
-        }
-    }
-
-    let mut refs = OrgRefs {
-        organization_id: oid,
-        members,
-        end_users,
-        companies: Vec::new(),
-        pools,
-        features,
-        sources: HashMap::new(),
-        flows: Vec::new(),
-        actions: HashMap::new(),
-        pilots: Vec::new(),
-        tools: Vec::new(),
-        sessions: Vec::new(),
-    };
+async fn add_sources<C: ConnectionTrait>(db: &C, refs: &mut OrgRefs) -> Result<(), DbErr> {
     for (key, name) in catalog::AGENTS {
-        add_source(db, &mut refs, "agent", key, name, None).await?;
+        add_source(db, refs, "agent", key, name, None).await?;
     }
     for (key, name, flow_type, status, actions) in catalog::FLOWS {
-        let id = add_source(db, &mut refs, "flow", key, name, Some((flow_type, status))).await?;
+        let id = add_source(db, refs, "flow", key, name, Some((flow_type, status))).await?;
         refs.flows.push(id);
         for (akey, aname) in *actions {
             let a = action::ActiveModel {
-                organization_id: Set(oid),
+                organization_id: Set(refs.organization_id),
                 source_id: Set(id),
                 key: Set((*akey).into()),
                 name: Set((*aname).into()),
@@ -221,29 +247,18 @@ pub async fn create_org<C: ConnectionTrait>(
         }
     }
     for (key, name) in catalog::PILOTS {
-        let id = add_source(db, &mut refs, "pilot", key, name, None).await?;
+        let id = add_source(db, refs, "pilot", key, name, None).await?;
         refs.pilots.push(id);
     }
     for (key, name) in catalog::TOOLS {
-        let id = add_source(db, &mut refs, "tool", key, name, None).await?;
+        let id = add_source(db, refs, "tool", key, name, None).await?;
         refs.tools.push(id);
     }
     for (key, name) in catalog::SESSIONS {
-        let id = add_source(db, &mut refs, "session", key, name, None).await?;
+        let id = add_source(db, refs, "session", key, name, None).await?;
         refs.sessions.push(id);
     }
-    for (key, name) in def.companies {
-        let c = company::ActiveModel {
-            organization_id: Set(oid),
-            key: Set((*key).into()),
-            name: Set((*name).into()),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-        refs.companies.push(c.id);
-    }
-    Ok(refs)
+    Ok(())
 }
 
 async fn add_source<C: ConnectionTrait>(
@@ -280,7 +295,7 @@ pub async fn allocate_end_users<C: ConnectionTrait>(
     use crate::services::allocations::used_by_subject;
     let tz: chrono_tz::Tz = def.time_zone.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     let period = crate::ledger::period_containing(def.anchor_day, tz, now);
-    let (pool_id, _) = refs.pools[catalog::POOLS[0].key];
+    let (pool_id, _) = refs.pools["ai_credits"];
     let used = used_by_subject(db, refs.organization_id, pool_id, &period)
         .await
         .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;

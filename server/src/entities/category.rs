@@ -8,6 +8,7 @@ pub struct Model {
     pub organization_id: i64,
     pub key: String,
     pub name: String,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

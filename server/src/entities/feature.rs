@@ -12,6 +12,7 @@ pub struct Model {
     pub name: String,
     /// message, run, session, call, minute…
     pub unit: String,
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organization_id: i64,
+    /// Immutable id used by catalog documents.
+    pub key: String,
     pub name: String,
 }
 

@@ -22,7 +22,6 @@ use crate::ledger_store;
 use app::credits::Credits;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter,
     QuerySelect, Set, TransactionTrait,
@@ -143,19 +142,7 @@ pub async fn apply(
         return Ok(outs);
     }
     let txn = db.begin().await?;
-    // The row update is the lock: it serialises this organization's batches on PostgreSQL
-    // and takes SQLite's write lock up front (no read-then-upgrade deadlocks).
-    let locked = organization::Entity::update_many()
-        .col_expr(
-            organization::Column::IngestSeq,
-            Expr::col(organization::Column::IngestSeq).add(1),
-        )
-        .filter(organization::Column::Id.eq(org_id))
-        .exec(&txn)
-        .await?;
-    if locked.rows_affected == 0 {
-        return Err(AppError::not_found("organization").into());
-    }
+    ledger_store::lock_organization(&txn, org_id).await?;
     let org = organization::Entity::find_by_id(org_id)
         .one(&txn)
         .await?
@@ -202,11 +189,20 @@ pub async fn apply(
             ));
             continue;
         };
+        if f.archived_at.is_some() {
+            outs[e.batch].rejected.push(Rejection::new(
+                e.index,
+                Some(&e.id),
+                "feature",
+                format!("feature {:?} is archived: it takes no new usage", e.feature),
+            ));
+            continue;
+        }
         let pool_id = match &e.pool {
             None => f.pool_id,
             Some(key) => match pools.get(key) {
-                Some(p) => p.id,
-                None => {
+                Some(p) if p.archived_at.is_none() => p.id,
+                _ => {
                     outs[e.batch].rejected.push(Rejection::new(
                         e.index,
                         Some(&e.id),
@@ -238,7 +234,7 @@ pub async fn apply(
     for p in &placed {
         if !ledgers.contains_key(&p.pool_id) {
             let pool = pools_by_id[&p.pool_id];
-            ledger_store::ensure_included_grant(&txn, pool, &period).await?;
+            ledger_store::ensure_period_grants(&txn, pool, &period).await?;
             let stored = ledger_store::load_pool(&txn, &org, pool, &period).await?;
             ledgers.insert(p.pool_id, stored);
         }
@@ -304,7 +300,7 @@ pub async fn apply(
     }
     for (pool_id, after, outcome) in &burned.pools {
         let before = &ledgers[pool_id];
-        ledger_store::save_pool(&txn, org_id, *pool_id, before, after, outcome, now).await?;
+        ledger_store::save_pool(&txn, pools_by_id[pool_id], before, after, outcome, now).await?;
     }
     let overage = burned.overage;
 

@@ -6,7 +6,6 @@ pub mod burn;
 pub mod period;
 pub mod recharge;
 
-pub use app::credits::price_cents;
 pub use burn::{Burn, GrantKind, GrantState, balance_at, burn, burn_order};
 pub use period::{Period, WeekSplit, local_day, monday_of, period_containing, split_weeks};
 pub use recharge::{

@@ -51,6 +51,10 @@ pub async fn credits_view<C: ConnectionTrait>(
     let tz = org_tz(&org)?;
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let pool_key: HashMap<i64, String> = all_pools.iter().map(|p| (p.id, p.key.clone())).collect();
+    let price: HashMap<i64, app::credits::Price> = all_pools
+        .iter()
+        .map(|p| (p.id, crate::catalog::price_of(p)))
+        .collect();
     let main_id = pick_main(&all_pools).map(|p| p.id);
     // The main pool's history; the current period of the others.
     let history = periods_back(&org, PERIODS_SHOWN - 1, now)?;
@@ -144,7 +148,10 @@ pub async fn credits_view<C: ConnectionTrait>(
                 date: local(x.created_at),
                 amount: Credits(x.amount_milli),
                 origin: x.origin.clone(),
-                price_cents: x.price_cents,
+                price: price.get(&x.pool_id).map_or_else(
+                    || crate::catalog::money(x.price_cents, "USD"),
+                    |p| crate::catalog::money(x.price_cents, &p.currency),
+                ),
                 status: x.status.clone(),
             })
             .collect(),

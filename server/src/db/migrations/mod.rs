@@ -8,6 +8,7 @@ mod m0005_feature_rollup;
 mod m0006_rollups_by_question;
 mod m0007_end_user_flag;
 mod m0008_user_weekly;
+pub mod m0009_catalog;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_rollups_by_question::Migration),
             Box::new(m0007_end_user_flag::Migration),
             Box::new(m0008_user_weekly::Migration),
+            Box::new(m0009_catalog::Migration),
         ]
     }
 }

@@ -1,8 +1,11 @@
 //! The command line: the contract later work builds on.
 
+mod setup;
+
 use crate::{accounts, api_keys, config, db, demo, web};
+use setup::{CatalogCommand, GrantCommand, PlatformKeyCommand, TeamCommand};
 use clap::{Parser, Subcommand};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -55,6 +58,26 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// An organization's catalog: pools, categories, features, teams.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Give credits by hand (promotional, allowance).
+    Grant {
+        #[command(subcommand)]
+        command: GrantCommand,
+    },
+    /// An organization's teams.
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
+    /// Instance-wide keys for the platform API (provisioning organizations).
+    PlatformKey {
+        #[command(subcommand)]
+        command: PlatformKeyCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,6 +93,12 @@ pub enum OrgCommand {
         /// Day of the month billing periods start (1–28).
         #[arg(long, default_value_t = 1)]
         anchor_day: u32,
+        /// A catalog document (TOML) to apply to the new organization.
+        #[arg(long)]
+        catalog: Option<std::path::PathBuf>,
+        /// Invite this owner: prints a one-time link to choose a password.
+        #[arg(long)]
+        owner_email: Option<String>,
     },
 }
 
@@ -151,15 +180,49 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     name,
                     time_zone,
                     anchor_day,
+                    catalog,
+                    owner_email,
                 },
         } => {
+            let new = crate::provision::NewOrganization {
+                slug,
+                name,
+                time_zone: Some(time_zone),
+                anchor_day: Some(anchor_day),
+                catalog: catalog.as_deref().map(setup::read_catalog).transpose()?,
+                owner_email,
+                owner_name: None,
+            };
             let db = db::connect_and_migrate(&cli.database_url).await?;
-            let now = chrono::Utc::now();
-            accounts::create_organization(&db, &slug, &name, &time_zone, anchor_day, now)
+            let actor = crate::audit::Actor::named("command line");
+            let made = crate::provision::create_organization(&db, &new, &actor, chrono::Utc::now())
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
-            println!("organization {slug} created");
+            println!("organization {} created", made.organization.slug);
+            if let Some(report) = &made.catalog {
+                setup::print_report(report);
+            }
+            if let Some((owner, token)) = &made.owner {
+                let base = config::public_url().unwrap_or_else(|| "http://127.0.0.1:3000".into());
+                println!("{} chooses a password at {base}/set-password?token={token}", owner.email);
+            }
             Ok(())
+        }
+        Command::Catalog { command } => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            setup::catalog(&db, command).await
+        }
+        Command::Grant { command } => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            setup::grant(&db, command).await
+        }
+        Command::Team { command } => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            setup::team(&db, command).await
+        }
+        Command::PlatformKey { command } => {
+            let db = db::connect_and_migrate(&cli.database_url).await?;
+            setup::platform_key(&db, command).await
         }
         Command::User {
             command:
@@ -174,11 +237,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let role = app::roles::Role::parse(&role).ok_or_else(|| {
                 anyhow::anyhow!("role must be owner, billing_admin, admin or member")
             })?;
-            let org_row = crate::entities::organization::Entity::find()
-                .filter(crate::entities::organization::Column::Slug.eq(org.as_str()))
-                .one(&db)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("no organization {org}"))?;
+            let org_row = setup::organization(&db, &org).await?;
             eprintln!("password (one line):");
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;

@@ -1,0 +1,380 @@
+//! The stored catalog: read it as a document, and apply a document's plan in the caller's
+//! transaction under the organization's ingest lock (so a batch never sees half a catalog).
+
+use super::check::{self, CategorySpec, FeatureSpec, PoolSpec, TeamSpec};
+use super::plan::{self, Op, Stored, StoredCatalog};
+use crate::audit::Actor;
+use crate::entities::{category, feature, organization, pool, purchase, team};
+use crate::entities::usage_feature_daily as usage;
+use crate::error::Result;
+use crate::ledger;
+use app::catalog::{CatalogDoc, CatalogReport, CategoryDoc, Decimal, FeatureDoc, PoolDoc, TeamDoc};
+use app::credits::{Credits, Price};
+use app::error::AppError;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use std::collections::{HashMap, HashSet};
+
+/// Checks `doc`, plans it against what is stored and (unless `dry_run`) applies it, all
+/// inside `db`, which should be a transaction. Audited when anything changed.
+pub async fn apply<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    doc: &CatalogDoc,
+    dry_run: bool,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<CatalogReport> {
+    let checked = check::check(doc).map_err(AppError::from)?;
+    // Batches and other applies of this organization wait for this one.
+    crate::ledger_store::lock_organization(db, org.id).await?;
+    let stored = load(db, org.id).await?;
+    let plan = plan::plan(&stored, &checked).map_err(AppError::from)?;
+    let mut report = plan.report;
+    report.dry_run = dry_run;
+    if dry_run {
+        return Ok(report);
+    }
+    execute(db, org.id, &stored, plan.ops, now).await?;
+    let tz = crate::services::balance::org_tz(org)?;
+    let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
+    for p in pools(db, org.id).await? {
+        crate::ledger_store::ensure_period_grants(db, &p, &period).await?;
+    }
+    if !report.is_noop() {
+        let detail = report.lines().join("; ");
+        crate::audit::record(db, org.id, actor, "apply_catalog", &detail, now).await?;
+    }
+    Ok(report)
+}
+
+/// Applies the stored catalog changed by `change`: the settings page and `server team add`
+/// edit one entry this way, through the same checks, plan and audit as a whole document.
+pub async fn edit<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut CatalogDoc),
+) -> Result<CatalogReport> {
+    crate::ledger_store::lock_organization(db, org.id).await?;
+    let mut doc = show(db, org.id).await?;
+    change(&mut doc);
+    apply(db, org, &doc, false, actor, now).await
+}
+
+/// The organization's catalog as a document: every entry not archived.
+pub async fn show<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<CatalogDoc> {
+    let stored = load(db, org_id).await?;
+    let live = |archived: bool| !archived;
+    Ok(CatalogDoc {
+        pools: stored
+            .pools
+            .iter()
+            .filter(|s| live(s.archived))
+            .map(|s| PoolDoc {
+                key: s.spec.key.clone(),
+                name: s.spec.name.clone(),
+                price_per_credit: Decimal(Price::micros_text(s.spec.price_micros)),
+                currency: s.spec.currency.clone(),
+                included_per_period: Decimal(s.spec.included.to_decimal_string()),
+                allowance_per_period: Decimal(s.spec.allowance.to_decimal_string()),
+            })
+            .collect(),
+        categories: stored
+            .categories
+            .iter()
+            .filter(|s| live(s.archived))
+            .map(|s| CategoryDoc {
+                key: s.spec.key.clone(),
+                name: s.spec.name.clone(),
+            })
+            .collect(),
+        features: stored
+            .features
+            .iter()
+            .filter(|s| live(s.archived))
+            .map(|s| FeatureDoc {
+                key: s.spec.key.clone(),
+                name: s.spec.name.clone(),
+                unit: s.spec.unit.clone(),
+                category: s.spec.category.clone(),
+                pool: s.spec.pool.clone(),
+            })
+            .collect(),
+        teams: stored
+            .teams
+            .iter()
+            .map(|s| TeamDoc {
+                key: s.spec.key.clone(),
+                name: s.spec.name.clone(),
+            })
+            .collect(),
+    })
+}
+
+async fn pools<C: ConnectionTrait>(db: &C, org: i64) -> Result<Vec<pool::Model>> {
+    Ok(pool::Entity::find()
+        .filter(pool::Column::OrganizationId.eq(org))
+        .order_by_asc(pool::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Distinct values of one id column of a table, for one organization.
+async fn distinct<C: ConnectionTrait, E: EntityTrait>(
+    db: &C,
+    org_col: E::Column,
+    col: E::Column,
+    org: i64,
+) -> Result<HashSet<i64>> {
+    Ok(E::find()
+        .select_only()
+        .column(col)
+        .distinct()
+        .filter(org_col.eq(org))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+pub async fn load<C: ConnectionTrait>(db: &C, org: i64) -> Result<StoredCatalog> {
+    let pool_rows = pools(db, org).await?;
+    let categories = category::Entity::find()
+        .filter(category::Column::OrganizationId.eq(org))
+        .order_by_asc(category::Column::Id)
+        .all(db)
+        .await?;
+    let features = feature::Entity::find()
+        .filter(feature::Column::OrganizationId.eq(org))
+        .order_by_asc(feature::Column::Id)
+        .all(db)
+        .await?;
+    let teams = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org))
+        .order_by_asc(team::Column::Id)
+        .all(db)
+        .await?;
+    let used_features =
+        distinct::<_, usage::Entity>(db, usage::Column::OrganizationId, usage::Column::FeatureId, org)
+            .await?;
+    let mut used_pools =
+        distinct::<_, usage::Entity>(db, usage::Column::OrganizationId, usage::Column::PoolId, org)
+            .await?;
+    used_pools.extend(
+        distinct::<_, purchase::Entity>(db, purchase::Column::OrganizationId, purchase::Column::PoolId, org)
+            .await?,
+    );
+    let pool_key: HashMap<i64, String> = pool_rows.iter().map(|p| (p.id, p.key.clone())).collect();
+    let category_key: HashMap<i64, String> =
+        categories.iter().map(|c| (c.id, c.key.clone())).collect();
+    Ok(StoredCatalog {
+        pools: pool_rows
+            .iter()
+            .map(|p| Stored {
+                id: p.id,
+                spec: PoolSpec {
+                    key: p.key.clone(),
+                    name: p.name.clone(),
+                    price_micros: p.price_micros,
+                    currency: p.currency.clone(),
+                    included: Credits(p.included_per_period_milli),
+                    allowance: Credits(p.allowance_per_period_milli),
+                },
+                archived: p.archived_at.is_some(),
+                used: used_pools.contains(&p.id),
+            })
+            .collect(),
+        categories: categories
+            .iter()
+            .map(|c| Stored {
+                id: c.id,
+                spec: CategorySpec {
+                    key: c.key.clone(),
+                    name: c.name.clone(),
+                },
+                archived: c.archived_at.is_some(),
+                used: false,
+            })
+            .collect(),
+        features: features
+            .iter()
+            .map(|f| Stored {
+                id: f.id,
+                spec: FeatureSpec {
+                    key: f.key.clone(),
+                    name: f.name.clone(),
+                    unit: f.unit.clone(),
+                    category: category_key.get(&f.category_id).cloned().unwrap_or_default(),
+                    pool: pool_key.get(&f.pool_id).cloned().unwrap_or_default(),
+                },
+                archived: f.archived_at.is_some(),
+                used: used_features.contains(&f.id),
+            })
+            .collect(),
+        teams: teams
+            .into_iter()
+            .map(|t| Stored {
+                id: t.id,
+                spec: TeamSpec {
+                    key: t.key,
+                    name: t.name,
+                },
+                archived: false,
+                used: false,
+            })
+            .collect(),
+    })
+}
+
+/// Runs the plan's changes in order; keys of pools and categories become ids as they exist.
+async fn execute<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    stored: &StoredCatalog,
+    ops: Vec<Op>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut pool_ids: HashMap<String, i64> =
+        stored.pools.iter().map(|s| (s.spec.key.clone(), s.id)).collect();
+    let mut category_ids: HashMap<String, i64> = stored
+        .categories
+        .iter()
+        .map(|s| (s.spec.key.clone(), s.id))
+        .collect();
+    for op in ops {
+        match op {
+            Op::AddPool(s) => {
+                let row = pool_model(org, NotSet, &s).insert(db).await?;
+                pool_ids.insert(s.key, row.id);
+            }
+            Op::UpdatePool(id, s) => {
+                pool_model(org, Set(id), &s).update(db).await?;
+            }
+            Op::AddCategory(s) => {
+                let row = category_model(org, NotSet, &s).insert(db).await?;
+                category_ids.insert(s.key, row.id);
+            }
+            Op::UpdateCategory(id, s) => {
+                category_model(org, Set(id), &s).update(db).await?;
+            }
+            Op::AddFeature(s) => {
+                feature_model(org, NotSet, &s, &pool_ids, &category_ids)?
+                    .insert(db)
+                    .await?;
+            }
+            Op::UpdateFeature(id, s) => {
+                feature_model(org, Set(id), &s, &pool_ids, &category_ids)?
+                    .update(db)
+                    .await?;
+            }
+            Op::AddTeam(s) => {
+                team::ActiveModel {
+                    organization_id: Set(org),
+                    key: Set(s.key),
+                    name: Set(s.name),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+            }
+            Op::RenameTeam(id, name) => {
+                team::Entity::update_many()
+                    .col_expr(team::Column::Name, Expr::value(name))
+                    .filter(team::Column::OrganizationId.eq(org))
+                    .filter(team::Column::Id.eq(id))
+                    .exec(db)
+                    .await?;
+            }
+            Op::ArchiveFeature(id) => archive::<_, feature::Entity>(db, org, id, now).await?,
+            Op::ArchiveCategory(id) => archive::<_, category::Entity>(db, org, id, now).await?,
+            Op::ArchivePool(id) => archive::<_, pool::Entity>(db, org, id, now).await?,
+            Op::RemoveFeature(id) => {
+                feature::Entity::delete_many()
+                    .filter(feature::Column::OrganizationId.eq(org))
+                    .filter(feature::Column::Id.eq(id))
+                    .exec(db)
+                    .await?;
+            }
+            Op::RemoveCategory(id) => {
+                category::Entity::delete_many()
+                    .filter(category::Column::OrganizationId.eq(org))
+                    .filter(category::Column::Id.eq(id))
+                    .exec(db)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets `archived_at` on a pool, category or feature of the organization.
+async fn archive<C: ConnectionTrait, E: EntityTrait>(
+    db: &C,
+    org: i64,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use sea_orm::sea_query::Alias;
+    E::update_many()
+        .col_expr(Alias::new("archived_at"), Expr::value(now))
+        .filter(Expr::col(Alias::new("organization_id")).eq(org))
+        .filter(Expr::col(Alias::new("id")).eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn pool_model(org: i64, id: sea_orm::ActiveValue<i64>, s: &PoolSpec) -> pool::ActiveModel {
+    pool::ActiveModel {
+        id,
+        organization_id: Set(org),
+        key: Set(s.key.clone()),
+        name: Set(s.name.clone()),
+        included_per_period_milli: Set(s.included.0),
+        price_micros: Set(s.price_micros),
+        currency: Set(s.currency.clone()),
+        allowance_per_period_milli: Set(s.allowance.0),
+        archived_at: Set(None),
+    }
+}
+
+fn category_model(org: i64, id: sea_orm::ActiveValue<i64>, s: &CategorySpec) -> category::ActiveModel {
+    category::ActiveModel {
+        id,
+        organization_id: Set(org),
+        key: Set(s.key.clone()),
+        name: Set(s.name.clone()),
+        archived_at: Set(None),
+    }
+}
+
+fn feature_model(
+    org: i64,
+    id: sea_orm::ActiveValue<i64>,
+    s: &FeatureSpec,
+    pools: &HashMap<String, i64>,
+    categories: &HashMap<String, i64>,
+) -> Result<feature::ActiveModel> {
+    let lookup = |m: &HashMap<String, i64>, k: &str| {
+        m.get(k)
+            .copied()
+            .ok_or_else(|| AppError::internal(format!("catalog plan lost {k}")))
+    };
+    Ok(feature::ActiveModel {
+        id,
+        organization_id: Set(org),
+        category_id: Set(lookup(categories, &s.category)?),
+        pool_id: Set(lookup(pools, &s.pool)?),
+        key: Set(s.key.clone()),
+        name: Set(s.name.clone()),
+        unit: Set(s.unit.clone()),
+        archived_at: Set(None),
+    })
+}

@@ -41,7 +41,11 @@ impl IntoResponse for Error {
             AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let mut body = serde_json::to_value(&app).unwrap_or_default();
+        // A tagged newtype variant does not serialise: the internal error is spelt out.
+        let mut body = match &app {
+            AppError::Internal(m) => serde_json::json!({"error": "internal", "message": m}),
+            _ => serde_json::to_value(&app).unwrap_or_default(),
+        };
         if let Some(o) = body.as_object_mut() {
             // The field-specific text stays under `message`; `detail` is the full sentence.
             o.insert("detail".into(), serde_json::Value::String(app.to_string()));

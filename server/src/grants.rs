@@ -77,6 +77,9 @@ pub async fn add<C: ConnectionTrait>(
         }
         Some(d) => d.to_string(),
     };
+    // The ingest lock first: it takes SQLite's write lock before any read (no busy snapshot)
+    // and orders the grant with the organization's batches.
+    crate::ledger_store::lock_organization(db, org_id).await?;
     let pool = active_pool(db, org_id, &g.pool).await?;
     let row = grant::ActiveModel {
         organization_id: Set(org_id),

@@ -21,8 +21,9 @@ pub async fn require_same_origin(request: Request, next: Next) -> Response {
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    // The REST API takes only bearer keys, which a browser never adds on its own.
-    let api = request.uri().path().starts_with("/api/v1/");
+    // The REST APIs take only bearer keys, which a browser never adds on its own.
+    let path = request.uri().path();
+    let api = path.starts_with("/api/v1/") || path.starts_with("/api/platform/v1/");
     if safe || api {
         return next.run(request).await;
     }

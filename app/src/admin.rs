@@ -62,6 +62,34 @@ pub enum AdminAction {
         roles: Vec<Role>,
     },
     Recalculate,
+    /// Owners: the whole catalog as edited on the page (same apply as the file and the API).
+    ApplyCatalog {
+        catalog: crate::catalog::CatalogDoc,
+    },
+    /// Billing roles: a pool's price per credit (decimal text).
+    SetPoolPrice {
+        pool: String,
+        price_per_credit: String,
+    },
+    /// Billing roles: promotional credits or an allowance.
+    AddGrant {
+        pool: String,
+        /// `promotional` or `allowance`.
+        kind: String,
+        credits: Credits,
+        /// RFC 3339, or a date (`2027-01-31`: the end of that day in the organization's zone).
+        expires: Option<String>,
+        priority: Option<i32>,
+        description: String,
+    },
+    /// Billing roles: void a promotional or allowance grant nothing burned yet.
+    VoidGrant {
+        id: i64,
+    },
+    /// Owners: remove a team that has no members.
+    RemoveTeam {
+        key: String,
+    },
 }
 
 impl AdminAction {
@@ -82,6 +110,11 @@ impl AdminAction {
             AdminAction::RevokeApiKey { .. } => "revoke_api_key",
             AdminAction::SetDashboardRoles { .. } => "set_dashboard_roles",
             AdminAction::Recalculate => "recalculate",
+            AdminAction::ApplyCatalog { .. } => "apply_catalog",
+            AdminAction::SetPoolPrice { .. } => "set_pool_price",
+            AdminAction::AddGrant { .. } => "add_grant",
+            AdminAction::VoidGrant { .. } => "void_grant",
+            AdminAction::RemoveTeam { .. } => "remove_team",
         }
     }
 
@@ -101,8 +134,21 @@ impl AdminAction {
             | AdminAction::RevokeApiKey { .. }
             | AdminAction::Recalculate => role.administers(),
             AdminAction::SetAllocation { .. } => role.allocates(),
-            AdminAction::SetDashboardRoles { .. } => role.governs(),
+            AdminAction::SetDashboardRoles { .. }
+            | AdminAction::ApplyCatalog { .. }
+            | AdminAction::RemoveTeam { .. } => role.governs(),
+            AdminAction::SetPoolPrice { .. }
+            | AdminAction::AddGrant { .. }
+            | AdminAction::VoidGrant { .. } => role.billing(),
         }
+    }
+
+    /// Catalog changes are audited by the apply itself, with what it changed.
+    pub fn audited_by_apply(&self) -> bool {
+        matches!(
+            self,
+            AdminAction::ApplyCatalog { .. } | AdminAction::SetPoolPrice { .. }
+        )
     }
 
     /// What the audit log keeps of the action: everything but secrets.
@@ -113,6 +159,22 @@ impl AdminAction {
         }
         serde_json::to_string(&shown).unwrap_or_default()
     }
+}
+
+/// The first-run setup page's form: the first organization and its owner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SetupForm {
+    /// The one-time token the server printed at start.
+    pub token: String,
+    pub organization: String,
+    pub slug: String,
+    pub time_zone: String,
+    pub anchor_day: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    /// Start with an "AI credits" pool and a few example features.
+    pub starter_catalog: bool,
 }
 
 /// The answer to an action: a sentence for the page, and a secret shown once (API keys).
@@ -195,6 +257,28 @@ pub struct SettingsView {
     pub dashboard_roles: Vec<Role>,
     /// The latest recalculation: events done, events in all, finished.
     pub recalculation: Option<(u64, u64, bool)>,
+    /// Owners and billing roles: the catalog as a document (billing roles edit prices).
+    pub catalog: Option<crate::catalog::CatalogDoc>,
+    /// Owners: (team key, members) of every team.
+    pub team_sizes: Vec<(String, usize)>,
+    /// Billing roles: every grant, newest first.
+    pub grants: Vec<GrantAdminRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GrantAdminRow {
+    pub id: i64,
+    pub pool: String,
+    pub kind: String,
+    pub description: String,
+    pub granted: String,
+    pub expires: Option<String>,
+    pub priority: i32,
+    pub original: Credits,
+    pub remaining: Credits,
+    pub status: String,
+    /// Given by hand and untouched: may be voided.
+    pub voidable: bool,
 }
 
 #[cfg(test)]

@@ -137,6 +137,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main><p class="empty">"Page not found."</p></main> }>
                 <Route path=StaticSegment("login") ssr=SsrMode::Async view=|| view! { <main class="narrow"><routes::login::LoginPage/></main> }/>
+                <Route path=StaticSegment("setup") ssr=SsrMode::Async view=|| view! { <main class="narrow"><routes::setup::SetupPage/></main> }/>
+                <Route path=StaticSegment("set-password") ssr=SsrMode::Async view=|| view! { <main class="narrow"><routes::setup::SetPasswordPage/></main> }/>
                 <ParentRoute path=StaticSegment("") ssr=SsrMode::Async view=Signed>
                     <Route path=StaticSegment("usage") ssr=SsrMode::Async view=routes::usage::UsagePage/>
                     <Route path=StaticSegment("activity") ssr=SsrMode::Async view=routes::activity::ActivityPage/>

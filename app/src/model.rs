@@ -120,6 +120,32 @@ pub struct Overview {
     /// Every source (agent, flow, pilot, tool, session) with usage, highest first.
     pub sources: Vec<ShareRow>,
     pub forecast: Forecast,
+    /// Until the organization has features and its first event: how to get there.
+    pub getting_started: Option<GettingStarted>,
+}
+
+/// The first steps of a new organization, shown on the usage page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GettingStarted {
+    /// Whether any event arrived yet.
+    pub has_usage: bool,
+    /// A feature of the catalog to send the first event for; `None`: the catalog has none.
+    pub feature: Option<String>,
+    /// Where this dashboard is reached (`http://host:port`), for the `curl` line.
+    pub origin: String,
+    /// The time to put in the example event (RFC 3339).
+    pub now: String,
+}
+
+impl GettingStarted {
+    /// The exact command that sends a first event for [`Self::feature`].
+    pub fn curl(&self) -> Option<String> {
+        let feature = self.feature.as_ref()?;
+        Some(format!(
+            "curl -s -H \"Authorization: Bearer $KEY\" {}/api/v1/events \\\n  -d '{{\"events\": [{{\"id\": \"first-1\", \"timestamp\": \"{}\", \"feature\": \"{feature}\", \"credits\": \"1\"}}]}}'",
+            self.origin, self.now
+        ))
+    }
 }
 
 /// The usage page's charts as ECharts options (JSON), built on the server with charming.

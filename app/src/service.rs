@@ -61,6 +61,21 @@ pub trait MeterService: Send + Sync + 'static {
         password: &str,
     ) -> Result<(), AppError>;
     async fn logout(&self, request: &http::request::Parts) -> Result<(), AppError>;
+    /// Whether the first-run setup page is open (no organization exists yet).
+    async fn setup_open(&self) -> Result<bool, AppError>;
+    /// Creates the first organization and its owner, and signs the owner in.
+    async fn setup(
+        &self,
+        request: &http::request::Parts,
+        form: &crate::admin::SetupForm,
+    ) -> Result<(), AppError>;
+    /// Sets a member's password through a one-time link, and signs them in.
+    async fn set_password(
+        &self,
+        request: &http::request::Parts,
+        token: &str,
+        password: &str,
+    ) -> Result<(), AppError>;
     async fn me(&self, viewer: &Viewer) -> Result<crate::roles::Me, AppError>;
     /// The Settings page, cut to the viewer's role.
     async fn settings(&self, viewer: &Viewer) -> Result<crate::admin::SettingsView, AppError>;
@@ -100,6 +115,21 @@ pub async fn request() -> Result<(Arc<dyn MeterService>, http::request::Parts), 
         .ok_or_else(|| ServerFnError::new("server misconfigured: no services in context"))?;
     let parts: http::request::Parts = leptos_axum::extract().await?;
     Ok((services.0, parts))
+}
+
+/// Where the browser reached this dashboard (`https://meter.example`), from the request.
+pub async fn origin() -> Result<String, ServerFnError> {
+    let parts: http::request::Parts = leptos_axum::extract().await?;
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let host = header("host").unwrap_or_else(|| "127.0.0.1:3000".into());
+    let scheme = header("x-forwarded-proto").filter(|p| p == "https").unwrap_or("http".into());
+    Ok(format!("{scheme}://{host}"))
 }
 
 /// The services and the checked viewer, for the first line of every server function.

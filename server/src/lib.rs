@@ -23,4 +23,5 @@ pub mod ledger_store;
 pub mod platform_keys;
 pub mod provision;
 pub mod services;
+pub mod setup;
 pub mod web;

@@ -25,12 +25,12 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
     let services_db = db.clone();
     let services = Services(Arc::new(MeterServiceImpl::new(db)));
     let routes = generate_route_list(App);
-    // Pages behind sign-in: every route but the login page.
+    // Pages behind sign-in: every route but signing in, first-run setup and set-password.
     let signed_pages: Arc<Vec<String>> = Arc::new(
         routes
             .iter()
             .map(|r| r.path().to_string())
-            .filter(|p| p != "/login")
+            .filter(|p| !matches!(p.as_str(), "/login" | "/setup" | "/set-password"))
             .collect(),
     );
     Router::new()
@@ -132,6 +132,13 @@ pub async fn serve(db: DatabaseConnection) -> anyhow::Result<()> {
     let conf = get_configuration(None)?;
     let options = conf.leptos_options;
     let addr = options.site_addr;
+    if let Some(token) = crate::setup::issue_token(&db, chrono::Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?
+    {
+        let base = crate::config::public_url().unwrap_or_else(|| format!("http://{addr}"));
+        tracing::info!("no organization yet: create the first one at {base}/setup?token={token}");
+    }
     let app = router(db, options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("dashboard on http://{addr}");

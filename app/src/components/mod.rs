@@ -1,7 +1,9 @@
 pub mod balance;
+pub mod catalog_forms;
 pub mod chart;
 pub mod data_table;
 pub mod filter_bar;
+pub mod getting_started;
 pub mod link_select;
 pub mod settings_forms;
 #[cfg(feature = "ssr")]

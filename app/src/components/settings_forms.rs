@@ -9,14 +9,14 @@ use crate::routes::settings::AdminActionFn;
 use crate::table::{Cell, Table};
 use leptos::prelude::*;
 
-type Act = ServerAction<AdminActionFn>;
+pub(crate) type Act = ServerAction<AdminActionFn>;
 
-fn send(act: Act, action: AdminAction) {
+pub(crate) fn send(act: Act, action: AdminAction) {
     act.dispatch(AdminActionFn { action });
 }
 
 /// Reads a credits field; a bad number shows its reason instead of being sent.
-fn credits(text: &str, error: RwSignal<Option<String>>) -> Option<Credits> {
+pub(crate) fn credits(text: &str, error: RwSignal<Option<String>>) -> Option<Credits> {
     match Credits::parse(text.trim().replace(',', "").as_str()) {
         Ok(c) => {
             error.set(None);
@@ -50,7 +50,7 @@ pub fn Outcome(act: Act) -> impl IntoView {
     }
 }
 
-fn pool_select(pools: Vec<(String, String)>, value: RwSignal<String>) -> impl IntoView {
+pub(crate) fn pool_select(pools: Vec<(String, String)>, value: RwSignal<String>) -> impl IntoView {
     view! {
         <select name="pool" on:change=move |ev| value.set(event_target_value(&ev))>
             {pools.into_iter().map(|(k, n)| { let k2 = k.clone(); view! { <option value=k selected=move || value.get() == k2>{n}</option> } }).collect_view()}
@@ -299,7 +299,7 @@ pub fn Members(v: SettingsView, act: Act) -> impl IntoView {
 pub fn ApiKeys(keys: Vec<ApiKeyRow>, act: Act) -> impl IntoView {
     let name = RwSignal::new(String::new());
     view! {
-        <section class="card" data-testid="api-keys">
+        <section class="card" id="api-keys" data-testid="api-keys">
             <h2>"API keys"</h2>
             <form class="row" on:submit=move |ev| { ev.prevent_default(); send(act, AdminAction::CreateApiKey { name: name.get() }); }>
                 <label><span>"Name"</span><input name="key-name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>

@@ -5,5 +5,6 @@ pub mod flows;
 pub mod login;
 pub mod requests;
 pub mod settings;
+pub mod setup;
 pub mod usage;
 pub mod users;

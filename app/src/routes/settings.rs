@@ -4,6 +4,7 @@
 
 use crate::admin::{AdminAction, AdminOutcome, SettingsView};
 use crate::components::filter_bar::LoadError;
+use crate::components::catalog_forms::{CatalogEditor, Grants, PoolPrices};
 use crate::components::settings_forms::*;
 use leptos::prelude::*;
 
@@ -81,9 +82,18 @@ fn Sections(v: SettingsView, act: ServerAction<AdminActionFn>) -> impl IntoView 
     // Each section is type-erased: one nested type for the whole page overflows the
     // compiler's query depth in release builds (and costs wasm size).
     let mut sections: Vec<AnyView> = Vec::new();
+    if role.governs() {
+        if let Some(doc) = v.catalog.clone() {
+            let sizes = v.team_sizes.clone();
+            sections.push(view! { <CatalogEditor doc team_sizes=sizes act/> }.into_any());
+        }
+    } else if let (true, Some(doc)) = (role.billing(), v.catalog.clone()) {
+        sections.push(view! { <PoolPrices pools=doc.pools act/> }.into_any());
+    }
     if role.billing() {
         sections.push(view! { <BuyCredits pools=v.pools.clone() prices=v.prices.clone() act/> }.into_any());
         sections.push(view! { <AutoRecharge rows=v.auto_recharge.clone() act/> }.into_any());
+        sections.push(view! { <Grants rows=v.grants.clone() pools=v.pools.clone() act/> }.into_any());
     }
     sections.push(view! { <CreditRequests v=v.clone() act/> }.into_any());
     if role.allocates() {

@@ -6,6 +6,7 @@ use crate::components::balance::BalanceCardView;
 use crate::components::chart::{EChart, EChartView};
 use crate::components::data_table::{DataTable, export_href};
 use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
+use crate::components::getting_started::GettingStartedCard;
 use crate::credits::{Credits, format_count};
 use crate::filter::Filter;
 use crate::model::{
@@ -17,10 +18,13 @@ use leptos::prelude::*;
 #[server(endpoint = "overview")]
 pub async fn get_overview(filter: Filter) -> Result<OverviewPage, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
-    let overview = services
+    let mut overview = services
         .overview(&viewer, &filter)
         .await
         .map_err(crate::service::into_server_error)?;
+    if let Some(g) = &mut overview.getting_started {
+        g.origin = crate::service::origin().await?;
+    }
     let charts = crate::components::usage_charts::charts(&overview);
     Ok(OverviewPage { overview, charts })
 }
@@ -152,6 +156,7 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
     view! {
         <h1>{o.organization_name.clone()} " · Usage"</h1>
         <p class="muted">{date(o.from)} " – " {date(o.to)} {compare_text} " · dates in " {o.time_zone.clone()}</p>
+        {o.getting_started.clone().map(|g| view! { <GettingStartedCard g/> })}
         <IncludedAlert card=o.balance.clone()/>
         <div class="grid">
             <BalanceCardView card=o.balance.clone()/>

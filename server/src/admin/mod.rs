@@ -2,6 +2,7 @@
 //! log entry (who, what, when), and touches only the viewer's own organization.
 
 pub mod billing;
+mod catalog;
 pub mod members;
 pub mod payment;
 mod view;
@@ -187,9 +188,22 @@ pub async fn perform(
                 .await?;
             "Dashboard access saved.".into()
         }
+        AdminAction::ApplyCatalog { .. }
+        | AdminAction::SetPoolPrice { .. }
+        | AdminAction::AddGrant { .. }
+        | AdminAction::VoidGrant { .. }
+        | AdminAction::RemoveTeam { .. } => {
+            let who = Actor {
+                user_id: Some(viewer.user_id),
+                label: actor.email.clone(),
+            };
+            catalog::perform(&txn, viewer, &who, &action, now).await?
+        }
         AdminAction::Recalculate => unreachable!("handled above"),
     };
-    audit(&txn, viewer, &actor.email, &action, now).await?;
+    if !action.audited_by_apply() {
+        audit(&txn, viewer, &actor.email, &action, now).await?;
+    }
     txn.commit().await?;
     Ok(AdminOutcome { message, secret })
 }

@@ -6,7 +6,9 @@ use crate::entities::{
 };
 use crate::error::Result;
 use crate::services::balance::{org_tz, pools};
-use app::admin::{ApiKeyRow, AuditRow, AutoRechargeRow, CreditRequestRow, MemberRow, SettingsView};
+use app::admin::{
+    ApiKeyRow, AuditRow, AutoRechargeRow, CreditRequestRow, GrantAdminRow, MemberRow, SettingsView,
+};
 use app::credits::Credits;
 use app::error::AppError;
 use app::roles::{self, Role};
@@ -179,5 +181,65 @@ pub async fn settings_view<C: ConnectionTrait>(
         } else {
             None
         },
+        catalog: if role.governs() || role.billing() {
+            Some(crate::catalog::show(db, org_id).await?)
+        } else {
+            None
+        },
+        team_sizes: if role.governs() {
+            team_sizes(db, org_id).await?
+        } else {
+            vec![]
+        },
+        grants: if role.billing() {
+            grant_rows(db, org_id, &time).await?
+        } else {
+            vec![]
+        },
     })
+}
+
+/// (team key, members) of every team.
+async fn team_sizes<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<(String, usize)>> {
+    let teams = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org_id))
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?;
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::OrganizationId.eq(org_id))
+        .all(db)
+        .await?;
+    Ok(teams
+        .into_iter()
+        .map(|t| {
+            let n = members.iter().filter(|m| m.team_id == t.id).count();
+            (t.key, n)
+        })
+        .collect())
+}
+
+async fn grant_rows<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    time: &impl Fn(chrono::DateTime<chrono::Utc>) -> String,
+) -> Result<Vec<GrantAdminRow>> {
+    let now = chrono::Utc::now();
+    Ok(crate::grants::list(db, org_id)
+        .await?
+        .into_iter()
+        .map(|(g, pool)| GrantAdminRow {
+            id: g.id,
+            pool,
+            kind: g.kind.clone(),
+            description: g.description.clone(),
+            granted: time(g.granted_at),
+            expires: g.expires_at.map(time),
+            priority: g.priority,
+            original: Credits(g.original_milli),
+            remaining: Credits(g.remaining_milli),
+            status: crate::services::credits::status_now(&g, now).into(),
+            voidable: crate::grants::voidable(&g),
+        })
+        .collect())
 }

@@ -6,6 +6,7 @@ pub mod allocations;
 pub mod balance;
 pub mod credits;
 pub mod flows;
+pub mod getting_started;
 pub mod names;
 pub mod overview;
 pub mod periods;
@@ -53,6 +54,29 @@ impl MeterServiceImpl {
 impl MeterService for MeterServiceImpl {
     async fn viewer(&self, request: &axum::http::request::Parts) -> Result<Viewer, AppError> {
         Ok(crate::auth::viewer(&self.db, request).await?)
+    }
+
+    async fn setup_open(&self) -> Result<bool, AppError> {
+        Ok(crate::setup::is_open(&self.db).await?)
+    }
+
+    async fn setup(
+        &self,
+        request: &axum::http::request::Parts,
+        form: &app::admin::SetupForm,
+    ) -> Result<(), AppError> {
+        let email = crate::setup::run(&self.db, form, Utc::now()).await?;
+        self.login(request, &email, &form.password).await
+    }
+
+    async fn set_password(
+        &self,
+        request: &axum::http::request::Parts,
+        token: &str,
+        password: &str,
+    ) -> Result<(), AppError> {
+        let user = crate::accounts::set_password_with_link(&self.db, token, password, Utc::now()).await?;
+        self.login(request, &user.email, password).await
     }
 
     async fn login(

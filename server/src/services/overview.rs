@@ -2,7 +2,7 @@
 //! feature and agent, with share and change), credits per feature over time with the compare
 //! period, and credits per day. Everything comes from `usage::usage_scoped` over the rollup.
 
-use super::balance::{balance_card, main_pool};
+use super::getting_started::{getting_started, main_card};
 use super::range::{self, DateRange};
 use super::usage::{Scope, UsageReport, bucket_label, regroup, scope, usage_scoped};
 use crate::entities::{category, feature, source};
@@ -150,14 +150,14 @@ pub async fn overview<C: ConnectionTrait>(
 ) -> Result<Overview> {
     let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let c = range::compare_with(filter, r, &org, tz);
-    let pool = main_pool(db, org.id).await?;
     let freq: GroupBy = filter.frequency.into();
     // Independent questions run side by side (on separate pooled connections). The filter's
     // names are resolved once for all the reports below.
-    let (balance, n, s) = futures::try_join!(
-        balance_card(db, &org, &pool, now),
+    let ((balance, pool_id), n, s, hints) = futures::try_join!(
+        main_card(db, &org, now),
         names(db, org.id),
-        scope(db, org.id, filter)
+        scope(db, org.id, filter),
+        getting_started(db, org.id)
     )?;
     // Two questions per range; categories, features, sources, days and buckets are folded
     // from their answers.
@@ -327,12 +327,16 @@ pub async fn overview<C: ConnectionTrait>(
         from: today - Duration::days(insights::RATE_WINDOW_DAYS),
         to: today - Duration::days(1),
     };
-    let recent = usage_scoped(db, &org, window, &Scope::pool(pool.id), &[GroupBy::Day]).await?;
-    let per_day: HashMap<String, Credits> = recent
-        .rows
-        .iter()
-        .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
-        .collect();
+    let mut per_day: HashMap<String, Credits> = HashMap::new();
+    if let Some(pool_id) = pool_id {
+        let recent = usage_scoped(db, &org, window, &Scope::pool(pool_id), &[GroupBy::Day]).await?;
+        per_day.extend(
+            recent
+                .rows
+                .iter()
+                .filter_map(|row| Some((row.groups[0].clone()?, row.credits))),
+        );
+    }
     let recent: Vec<Credits> = window
         .from
         .iter_days()
@@ -361,6 +365,7 @@ pub async fn overview<C: ConnectionTrait>(
         anomalies,
         sources: ranked,
         forecast,
+        getting_started: hints,
     })
 }
 

@@ -1,0 +1,128 @@
+//! The settings page's catalog, price and grant actions: each goes through the same code as
+//! the catalog file, the CLI and the REST API.
+
+use crate::audit::Actor;
+use crate::entities::{organization, team, team_member};
+use crate::error::Result;
+use crate::grants::{self, NewGrant};
+use app::admin::AdminAction;
+use app::error::AppError;
+use app::service::Viewer;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+/// Runs one of the catalog actions; the sentence for the page.
+pub async fn perform<C: ConnectionTrait>(
+    db: &C,
+    viewer: &Viewer,
+    actor: &Actor,
+    action: &AdminAction,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let org = crate::services::balance::organization(db, viewer.organization_id).await?;
+    match action {
+        AdminAction::ApplyCatalog { catalog } => {
+            let r = crate::catalog::apply(db, &org, catalog, false, actor, now).await?;
+            Ok(if r.is_noop() {
+                "Nothing changed.".into()
+            } else {
+                format!("Catalog saved: {}.", r.lines()[..r.lines().len() - 1].join("; "))
+            })
+        }
+        AdminAction::SetPoolPrice {
+            pool,
+            price_per_credit,
+        } => {
+            let mut found = false;
+            crate::catalog::store::edit(db, &org, actor, now, |doc| {
+                for p in doc.pools.iter_mut().filter(|p| &p.key == pool) {
+                    p.price_per_credit = app::catalog::Decimal(price_per_credit.trim().into());
+                    found = true;
+                }
+            })
+            .await
+            .map_err(|e| rename(e, "pools[", "price_per_credit"))?;
+            if !found {
+                return Err(AppError::invalid("pool", format!("unknown pool key {pool:?}")).into());
+            }
+            Ok(format!("New price of {pool}: {price_per_credit} per credit."))
+        }
+        AdminAction::AddGrant {
+            pool,
+            kind,
+            credits,
+            expires,
+            priority,
+            description,
+        } => {
+            let new = NewGrant {
+                pool: pool.clone(),
+                kind: kind.clone(),
+                credits: *credits,
+                expires_at: expires.as_deref().map(|e| expiry(&org, e)).transpose()?,
+                priority: *priority,
+                description: Some(description.clone()),
+            };
+            grants::add(db, org.id, &new, now).await?;
+            Ok(format!("Granted {} {kind} credits.", credits.display()))
+        }
+        AdminAction::VoidGrant { id } => {
+            grants::void(db, org.id, *id).await?;
+            Ok("Grant voided.".into())
+        }
+        AdminAction::RemoveTeam { key } => remove_team(db, org.id, key).await,
+        other => Err(AppError::internal(format!("{} is no catalog action", other.name())).into()),
+    }
+}
+
+/// A catalog problem about a pool's price, under the page's name for the field.
+fn rename(e: crate::error::Error, prefix: &str, to: &str) -> crate::error::Error {
+    match e {
+        crate::error::Error::App(AppError::Invalid { field, message }) if field.starts_with(prefix) => {
+            AppError::invalid(to, message).into()
+        }
+        other => other,
+    }
+}
+
+/// An expiry as typed: RFC 3339, or a date meaning the end of that day in the organization's
+/// time zone.
+fn expiry(org: &organization::Model, text: &str) -> Result<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.to_utc());
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.succ_opt())
+        .ok_or_else(|| AppError::invalid("expires", "must be a date (2027-01-31) or an RFC 3339 time"))?;
+    let tz = crate::services::balance::org_tz(org)?;
+    Ok(crate::ledger::period::local_midnight(tz, day))
+}
+
+async fn remove_team<C: ConnectionTrait>(db: &C, org_id: i64, key: &str) -> Result<String> {
+    let t = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org_id))
+        .filter(team::Column::Key.eq(key))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("team {key:?}")))?;
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::OrganizationId.eq(org_id))
+        .filter(team_member::Column::TeamId.eq(t.id))
+        .count(db)
+        .await?;
+    if members > 0 {
+        return Err(AppError::invalid(
+            "team",
+            format!("{} has {members} member(s); move them to another team first", t.name),
+        )
+        .into());
+    }
+    team::Entity::delete_many()
+        .filter(team::Column::OrganizationId.eq(org_id))
+        .filter(team::Column::Id.eq(t.id))
+        .exec(db)
+        .await?;
+    Ok(format!("Team {} removed.", t.name))
+}

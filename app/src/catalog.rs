@@ -179,7 +179,8 @@ impl CatalogReport {
     /// The report as lines for a terminal or a page.
     pub fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let verb = |done: &'static str, would: &'static str| if self.dry_run { would } else { done };
+        let verb =
+            |done: &'static str, would: &'static str| if self.dry_run { would } else { done };
         let mut section = |title: &str, items: &[ReportItem]| {
             for i in items {
                 let detail = if i.detail.is_empty() {

@@ -181,8 +181,16 @@ impl Price {
         if frac.len() > 6 {
             return Err("must have at most 6 decimals".into());
         }
-        let whole: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| "is too large")? };
-        let mut part: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| "is not a number")? };
+        let whole: i64 = if int.is_empty() {
+            0
+        } else {
+            int.parse().map_err(|_| "is too large")?
+        };
+        let mut part: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| "is not a number")?
+        };
         for _ in frac.len()..6 {
             part *= 10;
         }
@@ -205,7 +213,9 @@ impl Price {
     /// What `amount` credits cost, in minor units; parts of a minor unit round down. `None`
     /// when the sum does not fit.
     pub fn cost(&self, amount: Credits) -> Option<Money> {
-        let minor = i128::from(amount.0) * i128::from(self.micros) * 10i128.pow(self.exponent.into())
+        let minor = i128::from(amount.0)
+            .checked_mul(i128::from(self.micros))?
+            .checked_mul(10i128.checked_pow(self.exponent.into())?)?
             / (i128::from(Credits::SCALE) * i128::from(Self::SCALE));
         Some(Money {
             minor: i64::try_from(minor).ok()?,
@@ -217,7 +227,11 @@ impl Price {
 
     /// `"$0.10 per credit"`.
     pub fn per_credit(&self) -> String {
-        format!("{}{} per credit", self.sign(), Self::micros_text(self.micros))
+        format!(
+            "{}{} per credit",
+            self.sign(),
+            Self::micros_text(self.micros)
+        )
     }
 
     fn sign(&self) -> String {
@@ -238,21 +252,35 @@ impl Money {
     pub fn to_decimal_string(&self) -> String {
         let scale = 10i64.pow(self.exponent.into());
         let sign = if self.minor < 0 { "-" } else { "" };
-        let (whole, frac) = (self.minor.unsigned_abs() / scale as u64, self.minor.unsigned_abs() % scale as u64);
+        let (whole, frac) = (
+            self.minor.unsigned_abs() / scale as u64,
+            self.minor.unsigned_abs() % scale as u64,
+        );
         if self.exponent == 0 {
             format!("{sign}{whole}")
         } else {
-            format!("{sign}{whole}.{frac:0width$}", width = self.exponent as usize)
+            format!(
+                "{sign}{whole}.{frac:0width$}",
+                width = self.exponent as usize
+            )
         }
     }
 
     /// `"$1,234.05"`, or `"CHF 1,234.05"` where the currency has no sign of its own.
     pub fn display(&self) -> String {
         let plain = self.to_decimal_string();
-        let (neg, rest) = plain.strip_prefix('-').map_or(("", plain.as_str()), |r| ("-", r));
-        let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+        let (neg, rest) = plain
+            .strip_prefix('-')
+            .map_or(("", plain.as_str()), |r| ("-", r));
+        let (int, frac) = rest
+            .split_once('.')
+            .map_or((rest, None), |(i, f)| (i, Some(f)));
         let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
-        format!("{neg}{}{}{frac}", sign(&self.symbol, &self.currency), group_thousands(int))
+        format!(
+            "{neg}{}{}{frac}",
+            sign(&self.symbol, &self.currency),
+            group_thousands(int)
+        )
     }
 }
 
@@ -318,14 +346,34 @@ mod tests {
         assert!(Price::parse_micros("-1").is_err());
         assert!(Price::parse_micros("99999999999999999").is_err());
         assert_eq!(Price::micros_text(100_000), "0.1");
-        let usd = Price { micros: 100_000, currency: "USD".into(), exponent: 2, symbol: "$".into() };
+        let usd = Price {
+            micros: 100_000,
+            currency: "USD".into(),
+            exponent: 2,
+            symbol: "$".into(),
+        };
         let cost = usd.cost(Credits::whole(12_345)).unwrap();
-        assert_eq!((cost.minor, cost.display()), (123_450, "$1,234.50".to_string()));
-        assert_eq!(usd.cost(Credits(99)).unwrap().minor, 0, "parts of a cent round down");
-        let jpy = Price { micros: 15_000_000, currency: "JPY".into(), exponent: 0, symbol: "JPY".into() };
+        assert_eq!(
+            (cost.minor, cost.display()),
+            (123_450, "$1,234.50".to_string())
+        );
+        assert_eq!(
+            usd.cost(Credits(99)).unwrap().minor,
+            0,
+            "parts of a cent round down"
+        );
+        let jpy = Price {
+            micros: 15_000_000,
+            currency: "JPY".into(),
+            exponent: 0,
+            symbol: "JPY".into(),
+        };
         assert_eq!(jpy.cost(Credits::whole(3)).unwrap().display(), "JPY 45");
         assert!(usd.cost(Credits(i64::MAX)).is_some_and(|m| m.minor > 0));
-        let huge = Price { micros: i64::MAX, ..usd };
+        let huge = Price {
+            micros: i64::MAX,
+            ..usd
+        };
         assert_eq!(huge.cost(Credits(i64::MAX)), None);
     }
 

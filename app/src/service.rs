@@ -128,7 +128,9 @@ pub async fn origin() -> Result<String, ServerFnError> {
             .map(str::to_string)
     };
     let host = header("host").unwrap_or_else(|| "127.0.0.1:3000".into());
-    let scheme = header("x-forwarded-proto").filter(|p| p == "https").unwrap_or("http".into());
+    let scheme = header("x-forwarded-proto")
+        .filter(|p| p == "https")
+        .unwrap_or("http".into());
     Ok(format!("{scheme}://{host}"))
 }
 

@@ -158,7 +158,12 @@ pub async fn set_password_with_link<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<user::Model> {
     use sea_orm::sea_query::Expr;
-    let bad = || AppError::invalid("token", "this link is not valid (used, expired or mistyped)");
+    let bad = || {
+        AppError::invalid(
+            "token",
+            "this link is not valid (used, expired or mistyped)",
+        )
+    };
     let org_id: i64 = token
         .split_once('-')
         .and_then(|(o, _)| o.parse().ok())

@@ -26,7 +26,10 @@ pub fn new_secret(tag: &str) -> (String, String) {
     // The thread-local generator must not live across an await (the future moves threads).
     let mut rng = rand::rng();
     let prefix = Alphanumeric.sample_string(&mut rng, 8).to_lowercase();
-    let secret = format!("{tag}_{prefix}_{}", Alphanumeric.sample_string(&mut rng, 40));
+    let secret = format!(
+        "{tag}_{prefix}_{}",
+        Alphanumeric.sample_string(&mut rng, 40)
+    );
     (prefix, secret)
 }
 

@@ -9,7 +9,9 @@ use app::credits::Credits;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 pub const MAX_DESCRIPTION: usize = 200;
 pub const MAX_PRIORITY: i32 = 1_000;
@@ -44,7 +46,10 @@ pub async fn add<C: ConnectionTrait>(
     if g.credits <= Credits::ZERO || g.credits > MAX_CREDITS {
         return Err(AppError::invalid(
             "credits",
-            format!("must be more than 0 and at most {}", MAX_CREDITS.to_decimal_string()),
+            format!(
+                "must be more than 0 and at most {}",
+                MAX_CREDITS.to_decimal_string()
+            ),
         )
         .into());
     }
@@ -101,7 +106,11 @@ pub async fn add<C: ConnectionTrait>(
 }
 
 /// A pool of the organization that takes new credits.
-pub async fn active_pool<C: ConnectionTrait>(db: &C, org_id: i64, key: &str) -> Result<pool::Model> {
+pub async fn active_pool<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    key: &str,
+) -> Result<pool::Model> {
     let p = pool::Entity::find()
         .filter(pool::Column::OrganizationId.eq(org_id))
         .filter(pool::Column::Key.eq(key))
@@ -116,7 +125,10 @@ pub async fn active_pool<C: ConnectionTrait>(db: &C, org_id: i64, key: &str) -> 
 
 /// Every grant of the organization, newest first, with its pool.
 pub async fn list<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<(grant::Model, String)>> {
-    let pools = crate::services::balance::pools(db, org_id).await?;
+    let pools = pool::Entity::find()
+        .filter(pool::Column::OrganizationId.eq(org_id))
+        .all(db)
+        .await?;
     let grants = grant::Entity::find()
         .filter(grant::Column::OrganizationId.eq(org_id))
         .order_by_desc(grant::Column::GrantedAt)

@@ -39,8 +39,16 @@ pub async fn ensure_period_grants<C: ConnectionTrait>(
     period: &Period,
 ) -> Result<()> {
     let plan = [
-        (GrantKind::Included, pool.included_per_period_milli, "Included credits"),
-        (GrantKind::Allowance, pool.allowance_per_period_milli, "Background allowance"),
+        (
+            GrantKind::Included,
+            pool.included_per_period_milli,
+            "Included credits",
+        ),
+        (
+            GrantKind::Allowance,
+            pool.allowance_per_period_milli,
+            "Background allowance",
+        ),
     ];
     for (kind, amount, what) in plan {
         if amount <= 0 || pool.archived_at.is_some() {
@@ -164,7 +172,7 @@ pub async fn save_pool<C: ConnectionTrait>(
             organization_id: Set(org_id),
             pool_id: Set(pool_id),
             amount_milli: Set(r.amount.0),
-            price_cents: Set(crate::catalog::cost_minor(pool, r.amount)?),
+            price_cents: Set(crate::money::cost_minor(pool, r.amount)?),
             origin: Set("auto_recharge".into()),
             status: Set("paid".into()),
             created_by: Set(None),

@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod insights;
 pub mod ledger;
 pub mod ledger_store;
+pub mod money;
 pub mod platform_keys;
 pub mod provision;
 pub mod services;

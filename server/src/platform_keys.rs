@@ -8,7 +8,9 @@ use crate::error::Result;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 pub const TAG: &str = "cmp";
 
@@ -59,7 +61,10 @@ pub async fn revoke<C: ConnectionTrait>(db: &C, prefix: &str, now: DateTime<Utc>
 }
 
 /// The live key a bearer token is, if any.
-pub async fn verify<C: ConnectionTrait>(db: &C, token: &str) -> Result<Option<platform_key::Model>> {
+pub async fn verify<C: ConnectionTrait>(
+    db: &C,
+    token: &str,
+) -> Result<Option<platform_key::Model>> {
     let mut parts = token.splitn(3, '_');
     let (Some(TAG), Some(prefix), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
         return Ok(None);

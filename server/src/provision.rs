@@ -93,7 +93,9 @@ pub async fn create_in<C: ConnectionTrait>(
 /// The same problem, under the name the caller's request used for the field.
 fn rename_field(e: crate::error::Error, from: &str, to: &str) -> crate::error::Error {
     match e {
-        crate::error::Error::App(app::error::AppError::Invalid { field, message }) if field == from => {
+        crate::error::Error::App(app::error::AppError::Invalid { field, message })
+            if field == from =>
+        {
             app::error::AppError::invalid(to, message).into()
         }
         other => other,

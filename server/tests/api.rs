@@ -77,6 +77,11 @@ async fn keys_decide_everything(db: &DatabaseConnection) {
         "/api/v1/authorize",
         "/api/v1/usage",
         "/api/v1/allocations/{end_user}",
+        "/api/v1/catalog",
+        "/api/v1/grants",
+        "/api/platform/v1/organizations",
+        "/api/platform/v1/organizations/{slug}/catalog",
+        "/api/platform/v1/organizations/{slug}/api-keys",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }

@@ -88,8 +88,14 @@ async fn from_nothing_to_usage(db: &DatabaseConnection) {
 
     // Before any usage the plan's included credits are there.
     let (_, balance) = api.get("/api/v1/balance").await;
-    assert_eq!(credits(&pool(&balance, "ai_credits")["included"]), Credits::whole(10_000));
-    assert_eq!(credits(&pool(&balance, "voice")["remaining"]), Credits::whole(500));
+    assert_eq!(
+        credits(&pool(&balance, "ai_credits")["included"]),
+        Credits::whole(10_000)
+    );
+    assert_eq!(
+        credits(&pool(&balance, "voice")["remaining"]),
+        Credits::whole(500)
+    );
 
     let batch = json!({"events": [event("e1", "personalized_email", "12.5"),
                                   event("e2", "reply", "0.125"),
@@ -120,32 +126,61 @@ async fn from_nothing_to_usage(db: &DatabaseConnection) {
     let mut doc = catalog();
     doc["features"][0]["name"] = json!("Tailored email");
     let (_, report) = platform.put(path, doc.clone()).await;
-    assert_eq!(report["changed"][0]["key"], "personalized_email", "{report}");
+    assert_eq!(
+        report["changed"][0]["key"], "personalized_email",
+        "{report}"
+    );
     let org = helpers::org_id(db, "trial").await;
     let o = server::services::overview::overview(db, org, &Default::default(), Utc::now())
         .await
         .unwrap();
-    let row = o.features.iter().find(|f| f.key == "personalized_email").unwrap();
-    assert_eq!((row.name.as_str(), row.credits), ("Tailored email", Credits(12_500)));
+    let row = o
+        .features
+        .iter()
+        .find(|f| f.key == "personalized_email")
+        .unwrap();
+    assert_eq!(
+        (row.name.as_str(), row.credits),
+        ("Tailored email", Credits(12_500))
+    );
 
     // A used feature cannot move to another pool; the field is named.
     let mut moved = doc.clone();
     moved["features"][0]["pool"] = json!("voice");
     let (status, err) = platform.put(path, moved).await;
-    assert_eq!((status, err["field"].as_str()), (400, Some("features[0].pool")), "{err}");
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (400, Some("features[0].pool")),
+        "{err}"
+    );
 
     // Left out: the used feature is archived (refused for new events), the unused removed.
     let mut fewer = doc.clone();
     fewer["features"] = json!([]);
-    let (_, report) = platform.put(&format!("{path}?dry_run=true"), fewer.clone()).await;
+    let (_, report) = platform
+        .put(&format!("{path}?dry_run=true"), fewer.clone())
+        .await;
     assert_eq!(report["dry_run"], true);
     let (_, report) = platform.put(path, fewer).await;
-    assert_eq!(report["archived"].as_array().unwrap().len(), 2, "both have usage: {report}");
+    assert_eq!(
+        report["archived"].as_array().unwrap().len(),
+        2,
+        "both have usage: {report}"
+    );
     let (_, out) = api
-        .post("/api/v1/events", json!({"events": [event("e4", "reply", "1")]}))
+        .post(
+            "/api/v1/events",
+            json!({"events": [event("e4", "reply", "1")]}),
+        )
         .await;
     assert_eq!(out["rejected"][0]["field"], "feature", "{out}");
-    assert!(out["rejected"][0]["error"].as_str().unwrap().contains("archived"), "{out}");
+    assert!(
+        out["rejected"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("archived"),
+        "{out}"
+    );
     let o = server::services::overview::overview(db, org, &Default::default(), Utc::now())
         .await
         .unwrap();
@@ -154,7 +189,12 @@ async fn from_nothing_to_usage(db: &DatabaseConnection) {
     assert_eq!(shown["features"], json!([]), "{shown}");
     // Back in the document, it is restored.
     let (_, report) = platform.put(path, doc).await;
-    assert!(report["changed"].to_string().contains("restored from the archive"), "{report}");
+    assert!(
+        report["changed"]
+            .to_string()
+            .contains("restored from the archive"),
+        "{report}"
+    );
 }
 
 async fn keys_stay_on_their_side(db: &DatabaseConnection) {
@@ -174,15 +214,36 @@ async fn keys_stay_on_their_side(db: &DatabaseConnection) {
     assert!(beta.to_string().contains("beta_only"));
 
     // A platform key is no organization key, and the other way round.
-    assert_eq!(Api::new(&base, &platform.key).get("/api/v1/balance").await.0, 401);
-    assert_eq!(Api::new(&base, &a.key).get("/api/platform/v1/organizations").await.0, 401);
-    assert_eq!(Api::new(&base, "nope").get("/api/platform/v1/organizations").await.0, 401);
+    assert_eq!(
+        Api::new(&base, &platform.key)
+            .get("/api/v1/balance")
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        Api::new(&base, &a.key)
+            .get("/api/platform/v1/organizations")
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        Api::new(&base, "nope")
+            .get("/api/platform/v1/organizations")
+            .await
+            .0,
+        401
+    );
     let (status, list) = platform.get("/api/platform/v1/organizations").await;
     assert_eq!((status, list.as_array().unwrap().len()), (200, 2));
 
     // Revoked at once.
     let prefix = platform.key.split('_').nth(1).unwrap();
-    server::platform_keys::revoke(db, prefix, Utc::now()).await.map_err(app::error::AppError::from).unwrap();
+    server::platform_keys::revoke(db, prefix, Utc::now())
+        .await
+        .map_err(app::error::AppError::from)
+        .unwrap();
     assert_eq!(platform.get("/api/platform/v1/organizations").await.0, 401);
 }
 
@@ -190,34 +251,61 @@ async fn bad_documents_name_the_field(db: &DatabaseConnection) {
     let base = spawn_app(db).await;
     let platform = platform(db, &base).await;
     let cases = [
-        (json!({"slug": "x", "name": "X", "catalog": {"pools": [{"key": "p"}]}}), "catalog.pools[0]"),
+        (
+            json!({"slug": "x", "name": "X", "catalog": {"pools": [{"key": "p"}]}}),
+            "catalog.pools[0]",
+        ),
         (json!({"slug": "x", "name": "X", "colour": 1}), "colour"),
         (json!(["not", "an", "object"]), "body"),
         (json!({"slug": "Bad Slug", "name": "X"}), "slug"),
-        (json!({"slug": "x", "name": "X", "time_zone": "Mars/Base"}), "time_zone"),
-        (json!({"slug": "x", "name": "X", "anchor_day": 31}), "anchor_day"),
-        (json!({"slug": "x", "name": "X", "owner_email": "nope"}), "owner_email"),
+        (
+            json!({"slug": "x", "name": "X", "time_zone": "Mars/Base"}),
+            "time_zone",
+        ),
+        (
+            json!({"slug": "x", "name": "X", "anchor_day": 31}),
+            "anchor_day",
+        ),
+        (
+            json!({"slug": "x", "name": "X", "owner_email": "nope"}),
+            "owner_email",
+        ),
     ];
     for (body, field) in cases {
-        let (status, err) = platform.post("/api/platform/v1/organizations", body.clone()).await;
+        let (status, err) = platform
+            .post("/api/platform/v1/organizations", body.clone())
+            .await;
         assert_eq!(status, 400, "{body} → {err}");
         assert_eq!(err["field"], field, "{body} → {err}");
     }
     let mut doc = catalog();
     doc["features"][0]["pool"] = json!("nowhere");
     let (status, err) = platform
-        .post("/api/platform/v1/organizations", json!({"slug": "x", "name": "X", "catalog": doc}))
+        .post(
+            "/api/platform/v1/organizations",
+            json!({"slug": "x", "name": "X", "catalog": doc}),
+        )
         .await;
-    assert_eq!((status, err["field"].as_str()), (400, Some("catalog.features[0].pool")), "{err}");
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (400, Some("catalog.features[0].pool")),
+        "{err}"
+    );
     let mut float = catalog();
     float["pools"][0]["price_per_credit"] = json!(0.1);
     let (status, err) = platform
-        .post("/api/platform/v1/organizations", json!({"slug": "x", "name": "X", "catalog": float}))
+        .post(
+            "/api/platform/v1/organizations",
+            json!({"slug": "x", "name": "X", "catalog": float}),
+        )
         .await;
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["field"], "catalog.pools[0].price_per_credit", "{err}");
     // Nothing of the refused requests was left behind.
-    assert_eq!(platform.get("/api/platform/v1/organizations").await.1, json!([]));
+    assert_eq!(
+        platform.get("/api/platform/v1/organizations").await.1,
+        json!([])
+    );
     let (status, _) = platform
         .put("/api/platform/v1/organizations/nobody/catalog", catalog())
         .await;
@@ -237,26 +325,67 @@ async fn grants_by_hand(db: &DatabaseConnection) {
         )
         .await;
     assert_eq!(status, 201, "{g:?}");
-    assert_eq!((g["priority"].as_i64(), g["remaining"].as_str()), (Some(20), Some("250.5")));
+    assert_eq!(
+        (g["priority"].as_i64(), g["remaining"].as_str()),
+        (Some(20), Some("250.5"))
+    );
     let (_, balance) = api.get("/api/v1/balance").await;
-    assert_eq!(credits(&pool(&balance, "ai_credits")["promotional"]), Credits(250_500));
+    assert_eq!(
+        credits(&pool(&balance, "ai_credits")["promotional"]),
+        Credits(250_500)
+    );
     let (_, list) = api.get("/api/v1/grants").await;
-    assert_eq!(list.as_array().unwrap().len(), 3, "two included, one promotional: {list}");
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        3,
+        "two included, one promotional: {list}"
+    );
     let past = (Utc::now() - chrono::Duration::days(1)).to_rfc3339();
     let bad = [
-        (json!({"pool": "ai_credits", "kind": "included", "credits": "1"}), "kind"),
-        (json!({"pool": "ai_credits", "kind": "promotional", "credits": "0"}), "credits"),
-        (json!({"pool": "ai_credits", "kind": "promotional", "credits": "9223372036854775807"}), "credits"),
-        (json!({"pool": "ai_credits", "kind": "promotional", "credits": 1.5}), "credits"),
-        (json!({"pool": "ai_credits", "kind": "promotional", "credits": "1", "expires_at": past}), "expires_at"),
-        (json!({"pool": "ai_credits", "kind": "promotional", "credits": "1", "expires_at": "soon"}), "expires_at"),
-        (json!({"pool": "ai_credits", "kind": "promotional", "credits": "1", "priority": -1}), "priority"),
-        (json!({"pool": "nope", "kind": "promotional", "credits": "1"}), "pool"),
-        (json!({"pool": "ai_credits", "kind": "promotional", "credits": "1", "x": 1}), "x"),
+        (
+            json!({"pool": "ai_credits", "kind": "included", "credits": "1"}),
+            "kind",
+        ),
+        (
+            json!({"pool": "ai_credits", "kind": "promotional", "credits": "0"}),
+            "credits",
+        ),
+        (
+            json!({"pool": "ai_credits", "kind": "promotional", "credits": "9223372036854775807"}),
+            "credits",
+        ),
+        (
+            json!({"pool": "ai_credits", "kind": "promotional", "credits": 1.5}),
+            "credits",
+        ),
+        (
+            json!({"pool": "ai_credits", "kind": "promotional", "credits": "1", "expires_at": past}),
+            "expires_at",
+        ),
+        (
+            json!({"pool": "ai_credits", "kind": "promotional", "credits": "1", "expires_at": "soon"}),
+            "expires_at",
+        ),
+        (
+            json!({"pool": "ai_credits", "kind": "promotional", "credits": "1", "priority": -1}),
+            "priority",
+        ),
+        (
+            json!({"pool": "nope", "kind": "promotional", "credits": "1"}),
+            "pool",
+        ),
+        (
+            json!({"pool": "ai_credits", "kind": "promotional", "credits": "1", "x": 1}),
+            "x",
+        ),
     ];
     for (body, field) in bad {
         let (status, err) = api.post("/api/v1/grants", body.clone()).await;
-        assert_eq!((status, err["field"].as_str()), (400, Some(field)), "{body} → {err}");
+        assert_eq!(
+            (status, err["field"].as_str()),
+            (400, Some(field)),
+            "{body} → {err}"
+        );
     }
 }
 
@@ -285,29 +414,162 @@ fn the_command_line_sets_up_an_organization() {
         (out.status.success(), text)
     };
     let f = file.to_str().unwrap();
-    let (ok, out) = run(&["org", "create", "--slug", "trial", "--name", "Trial Co", "--catalog", f]);
-    assert!(ok && out.contains("added feature personalized_email"), "{out}");
+    let (ok, out) = run(&[
+        "org",
+        "create",
+        "--slug",
+        "trial",
+        "--name",
+        "Trial Co",
+        "--catalog",
+        f,
+    ]);
+    assert!(
+        ok && out.contains("added feature personalized_email"),
+        "{out}"
+    );
     let (ok, out) = run(&["catalog", "apply", "--org", "trial", f, "--dry-run"]);
-    assert!(ok && out.contains("0 would") == false && out.contains("unchanged"), "{out}");
-    assert!(!out.contains("would add"), "the same file again changes nothing: {out}");
-    let renamed = std::fs::read_to_string(&file).unwrap().replace("\"AI rewrite\"", "\"Rewrite\"");
+    assert!(
+        ok && out.contains("0 would") == false && out.contains("unchanged"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("would add"),
+        "the same file again changes nothing: {out}"
+    );
+    let renamed = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"AI rewrite\"", "\"Rewrite\"");
     std::fs::write(&file, renamed).unwrap();
     let (ok, out) = run(&["catalog", "apply", "--org", "trial", f, "--dry-run"]);
-    assert!(ok && out.contains("would change feature ai_rewrite: name: AI rewrite → Rewrite"), "{out}");
+    assert!(
+        ok && out.contains("would change feature ai_rewrite: name: AI rewrite → Rewrite"),
+        "{out}"
+    );
     let (_, shown) = run(&["catalog", "show", "--org", "trial"]);
-    assert!(shown.contains("name = \"AI rewrite\""), "a dry run changed nothing: {shown}");
-    let (ok, out) = run(&["grant", "add", "--org", "trial", "--pool", "ai_credits", "--credits", "500",
-        "--kind", "promotional", "--description", "Welcome"]);
-    assert!(ok && out.contains("promotional 500 credits to ai_credits"), "{out}");
-    let (ok, out) = run(&["grant", "add", "--org", "trial", "--pool", "ai_credits", "--credits", "5",
-        "--kind", "purchased"]);
+    assert!(
+        shown.contains("name = \"AI rewrite\""),
+        "a dry run changed nothing: {shown}"
+    );
+    let (ok, out) = run(&[
+        "grant",
+        "add",
+        "--org",
+        "trial",
+        "--pool",
+        "ai_credits",
+        "--credits",
+        "500",
+        "--kind",
+        "promotional",
+        "--description",
+        "Welcome",
+    ]);
+    assert!(
+        ok && out.contains("promotional 500 credits to ai_credits"),
+        "{out}"
+    );
+    let (ok, out) = run(&[
+        "grant",
+        "add",
+        "--org",
+        "trial",
+        "--pool",
+        "ai_credits",
+        "--credits",
+        "5",
+        "--kind",
+        "purchased",
+    ]);
     assert!(!ok && out.contains("kind"), "{out}");
-    let (ok, out) = run(&["team", "add", "--org", "trial", "--key", "support", "--name", "Support"]);
+    let (ok, out) = run(&[
+        "team", "add", "--org", "trial", "--key", "support", "--name", "Support",
+    ]);
     assert!(ok && out.contains("added team support"), "{out}");
     let broken = dir.path().join("broken.toml");
-    std::fs::write(&broken, "[[pools]]\nkey = \"p\"\nname = \"P\"\nprice_per_credit = \"x\"\ncurrency = \"USD\"\n").unwrap();
-    let (ok, out) = run(&["catalog", "apply", "--org", "trial", broken.to_str().unwrap()]);
-    assert!(!ok && out.contains("line 4: pools[0].price_per_credit (key \"p\")"), "{out}");
+    std::fs::write(
+        &broken,
+        "[[pools]]\nkey = \"p\"\nname = \"P\"\nprice_per_credit = \"x\"\ncurrency = \"USD\"\n",
+    )
+    .unwrap();
+    let (ok, out) = run(&[
+        "catalog",
+        "apply",
+        "--org",
+        "trial",
+        broken.to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && out.contains("line 4: pools[0].price_per_credit (key \"p\")"),
+        "{out}"
+    );
     let (ok, key) = run(&["platform-key", "create", "--name", "vendor"]);
     assert!(ok && key.starts_with("cmp_"), "{key}");
 }
+
+/// Every page of an organization made from nothing (no pool, no feature, no event) renders
+/// its empty state, never an error; the usage page shows the next step.
+async fn empty_organization_pages(db: &DatabaseConnection) {
+    let base = spawn_app(db).await;
+    let now = Utc::now();
+    let new = server::provision::NewOrganization {
+        slug: "bare".into(),
+        name: "Bare Co".into(),
+        ..Default::default()
+    };
+    let actor = server::audit::Actor::named("test");
+    let made = server::provision::create_organization(db, &new, &actor, now)
+        .await
+        .map_err(app::error::AppError::from)
+        .unwrap();
+    server::accounts::create_user(
+        db,
+        made.organization.id,
+        "owner@bare.example",
+        "Bare Owner",
+        app::roles::Role::Owner,
+        helpers::DEMO_PASSWORD,
+        now,
+    )
+    .await
+    .map_err(app::error::AppError::from)
+    .unwrap();
+    let client = helpers::browser(&base, "owner@bare.example").await;
+    for page in [
+        "/usage",
+        "/users",
+        "/flows",
+        "/activity",
+        "/credits",
+        "/requests",
+        "/settings",
+    ] {
+        let res = client.get(format!("{base}{page}")).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{page}");
+        let html = res.text().await.unwrap();
+        assert!(!html.contains("Could not load"), "{page}: {html}");
+        if page == "/usage" {
+            assert!(html.contains("Your catalog has no features yet"), "{html}");
+            assert!(html.contains("/settings#catalog"));
+        }
+    }
+    // With a catalog but no event yet: the exact first event.
+    let doc: app::catalog::CatalogDoc = serde_json::from_value(catalog()).unwrap();
+    server::catalog::apply(db, &made.organization, &doc, false, &actor, now)
+        .await
+        .map_err(app::error::AppError::from)
+        .unwrap();
+    let html = client
+        .get(format!("{base}/usage"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("No usage has arrived yet"), "{html}");
+    assert!(html.contains("/api/v1/events"), "{html}");
+    assert!(html.contains("personalized_email"), "{html}");
+}
+
+on_both_backends!(empty_organization_pages);

@@ -18,6 +18,8 @@ async fn cross_site_requests_are_refused(db: &DatabaseConnection) {
     let owner = browser(&base, "owner@acme.test").await;
     let org = org_id(db, "acme").await;
     let before = main_balance(db, org).await;
+    // The demo's provisioning is audited already; refused requests add nothing to it.
+    let audited = audit_count(db, org).await;
     let buy = json!({"action": {"BuyCredits": {"pool": "ai_credits", "credits": 1000000}}});
     for origin in [Some("http://evil.example"), Some("null"), None] {
         let mut req = owner.post(format!("{base}/api/admin")).json(&buy);
@@ -30,7 +32,7 @@ async fn cross_site_requests_are_refused(db: &DatabaseConnection) {
         assert_eq!(res.status(), 403, "origin {origin:?}");
     }
     assert_eq!(main_balance(db, org).await, before, "nothing was bought");
-    assert_eq!(audit_count(db, org).await, 0);
+    assert_eq!(audit_count(db, org).await, audited);
     // From the site itself it works, and the balance rises by exactly the amount.
     let (status, body) = post_json(&owner, &format!("{base}/api/admin"), buy).await;
     assert_eq!(status, 200, "{body}");

@@ -110,12 +110,22 @@ fn PoolsEditor(doc: StoredValue<CatalogDoc>, act: Act) -> impl IntoView {
 fn FeaturesEditor(doc: StoredValue<CatalogDoc>, act: Act) -> impl IntoView {
     let (categories, pools, features) = doc.with_value(|d| {
         (
-            d.categories.iter().map(|c| (c.key.clone(), c.name.clone())).collect::<Vec<_>>(),
-            d.pools.iter().map(|p| (p.key.clone(), p.name.clone())).collect::<Vec<_>>(),
+            d.categories
+                .iter()
+                .map(|c| (c.key.clone(), c.name.clone()))
+                .collect::<Vec<_>>(),
+            d.pools
+                .iter()
+                .map(|p| (p.key.clone(), p.name.clone()))
+                .collect::<Vec<_>>(),
             d.features.clone(),
         )
     });
-    let (key, name, unit) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new("message".to_string()));
+    let (key, name, unit) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new("message".to_string()),
+    );
     let category = RwSignal::new(categories.first().map(|c| c.0.clone()).unwrap_or_default());
     let pool = RwSignal::new(pools.first().map(|p| p.0.clone()).unwrap_or_default());
     let (cat_key, cat_name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
@@ -180,7 +190,11 @@ fn FeaturesEditor(doc: StoredValue<CatalogDoc>, act: Act) -> impl IntoView {
 }
 
 #[component]
-fn TeamsEditor(doc: StoredValue<CatalogDoc>, team_sizes: Vec<(String, usize)>, act: Act) -> impl IntoView {
+fn TeamsEditor(
+    doc: StoredValue<CatalogDoc>,
+    team_sizes: Vec<(String, usize)>,
+    act: Act,
+) -> impl IntoView {
     let teams = doc.with_value(|d| d.teams.clone());
     let (key, name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     view! {
@@ -251,11 +265,16 @@ pub fn Grants(rows: Vec<GrantAdminRow>, pools: Vec<(String, String)>, act: Act) 
     let pool = RwSignal::new(pools.first().map(|p| p.0.clone()).unwrap_or_default());
     let kind = RwSignal::new("promotional".to_string());
     let (amount, expires, priority, description) = (
-        RwSignal::new("100".to_string()), RwSignal::new(String::new()),
-        RwSignal::new(String::new()), RwSignal::new(String::new()),
+        RwSignal::new("100".to_string()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
     );
     let error = RwSignal::new(None::<String>);
-    let kinds = vec![("promotional".to_string(), "Promotional".to_string()), ("allowance".to_string(), "Allowance".to_string())];
+    let kinds = vec![
+        ("promotional".to_string(), "Promotional".to_string()),
+        ("allowance".to_string(), "Allowance".to_string()),
+    ];
     view! {
         <section class="card" id="grants" data-testid="grants">
             <h2>"Grants"</h2>

@@ -3,8 +3,8 @@
 //! each section only for the roles that may use it; every action checked on the server.
 
 use crate::admin::{AdminAction, AdminOutcome, SettingsView};
-use crate::components::filter_bar::LoadError;
 use crate::components::catalog_forms::{CatalogEditor, Grants, PoolPrices};
+use crate::components::filter_bar::LoadError;
 use crate::components::settings_forms::*;
 use leptos::prelude::*;
 
@@ -91,9 +91,12 @@ fn Sections(v: SettingsView, act: ServerAction<AdminActionFn>) -> impl IntoView 
         sections.push(view! { <PoolPrices pools=doc.pools act/> }.into_any());
     }
     if role.billing() {
-        sections.push(view! { <BuyCredits pools=v.pools.clone() prices=v.prices.clone() act/> }.into_any());
+        sections.push(
+            view! { <BuyCredits pools=v.pools.clone() prices=v.prices.clone() act/> }.into_any(),
+        );
         sections.push(view! { <AutoRecharge rows=v.auto_recharge.clone() act/> }.into_any());
-        sections.push(view! { <Grants rows=v.grants.clone() pools=v.pools.clone() act/> }.into_any());
+        sections
+            .push(view! { <Grants rows=v.grants.clone() pools=v.pools.clone() act/> }.into_any());
     }
     sections.push(view! { <CreditRequests v=v.clone() act/> }.into_any());
     if role.allocates() {

@@ -8,7 +8,10 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "setup_open")]
 pub async fn setup_open() -> Result<bool, ServerFnError> {
     let (services, _) = crate::service::request().await?;
-    services.setup_open().await.map_err(crate::service::into_server_error)
+    services
+        .setup_open()
+        .await
+        .map_err(crate::service::into_server_error)
 }
 
 #[server(endpoint = "setup")]
@@ -45,12 +48,15 @@ pub async fn run_setup(
 }
 
 #[server(endpoint = "set_password")]
-pub async fn set_password(token: String, password: String, confirm: String) -> Result<(), ServerFnError> {
+pub async fn set_password(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<(), ServerFnError> {
     if password != confirm {
-        return Err(crate::service::into_server_error(crate::error::AppError::invalid(
-            "confirm",
-            "the two passwords differ",
-        )));
+        return Err(crate::service::into_server_error(
+            crate::error::AppError::invalid("confirm", "the two passwords differ"),
+        ));
     }
     let (services, parts) = crate::service::request().await?;
     services
@@ -64,7 +70,8 @@ pub async fn set_password(token: String, password: String, confirm: String) -> R
 /// "error running server function: invalid token: …" → the reason.
 fn reason(e: &ServerFnError) -> String {
     let text = e.to_string();
-    text.split_once("server function: ").map_or(text.clone(), |(_, r)| r.to_string())
+    text.split_once("server function: ")
+        .map_or(text.clone(), |(_, r)| r.to_string())
 }
 
 fn token() -> String {

@@ -47,7 +47,7 @@ pub async fn buy<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| AppError::not_found("organization"))?;
     let pool = pool_by_key(db, org.id, pool_key).await?;
-    let price = crate::catalog::cost_minor(&pool, credits)?;
+    let price = crate::money::cost_minor(&pool, credits)?;
     let payment = provider.charge(&org, credits, price, now).await?;
     let p = purchase::ActiveModel {
         organization_id: Set(org.id),

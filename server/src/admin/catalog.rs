@@ -26,7 +26,10 @@ pub async fn perform<C: ConnectionTrait>(
             Ok(if r.is_noop() {
                 "Nothing changed.".into()
             } else {
-                format!("Catalog saved: {}.", r.lines()[..r.lines().len() - 1].join("; "))
+                format!(
+                    "Catalog saved: {}.",
+                    r.lines()[..r.lines().len() - 1].join("; ")
+                )
             })
         }
         AdminAction::SetPoolPrice {
@@ -45,7 +48,9 @@ pub async fn perform<C: ConnectionTrait>(
             if !found {
                 return Err(AppError::invalid("pool", format!("unknown pool key {pool:?}")).into());
             }
-            Ok(format!("New price of {pool}: {price_per_credit} per credit."))
+            Ok(format!(
+                "New price of {pool}: {price_per_credit} per credit."
+            ))
         }
         AdminAction::AddGrant {
             pool,
@@ -78,7 +83,9 @@ pub async fn perform<C: ConnectionTrait>(
 /// A catalog problem about a pool's price, under the page's name for the field.
 fn rename(e: crate::error::Error, prefix: &str, to: &str) -> crate::error::Error {
     match e {
-        crate::error::Error::App(AppError::Invalid { field, message }) if field.starts_with(prefix) => {
+        crate::error::Error::App(AppError::Invalid { field, message })
+            if field.starts_with(prefix) =>
+        {
             AppError::invalid(to, message).into()
         }
         other => other,
@@ -95,7 +102,9 @@ fn expiry(org: &organization::Model, text: &str) -> Result<DateTime<Utc>> {
     let day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.succ_opt())
-        .ok_or_else(|| AppError::invalid("expires", "must be a date (2027-01-31) or an RFC 3339 time"))?;
+        .ok_or_else(|| {
+            AppError::invalid("expires", "must be a date (2027-01-31) or an RFC 3339 time")
+        })?;
     let tz = crate::services::balance::org_tz(org)?;
     Ok(crate::ledger::period::local_midnight(tz, day))
 }
@@ -115,7 +124,10 @@ async fn remove_team<C: ConnectionTrait>(db: &C, org_id: i64, key: &str) -> Resu
     if members > 0 {
         return Err(AppError::invalid(
             "team",
-            format!("{} has {members} member(s); move them to another team first", t.name),
+            format!(
+                "{} has {members} member(s); move them to another team first",
+                t.name
+            ),
         )
         .into());
     }

@@ -17,10 +17,7 @@ use app::service::Viewer;
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -219,7 +216,15 @@ async fn audit<C: sea_orm::ConnectionTrait>(
         user_id: Some(viewer.user_id),
         label: actor.into(),
     };
-    crate::audit::record(db, viewer.organization_id, &who, action.name(), &action.audit_detail(), now).await
+    crate::audit::record(
+        db,
+        viewer.organization_id,
+        &who,
+        action.name(),
+        &action.audit_detail(),
+        now,
+    )
+    .await
 }
 
 /// Rebuilds the organization's rollups in the background; the Settings page shows progress.

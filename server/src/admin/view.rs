@@ -163,7 +163,7 @@ pub async fn settings_view<C: ConnectionTrait>(
         prices: pools
             .iter()
             .filter(|p| p.archived_at.is_none())
-            .map(|p| (p.key.clone(), crate::catalog::price_of(p)))
+            .map(|p| (p.key.clone(), crate::money::price_of(p)))
             .collect(),
         auto_recharge,
         requests,

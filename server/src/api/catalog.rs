@@ -24,7 +24,9 @@ pub async fn get_catalog(
     State(state): State<super::ApiState>,
     Extension(caller): Extension<ApiCaller>,
 ) -> Result<Json<CatalogDoc>, Error> {
-    Ok(Json(crate::catalog::show(&state.db, caller.organization_id).await?))
+    Ok(Json(
+        crate::catalog::show(&state.db, caller.organization_id).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -89,7 +91,13 @@ impl GrantOut {
 pub(crate) fn time_field(field: &str, text: &str) -> Result<DateTime<Utc>, Error> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| AppError::invalid(field, "must be an RFC 3339 time such as 2027-01-31T23:59:59Z").into())
+        .map_err(|_| {
+            AppError::invalid(
+                field,
+                "must be an RFC 3339 time such as 2027-01-31T23:59:59Z",
+            )
+            .into()
+        })
 }
 
 /// Give promotional credits or an allowance; usable at once.
@@ -103,7 +111,11 @@ pub async fn post_grant(
     let g: GrantIn = typed_body(&body.map_err(body_error)?)?;
     let credits = app::credits::Credits::parse(&g.credits.0)
         .map_err(|e| AppError::invalid("credits", e.to_string()))?;
-    let expires_at = g.expires_at.as_deref().map(|t| time_field("expires_at", t)).transpose()?;
+    let expires_at = g
+        .expires_at
+        .as_deref()
+        .map(|t| time_field("expires_at", t))
+        .transpose()?;
     let now = Utc::now();
     let new = NewGrant {
         pool: g.pool,
@@ -120,12 +132,20 @@ pub async fn post_grant(
         caller.organization_id,
         &crate::audit::Actor::named(format!("API key {}", caller.prefix)),
         "add_grant",
-        &format!("{} {} credits to {}", row.kind, credits.to_decimal_string(), pool.key),
+        &format!(
+            "{} {} credits to {}",
+            row.kind,
+            credits.to_decimal_string(),
+            pool.key
+        ),
         now,
     )
     .await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(GrantOut::new(&row, &pool.key, now))))
+    Ok((
+        StatusCode::CREATED,
+        Json(GrantOut::new(&row, &pool.key, now)),
+    ))
 }
 
 /// Every grant of the organization, newest first.
@@ -137,5 +157,9 @@ pub async fn get_grants(
 ) -> Result<Json<Vec<GrantOut>>, Error> {
     let now = Utc::now();
     let rows = grants::list(&state.db, caller.organization_id).await?;
-    Ok(Json(rows.iter().map(|(g, pool)| GrantOut::new(g, pool, now)).collect()))
+    Ok(Json(
+        rows.iter()
+            .map(|(g, pool)| GrantOut::new(g, pool, now))
+            .collect(),
+    ))
 }

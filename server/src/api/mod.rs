@@ -39,7 +39,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
         .route("/usage", get(usage::get_usage))
         .route("/allocations/{end_user}", put(allocations::put_allocation))
         .route("/catalog", get(catalog::get_catalog))
-        .route("/grants", post(catalog::post_grant).get(catalog::get_grants))
+        .route(
+            "/grants",
+            post(catalog::post_grant).get(catalog::get_grants),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_key,
@@ -55,7 +58,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
             post(platform::post_organization).get(platform::get_organizations),
         )
         .route("/organizations/{slug}/catalog", put(platform::put_catalog))
-        .route("/organizations/{slug}/api-keys", post(platform::post_api_key))
+        .route(
+            "/organizations/{slug}/api-keys",
+            post(platform::post_api_key),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             platform::require_platform_key,

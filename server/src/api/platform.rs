@@ -190,7 +190,10 @@ pub async fn get_organizations(
     Ok(Json(rows.iter().map(OrganizationOut::from).collect()))
 }
 
-async fn by_slug(db: &sea_orm::DatabaseConnection, slug: &str) -> Result<organization::Model, Error> {
+async fn by_slug(
+    db: &sea_orm::DatabaseConnection,
+    slug: &str,
+) -> Result<organization::Model, Error> {
     organization::Entity::find()
         .filter(organization::Column::Slug.eq(slug))
         .one(db)
@@ -220,7 +223,8 @@ pub async fn put_catalog(
     let doc: CatalogDoc = typed_body(&body.map_err(body_error)?)?;
     let org = by_slug(&state.db, &slug).await?;
     let txn = state.db.begin().await?;
-    let report = crate::catalog::apply(&txn, &org, &doc, q.dry_run, &actor(&key), Utc::now()).await?;
+    let report =
+        crate::catalog::apply(&txn, &org, &doc, q.dry_run, &actor(&key), Utc::now()).await?;
     txn.commit().await?;
     Ok(Json(report))
 }
@@ -258,7 +262,15 @@ pub async fn post_api_key(
     let txn = state.db.begin().await?;
     let made = crate::api_keys::create_for(&txn, org.id, &k.name).await?;
     let detail = format!("key {} ({})", made.prefix, k.name.trim());
-    crate::audit::record(&txn, org.id, &actor(&key), "create_api_key", &detail, Utc::now()).await?;
+    crate::audit::record(
+        &txn,
+        org.id,
+        &actor(&key),
+        "create_api_key",
+        &detail,
+        Utc::now(),
+    )
+    .await?;
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,

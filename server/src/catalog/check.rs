@@ -197,7 +197,9 @@ fn unit(field: &str, key: Option<&str>, unit: &str) -> Result<String, Problem> {
         return Err(Problem::new(
             field,
             key,
-            format!("{unit:?} is not a unit: use 1 to {MAX_UNIT} of a-z and _ (message, run, session, call, minute…)"),
+            format!(
+                "{unit:?} is not a unit: use 1 to {MAX_UNIT} of a-z and _ (message, run, session, call, minute…)"
+            ),
         ));
     }
     Ok(unit.to_string())
@@ -278,18 +280,36 @@ mod tests {
     fn every_problem_names_its_field_and_key() {
         let cases: Vec<(fn(&mut CatalogDoc), &str)> = vec![
             (|d| d.features[0].pool = "nope".into(), "features[0].pool"),
-            (|d| d.features[0].category = "x".into(), "features[0].category"),
+            (
+                |d| d.features[0].category = "x".into(),
+                "features[0].category",
+            ),
             (|d| d.pools[0].currency = "usd".into(), "pools[0].currency"),
             (|d| d.pools[0].currency = "XYZ".into(), "pools[0].currency"),
-            (|d| d.pools[0].price_per_credit = Decimal("-1".into()), "pools[0].price_per_credit"),
-            (|d| d.pools[0].price_per_credit = Decimal("0.1234567".into()), "pools[0].price_per_credit"),
-            (|d| d.pools[0].included_per_period = Decimal("1e9".into()), "pools[0].included_per_period"),
-            (|d| d.pools[0].included_per_period = Decimal("9223372036854775807".into()), "pools[0].included_per_period"),
+            (
+                |d| d.pools[0].price_per_credit = Decimal("-1".into()),
+                "pools[0].price_per_credit",
+            ),
+            (
+                |d| d.pools[0].price_per_credit = Decimal("0.1234567".into()),
+                "pools[0].price_per_credit",
+            ),
+            (
+                |d| d.pools[0].included_per_period = Decimal("1e9".into()),
+                "pools[0].included_per_period",
+            ),
+            (
+                |d| d.pools[0].included_per_period = Decimal("9223372036854775807".into()),
+                "pools[0].included_per_period",
+            ),
             (|d| d.pools[0].key = "AI".into(), "pools[0].key"),
             (|d| d.features[0].name = " ".into(), "features[0].name"),
             (|d| d.features[0].name = "a\0b".into(), "features[0].name"),
             (|d| d.features[0].unit = "Msg".into(), "features[0].unit"),
-            (|d| d.features.push(d.features[0].clone()), "features[1].key"),
+            (
+                |d| d.features.push(d.features[0].clone()),
+                "features[1].key",
+            ),
         ];
         for (edit, field) in cases {
             let mut d = doc();

@@ -13,41 +13,8 @@ pub mod store;
 pub use check::Problem;
 pub use store::{apply, show};
 
-use crate::entities::pool;
-use crate::error::Result;
 use app::catalog::CatalogDoc;
-use app::credits::{Credits, Money, Price};
 use app::error::AppError;
-
-/// The price of one credit of `pool`, with its currency's minor unit and sign.
-pub fn price_of(pool: &pool::Model) -> Price {
-    let currency = iso_currency::Currency::from_code(&pool.currency);
-    Price {
-        micros: pool.price_micros,
-        currency: pool.currency.clone(),
-        exponent: currency.and_then(|c| c.exponent()).unwrap_or(2) as u8,
-        symbol: currency.map_or_else(|| pool.currency.clone(), |c| c.symbol().to_string()),
-    }
-}
-
-/// `minor` units of `currency` (e.g. cents of USD) as money to show.
-pub fn money(minor: i64, currency: &str) -> Money {
-    let c = iso_currency::Currency::from_code(currency);
-    Money {
-        minor,
-        currency: currency.to_string(),
-        exponent: c.and_then(|c| c.exponent()).unwrap_or(2) as u8,
-        symbol: c.map_or_else(|| currency.to_string(), |c| c.symbol().to_string()),
-    }
-}
-
-/// What `credits` of `pool` cost, in minor units of its currency.
-pub fn cost_minor(pool: &pool::Model, credits: Credits) -> Result<i64> {
-    price_of(pool)
-        .cost(credits)
-        .map(|m| m.minor)
-        .ok_or_else(|| AppError::invalid("credits", "is too large to price").into())
-}
 
 /// A team key from a team's name: `Customer Success` → `customer_success`; `id` keeps names
 /// without letters or digits apart.
@@ -96,7 +63,11 @@ pub fn parse_toml(text: &str) -> std::result::Result<CatalogDoc, String> {
 
 /// A problem of a TOML file, with the line of the value it is about.
 pub fn describe(text: &str, p: &Problem) -> String {
-    let key = p.key.as_ref().map(|k| format!(" (key {k:?})")).unwrap_or_default();
+    let key = p
+        .key
+        .as_ref()
+        .map(|k| format!(" (key {k:?})"))
+        .unwrap_or_default();
     match locate(text, &p.field) {
         Some(line) => format!("line {line}: {}{key}: {}", p.field, p.message),
         None => format!("{}{key}: {}", p.field, p.message),
@@ -165,7 +136,10 @@ pool = "inbox"
     #[test]
     fn a_problem_names_its_line_and_key() {
         let e = parse_toml(FILE).unwrap_err();
-        assert!(e.starts_with("line 24: features[1].pool (key \"reply\")"), "{e}");
+        assert!(
+            e.starts_with("line 24: features[1].pool (key \"reply\")"),
+            "{e}"
+        );
         let ok = FILE.replace("pool = \"inbox\"", "pool = \"ai_credits\"");
         let doc = parse_toml(&ok).unwrap();
         assert_eq!(doc.pools[0].included_per_period.0, "10000");
@@ -173,7 +147,8 @@ pool = "inbox"
 
     #[test]
     fn syntax_and_unknown_fields_name_the_line() {
-        let e = parse_toml(&FILE.replace("unit = \"message\"\ncategory", "colour = 1\ncategory")).unwrap_err();
+        let e = parse_toml(&FILE.replace("unit = \"message\"\ncategory", "colour = 1\ncategory"))
+            .unwrap_err();
         assert!(e.starts_with("line 15:") && e.contains("colour"), "{e}");
         let e = parse_toml("[[pools]]\nkey = \n").unwrap_err();
         assert!(e.starts_with("line 2:"), "{e}");

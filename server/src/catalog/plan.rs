@@ -59,7 +59,10 @@ pub fn plan(stored: &StoredCatalog, doc: &Checked) -> Result<Plan, Problem> {
                     return Err(Problem::new(
                         format!("pools[{i}].currency"),
                         Some(&spec.key),
-                        format!("the pool has history in {}; its currency cannot change", s.spec.currency),
+                        format!(
+                            "the pool has history in {}; its currency cannot change",
+                            s.spec.currency
+                        ),
                     ));
                 }
                 let d = pool_changes(&s.spec, spec);
@@ -69,10 +72,19 @@ pub fn plan(stored: &StoredCatalog, doc: &Checked) -> Result<Plan, Problem> {
     }
     for spec in &doc.categories {
         match stored.categories.iter().find(|s| s.spec.key == spec.key) {
-            None => p.add(EntryKind::Category, &spec.key, Op::AddCategory(spec.clone())),
+            None => p.add(
+                EntryKind::Category,
+                &spec.key,
+                Op::AddCategory(spec.clone()),
+            ),
             Some(s) => {
                 let d = changes(&[("name", &s.spec.name, &spec.name)]);
-                p.update(EntryKind::Category, s, d, Op::UpdateCategory(s.id, spec.clone()));
+                p.update(
+                    EntryKind::Category,
+                    s,
+                    d,
+                    Op::UpdateCategory(s.id, spec.clone()),
+                );
             }
         }
     }
@@ -96,7 +108,12 @@ pub fn plan(stored: &StoredCatalog, doc: &Checked) -> Result<Plan, Problem> {
                     ("category", &s.spec.category, &spec.category),
                     ("pool", &s.spec.pool, &spec.pool),
                 ]);
-                p.update(EntryKind::Feature, s, d, Op::UpdateFeature(s.id, spec.clone()));
+                p.update(
+                    EntryKind::Feature,
+                    s,
+                    d,
+                    Op::UpdateFeature(s.id, spec.clone()),
+                );
             }
         }
     }
@@ -110,9 +127,10 @@ pub fn plan(stored: &StoredCatalog, doc: &Checked) -> Result<Plan, Problem> {
 fn plan_teams(p: &mut Plan, stored: &StoredCatalog, teams: &[TeamSpec]) -> Result<(), Problem> {
     for (i, spec) in teams.iter().enumerate() {
         let same_key = stored.teams.iter().find(|s| s.spec.key == spec.key);
-        let name_taken = stored.teams.iter().any(|s| {
-            s.spec.key != spec.key && s.spec.name.eq_ignore_ascii_case(&spec.name)
-        });
+        let name_taken = stored
+            .teams
+            .iter()
+            .any(|s| s.spec.key != spec.key && s.spec.name.eq_ignore_ascii_case(&spec.name));
         if name_taken && same_key.is_none_or(|s| !s.spec.name.eq_ignore_ascii_case(&spec.name)) {
             return Err(Problem::new(
                 format!("teams[{i}].name"),
@@ -124,7 +142,12 @@ fn plan_teams(p: &mut Plan, stored: &StoredCatalog, teams: &[TeamSpec]) -> Resul
             None => p.add(EntryKind::Team, &spec.key, Op::AddTeam(spec.clone())),
             Some(s) => {
                 let d = changes(&[("name", &s.spec.name, &spec.name)]);
-                p.update(EntryKind::Team, s, d, Op::RenameTeam(s.id, spec.name.clone()));
+                p.update(
+                    EntryKind::Team,
+                    s,
+                    d,
+                    Op::RenameTeam(s.id, spec.name.clone()),
+                );
             }
         }
     }
@@ -144,10 +167,20 @@ fn plan_leftovers(p: &mut Plan, stored: &StoredCatalog, doc: &Checked) {
         if s.used {
             kept_categories.insert(&s.spec.category);
             if !s.archived {
-                p.leave(EntryKind::Feature, &s.spec.key, true, Op::ArchiveFeature(s.id));
+                p.leave(
+                    EntryKind::Feature,
+                    &s.spec.key,
+                    true,
+                    Op::ArchiveFeature(s.id),
+                );
             }
         } else {
-            p.leave(EntryKind::Feature, &s.spec.key, false, Op::RemoveFeature(s.id));
+            p.leave(
+                EntryKind::Feature,
+                &s.spec.key,
+                false,
+                Op::RemoveFeature(s.id),
+            );
         }
     }
     let categories = keys(doc.categories.iter().map(|c| &c.key).collect());
@@ -157,10 +190,20 @@ fn plan_leftovers(p: &mut Plan, stored: &StoredCatalog, doc: &Checked) {
         }
         if kept_categories.contains(s.spec.key.as_str()) {
             if !s.archived {
-                p.leave(EntryKind::Category, &s.spec.key, true, Op::ArchiveCategory(s.id));
+                p.leave(
+                    EntryKind::Category,
+                    &s.spec.key,
+                    true,
+                    Op::ArchiveCategory(s.id),
+                );
             }
         } else {
-            p.leave(EntryKind::Category, &s.spec.key, false, Op::RemoveCategory(s.id));
+            p.leave(
+                EntryKind::Category,
+                &s.spec.key,
+                false,
+                Op::RemoveCategory(s.id),
+            );
         }
     }
     let pools = keys(doc.pools.iter().map(|c| &c.key).collect());
@@ -177,7 +220,13 @@ impl Plan {
         self.ops.push(op);
     }
 
-    fn update<S: Keyed>(&mut self, kind: EntryKind, s: &Stored<S>, mut detail: Vec<String>, op: Op) {
+    fn update<S: Keyed>(
+        &mut self,
+        kind: EntryKind,
+        s: &Stored<S>,
+        mut detail: Vec<String>,
+        op: Op,
+    ) {
         if s.archived {
             detail.insert(0, "restored from the archive".into());
         }
@@ -185,7 +234,9 @@ impl Plan {
             self.report.unchanged += 1;
             return;
         }
-        self.report.changed.push(item(kind, s.spec.key(), detail.join("; ")));
+        self.report
+            .changed
+            .push(item(kind, s.spec.key(), detail.join("; ")));
         self.ops.push(op);
     }
 

@@ -4,8 +4,8 @@
 use super::check::{self, CategorySpec, FeatureSpec, PoolSpec, TeamSpec};
 use super::plan::{self, Op, Stored, StoredCatalog};
 use crate::audit::Actor;
-use crate::entities::{category, feature, organization, pool, purchase, team};
 use crate::entities::usage_feature_daily as usage;
+use crate::entities::{category, feature, organization, pool, purchase, team};
 use crate::error::Result;
 use crate::ledger;
 use app::catalog::{CatalogDoc, CatalogReport, CategoryDoc, Decimal, FeatureDoc, PoolDoc, TeamDoc};
@@ -40,7 +40,10 @@ pub async fn apply<C: ConnectionTrait>(
         return Ok(report);
     }
     execute(db, org.id, &stored, plan.ops, now).await?;
-    let tz = crate::services::balance::org_tz(org)?;
+    let tz: chrono_tz::Tz = org
+        .time_zone
+        .parse()
+        .map_err(|_| AppError::internal(format!("unknown time zone {}", org.time_zone)))?;
     let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
     for p in pools(db, org.id).await? {
         crate::ledger_store::ensure_period_grants(db, &p, &period).await?;
@@ -161,15 +164,28 @@ pub async fn load<C: ConnectionTrait>(db: &C, org: i64) -> Result<StoredCatalog>
         .order_by_asc(team::Column::Id)
         .all(db)
         .await?;
-    let used_features =
-        distinct::<_, usage::Entity>(db, usage::Column::OrganizationId, usage::Column::FeatureId, org)
-            .await?;
-    let mut used_pools =
-        distinct::<_, usage::Entity>(db, usage::Column::OrganizationId, usage::Column::PoolId, org)
-            .await?;
+    let used_features = distinct::<_, usage::Entity>(
+        db,
+        usage::Column::OrganizationId,
+        usage::Column::FeatureId,
+        org,
+    )
+    .await?;
+    let mut used_pools = distinct::<_, usage::Entity>(
+        db,
+        usage::Column::OrganizationId,
+        usage::Column::PoolId,
+        org,
+    )
+    .await?;
     used_pools.extend(
-        distinct::<_, purchase::Entity>(db, purchase::Column::OrganizationId, purchase::Column::PoolId, org)
-            .await?,
+        distinct::<_, purchase::Entity>(
+            db,
+            purchase::Column::OrganizationId,
+            purchase::Column::PoolId,
+            org,
+        )
+        .await?,
     );
     let pool_key: HashMap<i64, String> = pool_rows.iter().map(|p| (p.id, p.key.clone())).collect();
     let category_key: HashMap<i64, String> =
@@ -211,7 +227,10 @@ pub async fn load<C: ConnectionTrait>(db: &C, org: i64) -> Result<StoredCatalog>
                     key: f.key.clone(),
                     name: f.name.clone(),
                     unit: f.unit.clone(),
-                    category: category_key.get(&f.category_id).cloned().unwrap_or_default(),
+                    category: category_key
+                        .get(&f.category_id)
+                        .cloned()
+                        .unwrap_or_default(),
                     pool: pool_key.get(&f.pool_id).cloned().unwrap_or_default(),
                 },
                 archived: f.archived_at.is_some(),
@@ -241,8 +260,11 @@ async fn execute<C: ConnectionTrait>(
     ops: Vec<Op>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let mut pool_ids: HashMap<String, i64> =
-        stored.pools.iter().map(|s| (s.spec.key.clone(), s.id)).collect();
+    let mut pool_ids: HashMap<String, i64> = stored
+        .pools
+        .iter()
+        .map(|s| (s.spec.key.clone(), s.id))
+        .collect();
     let mut category_ids: HashMap<String, i64> = stored
         .categories
         .iter()
@@ -345,7 +367,11 @@ fn pool_model(org: i64, id: sea_orm::ActiveValue<i64>, s: &PoolSpec) -> pool::Ac
     }
 }
 
-fn category_model(org: i64, id: sea_orm::ActiveValue<i64>, s: &CategorySpec) -> category::ActiveModel {
+fn category_model(
+    org: i64,
+    id: sea_orm::ActiveValue<i64>,
+    s: &CategorySpec,
+) -> category::ActiveModel {
     category::ActiveModel {
         id,
         organization_id: Set(org),

@@ -3,9 +3,9 @@
 mod setup;
 
 use crate::{accounts, api_keys, config, db, demo, web};
-use setup::{CatalogCommand, GrantCommand, PlatformKeyCommand, TeamCommand};
 use clap::{Parser, Subcommand};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use setup::{CatalogCommand, GrantCommand, PlatformKeyCommand, TeamCommand};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -204,7 +204,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if let Some((owner, token)) = &made.owner {
                 let base = config::public_url().unwrap_or_else(|| "http://127.0.0.1:3000".into());
-                println!("{} chooses a password at {base}/set-password?token={token}", owner.email);
+                println!(
+                    "{} chooses a password at {base}/set-password?token={token}",
+                    owner.email
+                );
             }
             Ok(())
         }

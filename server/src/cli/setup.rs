@@ -94,7 +94,10 @@ fn fail(e: impl Into<Error>) -> anyhow::Error {
     anyhow::anyhow!("{}", AppError::from(e.into()))
 }
 
-pub async fn organization(db: &DatabaseConnection, slug: &str) -> anyhow::Result<organization::Model> {
+pub async fn organization(
+    db: &DatabaseConnection,
+    slug: &str,
+) -> anyhow::Result<organization::Model> {
     organization::Entity::find()
         .filter(organization::Column::Slug.eq(slug))
         .one(db)
@@ -104,8 +107,8 @@ pub async fn organization(db: &DatabaseConnection, slug: &str) -> anyhow::Result
 
 /// Reads a catalog file; a problem names the file, the line and the key.
 pub fn read_catalog(file: &std::path::Path) -> anyhow::Result<app::catalog::CatalogDoc> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     crate::catalog::parse_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
 
@@ -121,9 +124,10 @@ pub async fn catalog(db: &DatabaseConnection, command: CatalogCommand) -> anyhow
             let doc = read_catalog(&file)?;
             let org = organization(db, &org).await?;
             let txn = db.begin().await?;
-            let report = crate::catalog::apply(&txn, &org, &doc, dry_run, &cli_actor(), chrono::Utc::now())
-                .await
-                .map_err(fail)?;
+            let report =
+                crate::catalog::apply(&txn, &org, &doc, dry_run, &cli_actor(), chrono::Utc::now())
+                    .await
+                    .map_err(fail)?;
             txn.commit().await?;
             print_report(&report);
         }
@@ -137,7 +141,15 @@ pub async fn catalog(db: &DatabaseConnection, command: CatalogCommand) -> anyhow
 }
 
 pub async fn grant(db: &DatabaseConnection, command: GrantCommand) -> anyhow::Result<()> {
-    let GrantCommand::Add { org, pool, credits, kind, expires, priority, description } = command;
+    let GrantCommand::Add {
+        org,
+        pool,
+        credits,
+        kind,
+        expires,
+        priority,
+        description,
+    } = command;
     let org = organization(db, &org).await?;
     let credits = app::credits::Credits::parse(&credits)
         .map_err(|e| anyhow::anyhow!("invalid credits: {e}"))?;
@@ -149,11 +161,23 @@ pub async fn grant(db: &DatabaseConnection, command: GrantCommand) -> anyhow::Re
         ),
         None => None,
     };
-    let new = NewGrant { pool, kind, credits, expires_at, priority, description };
+    let new = NewGrant {
+        pool,
+        kind,
+        credits,
+        expires_at,
+        priority,
+        description,
+    };
     let now = chrono::Utc::now();
     let txn = db.begin().await?;
     let (g, p) = grants::add(&txn, org.id, &new, now).await.map_err(fail)?;
-    let detail = format!("{} {} credits to {}", g.kind, credits.to_decimal_string(), p.key);
+    let detail = format!(
+        "{} {} credits to {}",
+        g.kind,
+        credits.to_decimal_string(),
+        p.key
+    );
     crate::audit::record(&txn, org.id, &cli_actor(), "add_grant", &detail, now)
         .await
         .map_err(fail)?;
@@ -168,7 +192,10 @@ pub async fn team(db: &DatabaseConnection, command: TeamCommand) -> anyhow::Resu
     let txn = db.begin().await?;
     let report = crate::catalog::store::edit(&txn, &org, &cli_actor(), chrono::Utc::now(), |doc| {
         doc.teams.retain(|t| t.key != key);
-        doc.teams.push(TeamDoc { key: key.clone(), name: name.clone() });
+        doc.teams.push(TeamDoc {
+            key: key.clone(),
+            name: name.clone(),
+        });
     })
     .await
     .map_err(fail)?;
@@ -177,11 +204,16 @@ pub async fn team(db: &DatabaseConnection, command: TeamCommand) -> anyhow::Resu
     Ok(())
 }
 
-pub async fn platform_key(db: &DatabaseConnection, command: PlatformKeyCommand) -> anyhow::Result<()> {
+pub async fn platform_key(
+    db: &DatabaseConnection,
+    command: PlatformKeyCommand,
+) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     match command {
         PlatformKeyCommand::Create { name } => {
-            let key = crate::platform_keys::create(db, &name, now).await.map_err(fail)?;
+            let key = crate::platform_keys::create(db, &name, now)
+                .await
+                .map_err(fail)?;
             println!("{}", key.secret);
             eprintln!(
                 "platform key {} created. Store it now: it is not shown again.",
@@ -190,12 +222,19 @@ pub async fn platform_key(db: &DatabaseConnection, command: PlatformKeyCommand) 
         }
         PlatformKeyCommand::List => {
             for k in crate::platform_keys::list(db).await.map_err(fail)? {
-                let state = k.revoked_at.map_or("live".to_string(), |t| format!("revoked {t}"));
-                println!("{}  {:<24} created {}  {state}", k.prefix, k.name, k.created_at);
+                let state = k
+                    .revoked_at
+                    .map_or("live".to_string(), |t| format!("revoked {t}"));
+                println!(
+                    "{}  {:<24} created {}  {state}",
+                    k.prefix, k.name, k.created_at
+                );
             }
         }
         PlatformKeyCommand::Revoke { prefix } => {
-            crate::platform_keys::revoke(db, &prefix, now).await.map_err(fail)?;
+            crate::platform_keys::revoke(db, &prefix, now)
+                .await
+                .map_err(fail)?;
             println!("platform key {prefix} revoked");
         }
     }

@@ -298,7 +298,7 @@ async fn plan_grants<C: ConnectionTrait>(
             organization_id: Set(refs.organization_id),
             pool_id: Set(ai_pool),
             amount_milli: Set(amount.0),
-            price_cents: Set(crate::catalog::cost_minor(&ai, amount)
+            price_cents: Set(crate::money::cost_minor(&ai, amount)
                 .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?),
             origin: Set((*origin).into()),
             status: Set("paid".into()),

@@ -86,7 +86,11 @@ fn db_err(e: impl std::fmt::Display) -> DbErr {
 }
 
 /// The organization and its catalog, through the same provisioning as the platform API.
-async fn provision<C: ConnectionTrait>(db: &C, def: &OrgDef, now: DateTime<Utc>) -> Result<i64, DbErr> {
+async fn provision<C: ConnectionTrait>(
+    db: &C,
+    def: &OrgDef,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
     let doc = crate::catalog::parse_toml(def.catalog).map_err(db_err)?;
     let new = crate::provision::NewOrganization {
         slug: def.slug.into(),
@@ -214,7 +218,8 @@ async fn catalog_ids<C: ConnectionTrait>(db: &C, refs: &mut OrgRefs) -> Result<(
         .all(db)
         .await?
     {
-        refs.pools.insert(p.key.clone(), (p.id, p.included_per_period_milli));
+        refs.pools
+            .insert(p.key.clone(), (p.id, p.included_per_period_milli));
     }
     for f in feature::Entity::find()
         .filter(feature::Column::OrganizationId.eq(oid))

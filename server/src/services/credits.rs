@@ -53,7 +53,7 @@ pub async fn credits_view<C: ConnectionTrait>(
     let pool_key: HashMap<i64, String> = all_pools.iter().map(|p| (p.id, p.key.clone())).collect();
     let price: HashMap<i64, app::credits::Price> = all_pools
         .iter()
-        .map(|p| (p.id, crate::catalog::price_of(p)))
+        .map(|p| (p.id, crate::money::price_of(p)))
         .collect();
     let main_id = pick_main(&all_pools).map(|p| p.id);
     // The main pool's history; the current period of the others.
@@ -149,8 +149,8 @@ pub async fn credits_view<C: ConnectionTrait>(
                 amount: Credits(x.amount_milli),
                 origin: x.origin.clone(),
                 price: price.get(&x.pool_id).map_or_else(
-                    || crate::catalog::money(x.price_cents, "USD"),
-                    |p| crate::catalog::money(x.price_cents, &p.currency),
+                    || crate::money::money(x.price_cents, "USD"),
+                    |p| crate::money::money(x.price_cents, &p.currency),
                 ),
                 status: x.status.clone(),
             })

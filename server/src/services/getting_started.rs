@@ -17,7 +17,10 @@ pub async fn main_card<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(BalanceCard, Option<i64>)> {
     let all = pools(db, org.id).await?;
-    let live: Vec<_> = all.into_iter().filter(|p| p.archived_at.is_none()).collect();
+    let live: Vec<_> = all
+        .into_iter()
+        .filter(|p| p.archived_at.is_none())
+        .collect();
     if let Some(pool) = pick_main(&live) {
         return Ok((balance_card(db, org, pool, now).await?, Some(pool.id)));
     }

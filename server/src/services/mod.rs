@@ -75,7 +75,8 @@ impl MeterService for MeterServiceImpl {
         token: &str,
         password: &str,
     ) -> Result<(), AppError> {
-        let user = crate::accounts::set_password_with_link(&self.db, token, password, Utc::now()).await?;
+        let user =
+            crate::accounts::set_password_with_link(&self.db, token, password, Utc::now()).await?;
         self.login(request, &user.email, password).await
     }
 

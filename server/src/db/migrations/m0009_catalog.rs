@@ -21,17 +21,32 @@ pub const DEFAULT_PRICE_MICROS: i64 = 100_000;
 
 /// SQLite adds one column per `ALTER TABLE`.
 async fn add(m: &SchemaManager<'_>, table: &'static str, col: &mut ColumnDef) -> Result<(), DbErr> {
-    m.alter_table(Table::alter().table(table).add_column(col.take()).to_owned())
-        .await
+    m.alter_table(
+        Table::alter()
+            .table(table)
+            .add_column(col.take())
+            .to_owned(),
+    )
+    .await
 }
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let b = m.get_database_backend();
-        add(m, "pools", big_integer("price_micros").default(DEFAULT_PRICE_MICROS)).await?;
+        add(
+            m,
+            "pools",
+            big_integer("price_micros").default(DEFAULT_PRICE_MICROS),
+        )
+        .await?;
         add(m, "pools", string("currency").default("USD")).await?;
-        add(m, "pools", big_integer("allowance_per_period_milli").default(0)).await?;
+        add(
+            m,
+            "pools",
+            big_integer("allowance_per_period_milli").default(0),
+        )
+        .await?;
         for table in ["pools", "categories", "features"] {
             add(m, table, &mut timestamp_with_time_zone_null("archived_at")).await?;
         }

@@ -83,6 +83,10 @@ test("a new meter: setup with the logged token, first event from the page's own 
   const page = await fresh(browser);
   const errors = collectErrors(page);
 
+  // The login page of an empty meter points to the setup link.
+  await hydrated(page, `${base}/login`);
+  await expect(page.getByTestId("setup-hint")).toBeVisible();
+
   // Without the token (or with a wrong one) nothing is created.
   await hydrated(page, `${base}/setup?token=wrong`);
   const form = page.getByTestId("setup");

@@ -25,9 +25,7 @@ pub async fn create_organization<C: ConnectionTrait>(
     if !ok_slug {
         return Err(AppError::invalid("slug", "use 1 to 40 of a-z, 0-9 and -").into());
     }
-    if name.trim().is_empty() {
-        return Err(AppError::invalid("name", "must not be empty").into());
-    }
+    let name = crate::catalog::check::name("name", None, name).map_err(AppError::from)?;
     if time_zone.parse::<chrono_tz::Tz>().is_err() {
         return Err(
             AppError::invalid("time_zone", "must be an IANA zone such as Europe/Berlin").into(),
@@ -45,7 +43,7 @@ pub async fn create_organization<C: ConnectionTrait>(
     }
     Ok(organization::ActiveModel {
         slug: Set(slug.into()),
-        name: Set(name.trim().into()),
+        name: Set(name),
         time_zone: Set(time_zone.into()),
         period_anchor_day: Set(anchor_day as i32),
         is_agency: Set(false),
@@ -95,11 +93,18 @@ async fn insert_user<C: ConnectionTrait>(
 ) -> Result<user::Model> {
     let email = email.trim().to_lowercase();
     let at = email.find('@');
-    if email.len() > 254 || !at.is_some_and(|i| i > 0 && i + 1 < email.len()) {
+    if email.len() > 254
+        || email.chars().any(|c| c.is_control() || c.is_whitespace())
+        || !at.is_some_and(|i| i > 0 && i + 1 < email.len())
+    {
         return Err(AppError::invalid("email", "must be an email address").into());
     }
-    if name.trim().is_empty() || name.len() > 100 {
-        return Err(AppError::invalid("name", "must be 1 to 100 characters").into());
+    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "name",
+            "must be 1 to 100 characters, without control characters",
+        )
+        .into());
     }
     let exists = user::Entity::find()
         .filter(user::Column::OrganizationId.eq(org_id))

@@ -310,6 +310,17 @@ async fn bad_documents_name_the_field(db: &DatabaseConnection) {
         .put("/api/platform/v1/organizations/nobody/catalog", catalog())
         .await;
     assert_eq!(status, 404);
+    let (status, err) = platform
+        .put(
+            "/api/platform/v1/organizations/nobody/catalog?dry_run=maybe",
+            catalog(),
+        )
+        .await;
+    assert_eq!(
+        (status, err["field"].as_str()),
+        (400, Some("dry_run")),
+        "{err}"
+    );
 }
 
 async fn grants_by_hand(db: &DatabaseConnection) {
@@ -573,3 +584,60 @@ async fn empty_organization_pages(db: &DatabaseConnection) {
 }
 
 on_both_backends!(empty_organization_pages);
+
+/// The owner invited by the platform API chooses a password through the one-time link and
+/// is signed in; the link works once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_link_sets_a_password_once() {
+    let t = helpers::sqlite().await;
+    let base = spawn_app(&t.db).await;
+    let platform = platform(&t.db, &base).await;
+    let (status, made) = platform
+        .post(
+            "/api/platform/v1/organizations",
+            json!({"slug": "linked", "name": "Linked", "owner_email": "Owner@Linked.example", "catalog": catalog()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["owner"]["email"], "owner@linked.example");
+    let url = made["owner"]["set_password_url"].as_str().unwrap();
+    let token = url.split("token=").nth(1).unwrap().to_string();
+    let browser = helpers::browser_anonymous(&base);
+    let set = |password: &'static str, confirm: &'static str| {
+        let (browser, base, token) = (browser.clone(), base.clone(), token.clone());
+        async move {
+            browser
+                .post(format!("{base}/api/set_password"))
+                .form(&[
+                    ("token", token.as_str()),
+                    ("password", password),
+                    ("confirm", confirm),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        set("long-enough-1", "long-enough-2").await.status(),
+        400,
+        "the two differ"
+    );
+    assert_eq!(set("short", "short").await.status(), 400, "too short");
+    let ok = set("long-enough-pw", "long-enough-pw").await;
+    assert!(
+        ok.status().is_success() || ok.status().is_redirection(),
+        "{}",
+        ok.status()
+    );
+    let usage = browser.get(format!("{base}/usage")).send().await.unwrap();
+    assert_eq!(usage.status(), 200, "signed in by the link");
+    let again = set("another-password", "another-password").await;
+    assert_eq!(again.status(), 400, "a link works once");
+    let page = browser
+        .get(format!("{base}/set-password?token=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "the page needs no session");
+}

@@ -63,6 +63,7 @@ pub async fn logout() -> Result<(), ServerFnError> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let hint = Resource::new(|| (), |_| login_hint());
+    let setup = Resource::new(|| (), |_| crate::routes::setup::setup_open());
     let next = use_query_map()
         .with_untracked(|q| q.get("next"))
         .unwrap_or_default();
@@ -74,6 +75,13 @@ pub fn LoginPage() -> impl IntoView {
             <Suspense>
                 {move || Suspend::new(async move {
                     hint.await.ok().flatten().map(|h| view! { <p class="muted hint" data-testid="login-hint">{h}</p> })
+                })}
+                {move || Suspend::new(async move {
+                    setup.await.ok().filter(|open| *open).map(|_| view! {
+                        <p class="alert warn" data-testid="setup-hint">
+                            "No organization exists yet: open the setup link the server printed in its log at start."
+                        </p>
+                    })
                 })}
             </Suspense>
         </section>

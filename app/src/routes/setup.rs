@@ -113,7 +113,7 @@ fn SetupFormView(token: String) -> impl IntoView {
         <ActionForm action>
             <label><span>"Setup token"</span><input name="token" value=token required/></label>
             <label><span>"Organization name"</span><input name="organization" required/></label>
-            <label><span>"Slug (a-z, 0-9, -)"</span><input name="slug" required pattern="[a-z0-9-]{1,40}"/></label>
+            <label><span>"Slug (a-z, 0-9, -)"</span><input name="slug" required pattern="[a-z0-9\\-]{1,40}"/></label>
             <label><span>"Time zone"</span><input name="time_zone" value="UTC" required/></label>
             <label><span>"Billing periods start on day"</span><input name="anchor_day" value="1" inputmode="numeric" required/></label>
             <label><span>"Your name"</span><input name="name" autocomplete="name" required/></label>

@@ -12,7 +12,7 @@ use app::error::AppError;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Extension, Path, Query, Request, State};
+use axum::extract::{Extension, Path, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -202,10 +202,28 @@ async fn by_slug(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[allow(dead_code)]
 pub struct DryRun {
     /// `true`: answer what would change, change nothing.
-    #[serde(default)]
-    dry_run: bool,
+    dry_run: Option<bool>,
+}
+
+/// `?dry_run=true|false` (or absent); anything else is refused naming the parameter.
+fn dry_run(query: Option<&str>) -> Result<bool, Error> {
+    let mut out = false;
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        match (k.as_ref(), v.as_ref()) {
+            ("dry_run", "true" | "1") => out = true,
+            ("dry_run", "false" | "0") => out = false,
+            ("dry_run", _) => {
+                return Err(AppError::invalid("dry_run", "must be true or false").into());
+            }
+            (other, _) => {
+                return Err(AppError::invalid(other, "is not a parameter of this route").into());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Apply a catalog document (idempotent): answers what was added, changed, archived, removed.
@@ -217,14 +235,14 @@ pub async fn put_catalog(
     State(state): State<super::ApiState>,
     Extension(key): Extension<platform_key::Model>,
     Path(slug): Path<String>,
-    Query(q): Query<DryRun>,
+    uri: axum::http::Uri,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<CatalogReport>, Error> {
+    let dry = dry_run(uri.query())?;
     let doc: CatalogDoc = typed_body(&body.map_err(body_error)?)?;
     let org = by_slug(&state.db, &slug).await?;
     let txn = state.db.begin().await?;
-    let report =
-        crate::catalog::apply(&txn, &org, &doc, q.dry_run, &actor(&key), Utc::now()).await?;
+    let report = crate::catalog::apply(&txn, &org, &doc, dry, &actor(&key), Utc::now()).await?;
     txn.commit().await?;
     Ok(Json(report))
 }

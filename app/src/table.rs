@@ -21,6 +21,16 @@ pub enum Cell {
     Empty,
 }
 
+/// Text for a CSV cell that a spreadsheet shows as text: a leading `=`, `+`, `-`, `@`, tab
+/// or carriage return would start a formula, so it gets a `'` in front (OWASP's advice).
+pub fn csv_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 impl Cell {
     pub fn text(s: impl Into<String>) -> Cell {
         Cell::Text(s.into())
@@ -47,7 +57,7 @@ impl Cell {
     /// What the CSV holds: exact decimals, no thousands separators.
     pub fn csv(&self) -> String {
         match self {
-            Cell::Text(s) | Cell::Status(s) => s.clone(),
+            Cell::Text(s) | Cell::Status(s) => csv_text(s),
             Cell::Credits(c) => c.to_decimal_string(),
             Cell::Count(n) => n.to_string(),
             Cell::Money(m) => m.to_decimal_string(),
@@ -168,6 +178,14 @@ mod tests {
         assert_eq!(c.csv(), "1234567.89");
         assert_eq!(c.display(), "1,234,567.89");
         assert_eq!(Cell::Count(12_000).csv(), "12000");
+        assert_eq!(Cell::text("=HYPERLINK(\"x\")").csv(), "'=HYPERLINK(\"x\")");
+        assert_eq!(Cell::text("@sum").csv(), "'@sum");
+        assert_eq!(Cell::text("a=b").csv(), "a=b");
+        assert_eq!(
+            Cell::Credits(Credits(-1_500)).csv(),
+            "-1.5",
+            "numbers stay numbers"
+        );
         let usd = Money {
             minor: 123_405,
             currency: "USD".into(),

@@ -16,13 +16,23 @@ pub fn forecast(
     period_end: NaiveDate,
 ) -> Forecast {
     let days = recent.len() as i64;
-    let burned: i64 = recent.iter().map(|c| c.0).sum();
-    let rate = if days == 0 { 0 } else { burned / days };
-    let runs_out_on = (rate > 0).then(|| {
-        // Whole days until the balance is gone (today counts as the first).
-        let left = remaining.0.max(0);
-        today + Duration::days((left + rate - 1) / rate)
-    });
+    // Summed wide: a week of near-maximal days must not overflow.
+    let burned: i128 = recent.iter().map(|c| i128::from(c.0)).sum();
+    let rate = if days == 0 {
+        0
+    } else {
+        i64::try_from(burned / i128::from(days)).unwrap_or(i64::MAX)
+    };
+    // Whole days until the balance is gone (today counts as the first); a date past the
+    // calendar's end means it does not run out in any date there is.
+    let runs_out_on = (rate > 0)
+        .then(|| {
+            let left = i128::from(remaining.0.max(0));
+            let whole_days = (left + i128::from(rate) - 1) / i128::from(rate);
+            Duration::try_days(i64::try_from(whole_days).ok()?)
+                .and_then(|d| today.checked_add_signed(d))
+        })
+        .flatten();
     Forecast {
         daily_rate: Credits(rate),
         window_days: days,
@@ -73,6 +83,20 @@ mod tests {
         let late = forecast(Credits(100_000), &[Credits(1_000); 7], day(0), day(29));
         assert_eq!(late.runs_out_on, Some(day(100)));
         assert!(!late.before_period_end);
+    }
+
+    #[test]
+    fn a_huge_balance_with_little_use_never_overflows() {
+        let f = forecast(Credits(i64::MAX), &[Credits(1); 7], day(0), day(29));
+        assert_eq!(f.runs_out_on, None);
+        assert!(!f.before_period_end);
+        let f = forecast(
+            Credits(i64::MAX),
+            &[Credits(i64::MAX); 7],
+            NaiveDate::MAX,
+            NaiveDate::MAX,
+        );
+        assert_eq!(f.daily_rate, Credits(i64::MAX));
     }
 
     #[test]

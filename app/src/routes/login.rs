@@ -4,10 +4,43 @@ use crate::roles::Me;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// A local path to return to after login; anything else (other sites, `//host`) is ignored.
+/// A local path to return to after login; anything else (other sites, `//host`, and
+/// control characters, which browsers drop: `/\t/evil.example` is `//evil.example`) is
+/// ignored.
 pub fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/usage".into())
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+    })
+    .unwrap_or_else(|| "/usage".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n",
+            "/\\evil",
+            "https://x",
+            "/ /x",
+            "evil",
+        ] {
+            assert_eq!(safe_next(Some(bad.into())), "/usage", "{bad:?}");
+        }
+        assert_eq!(
+            safe_next(Some("/users?team=Sales".into())),
+            "/users?team=Sales"
+        );
+        assert_eq!(safe_next(None), "/usage");
+    }
 }
 
 #[server(endpoint = "me")]

@@ -116,7 +116,7 @@ pub fn to_csv(report: &UsageReport) -> Result<String, Error> {
         let mut rec: Vec<String> = r
             .groups
             .iter()
-            .map(|g| g.clone().unwrap_or_default())
+            .map(|g| g.as_deref().map(app::table::csv_text).unwrap_or_default())
             .collect();
         rec.extend([
             r.credits.to_decimal_string(),

@@ -30,14 +30,7 @@ pub struct Template {
 /// Password of the demo's role accounts (owner@, billing@, admin@, member@acme.test, owner@globex.test).
 pub const DEMO_PASSWORD: &str = "demo-password";
 
-pub const AGENTS: &[(&str, &str)] = &[
-    ("chat", "Chat"),
-    ("voice_inbound", "Voice inbound"),
-    ("voice_outbound", "Voice outbound"),
-    ("voice_web", "Voice web"),
-    ("auto_trigger", "Auto trigger"),
-    ("assistant", "In-app assistant"),
-];
+pub const AGENTS: &[(&str, &str)] = &crate::services::overview::AGENTS;
 
 /// (key, name, type, status, [(action key, action name)]).
 pub const FLOWS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[

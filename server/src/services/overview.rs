@@ -15,13 +15,14 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
-pub const AGENT_KEYS: [&str; 6] = [
-    "chat",
-    "voice_inbound",
-    "voice_outbound",
-    "voice_web",
-    "auto_trigger",
-    "assistant",
+/// The six agent surfaces and the names they have until the organization names them.
+pub const AGENTS: [(&str, &str); 6] = [
+    ("chat", "Chat"),
+    ("voice_inbound", "Voice inbound"),
+    ("voice_outbound", "Voice outbound"),
+    ("voice_web", "Voice web"),
+    ("auto_trigger", "Auto trigger"),
+    ("assistant", "In-app assistant"),
 ];
 
 /// Bucket labels of `range` for `frequency`, in the same words as `usage` uses.
@@ -231,9 +232,9 @@ pub async fn overview<C: ConnectionTrait>(
     // Agents: always the six surfaces, in a fixed order.
     let now_src = by_key(&sources);
     let before_src = c_sources.as_ref().map(by_key);
-    let agents = AGENT_KEYS
+    let agents = AGENTS
         .iter()
-        .map(|key| {
+        .map(|(key, default_name)| {
             let k = format!("agent:{key}");
             let (credits, events, quantity) =
                 now_src.get(&k).copied().unwrap_or((Credits::ZERO, 0, 0));
@@ -243,7 +244,7 @@ pub async fn overview<C: ConnectionTrait>(
                     .agents
                     .get(*key)
                     .cloned()
-                    .unwrap_or_else(|| key.to_string()),
+                    .unwrap_or_else(|| default_name.to_string()),
                 category: None,
                 credits,
                 events,

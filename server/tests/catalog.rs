@@ -113,6 +113,23 @@ async fn from_nothing_to_usage(db: &DatabaseConnection) {
     let (_, usage) = api.get("/api/v1/usage?range=last_7&group_by=feature").await;
     assert_eq!(usage["total"]["credits"], "12.625", "{usage}");
 
+    // Numbers past the documented maxima are refused alone, and poison nothing after them.
+    let mut huge = event("e-huge", "reply", "1");
+    huge["quantity"] = json!(i64::MAX);
+    let mut nul = event("e-\u{0}", "reply", "1");
+    nul["credits"] = json!("1");
+    let (status, out) = api
+        .post("/api/v1/events", json!({"events": [huge, nul]}))
+        .await;
+    assert_eq!((status, out["accepted"].as_i64()), (200, Some(0)), "{out}");
+    assert_eq!(out["rejected"][0]["field"], "quantity", "{out}");
+    assert_eq!(out["rejected"][1]["field"], "id", "{out}");
+    let (status, usage) = api.get("/api/v1/usage?range=last_7&group_by=feature").await;
+    assert_eq!(
+        (status, usage["total"]["credits"].as_str()),
+        (200, Some("12.625"))
+    );
+
     // The same document again changes nothing.
     let path = "/api/platform/v1/organizations/trial/catalog";
     let (status, report) = platform.put(path, catalog()).await;

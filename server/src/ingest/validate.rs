@@ -9,6 +9,11 @@ use serde_json::{Map, Number, Value};
 pub const MAX_EVENTS: usize = 1000;
 pub const MAX_ID_LEN: usize = 128;
 pub const MAX_METADATA_BYTES: usize = 4096;
+/// Per-event maxima: far above any real event, and low enough that millions of events sum
+/// into a rollup row without leaving 64 bits.
+pub const MAX_EVENT_CREDITS: Credits = Credits(1_000_000_000_000);
+pub const MAX_QUANTITY: i64 = 1_000_000_000;
+pub const MAX_TOKENS: i64 = 10_000_000_000;
 pub const SOURCE_KINDS: [&str; 5] = ["agent", "flow", "pilot", "tool", "session"];
 /// An event's fields, in a fixed order (`wire` stores them by position).
 pub const FIELDS: [&str; 13] = [
@@ -108,19 +113,23 @@ pub fn text<'a>(
         None | Some(FieldRef::Null) => Ok(None),
         Some(FieldRef::Str(s)) if s.trim().is_empty() => Err("must not be empty".into()),
         Some(FieldRef::Str(s)) if s.len() > max => Err(format!("must be at most {max} characters")),
+        Some(FieldRef::Str(s)) if s.chars().any(char::is_control) => {
+            Err("must not contain control characters".into())
+        }
         Some(FieldRef::Str(s)) => Ok(Some(s)),
         Some(_) => Err("must be a string".into()),
     }
 }
 
-fn count(o: &(impl Fields + ?Sized), field: &str) -> Result<Option<i64>, String> {
+fn count(o: &(impl Fields + ?Sized), field: &str, max: i64) -> Result<Option<i64>, String> {
+    let bad = || format!("must be an integer from 0 to {max}");
     match o.field(field) {
         None | Some(FieldRef::Null) => Ok(None),
         Some(FieldRef::Num(n)) => match n.as_i64() {
-            Some(v) if v >= 0 => Ok(Some(v)),
-            _ => Err("must be a non-negative integer".into()),
+            Some(v) if (0..=max).contains(&v) => Ok(Some(v)),
+            _ => Err(bad()),
         },
-        Some(_) => Err("must be a non-negative integer".into()),
+        Some(_) => Err(bad()),
     }
 }
 
@@ -236,15 +245,28 @@ pub fn validate_fields(
         .map_err(|e| reject("company", e))?
         .map(str::to_string);
     let credits = credits(o, "credits").map_err(|e| reject("credits", e))?;
-    let quantity = count(o, "quantity")
+    if credits > MAX_EVENT_CREDITS {
+        let max = MAX_EVENT_CREDITS.to_decimal_string();
+        return Err(reject(
+            "credits",
+            format!("must be at most {max} per event"),
+        ));
+    }
+    let quantity = count(o, "quantity", MAX_QUANTITY)
         .map_err(|e| reject("quantity", e))?
         .unwrap_or(1);
-    let input_tokens = count(o, "input_tokens").map_err(|e| reject("input_tokens", e))?;
-    let output_tokens = count(o, "output_tokens").map_err(|e| reject("output_tokens", e))?;
+    let input_tokens =
+        count(o, "input_tokens", MAX_TOKENS).map_err(|e| reject("input_tokens", e))?;
+    let output_tokens =
+        count(o, "output_tokens", MAX_TOKENS).map_err(|e| reject("output_tokens", e))?;
     let metadata = match o.field("metadata") {
         None | Some(FieldRef::Null) => None,
         Some(FieldRef::Obj(m)) => {
             let s = serde_json::to_string(m).unwrap_or_default();
+            // PostgreSQL's jsonb has no NUL character.
+            if s.contains("\\u0000") {
+                return Err(reject("metadata", "must not contain NUL characters".into()));
+            }
             if s.len() > MAX_METADATA_BYTES {
                 return Err(reject(
                     "metadata",
@@ -316,6 +338,33 @@ mod tests {
             "timestamp"
         );
         assert_eq!(field_of(with("feature", json!(7))), "feature");
+        assert_eq!(field_of(with("id", json!("a\u{0}b"))), "id", "NUL in an id");
+        assert_eq!(field_of(with("user", json!("x\ny"))), "user");
+        let nul = json!({"k": "a\u{0}"});
+        assert_eq!(field_of(with("metadata", nul)), "metadata");
+        assert_eq!(
+            field_of(with("quantity", json!(9_223_372_036_854_775_807i64))),
+            "quantity"
+        );
+        assert_eq!(
+            field_of(with("input_tokens", json!(10_000_000_001i64))),
+            "input_tokens"
+        );
+        assert_eq!(
+            field_of(with("credits", json!("1000000000.001"))),
+            "credits"
+        );
+        assert_eq!(
+            field_of(with("credits", json!("9223372036854775.807"))),
+            "credits"
+        );
+        let mut max = ok();
+        max["credits"] = json!("1000000000");
+        max["quantity"] = json!(1_000_000_000);
+        assert!(
+            validate(0, &max, now()).is_ok(),
+            "the maxima themselves pass"
+        );
         assert_eq!(field_of(with("credits", json!(-1))), "credits");
         assert_eq!(field_of(with("credits", json!("1.2345"))), "credits");
         assert_eq!(field_of(with("credits", json!(true))), "credits");

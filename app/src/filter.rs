@@ -166,6 +166,37 @@ impl Filter {
 
     /// Reads the filter from URL query pairs; unknown or malformed values fall back to the
     /// defaults so that an edited link still opens a page.
+    /// The filter of a query, refusing a value it cannot read: `Err((field, reason))`.
+    /// Other keys (a page's `sort`, an export's own words) are left to the caller.
+    pub fn try_from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Filter, (String, String)> {
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+        for (k, v) in &pairs {
+            let bad = |why: &str| Err((k.to_string(), why.to_string()));
+            match *k {
+                "range" if from_word::<RangePreset>(v).is_none() => {
+                    return bad(
+                        "must be last_7, last_30, last_90, current_period, previous_period or custom",
+                    );
+                }
+                "from" | "to"
+                    if !v.is_empty() && NaiveDate::parse_from_str(v, "%Y-%m-%d").is_err() =>
+                {
+                    return bad("must be a date such as 2026-11-01");
+                }
+                "compare" if from_word::<Compare>(v).is_none() => {
+                    return bad("must be none, previous_period or previous_year");
+                }
+                "frequency" if from_word::<Frequency>(v).is_none() => {
+                    return bad("must be day, week or month");
+                }
+                _ => {}
+            }
+        }
+        Ok(Filter::from_pairs(pairs))
+    }
+
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Filter {
         let mut f = Filter::default();
         for (k, v) in pairs {

@@ -61,7 +61,8 @@ async fn export(
         .strip_suffix(".csv")
         .ok_or_else(|| AppError::not_found("export (names end in .csv)"))?;
     let source = tables::source_of(id).ok_or_else(|| AppError::not_found("table"))?;
-    let filter = Filter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let filter = Filter::try_from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|(field, why)| AppError::invalid(field, why))?;
     if source == Source::Activity {
         let sort = pairs
             .iter()

@@ -581,6 +581,23 @@ async fn empty_organization_pages(db: &DatabaseConnection) {
             assert!(html.contains("/settings#catalog"));
         }
     }
+    // An export asked for a filter it cannot read answers 400 naming the field, never the
+    // default range's rows.
+    for (query, field) in [
+        ("to=2026-13-45", "to"),
+        ("range=forever", "range"),
+        ("frequency=hourly", "frequency"),
+    ] {
+        let res = client
+            .get(format!("{base}/export/activity.csv?{query}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{query}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["field"], field, "{query}: {body}");
+    }
+
     // With a catalog but no event yet: the exact first event.
     let doc: app::catalog::CatalogDoc = serde_json::from_value(catalog()).unwrap();
     server::catalog::apply(db, &made.organization, &doc, false, &actor, now)

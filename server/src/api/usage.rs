@@ -4,7 +4,7 @@ use super::auth::ApiCaller;
 use crate::error::Error;
 use crate::services::usage::{UsageReport, usage};
 use app::error::AppError;
-use app::filter::{Filter, GroupBy, RangePreset, from_word};
+use app::filter::{Filter, GroupBy};
 use axum::Json;
 use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, header};
@@ -44,42 +44,14 @@ pub struct UsageOut {
     total: UsageRowOut,
 }
 
-fn parse_date(params: &BTreeMap<String, String>, field: &str) -> Result<Option<NaiveDate>, Error> {
-    params
-        .get(field)
-        .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| AppError::invalid(field, "must be a date such as 2026-11-01").into())
-        })
-        .transpose()
-}
-
 /// The query string as the shared `Filter` plus the groupings.
 fn parse(params: &BTreeMap<String, String>) -> Result<(Filter, Vec<GroupBy>), Error> {
     if let Some(unknown) = params.keys().find(|k| !PARAMS.contains(&k.as_str())) {
         return Err(AppError::invalid(unknown, "is not a known parameter").into());
     }
-    let range = match params.get("range") {
-        None => RangePreset::default(),
-        Some(r) => from_word(r).ok_or_else(|| {
-            AppError::invalid(
-                "range",
-                "must be last_7, last_30, last_90, current_period, previous_period or custom",
-            )
-        })?,
-    };
-    let text = |k: &str| params.get(k).filter(|v| !v.is_empty()).cloned();
-    let filter = Filter {
-        range,
-        from: parse_date(params, "from")?,
-        to: parse_date(params, "to")?,
-        team: text("team"),
-        user: text("user"),
-        feature: text("feature"),
-        category: text("category"),
-        tz: text("tz"),
-        ..Default::default()
-    };
+    // The same filter parse as the pages' exports: a value it cannot read is named.
+    let filter = Filter::try_from_pairs(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|(field, why)| AppError::invalid(field, why))?;
     let group_by = GroupBy::parse_list(params.get("group_by").map_or("", |s| s.as_str()))
         .map_err(|e| AppError::invalid("group_by", e))?;
     Ok((filter, group_by))

@@ -128,7 +128,6 @@ fn FeaturesEditor(doc: StoredValue<CatalogDoc>, act: Act) -> impl IntoView {
     );
     let category = RwSignal::new(categories.first().map(|c| c.0.clone()).unwrap_or_default());
     let pool = RwSignal::new(pools.first().map(|p| p.0.clone()).unwrap_or_default());
-    let (cat_key, cat_name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let all_categories = categories.clone();
     view! {
         <h3>"Categories and features"</h3>
@@ -173,6 +172,14 @@ fn FeaturesEditor(doc: StoredValue<CatalogDoc>, act: Act) -> impl IntoView {
             <label><span>"Pool"</span>{pool_select(pools, pool)}</label>
             <button type="submit">"Add feature"</button>
         </form>
+        <CategoryForm doc act/>
+    }
+}
+
+#[component]
+fn CategoryForm(doc: StoredValue<CatalogDoc>, act: Act) -> impl IntoView {
+    let (cat_key, cat_name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    view! {
         <form class="row" data-testid="add-category" on:submit=move |ev| {
             ev.prevent_default();
             let mut d = doc.get_value();

@@ -147,38 +147,23 @@ async fn distinct<C: ConnectionTrait, E: EntityTrait>(
         .collect())
 }
 
-pub async fn load<C: ConnectionTrait>(db: &C, org: i64) -> Result<StoredCatalog> {
-    let pool_rows = pools(db, org).await?;
-    let categories = category::Entity::find()
-        .filter(category::Column::OrganizationId.eq(org))
-        .order_by_asc(category::Column::Id)
-        .all(db)
-        .await?;
-    let features = feature::Entity::find()
-        .filter(feature::Column::OrganizationId.eq(org))
-        .order_by_asc(feature::Column::Id)
-        .all(db)
-        .await?;
-    let teams = team::Entity::find()
-        .filter(team::Column::OrganizationId.eq(org))
-        .order_by_asc(team::Column::Id)
-        .all(db)
-        .await?;
-    let used_features = distinct::<_, usage::Entity>(
+/// Features with usage, and pools with usage or purchases: their history pins them.
+async fn used<C: ConnectionTrait>(db: &C, org: i64) -> Result<(HashSet<i64>, HashSet<i64>)> {
+    let features = distinct::<_, usage::Entity>(
         db,
         usage::Column::OrganizationId,
         usage::Column::FeatureId,
         org,
     )
     .await?;
-    let mut used_pools = distinct::<_, usage::Entity>(
+    let mut pools = distinct::<_, usage::Entity>(
         db,
         usage::Column::OrganizationId,
         usage::Column::PoolId,
         org,
     )
     .await?;
-    used_pools.extend(
+    pools.extend(
         distinct::<_, purchase::Entity>(
             db,
             purchase::Column::OrganizationId,
@@ -187,10 +172,53 @@ pub async fn load<C: ConnectionTrait>(db: &C, org: i64) -> Result<StoredCatalog>
         )
         .await?,
     );
+    Ok((features, pools))
+}
+
+pub async fn load<C: ConnectionTrait>(db: &C, org: i64) -> Result<StoredCatalog> {
+    use futures::TryFutureExt;
+    let (pool_rows, categories, features, teams, (used_features, used_pools)) = futures::try_join!(
+        pools(db, org),
+        category::Entity::find()
+            .filter(category::Column::OrganizationId.eq(org))
+            .order_by_asc(category::Column::Id)
+            .all(db)
+            .err_into::<crate::error::Error>(),
+        feature::Entity::find()
+            .filter(feature::Column::OrganizationId.eq(org))
+            .order_by_asc(feature::Column::Id)
+            .all(db)
+            .err_into::<crate::error::Error>(),
+        team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(org))
+            .order_by_asc(team::Column::Id)
+            .all(db)
+            .err_into::<crate::error::Error>(),
+        used(db, org)
+    )?;
+    Ok(assemble(
+        pool_rows,
+        categories,
+        features,
+        teams,
+        &used_features,
+        &used_pools,
+    ))
+}
+
+/// The stored rows as the plan sees them: keys instead of ids, archived and used flags.
+fn assemble(
+    pool_rows: Vec<pool::Model>,
+    categories: Vec<category::Model>,
+    features: Vec<feature::Model>,
+    teams: Vec<team::Model>,
+    used_features: &HashSet<i64>,
+    used_pools: &HashSet<i64>,
+) -> StoredCatalog {
     let pool_key: HashMap<i64, String> = pool_rows.iter().map(|p| (p.id, p.key.clone())).collect();
     let category_key: HashMap<i64, String> =
         categories.iter().map(|c| (c.id, c.key.clone())).collect();
-    Ok(StoredCatalog {
+    StoredCatalog {
         pools: pool_rows
             .iter()
             .map(|p| Stored {
@@ -249,7 +277,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, org: i64) -> Result<StoredCatalog>
                 used: false,
             })
             .collect(),
-    })
+    }
 }
 
 /// Runs the plan's changes in order; keys of pools and categories become ids as they exist.
@@ -317,20 +345,8 @@ async fn execute<C: ConnectionTrait>(
             Op::ArchiveFeature(id) => archive::<_, feature::Entity>(db, org, id, now).await?,
             Op::ArchiveCategory(id) => archive::<_, category::Entity>(db, org, id, now).await?,
             Op::ArchivePool(id) => archive::<_, pool::Entity>(db, org, id, now).await?,
-            Op::RemoveFeature(id) => {
-                feature::Entity::delete_many()
-                    .filter(feature::Column::OrganizationId.eq(org))
-                    .filter(feature::Column::Id.eq(id))
-                    .exec(db)
-                    .await?;
-            }
-            Op::RemoveCategory(id) => {
-                category::Entity::delete_many()
-                    .filter(category::Column::OrganizationId.eq(org))
-                    .filter(category::Column::Id.eq(id))
-                    .exec(db)
-                    .await?;
-            }
+            Op::RemoveFeature(id) => remove::<_, feature::Entity>(db, org, id).await?,
+            Op::RemoveCategory(id) => remove::<_, category::Entity>(db, org, id).await?,
         }
     }
     Ok(())
@@ -346,6 +362,17 @@ async fn archive<C: ConnectionTrait, E: EntityTrait>(
     use sea_orm::sea_query::Alias;
     E::update_many()
         .col_expr(Alias::new("archived_at"), Expr::value(now))
+        .filter(Expr::col(Alias::new("organization_id")).eq(org))
+        .filter(Expr::col(Alias::new("id")).eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a category or feature of the organization (one the plan found unused).
+async fn remove<C: ConnectionTrait, E: EntityTrait>(db: &C, org: i64, id: i64) -> Result<()> {
+    use sea_orm::sea_query::Alias;
+    E::delete_many()
         .filter(Expr::col(Alias::new("organization_id")).eq(org))
         .filter(Expr::col(Alias::new("id")).eq(id))
         .exec(db)

@@ -56,6 +56,15 @@ pub async fn create_organization<C: ConnectionTrait>(
     .await?)
 }
 
+/// The organization with this slug.
+pub async fn by_slug<C: ConnectionTrait>(db: &C, slug: &str) -> Result<organization::Model> {
+    organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("organization {slug:?}")).into())
+}
+
 /// A new member with a password (argon2id); the email must be new in the organization.
 pub async fn create_user<C: ConnectionTrait>(
     db: &C,

@@ -2,12 +2,12 @@
 //! long random strings, so a fast hash is right here, unlike passwords); the prefix stays
 //! visible to tell keys apart.
 
-use crate::entities::{api_key, organization};
+use crate::entities::api_key;
 use crate::error::Result;
 use app::error::AppError;
 use chrono::Utc;
 use rand::distr::{Alphanumeric, SampleString};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use sha2::{Digest, Sha256};
 
 pub struct CreatedKey {
@@ -43,11 +43,7 @@ pub fn key_name(name: &str) -> Result<&str> {
 }
 
 pub async fn create<C: ConnectionTrait>(db: &C, org_slug: &str, name: &str) -> Result<CreatedKey> {
-    let org = organization::Entity::find()
-        .filter(organization::Column::Slug.eq(org_slug))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("organization {org_slug}")))?;
+    let org = crate::accounts::by_slug(db, org_slug).await?;
     create_for(db, org.id, name).await
 }
 

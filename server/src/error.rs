@@ -17,6 +17,20 @@ pub enum Error {
     Db(#[from] DbErr),
 }
 
+impl Error {
+    /// The same problem under the name the caller's request gives the field: `rename` maps
+    /// a field name to the new one, or `None` to keep it.
+    pub fn rename_field(self, rename: impl FnOnce(&str) -> Option<String>) -> Error {
+        match self {
+            Error::App(AppError::Invalid { field, message }) => {
+                let field = rename(&field).unwrap_or(field);
+                AppError::Invalid { field, message }.into()
+            }
+            other => other,
+        }
+    }
+}
+
 impl From<Error> for AppError {
     fn from(e: Error) -> AppError {
         match e {

@@ -77,7 +77,7 @@ pub async fn create_in<C: ConnectionTrait>(
                 now,
             )
             .await
-            .map_err(|e| rename_field(e, "email", "owner_email"))?;
+            .map_err(|e| e.rename_field(|f| (f == "email").then(|| "owner_email".into())))?;
             let token = accounts::password_link(db, organization.id, u.id, now).await?;
             Some((u, token))
         }
@@ -88,16 +88,4 @@ pub async fn create_in<C: ConnectionTrait>(
         catalog,
         owner,
     })
-}
-
-/// The same problem, under the name the caller's request used for the field.
-fn rename_field(e: crate::error::Error, from: &str, to: &str) -> crate::error::Error {
-    match e {
-        crate::error::Error::App(app::error::AppError::Invalid { field, message })
-            if field == from =>
-        {
-            app::error::AppError::invalid(to, message).into()
-        }
-        other => other,
-    }
 }

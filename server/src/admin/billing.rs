@@ -15,15 +15,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 /// One purchase: at most a million credits, at least one.
 const MAX_PURCHASE: Credits = Credits(1_000_000_000);
 
-pub async fn pool_by_key<C: ConnectionTrait>(db: &C, org: i64, key: &str) -> Result<pool::Model> {
-    Ok(pool::Entity::find()
-        .filter(pool::Column::OrganizationId.eq(org))
-        .filter(pool::Column::Key.eq(key))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::invalid("pool", format!("unknown pool {key:?}")))?)
-}
-
 fn check_amount(field: &str, c: Credits) -> Result<()> {
     if c.0 < 1_000 || c > MAX_PURCHASE {
         return Err(AppError::invalid(field, "must be from 1 to 1,000,000 credits").into());
@@ -46,7 +37,7 @@ pub async fn buy<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("organization"))?;
-    let pool = pool_by_key(db, org.id, pool_key).await?;
+    let pool = crate::grants::active_pool(db, org.id, pool_key).await?;
     let price = crate::money::cost_minor(&pool, credits)?;
     let payment = provider.charge(&org, credits, price, now).await?;
     let p = purchase::ActiveModel {
@@ -90,7 +81,7 @@ pub async fn set_auto_recharge<C: ConnectionTrait>(
     amount: Credits,
     max_per_period: i32,
 ) -> Result<()> {
-    let pool = pool_by_key(db, viewer.organization_id, pool_key).await?;
+    let pool = crate::grants::active_pool(db, viewer.organization_id, pool_key).await?;
     if threshold.0 < 0 {
         return Err(AppError::invalid("threshold", "must not be negative").into());
     }
@@ -131,7 +122,7 @@ pub async fn request_credits<C: ConnectionTrait>(
     if note.len() > 500 {
         return Err(AppError::invalid("note", "must be at most 500 characters").into());
     }
-    let pool = pool_by_key(db, viewer.organization_id, pool_key).await?;
+    let pool = crate::grants::active_pool(db, viewer.organization_id, pool_key).await?;
     let r = credit_request::ActiveModel {
         organization_id: Set(viewer.organization_id),
         pool_id: Set(pool.id),

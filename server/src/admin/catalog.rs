@@ -44,7 +44,9 @@ pub async fn perform<C: ConnectionTrait>(
                 }
             })
             .await
-            .map_err(|e| rename(e, "pools[", "price_per_credit"))?;
+            .map_err(|e| {
+                e.rename_field(|f| f.starts_with("pools[").then(|| "price_per_credit".into()))
+            })?;
             if !found {
                 return Err(AppError::invalid("pool", format!("unknown pool key {pool:?}")).into());
             }
@@ -77,18 +79,6 @@ pub async fn perform<C: ConnectionTrait>(
         }
         AdminAction::RemoveTeam { key } => remove_team(db, org.id, key).await,
         other => Err(AppError::internal(format!("{} is no catalog action", other.name())).into()),
-    }
-}
-
-/// A catalog problem about a pool's price, under the page's name for the field.
-fn rename(e: crate::error::Error, prefix: &str, to: &str) -> crate::error::Error {
-    match e {
-        crate::error::Error::App(AppError::Invalid { field, message })
-            if field.starts_with(prefix) =>
-        {
-            AppError::invalid(to, message).into()
-        }
-        other => other,
     }
 }
 

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+use sea_orm::{EntityTrait, QueryOrder, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -145,7 +145,7 @@ pub async fn post_organization(
     let now = Utc::now();
     let made = provision::create_organization(&state.db, &new, &actor(&key), now)
         .await
-        .map_err(|e| prefix_field(e, "catalog"))?;
+        .map_err(|e| e.rename_field(in_catalog))?;
     let base = base_url(&headers);
     let owner = made.owner.map(|(u, token)| OwnerOut {
         email: u.email,
@@ -163,18 +163,11 @@ pub async fn post_organization(
 }
 
 /// A catalog problem's field, as the request body names it (`catalog.features[2].pool`).
-fn prefix_field(e: Error, prefix: &str) -> Error {
-    match e {
-        Error::App(AppError::Invalid { field, message })
-            if field.starts_with("pools[")
-                || field.starts_with("categories[")
-                || field.starts_with("features[")
-                || field.starts_with("teams[") =>
-        {
-            AppError::invalid(format!("{prefix}.{field}"), message).into()
-        }
-        other => other,
-    }
+fn in_catalog(field: &str) -> Option<String> {
+    ["pools[", "categories[", "features[", "teams["]
+        .iter()
+        .any(|t| field.starts_with(t))
+        .then(|| format!("catalog.{field}"))
 }
 
 /// Every organization of this meter.
@@ -188,17 +181,6 @@ pub async fn get_organizations(
         .all(&state.db)
         .await?;
     Ok(Json(rows.iter().map(OrganizationOut::from).collect()))
-}
-
-async fn by_slug(
-    db: &sea_orm::DatabaseConnection,
-    slug: &str,
-) -> Result<organization::Model, Error> {
-    organization::Entity::find()
-        .filter(organization::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("organization {slug:?}")).into())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -240,7 +222,7 @@ pub async fn put_catalog(
 ) -> Result<Json<CatalogReport>, Error> {
     let dry = dry_run(uri.query())?;
     let doc: CatalogDoc = typed_body(&body.map_err(body_error)?)?;
-    let org = by_slug(&state.db, &slug).await?;
+    let org = crate::accounts::by_slug(&state.db, &slug).await?;
     let txn = state.db.begin().await?;
     let report = crate::catalog::apply(&txn, &org, &doc, dry, &actor(&key), Utc::now()).await?;
     txn.commit().await?;
@@ -276,7 +258,7 @@ pub async fn post_api_key(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<KeyOut>), Error> {
     let k: KeyIn = typed_body(&body.map_err(body_error)?)?;
-    let org = by_slug(&state.db, &slug).await?;
+    let org = crate::accounts::by_slug(&state.db, &slug).await?;
     let txn = state.db.begin().await?;
     let made = crate::api_keys::create_for(&txn, org.id, &k.name).await?;
     let detail = format!("key {} ({})", made.prefix, k.name.trim());

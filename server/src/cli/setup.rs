@@ -8,7 +8,7 @@ use crate::grants::{self, NewGrant};
 use app::catalog::TeamDoc;
 use app::error::AppError;
 use clap::Subcommand;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{DatabaseConnection, TransactionTrait};
 
 #[derive(Subcommand, Debug)]
 pub enum CatalogCommand {
@@ -98,11 +98,7 @@ pub async fn organization(
     db: &DatabaseConnection,
     slug: &str,
 ) -> anyhow::Result<organization::Model> {
-    organization::Entity::find()
-        .filter(organization::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no organization {slug}"))
+    crate::accounts::by_slug(db, slug).await.map_err(fail)
 }
 
 /// Reads a catalog file; a problem names the file, the line and the key.

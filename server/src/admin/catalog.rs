@@ -70,7 +70,10 @@ pub async fn perform<C: ConnectionTrait>(
                 priority: *priority,
                 description: Some(description.clone()),
             };
-            grants::add(db, org.id, &new, now).await?;
+            // The page's field is `expires`, the API's `expires_at`.
+            grants::add(db, org.id, &new, now)
+                .await
+                .map_err(|e| e.rename_field(|f| (f == "expires_at").then(|| "expires".into())))?;
             Ok(format!("Granted {} {kind} credits.", credits.display()))
         }
         AdminAction::VoidGrant { id } => {

@@ -2,7 +2,9 @@
 
 use crate::api::{self, ApiState, log::RequestLogger};
 use crate::auth::{csrf, store::DbSessionStore};
+use crate::config::Config;
 use crate::services::MeterServiceImpl;
+use app::error::AppError;
 use app::service::Services;
 use app::{App, shell};
 use axum::{Router, response::Redirect, routing::get};
@@ -15,15 +17,21 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// The whole HTTP surface. Must be called inside a Tokio runtime (it starts the request-log
 /// and ingest writers).
-pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
+pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions, config: Config) -> Router {
+    let config_proxies = config.trusted_proxies.clone();
+    let retention_days = config.request_log_retention_days;
     let api_state = ApiState {
         db: db.clone(),
+        config: Arc::new(config),
         log: RequestLogger::start(db.clone()),
         ingest: crate::ingest::queue::IngestQueue::start(db.clone()),
     };
     let sessions = session_layer(db.clone());
+    start_cleanup(db.clone(), retention_days);
     let services_db = db.clone();
-    let services = Services(Arc::new(MeterServiceImpl::new(db)));
+    let mut meter = MeterServiceImpl::new(db);
+    meter.limits = crate::auth::limit::LoginLimits::new(config_proxies);
+    let services = Services(Arc::new(meter));
     let routes = generate_route_list(App);
     // Pages behind sign-in: every route but signing in, first-run setup and set-password.
     let signed_pages: Arc<Vec<String>> = Arc::new(
@@ -54,6 +62,7 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions) -> Router {
             require_login,
         ))
         .layer(axum::middleware::from_fn(csrf::require_same_origin))
+        .layer(axum::middleware::from_fn(cap_sign_in_bodies))
         .layer(sessions)
         .layer(compression())
         .with_state(leptos_options)
@@ -108,18 +117,59 @@ fn compression() -> tower_http::compression::CompressionLayer<
         .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("text/csv")))
 }
 
-fn session_layer(db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> {
-    let store = DbSessionStore { db };
-    let cleanup = store.clone();
+/// Signing in, first-run setup and set-password read a few fields: their bodies are capped
+/// far below the 2 MB of other requests, before anything parses them.
+const SIGN_IN_BODY_LIMIT: usize = 16 * 1024;
+
+async fn cap_sign_in_bodies(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !matches!(
+        request.uri().path(),
+        "/api/login" | "/api/setup" | "/api/set_password"
+    ) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, SIGN_IN_BODY_LIMIT).await {
+        Ok(bytes) => {
+            next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+                .await
+        }
+        Err(_) => crate::error::Error::from(AppError::TooLarge {
+            field: "body".into(),
+            message: format!("must be at most {SIGN_IN_BODY_LIMIT} bytes"),
+        })
+        .into_response(),
+    }
+}
+
+/// Hourly, on every server (each step is idempotent): expired sessions, idle rate-limit
+/// buckets and request log rows past their retention are deleted.
+fn start_cleanup(db: DatabaseConnection, retention_days: u32) {
     tokio::spawn(async move {
+        let sessions = DbSessionStore { db: db.clone() };
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every.tick().await;
-            if let Err(e) = cleanup.delete_expired().await {
+            let now = chrono::Utc::now();
+            if let Err(e) = sessions.delete_expired().await {
                 tracing::warn!("could not delete expired sessions: {e}");
+            }
+            if let Err(e) = crate::auth::limit::prune(&db, now).await {
+                tracing::warn!("could not prune rate limits: {}", AppError::from(e));
+            }
+            if let Err(e) = crate::api::log::prune(&db, now, retention_days).await {
+                tracing::warn!("could not prune the request log: {}", AppError::from(e));
             }
         }
     });
+}
+
+fn session_layer(db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> {
+    let store = DbSessionStore { db };
     SessionManagerLayer::new(store)
         .with_name("cm_session")
         .with_http_only(true)
@@ -128,7 +178,7 @@ fn session_layer(db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> 
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
 }
 
-pub async fn serve(db: DatabaseConnection) -> anyhow::Result<()> {
+pub async fn serve(db: DatabaseConnection, config: Config) -> anyhow::Result<()> {
     let conf = get_configuration(None)?;
     let options = conf.leptos_options;
     let addr = options.site_addr;
@@ -139,7 +189,7 @@ pub async fn serve(db: DatabaseConnection) -> anyhow::Result<()> {
         let base = crate::config::public_url().unwrap_or_else(|| format!("http://{addr}"));
         tracing::info!("no organization yet: create the first one at {base}/setup?token={token}");
     }
-    let app = router(db, options);
+    let app = router(db, options, config);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("dashboard on http://{addr}");
     // The client address feeds the login rate limit.

@@ -19,7 +19,8 @@ use utoipa::ToSchema;
 pub struct EventIn {
     /// Idempotency key within the organization (≤ 128 characters).
     id: String,
-    /// RFC 3339; at most 5 minutes in the future.
+    /// RFC 3339; at most 5 minutes in the future and at most `BACKFILL_DAYS` (default 35)
+    /// in the past.
     timestamp: String,
     /// A known feature key, e.g. `personalized_email`.
     feature: String,
@@ -112,7 +113,8 @@ pub async fn post_events(
         Err(e) => return Err(AppError::invalid("body", format!("malformed JSON: {e}")).into()),
     };
     // Validation (the batch size included) runs here, beside other requests; the writer only applies.
-    let batch = ingest::validate_wire(&events, Utc::now())?;
+    let window = ingest::validate::Window::new(Utc::now(), state.config.backfill_days);
+    let batch = ingest::validate_wire(&events, window)?;
     Ok(Json(
         state
             .ingest

@@ -47,3 +47,34 @@ async fn write_loop(db: DatabaseConnection, mut rx: mpsc::Receiver<request_log::
         }
     }
 }
+
+/// Deletes request log rows older than `retention_days`, a bounded chunk per statement (a
+/// long delete would hold SQLite's write lock against every ingest); returns how many.
+pub async fn prune<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    retention_days: u32,
+) -> crate::error::Result<u64> {
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    const CHUNK: u64 = 5_000;
+    let before = now - chrono::Duration::days(retention_days.into());
+    let mut deleted = 0;
+    loop {
+        let ids: Vec<i64> = request_log::Entity::find()
+            .select_only()
+            .column(request_log::Column::Id)
+            .filter(request_log::Column::At.lt(before))
+            .limit(CHUNK)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if ids.is_empty() {
+            return Ok(deleted);
+        }
+        deleted += request_log::Entity::delete_many()
+            .filter(request_log::Column::Id.is_in(ids))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+}

@@ -27,6 +27,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 #[derive(Clone)]
 pub struct ApiState {
     pub db: DatabaseConnection,
+    pub config: std::sync::Arc<crate::config::Config>,
     pub log: log::RequestLogger,
     pub ingest: crate::ingest::queue::IngestQueue,
 }

@@ -19,6 +19,11 @@ use tower_sessions::Session;
 
 /// Session key of the signed-in user's id.
 const USER_KEY: &str = "uid";
+/// Session key of when the session was last renewed (Unix seconds).
+const SEEN_KEY: &str = "seen";
+/// A session in use is renewed (a fresh week of inactivity, a fresh cookie) at most this
+/// often: once per request would be a database write per request.
+const RENEW_AFTER_SECS: i64 = 3600;
 
 /// A hash nobody's password matches, verified when the email is unknown so that the answer
 /// takes as long as for a known one (no account discovery by timing).
@@ -48,6 +53,7 @@ pub async fn viewer<C: ConnectionTrait>(db: &C, parts: &Parts) -> Result<Viewer>
     let Some(id) = id else {
         return Err(AppError::Unauthorized.into());
     };
+    renew(&session).await?;
     let Some(u) = user::Entity::find_by_id(id).one(db).await? else {
         return Err(AppError::Unauthorized.into());
     };
@@ -57,6 +63,19 @@ pub async fn viewer<C: ConnectionTrait>(db: &C, parts: &Parts) -> Result<Viewer>
         return Err(AppError::Unauthorized.into());
     }
     viewer_of(db, &u).await
+}
+
+/// Sessions end after a week without use: a session seen again is saved with a new expiry.
+async fn renew(session: &Session) -> Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    let seen: Option<i64> = session.get(SEEN_KEY).await.map_err(AppError::internal)?;
+    if seen.is_none_or(|t| now.saturating_sub(t) >= RENEW_AFTER_SECS) {
+        session
+            .insert(SEEN_KEY, now)
+            .await
+            .map_err(AppError::internal)?;
+    }
+    Ok(())
 }
 
 pub async fn viewer_of<C: ConnectionTrait>(db: &C, u: &user::Model) -> Result<Viewer> {
@@ -85,8 +104,8 @@ pub async fn login<C: ConnectionTrait>(
     let address = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    limits.check(email, address)?;
+        .map(|c| limits.client_address(c.0.ip(), &parts.headers));
+    limits.check(db, email, address, chrono::Utc::now()).await?;
     // The same email may belong to members of several organizations: the password decides.
     let candidates = user::Entity::find()
         .filter(user::Column::Email.eq(email.trim().to_lowercase()))
@@ -115,6 +134,7 @@ pub async fn login<C: ConnectionTrait>(
         .insert(USER_KEY, u.id)
         .await
         .map_err(AppError::internal)?;
+    renew(&session).await?;
     Ok(u)
 }
 

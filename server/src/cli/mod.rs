@@ -135,12 +135,13 @@ pub enum ApiKeyCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            let config = config::Config::from_env().map_err(|e| anyhow::anyhow!(e))?;
             let db = db::connect_and_migrate(&cli.database_url).await?;
             if config::seed_when_empty() && is_empty(&db).await? {
                 tracing::info!("empty database: seeding demo data");
                 seed(&db, demo::DEFAULT_EVENTS, 42, false).await?;
             }
-            web::serve(db).await
+            web::serve(db, config).await
         }
         Command::Migrate => {
             db::connect_and_migrate(&cli.database_url).await?;

@@ -67,14 +67,14 @@ pub struct Validated {
 
 /// Validates a batch (raw JSON objects) received at `now`.
 pub fn validate_batch(events: &[Value], now: DateTime<Utc>) -> Result<Validated> {
-    validate_each(events, |i, v| validate::validate(i, v, now))
+    validate_each(events, |i, v| validate::validate(i, v, now.into()))
 }
 
-/// Validates a batch as read from a request body (`wire::parse`), received at `now`.
-pub fn validate_wire(events: &[wire::WireEvent], now: DateTime<Utc>) -> Result<Validated> {
+/// Validates a batch as read from a request body (`wire::parse`), received in `window`.
+pub fn validate_wire(events: &[wire::WireEvent], window: validate::Window) -> Result<Validated> {
     validate_each(events, |i, e| match e {
         wire::WireEvent::Object { fields, unknown } => {
-            validate::validate_fields(i, &**fields, unknown.as_deref(), now)
+            validate::validate_fields(i, &**fields, unknown.as_deref(), window)
         }
         wire::WireEvent::NotObject => Err(validate::not_an_object(i)),
     })

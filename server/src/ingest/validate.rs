@@ -151,13 +151,38 @@ pub fn credits(o: &(impl Fields + ?Sized), field: &str) -> Result<Credits, Strin
     })
 }
 
-/// Checks event number `index` of a batch, received at `now`.
-pub fn validate(index: usize, value: &Value, now: DateTime<Utc>) -> Result<ValidEvent, Rejection> {
+/// When a batch arrived, and how far back its events may be dated.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub now: DateTime<Utc>,
+    pub backfill: Duration,
+}
+
+/// The default backfill window: a billing period and a few days of late delivery.
+pub const DEFAULT_BACKFILL_DAYS: u32 = 35;
+
+impl Window {
+    pub fn new(now: DateTime<Utc>, backfill_days: u32) -> Self {
+        Window {
+            now,
+            backfill: Duration::days(backfill_days.into()),
+        }
+    }
+}
+
+impl From<DateTime<Utc>> for Window {
+    fn from(now: DateTime<Utc>) -> Self {
+        Window::new(now, DEFAULT_BACKFILL_DAYS)
+    }
+}
+
+/// Checks event number `index` of a batch received in `window`.
+pub fn validate(index: usize, value: &Value, window: Window) -> Result<ValidEvent, Rejection> {
     let Value::Object(o) = value else {
         return Err(not_an_object(index));
     };
     let unknown = o.keys().find(|k| !FIELDS.contains(&k.as_str()));
-    validate_fields(index, o, unknown.map(String::as_str), now)
+    validate_fields(index, o, unknown.map(String::as_str), window)
 }
 
 pub fn not_an_object(index: usize) -> Rejection {
@@ -169,7 +194,7 @@ pub fn validate_fields(
     index: usize,
     o: &(impl Fields + ?Sized),
     unknown: Option<&str>,
-    now: DateTime<Utc>,
+    window: Window,
 ) -> Result<ValidEvent, Rejection> {
     let raw_id = match o.field("id") {
         Some(FieldRef::Str(s)) => Some(s),
@@ -195,10 +220,19 @@ pub fn validate_fields(
         None | Some(FieldRef::Null) => return Err(reject("timestamp", "is required".into())),
         Some(_) => return Err(reject("timestamp", "must be an RFC 3339 string".into())),
     };
-    if at > now + Duration::minutes(5) {
+    if at > window.now + Duration::minutes(5) {
         return Err(reject(
             "timestamp",
             "is more than 5 minutes in the future".into(),
+        ));
+    }
+    if at < window.now - window.backfill {
+        return Err(reject(
+            "timestamp",
+            format!(
+                "is older than the backfill window of {} days",
+                window.backfill.num_days()
+            ),
         ));
     }
     let feature = text(o, "feature", 64, true)
@@ -301,8 +335,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn now() -> DateTime<Utc> {
-        "2026-11-22T12:00:00Z".parse().unwrap()
+    fn now() -> Window {
+        Window::new("2026-11-22T12:00:00Z".parse().unwrap(), 35)
     }
 
     fn ok() -> Value {
@@ -335,6 +369,15 @@ mod tests {
         assert_eq!(field_of(with("timestamp", json!("yesterday"))), "timestamp");
         assert_eq!(
             field_of(with("timestamp", json!("2026-11-22T12:06:00Z"))),
+            "timestamp"
+        );
+        assert_eq!(
+            field_of(with("timestamp", json!("2026-10-18T11:59:59Z"))),
+            "timestamp",
+            "older than the 35-day backfill window"
+        );
+        assert_eq!(
+            field_of(with("timestamp", json!("1970-01-01T00:00:00Z"))),
             "timestamp"
         );
         assert_eq!(field_of(with("feature", json!(7))), "feature");

@@ -243,12 +243,12 @@ mod tests {
     use serde_json::json;
 
     fn both(body: &Value) -> (super::super::Validated, super::super::Validated) {
-        let now = "2026-11-22T12:00:00Z".parse().unwrap();
+        let now: chrono::DateTime<chrono::Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
         let bytes = serde_json::to_vec(body).unwrap();
         let Ok(Body::Events(events)) = parse(&bytes) else {
             panic!("an events body")
         };
-        let wire = validate_wire(&events, now).unwrap();
+        let wire = validate_wire(&events, now.into()).unwrap();
         let tree = validate_batch(body["events"].as_array().unwrap(), now).unwrap();
         (wire, tree)
     }

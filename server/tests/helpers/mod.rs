@@ -120,11 +120,16 @@ pub async fn org_id(db: &DatabaseConnection, slug: &str) -> i64 {
 
 /// Serves the whole app (pages + API) on a free loopback port; returns its base URL.
 pub async fn spawn_app(db: &DatabaseConnection) -> String {
+    spawn_app_with(db, server::config::Config::default()).await
+}
+
+/// As `spawn_app`, with these settings.
+pub async fn spawn_app_with(db: &DatabaseConnection, config: server::config::Config) -> String {
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("credit-meter")
         .site_root("target/site")
         .build();
-    let app = server::web::router(db.clone(), options);
+    let app = server::web::router(db.clone(), options, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

@@ -9,6 +9,7 @@ mod m0006_rollups_by_question;
 mod m0007_end_user_flag;
 mod m0008_user_weekly;
 pub mod m0009_catalog;
+mod m0010_shared_state;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_end_user_flag::Migration),
             Box::new(m0008_user_weekly::Migration),
             Box::new(m0009_catalog::Migration),
+            Box::new(m0010_shared_state::Migration),
         ]
     }
 }

@@ -19,11 +19,48 @@ pub enum AppError {
     BadCredentials,
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    #[error("{message}; try again in {retry_after_secs} s")]
+    Unavailable {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl AppError {
+    /// The HTTP status of this kind of error, for the REST API and server functions alike.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized | AppError::BadCredentials => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::NotFound { .. } => 404,
+            AppError::Invalid { .. } => 400,
+            AppError::TooLarge { .. } => 413,
+            AppError::RateLimited { .. } => 429,
+            AppError::Unavailable { .. } => 503,
+            AppError::Internal(_) => 500,
+        }
+    }
+
+    /// Seconds the client should wait before trying again (`Retry-After`), if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs }
+            | AppError::Unavailable {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    pub fn unavailable(message: impl Into<String>, retry_after_secs: u64) -> Self {
+        AppError::Unavailable {
+            message: message.into(),
+            retry_after_secs,
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Invalid {
             field: field.into(),

@@ -143,18 +143,13 @@ pub async fn current() -> Result<(Arc<dyn MeterService>, Viewer), ServerFnError>
 
 /// The error of a server function, with the HTTP status its kind calls for.
 pub fn into_server_error(e: AppError) -> ServerFnError {
-    use http::StatusCode as S;
-    let status = match &e {
-        AppError::Unauthorized | AppError::BadCredentials => S::UNAUTHORIZED,
-        AppError::Forbidden { .. } => S::FORBIDDEN,
-        AppError::NotFound { .. } => S::NOT_FOUND,
-        AppError::Invalid { .. } => S::BAD_REQUEST,
-        AppError::TooLarge { .. } => S::PAYLOAD_TOO_LARGE,
-        AppError::RateLimited { .. } => S::TOO_MANY_REQUESTS,
-        AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,
-    };
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let status = http::StatusCode::from_u16(e.status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         response.set_status(status);
+        if let Some(secs) = e.retry_after() {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
     }
     ServerFnError::ServerError(e.to_string())
 }

@@ -46,15 +46,9 @@ impl From<Error> for AppError {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let app: AppError = self.into();
-        let status = match &app {
-            AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status =
+            StatusCode::from_u16(app.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry_after = app.retry_after();
         // A tagged newtype variant does not serialise: the internal error is spelt out.
         let mut body = match &app {
             AppError::Internal(m) => serde_json::json!({"error": "internal", "message": m}),
@@ -64,6 +58,12 @@ impl IntoResponse for Error {
             // The field-specific text stays under `message`; `detail` is the full sentence.
             o.insert("detail".into(), serde_json::Value::String(app.to_string()));
         }
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }

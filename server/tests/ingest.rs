@@ -321,11 +321,11 @@ async fn a_group_equals_its_batches_one_after_another(
     for b in &batches {
         alone.push(ingest(one, acme, b, now).await.unwrap());
     }
-    let validated = batches
+    let mut validated: Vec<_> = batches
         .iter()
         .map(|b| server::ingest::validate_batch(b, now).unwrap())
         .collect();
-    let together = server::ingest::apply(group, acme, validated, now)
+    let together = server::ingest::apply(group, acme, &mut validated, now)
         .await
         .unwrap();
     assert_eq!(together, alone);

@@ -15,7 +15,7 @@ use app::error::AppError;
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use ipnet::IpNet;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -108,10 +108,7 @@ pub async fn take<C: ConnectionTrait>(
         WHERE (CASE WHEN rate_limits.tat_ms > $3 THEN rate_limits.tat_ms ELSE $3 END) + $4 <= $5 \
         RETURNING tat_ms";
     let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Sqlite => sql.replace('$', "?"),
-        _ => sql.to_string(),
-    };
+    let sql = crate::db::numbered(backend, sql);
     let values = [
         key.clone().into(),
         (now_ms + interval).into(),
@@ -125,10 +122,7 @@ pub async fn take<C: ConnectionTrait>(
     if taken.is_some() {
         return Ok(Ok(()));
     }
-    let q = match backend {
-        DbBackend::Sqlite => "SELECT tat_ms FROM rate_limits WHERE bucket = ?",
-        _ => "SELECT tat_ms FROM rate_limits WHERE bucket = $1",
-    };
+    let q = crate::db::numbered(backend, "SELECT tat_ms FROM rate_limits WHERE bucket = $1");
     let tat: i64 = db
         .query_one_raw(Statement::from_sql_and_values(backend, q, [key.into()]))
         .await?
@@ -142,10 +136,7 @@ pub async fn take<C: ConnectionTrait>(
 /// Deletes buckets idle long enough to be full again (the same as no row); returns how many.
 pub async fn prune<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<u64> {
     let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Sqlite => "DELETE FROM rate_limits WHERE tat_ms < ?",
-        _ => "DELETE FROM rate_limits WHERE tat_ms < $1",
-    };
+    let sql = crate::db::numbered(backend, "DELETE FROM rate_limits WHERE tat_ms < $1");
     let done = db
         .execute_raw(Statement::from_sql_and_values(
             backend,

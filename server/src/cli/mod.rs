@@ -136,11 +136,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let config = config::Config::from_env().map_err(|e| anyhow::anyhow!(e))?;
-            let db = db::connect_and_migrate(&cli.database_url).await?;
-            if config::seed_when_empty() && is_empty(&db).await? {
-                tracing::info!("empty database: seeding demo data");
-                seed(&db, demo::DEFAULT_EVENTS, 42, false).await?;
-            }
+            let db = db::prepare(&cli.database_url, async |db| {
+                if config::seed_when_empty() && is_empty(db).await? {
+                    tracing::info!("empty database: seeding demo data");
+                    seed(db, demo::DEFAULT_EVENTS, 42, false).await?;
+                }
+                Ok(())
+            })
+            .await?;
             web::serve(db, config).await
         }
         Command::Migrate => {

@@ -4,9 +4,17 @@ pub mod migrations;
 pub mod rows;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
+
+/// `$1`-numbered SQL as the backend spells it (`?1` on SQLite), for the few raw statements.
+pub fn numbered(backend: sea_orm::DbBackend, sql: &str) -> String {
+    match backend {
+        sea_orm::DbBackend::Sqlite => sql.replace('$', "?"),
+        _ => sql.to_string(),
+    }
+}
 
 /// Connects to `url` (creating the SQLite file and its folder when missing).
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
@@ -33,8 +41,63 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 
 /// Connects and brings the schema up to date.
 pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection> {
+    prepare(url, async |_| Ok(())).await
+}
+
+/// Migrates, then runs `then` (the demo seed of an empty database), once however many
+/// servers start together: on PostgreSQL under an advisory lock that the others wait for.
+/// Answers a fresh pool: connections opened before a migration may keep the old schema's
+/// column lists for their statements (seen as "missing value for column" on SQLite).
+pub async fn prepare(
+    url: &str,
+    then: impl AsyncFnOnce(&DatabaseConnection) -> anyhow::Result<()>,
+) -> anyhow::Result<DatabaseConnection> {
+    let lock = StartupLock::take(url).await?;
     let db = connect(url).await?;
-    let pending = migrations::Migrator::get_pending_migrations(&db).await?;
+    let done = async {
+        migrate(&db).await?;
+        then(&db).await
+    }
+    .await;
+    db.close().await?;
+    lock.release().await?;
+    done?;
+    connect(url).await
+}
+
+/// PostgreSQL's session-level advisory lock, held by a connection of its own.
+struct StartupLock(Option<DatabaseConnection>);
+
+/// Any fixed number: the key of the start-up lock.
+const STARTUP_LOCK_KEY: i64 = 0x6372_6564_6974;
+
+impl StartupLock {
+    async fn take(url: &str) -> anyhow::Result<StartupLock> {
+        if !url.starts_with("postgres") {
+            return Ok(StartupLock(None));
+        }
+        let mut opts = ConnectOptions::new(url.to_string());
+        opts.sqlx_logging(false)
+            .max_connections(1)
+            .min_connections(1);
+        let conn = Database::connect(opts).await?;
+        conn.execute_unprepared(&format!("SELECT pg_advisory_lock({STARTUP_LOCK_KEY})"))
+            .await?;
+        Ok(StartupLock(Some(conn)))
+    }
+
+    async fn release(self) -> anyhow::Result<()> {
+        if let Some(conn) = self.0 {
+            conn.execute_unprepared(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})"))
+                .await?;
+            conn.close().await?;
+        }
+        Ok(())
+    }
+}
+
+async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let pending = migrations::Migrator::get_pending_migrations(db).await?;
     // Rollups added after data may exist are filled from the raw events once.
     let adds_rollup = pending.iter().any(|m| {
         matches!(
@@ -47,14 +110,14 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
         )
     });
     let fresh = pending.len() == migrations::Migrator::migrations().len();
-    migrations::Migrator::up(&db, None).await?;
+    migrations::Migrator::up(db, None).await?;
     if adds_rollup && !fresh {
         tracing::info!("rebuilding the rollups for a new rollup table");
-        crate::ingest::recalculate::recalculate(&db, None, &indicatif::ProgressBar::hidden())
+        crate::ingest::recalculate::recalculate(db, None, &indicatif::ProgressBar::hidden())
             .await
             .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
     }
-    Ok(db)
+    Ok(())
 }
 
 /// `sqlite://data/x.db` → makes sure `data/` exists and the file may be created.

@@ -181,7 +181,7 @@ async fn generate_usage<C: ConnectionTrait>(
                 quantity,
                 input_tokens,
                 output_tokens,
-            });
+            })?;
             buffer.push(usage_event::ActiveModel {
                 id: NotSet,
                 organization_id: Set(refs.organization_id),
@@ -213,6 +213,7 @@ async fn generate_usage<C: ConnectionTrait>(
         rows::insert(db, buffer, Conflict::Fail).await?;
     }
     rollup.upsert(db, refs.organization_id).await?;
+    crate::ingest::totals::recount(db, refs.organization_id).await?;
     let org = crate::services::balance::organization(db, refs.organization_id).await?;
     crate::ingest::rollup::close_weeks(db, &org, now).await?;
     let left: HashMap<i64, Credits> = by_pool

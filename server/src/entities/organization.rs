@@ -17,6 +17,10 @@ pub struct Model {
     pub dashboard_roles: String,
     /// The Monday of the first week not summed into `usage_user_weekly` (m0008); `None`: none is.
     pub weekly_until: Option<Date>,
+    /// Lifetime usage totals (m0011), each kept under `ingest::totals::CAP`.
+    pub lifetime_credits_milli: i64,
+    pub lifetime_quantity: i64,
+    pub lifetime_tokens: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,9 +8,11 @@
 //! answer. A failure fails the whole group and commits nothing, so a retry cannot double-count.
 
 pub mod queue;
+pub mod rebuild_lock;
 pub mod recalculate;
 pub mod resolve;
 pub mod rollup;
+pub mod totals;
 pub mod validate;
 pub mod wire;
 
@@ -115,29 +117,32 @@ pub async fn ingest(
 pub async fn apply_one(
     db: &DatabaseConnection,
     org_id: i64,
-    batch: Validated,
+    mut batch: Validated,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome> {
-    Ok(apply(db, org_id, vec![batch], now).await?.remove(0))
+    Ok(apply(db, org_id, std::slice::from_mut(&mut batch), now)
+        .await?
+        .remove(0))
 }
 
 /// Applies validated batches of one organization in one transaction, in order; one outcome
-/// per batch.
+/// per batch. The batches are left as they were (but for their events' batch numbers), so
+/// a caller may apply them again after a failure.
 pub async fn apply(
     db: &DatabaseConnection,
     org_id: i64,
-    batches: Vec<Validated>,
+    batches: &mut [Validated],
     now: DateTime<Utc>,
 ) -> Result<Vec<IngestOutcome>> {
     let mut outs: Vec<IngestOutcome> = Vec::with_capacity(batches.len());
-    let mut valid = Vec::new();
-    for (n, b) in batches.into_iter().enumerate() {
+    for (n, b) in batches.iter_mut().enumerate() {
         outs.push(IngestOutcome {
-            rejected: b.rejected,
+            rejected: b.rejected.clone(),
             ..Default::default()
         });
-        valid.extend(b.valid.into_iter().map(|e| ValidEvent { batch: n, ..e }));
+        b.valid.iter_mut().for_each(|e| e.batch = n);
     }
+    let valid: Vec<&ValidEvent> = batches.iter().flat_map(|b| &b.valid).collect();
     if valid.is_empty() {
         return Ok(outs);
     }
@@ -152,7 +157,7 @@ pub async fn apply(
     let mut seen = HashSet::with_capacity(valid.len());
     let first: Vec<bool> = valid.iter().map(|e| seen.insert(e.id.as_str())).collect();
     drop(seen);
-    let mut fresh: Vec<ValidEvent> = Vec::with_capacity(valid.len());
+    let mut fresh: Vec<&ValidEvent> = Vec::with_capacity(valid.len());
     for (e, first) in valid.into_iter().zip(first) {
         if first {
             fresh.push(e);
@@ -179,7 +184,7 @@ pub async fn apply(
 
     // Known feature and pool, else rejected; the rest are placed.
     let mut placed: Vec<Placed> = Vec::with_capacity(fresh.len());
-    for e in &fresh {
+    for e in fresh.iter().copied() {
         let Some(f) = features.get(&e.feature) else {
             outs[e.batch].rejected.push(Rejection::new(
                 e.index,
@@ -220,6 +225,24 @@ pub async fn apply(
             dims: Dims::default(),
         });
     }
+    let before = totals::Totals::of(&org);
+    let mut running = before;
+    placed.retain(|p| match running.with(p.e) {
+        Ok(t) => {
+            running = t;
+            true
+        }
+        Err(field) => {
+            let cap = format!(
+                "would take the organization's lifetime total past {}",
+                totals::CAP
+            );
+            outs[p.e.batch]
+                .rejected
+                .push(Rejection::new(p.e.index, Some(&p.e.id), field, cap));
+            false
+        }
+    });
     let refs: Vec<&ValidEvent> = placed.iter().map(|p| p.e).collect();
     let names = resolve::resolve(&txn, org_id, &refs, now).await?;
     // Each event's resolved dimensions, once, for both its row and its rollup key.
@@ -324,11 +347,15 @@ pub async fn apply(
             quantity: e.quantity,
             input_tokens: e.input_tokens,
             output_tokens: e.output_tokens,
-        });
+        })?;
     }
+    let mut stored = before;
     for p in &placed {
         outs[p.e.batch].accepted += 1;
+        // Within the cap: these events passed the check above (or are fewer of them).
+        stored = stored.with(p.e).map_err(|f| AppError::internal(f))?;
     }
+    totals::add(&txn, org_id, stored.since(before)).await?;
     daily.upsert(&txn, org_id).await?;
     txn.commit().await?;
     for out in &mut outs {

@@ -23,6 +23,8 @@ use tokio::sync::{mpsc, oneshot};
 const MAX_GROUP_EVENTS: usize = 4_000;
 /// Batches waiting for a writer before senders wait too (back-pressure).
 const QUEUE: usize = 64;
+/// How long a sender waits for room in a full queue before it is answered 503.
+const SEND_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 struct Job {
     org_id: i64,
@@ -82,10 +84,20 @@ impl IngestQueue {
             batch,
             reply,
         };
-        if let Err(mpsc::error::SendError(job)) = self.writer(org_id).send(job).await {
-            // Its writer ended (a panic): the next one takes over.
-            self.forget(org_id);
-            self.writer(org_id).send(job).await.map_err(|_| stopped())?;
+        use mpsc::error::SendTimeoutError as E;
+        let full = || AppError::unavailable("the ingest queue is full", 1);
+        match self.writer(org_id).send_timeout(job, SEND_WAIT).await {
+            Ok(()) => {}
+            Err(E::Timeout(_)) => return Err(full().into()),
+            Err(E::Closed(job)) => {
+                // Its writer ended (a panic): the next one takes over.
+                self.forget(org_id);
+                match self.writer(org_id).send_timeout(job, SEND_WAIT).await {
+                    Ok(()) => {}
+                    Err(E::Timeout(_)) => return Err(full().into()),
+                    Err(E::Closed(_)) => return Err(stopped().into()),
+                }
+            }
         }
         Ok(answer.await.map_err(|_| stopped())??)
     }
@@ -109,21 +121,33 @@ async fn write_groups(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
             }
         }
         for (org_id, jobs) in by_org {
-            let (batches, replies): (Vec<_>, Vec<_>) =
-                jobs.into_iter().map(|j| (j.batch, j.reply)).unzip();
-            match super::apply(&db, org_id, batches, Utc::now()).await {
-                Ok(outs) => {
-                    for (reply, out) in replies.into_iter().zip(outs) {
-                        let _ = reply.send(Ok(out));
-                    }
-                }
-                Err(e) => {
-                    // Nothing of the group was committed: every sender gets the error and may retry.
-                    let e = AppError::from(e);
-                    for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
-                    }
-                }
+            write_group(&db, org_id, jobs).await;
+        }
+    }
+}
+
+/// Applies one organization's batches in one transaction. When that fails nothing of it
+/// was committed, and each batch is applied alone: one bad batch fails only itself.
+async fn write_group(db: &DatabaseConnection, org_id: i64, jobs: Vec<Job>) {
+    let (mut batches, replies): (Vec<_>, Vec<_>) =
+        jobs.into_iter().map(|j| (j.batch, j.reply)).unzip();
+    match super::apply(db, org_id, &mut batches, Utc::now()).await {
+        Ok(outs) => {
+            for (reply, out) in replies.into_iter().zip(outs) {
+                let _ = reply.send(Ok(out));
+            }
+        }
+        Err(e) if batches.len() > 1 => {
+            let e = AppError::from(e);
+            tracing::warn!("an ingest group failed ({e}); applying its batches one by one");
+            for (batch, reply) in batches.into_iter().zip(replies) {
+                let out = super::apply_one(db, org_id, batch, Utc::now()).await;
+                let _ = reply.send(out.map_err(AppError::from));
+            }
+        }
+        Err(e) => {
+            if let Some(reply) = replies.into_iter().next() {
+                let _ = reply.send(Err(AppError::from(e)));
             }
         }
     }

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::ledger::{local_day, monday_of};
 use crate::services::balance::org_tz;
 use app::credits::Credits;
+use app::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -56,11 +57,19 @@ pub struct DailyRollup {
     weekly_until: Option<NaiveDate>,
 }
 
-fn bump<K: Ord, const N: usize>(map: &mut BTreeMap<K, [i64; N]>, key: K, values: &[i64; 6]) {
+fn bump<K: Ord, const N: usize>(
+    map: &mut BTreeMap<K, [i64; N]>,
+    key: K,
+    values: &[i64; 6],
+) -> Result<()> {
     let acc = map.entry(key).or_insert([0; N]);
     for (a, v) in acc.iter_mut().zip(values) {
-        *a += v;
+        // Unreachable within the lifetime caps (`totals`); checked all the same.
+        *a = a
+            .checked_add(*v)
+            .ok_or_else(|| AppError::internal("a rollup sum passed the 64-bit range"))?;
     }
+    Ok(())
 }
 
 /// Every daily rollup table, for rebuilding them from the raw events.
@@ -84,7 +93,7 @@ impl DailyRollup {
         }
     }
 
-    pub fn add(&mut self, e: &Counted) {
+    pub fn add(&mut self, e: &Counted) -> Result<()> {
         let z = |v: Option<i64>| v.unwrap_or(0);
         let (user, end_user, source, action) = (
             z(e.user_id),
@@ -107,27 +116,28 @@ impl DailyRollup {
             &mut self.daily,
             (day, pool, feature, user, end_user, source, company),
             &v,
-        );
+        )?;
         let by_end_user = i64::from(e.end_user_id.is_some());
         bump(
             &mut self.features,
             (day, pool, feature, source, action, by_end_user),
             &v,
-        );
-        bump(&mut self.users, (day, pool, feature, user, end_user), &v);
+        )?;
+        bump(&mut self.users, (day, pool, feature, user, end_user), &v)?;
         let week = monday_of(day);
         if self.weekly_until.is_some_and(|until| week < until) {
             bump(
                 &mut self.users_weekly,
                 (week, pool, feature, user, end_user),
                 &v,
-            );
+            )?;
         }
         bump(
             &mut self.actions,
             (day, feature, user, end_user, source, action),
             &v,
-        );
+        )?;
+        Ok(())
     }
 
     /// Adds these sums to the stored rows (inserting missing ones).
@@ -176,7 +186,7 @@ pub async fn close_weeks<C: ConnectionTrait>(
             d.end_user_id,
         );
         let v = [d.credits_milli, d.overage_milli, d.quantity, d.events, 0, 0];
-        bump(&mut weeks, key, &v);
+        bump(&mut weeks, key, &v)?;
     }
     add_weeks(db, org.id, weeks).await?;
     organization::Entity::update_many()

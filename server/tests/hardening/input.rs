@@ -1,6 +1,6 @@
-use crate::helpers::{Api, api_key, seed, spawn_app_with};
+use crate::helpers::{Api, api_key, org_id, seed, spawn_app_with};
 use chrono::{Duration, Utc};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
 use server::config::Config;
 
@@ -43,4 +43,76 @@ pub async fn events_older_than_the_backfill_window_are_refused(db: &DatabaseConn
     );
 }
 
-crate::on_both_backends!(events_older_than_the_backfill_window_are_refused);
+/// The largest numbers a client can send are refused on their own, naming the field, and
+/// leave the organization working; lifetime totals stop at their cap the same way.
+pub async fn huge_numbers_are_refused_and_poison_nothing(db: &DatabaseConnection) {
+    seed(db, 200, 56, Utc::now()).await;
+    let org = org_id(db, "acme").await;
+    let api = Api::new(
+        &spawn_app_with(db, Config::default()).await,
+        &api_key(db, "acme").await,
+    );
+    let with = |id: &str, k: &str, v: serde_json::Value| {
+        let mut e = dated(id, 0);
+        e[k] = v;
+        e
+    };
+    let hostile = json!({"events": [
+        with("h1", "quantity", json!(i64::MAX)),
+        with("h2", "input_tokens", json!(u64::MAX)),
+        with("h3", "credits", json!("9223372036854775.807")),
+        with("h4", "credits", json!(1e300)),
+        dated("ok1", 0),
+    ]});
+    let (status, body) = api.post("/api/v1/events", hostile).await;
+    assert_eq!(status, 200, "{body}");
+    let fields: Vec<&str> = body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["quantity", "input_tokens", "credits", "credits"],
+        "{body}"
+    );
+    assert_eq!(body["accepted"], 1);
+    // An organization with a long history near the lifetime cap.
+    let cap = server::ingest::totals::CAP;
+    db.execute_unprepared(&format!(
+        "UPDATE organizations SET lifetime_credits_milli = {} WHERE id = {org}",
+        cap - 1_500
+    ))
+    .await
+    .unwrap();
+    let near = json!({"events": [dated("n1", 0), dated("n2", 0)]});
+    let (_, body) = api.post("/api/v1/events", near).await;
+    assert_eq!(body["accepted"], 1, "{body}");
+    assert_eq!(body["rejected"][0]["field"], "credits", "{body}");
+    assert!(
+        body["rejected"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("lifetime")
+    );
+    // The organization still answers, and other batches still land.
+    let (status, body) = api.get("/api/v1/usage").await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api
+        .post(
+            "/api/v1/events",
+            json!({"events": [with("z1", "credits", json!("0"))]}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["accepted"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+}
+
+crate::on_both_backends!(
+    events_older_than_the_backfill_window_are_refused,
+    huge_numbers_are_refused_and_poison_nothing,
+);

@@ -6,3 +6,4 @@
 mod helpers;
 mod input;
 mod login;
+mod rebuild;

@@ -10,6 +10,7 @@ mod m0007_end_user_flag;
 mod m0008_user_weekly;
 pub mod m0009_catalog;
 mod m0010_shared_state;
+mod m0011_usage_totals;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_user_weekly::Migration),
             Box::new(m0009_catalog::Migration),
             Box::new(m0010_shared_state::Migration),
+            Box::new(m0011_usage_totals::Migration),
         ]
     }
 }

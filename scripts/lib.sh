@@ -6,6 +6,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/credit-meter/target}"
 # npm's binaryen (wasm-opt, used by release builds); Debian's wasm-opt 108 breaks the wasm.
 TOOLS_DIR="$HOME/.cache/credit-meter/tools"
 export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# Test tools kept beside the build cache (scripts/setup --test puts them there).
+export PROMTOOL="${PROMTOOL:-$TOOLS_DIR/promtool}"
+SCHEMATHESIS_VERSION=4.32.5
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

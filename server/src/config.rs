@@ -44,6 +44,9 @@ pub struct Config {
     pub max_in_flight: usize,
     /// `SHUTDOWN_TIMEOUT_SECS` (default 30): how long SIGTERM waits for queued work.
     pub shutdown_timeout: Duration,
+    /// `SQLITE_SYNCHRONOUS`: `full` (default: an answered batch survives a power loss) or
+    /// `normal` (faster; a power loss may drop the last answered batches).
+    pub sqlite_synchronous: crate::db::Synchronous,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             max_in_flight: 256,
             shutdown_timeout: Duration::from_secs(30),
+            sqlite_synchronous: crate::db::Synchronous::Full,
         }
     }
 }
@@ -82,7 +86,14 @@ impl Config {
             None => Vec::new(),
             Some(v) => parse_cidrs(&v).map_err(|e| format!("TRUSTED_PROXIES: {e}"))?,
         };
+        let sqlite_synchronous = match var("SQLITE_SYNCHRONOUS").as_deref().map(str::trim) {
+            None => d.sqlite_synchronous,
+            Some(v) if v.eq_ignore_ascii_case("full") => crate::db::Synchronous::Full,
+            Some(v) if v.eq_ignore_ascii_case("normal") => crate::db::Synchronous::Normal,
+            Some(_) => return Err("SQLITE_SYNCHRONOUS: must be full or normal".into()),
+        };
         Ok(Config {
+            sqlite_synchronous,
             trusted_proxies,
             backfill_days: number("BACKFILL_DAYS", d.backfill_days.into(), 3660)? as u32,
             request_log_retention_days: number(

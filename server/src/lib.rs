@@ -25,4 +25,5 @@ pub mod platform_keys;
 pub mod provision;
 pub mod services;
 pub mod setup;
+pub mod telemetry;
 pub mod web;

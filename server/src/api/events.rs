@@ -104,6 +104,7 @@ pub async fn post_events(
     let bytes = body.map_err(body_error)?;
     let events = match wire::parse(&bytes) {
         Ok(wire::Body::Events(events)) => events,
+        Ok(wire::Body::TooMany(n)) => return Err(ingest::too_many(n).into()),
         Ok(wire::Body::NoEvents) => {
             return Err(AppError::invalid("events", "must be an array of events").into());
         }
@@ -115,11 +116,7 @@ pub async fn post_events(
     // Validation (the batch size included) runs here, beside other requests; the writer only applies.
     let window = ingest::validate::Window::new(Utc::now(), state.config.backfill_days);
     let batch = ingest::validate_wire(&events, window)?;
-    Ok(Json(
-        state
-            .ingest
-            .ingest(caller.organization_id, batch)
-            .await?
-            .into(),
-    ))
+    let outcome = state.ingest.ingest(caller.organization_id, batch).await?;
+    crate::telemetry::ingested(outcome.accepted, outcome.duplicates, outcome.rejected.len());
+    Ok(Json(outcome.into()))
 }

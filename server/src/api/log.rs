@@ -14,18 +14,20 @@ pub struct RequestLogger {
 }
 
 impl RequestLogger {
-    /// Starts the writer task on the current Tokio runtime.
-    pub fn start(db: DatabaseConnection) -> Self {
+    /// Starts the writer task on the current Tokio runtime; it ends when every logger is
+    /// dropped and the entries queued are written.
+    pub fn start(db: DatabaseConnection) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(write_loop(db, rx));
-        RequestLogger { tx }
+        let writer = tokio::spawn(write_loop(db, rx));
+        (RequestLogger { tx }, writer)
     }
 
     /// Queues an entry; when the queue is full the entry is dropped rather than slowing the
     /// request down.
     pub fn record(&self, entry: request_log::ActiveModel) {
-        if self.tx.try_send(entry).is_err() {
-            tracing::warn!("request log queue full; entry dropped");
+        match self.tx.try_send(entry) {
+            Ok(()) => metrics::gauge!(crate::telemetry::LOG_QUEUE).increment(1.0),
+            Err(_) => tracing::warn!("request log queue full; entry dropped"),
         }
     }
 }
@@ -39,6 +41,7 @@ async fn write_loop(db: DatabaseConnection, mut rx: mpsc::Receiver<request_log::
                 Err(_) => break,
             }
         }
+        metrics::gauge!(crate::telemetry::LOG_QUEUE).decrement(batch.len() as f64);
         if let Err(e) = request_log::Entity::insert_many(batch)
             .exec_without_returning(&db)
             .await

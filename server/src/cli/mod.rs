@@ -136,7 +136,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let config = config::Config::from_env().map_err(|e| anyhow::anyhow!(e))?;
-            let db = db::prepare(&cli.database_url, async |db| {
+            let db = db::prepare(&cli.database_url, config.sqlite_synchronous, async |db| {
                 if config::seed_when_empty() && is_empty(db).await? {
                     tracing::info!("empty database: seeding demo data");
                     seed(db, demo::DEFAULT_EVENTS, 42, false).await?;

@@ -16,8 +16,22 @@ pub fn numbered(backend: sea_orm::DbBackend, sql: &str) -> String {
     }
 }
 
-/// Connects to `url` (creating the SQLite file and its folder when missing).
+/// When SQLite's commit reaches the disk. `Full` (the default): before a batch is answered,
+/// so a power loss cannot drop an acknowledged event. `Normal`: at WAL checkpoints, faster,
+/// and a power loss (not a crash of the process) may drop the last commits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Synchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+/// Connects to `url` (creating the SQLite file and its folder when missing), durable.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, Synchronous::default()).await
+}
+
+pub async fn connect_with(url: &str, sync: Synchronous) -> anyhow::Result<DatabaseConnection> {
     let url = prepare_sqlite_path(url)?;
     let mut opts = ConnectOptions::new(url.clone());
     opts.sqlx_logging(false)
@@ -28,9 +42,12 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         // writers queue instead of failing with SQLITE_BUSY.
         opts.max_connections(8)
             .min_connections(1)
-            .map_sqlx_sqlite_opts(|o| {
+            .map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(match sync {
+                        Synchronous::Full => SqliteSynchronous::Full,
+                        Synchronous::Normal => SqliteSynchronous::Normal,
+                    })
                     .busy_timeout(Duration::from_secs(30))
             });
     } else {
@@ -41,7 +58,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 
 /// Connects and brings the schema up to date.
 pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection> {
-    prepare(url, async |_| Ok(())).await
+    prepare(url, Synchronous::default(), async |_| Ok(())).await
 }
 
 /// Migrates, then runs `then` (the demo seed of an empty database), once however many
@@ -50,10 +67,11 @@ pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection
 /// column lists for their statements (seen as "missing value for column" on SQLite).
 pub async fn prepare(
     url: &str,
+    sync: Synchronous,
     then: impl AsyncFnOnce(&DatabaseConnection) -> anyhow::Result<()>,
 ) -> anyhow::Result<DatabaseConnection> {
     let lock = StartupLock::take(url).await?;
-    let db = connect(url).await?;
+    let db = connect_with(url, sync).await?;
     let done = async {
         migrate(&db).await?;
         then(&db).await
@@ -62,7 +80,7 @@ pub async fn prepare(
     db.close().await?;
     lock.release().await?;
     done?;
-    connect(url).await
+    connect_with(url, sync).await
 }
 
 /// PostgreSQL's session-level advisory lock, held by a connection of its own.

@@ -82,16 +82,20 @@ pub fn validate_wire(events: &[wire::WireEvent], window: validate::Window) -> Re
     })
 }
 
+/// The answer to a batch of `n` events, more than a batch may hold.
+pub fn too_many(n: usize) -> AppError {
+    AppError::TooLarge {
+        field: "events".into(),
+        message: format!("{n} events; at most {} per batch", validate::MAX_EVENTS),
+    }
+}
+
 fn validate_each<T>(
     events: &[T],
     check: impl Fn(usize, &T) -> Result<ValidEvent, Rejection>,
 ) -> Result<Validated> {
     if events.len() > validate::MAX_EVENTS {
-        return Err(AppError::TooLarge {
-            field: "events".into(),
-            message: format!("at most {} events per batch", validate::MAX_EVENTS),
-        }
-        .into());
+        return Err(too_many(events.len()).into());
     }
     let mut out = Validated::default();
     for (i, v) in events.iter().enumerate() {

@@ -86,14 +86,15 @@ impl IngestQueue {
         };
         use mpsc::error::SendTimeoutError as E;
         let full = || AppError::unavailable("the ingest queue is full", 1);
+        let queued = || metrics::gauge!(crate::telemetry::INGEST_QUEUE).increment(1.0);
         match self.writer(org_id).send_timeout(job, SEND_WAIT).await {
-            Ok(()) => {}
+            Ok(()) => queued(),
             Err(E::Timeout(_)) => return Err(full().into()),
             Err(E::Closed(job)) => {
                 // Its writer ended (a panic): the next one takes over.
                 self.forget(org_id);
                 match self.writer(org_id).send_timeout(job, SEND_WAIT).await {
-                    Ok(()) => {}
+                    Ok(()) => queued(),
                     Err(E::Timeout(_)) => return Err(full().into()),
                     Err(E::Closed(_)) => return Err(stopped().into()),
                 }
@@ -112,6 +113,8 @@ async fn write_groups(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
             events += job.batch.valid.len();
             jobs.push(job);
         }
+        metrics::gauge!(crate::telemetry::INGEST_QUEUE).decrement(jobs.len() as f64);
+        metrics::histogram!(crate::telemetry::GROUP_EVENTS).record(events as f64);
         // One transaction per organization (the lock is the organization's), arrival order kept.
         let mut by_org: Vec<(i64, Vec<Job>)> = Vec::new();
         for job in jobs {

@@ -5,7 +5,7 @@
 //! (callgrind of the server under 4 ingest clients). Validation is the same code for both
 //! shapes (`validate::Fields`).
 
-use super::validate::{FIELDS, FieldRef, Fields};
+use super::validate::{FIELDS, FieldRef, Fields, MAX_EVENTS};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -163,6 +163,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireEvent<'a> {
 /// The body's `events`: an array, or something else (an error naming the field).
 enum Events<'a> {
     Array(Vec<WireEvent<'a>>),
+    /// More than `MAX_EVENTS` elements: past the limit they are skipped unread (counted
+    /// only), so a body of a million `{}` costs no more memory than a full batch.
+    TooMany(usize),
     NotArray,
 }
 
@@ -175,11 +178,22 @@ impl<'de: 'a, 'a> Deserialize<'de> for Events<'a> {
                 f.write_str("an array of events")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut events = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-                while let Some(e) = seq.next_element()? {
-                    events.push(e);
+                let mut events = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_EVENTS));
+                while events.len() < MAX_EVENTS {
+                    match seq.next_element()? {
+                        Some(e) => events.push(e),
+                        None => return Ok(Events::Array(events)),
+                    }
                 }
-                Ok(Events::Array(events))
+                let mut count = MAX_EVENTS;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    count += 1;
+                }
+                Ok(if count == MAX_EVENTS {
+                    Events::Array(events)
+                } else {
+                    Events::TooMany(count)
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
@@ -194,6 +208,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Events<'a> {
 /// What a request body said, before validation.
 pub enum Body<'a> {
     Events(Vec<WireEvent<'a>>),
+    /// More events than a batch may hold: how many.
+    TooMany(usize),
     /// `events` missing, or not an array.
     NoEvents,
     NotAnObject,
@@ -214,6 +230,7 @@ pub fn parse(bytes: &[u8]) -> Result<Body<'_>, String> {
                     Field::Str(k) if k == "events" => {
                         body = match map.next_value::<Events<'de>>()? {
                             Events::Array(a) => Body::Events(a),
+                            Events::TooMany(n) => Body::TooMany(n),
                             Events::NotArray => Body::NoEvents,
                         }
                     }

@@ -4,7 +4,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
 use server::config::Config;
 
-fn dated(id: &str, days_ago: i64) -> serde_json::Value {
+pub fn dated(id: &str, days_ago: i64) -> serde_json::Value {
     json!({
         "id": id,
         "timestamp": (Utc::now() - Duration::days(days_ago)).to_rfc3339(),

@@ -6,4 +6,5 @@
 mod helpers;
 mod input;
 mod login;
+mod ops;
 mod rebuild;

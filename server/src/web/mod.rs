@@ -1,4 +1,10 @@
-//! The HTTP server: Leptos pages and server functions, static files, health check.
+//! The HTTP server: Leptos pages and server functions, the REST API, exports, static files,
+//! health checks and metrics.
+
+mod limits;
+mod serve;
+
+pub use serve::serve;
 
 use crate::api::{self, ApiState, log::RequestLogger};
 use crate::auth::{csrf, store::DbSessionStore};
@@ -18,12 +24,25 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// The whole HTTP surface. Must be called inside a Tokio runtime (it starts the request-log
 /// and ingest writers).
 pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions, config: Config) -> Router {
+    router_with_writers(db, leptos_options, config).0
+}
+
+/// The router, and the request log's writer task: it ends once the router is dropped and
+/// every entry is written.
+pub fn router_with_writers(
+    db: DatabaseConnection,
+    leptos_options: LeptosOptions,
+    config: Config,
+) -> (Router, tokio::task::JoinHandle<()>) {
     let config_proxies = config.trusted_proxies.clone();
     let retention_days = config.request_log_retention_days;
+    let (log, log_writer) = RequestLogger::start(db.clone());
+    let bounds = config.clone();
+    let telemetry = crate::telemetry::router(db.clone());
     let api_state = ApiState {
         db: db.clone(),
         config: Arc::new(config),
-        log: RequestLogger::start(db.clone()),
+        log,
         ingest: crate::ingest::queue::IngestQueue::start(db.clone()),
     };
     let sessions = session_layer(db.clone());
@@ -41,10 +60,9 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions, config: Con
             .filter(|p| !matches!(p.as_str(), "/login" | "/setup" | "/set-password"))
             .collect(),
     );
-    Router::new()
+    let app = Router::new()
         .merge(api::router(api_state))
         .merge(crate::export::router(services.clone()))
-        .route("/healthz", get(|| async { "ok" }))
         // `/` is the usage dashboard; a plain HTTP redirect works without any script.
         .route("/", get(|| async { Redirect::temporary("/usage") }))
         .leptos_routes_with_context(
@@ -62,10 +80,15 @@ pub fn router(db: DatabaseConnection, leptos_options: LeptosOptions, config: Con
             require_login,
         ))
         .layer(axum::middleware::from_fn(csrf::require_same_origin))
-        .layer(axum::middleware::from_fn(cap_sign_in_bodies))
+        .layer(axum::middleware::from_fn(limits::cap_sign_in_bodies))
         .layer(sessions)
         .layer(compression())
-        .with_state(leptos_options)
+        .with_state(leptos_options);
+    // Health checks and metrics stay outside the bounds: a busy server still answers them.
+    let app = limits::bound(app, &bounds)
+        .layer(axum::middleware::from_fn(crate::telemetry::track))
+        .merge(telemetry);
+    (app, log_writer)
 }
 
 /// A page request without a signed-in user goes to the login page (and comes back after).
@@ -117,35 +140,6 @@ fn compression() -> tower_http::compression::CompressionLayer<
         .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("text/csv")))
 }
 
-/// Signing in, first-run setup and set-password read a few fields: their bodies are capped
-/// far below the 2 MB of other requests, before anything parses them.
-const SIGN_IN_BODY_LIMIT: usize = 16 * 1024;
-
-async fn cap_sign_in_bodies(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if !matches!(
-        request.uri().path(),
-        "/api/login" | "/api/setup" | "/api/set_password"
-    ) {
-        return next.run(request).await;
-    }
-    let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, SIGN_IN_BODY_LIMIT).await {
-        Ok(bytes) => {
-            next.run(axum::extract::Request::from_parts(parts, bytes.into()))
-                .await
-        }
-        Err(_) => crate::error::Error::from(AppError::TooLarge {
-            field: "body".into(),
-            message: format!("must be at most {SIGN_IN_BODY_LIMIT} bytes"),
-        })
-        .into_response(),
-    }
-}
-
 /// Hourly, on every server (each step is idempotent): expired sessions, idle rate-limit
 /// buckets and request log rows past their retention are deleted.
 fn start_cleanup(db: DatabaseConnection, retention_days: u32) {
@@ -176,27 +170,4 @@ fn session_layer(db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> 
         .with_same_site(SameSite::Lax)
         .with_secure(crate::config::secure_cookies())
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
-}
-
-pub async fn serve(db: DatabaseConnection, config: Config) -> anyhow::Result<()> {
-    let conf = get_configuration(None)?;
-    let options = conf.leptos_options;
-    let addr = options.site_addr;
-    if let Some(token) = crate::setup::issue_token(&db, chrono::Utc::now())
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?
-    {
-        let base = crate::config::public_url().unwrap_or_else(|| format!("http://{addr}"));
-        tracing::info!("no organization yet: create the first one at {base}/setup?token={token}");
-    }
-    let app = router(db, options, config);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!("dashboard on http://{addr}");
-    // The client address feeds the login rate limit.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .await?;
-    Ok(())
 }

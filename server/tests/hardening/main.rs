@@ -2,6 +2,7 @@
 //! what several servers on one database must agree on. `login` has sign-in limits, proxies
 //! and sessions; `input` has event bounds and the backfill window.
 
+mod faults;
 #[path = "../helpers/mod.rs"]
 mod helpers;
 mod input;

@@ -18,7 +18,7 @@ fn events(prefix: &str, n: usize) -> serde_json::Value {
 }
 
 /// Rollups equal the raw events, column by column.
-async fn rollups_match_events(db: &DatabaseConnection, org: i64) {
+pub async fn rollups_match_events(db: &DatabaseConnection, org: i64) {
     for (col, rollup_col) in [
         ("credits_milli", "credits_milli"),
         ("quantity", "quantity"),

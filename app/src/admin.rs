@@ -10,6 +10,9 @@ pub enum AdminAction {
     BuyCredits {
         pool: String,
         credits: Credits,
+        /// Repeated with the same key, the purchase is made (and charged) once.
+        #[serde(default)]
+        key: Option<String>,
     },
     SetAutoRecharge {
         pool: String,
@@ -290,6 +293,7 @@ mod tests {
         let buy = AdminAction::BuyCredits {
             pool: "ai".into(),
             credits: Credits(1),
+            key: None,
         };
         let ask = AdminAction::RequestCredits {
             pool: "ai".into(),

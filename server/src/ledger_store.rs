@@ -125,29 +125,47 @@ pub async fn load_pool<C: ConnectionTrait>(
             amount: Credits(r.amount_milli),
             max_per_period: r.max_per_period.max(0) as u32,
         });
-    let recharges = purchase::Entity::find()
-        .filter(purchase::Column::OrganizationId.eq(org.id))
-        .filter(purchase::Column::PoolId.eq(pool.id))
-        .filter(purchase::Column::Origin.eq("auto_recharge"))
-        .filter(purchase::Column::CreatedAt.gte(period.start))
-        .filter(purchase::Column::CreatedAt.lt(period.end))
+    let this_period = || {
+        purchase::Entity::find()
+            .filter(purchase::Column::OrganizationId.eq(org.id))
+            .filter(purchase::Column::PoolId.eq(pool.id))
+            .filter(purchase::Column::Origin.eq("auto_recharge"))
+            .filter(purchase::Column::CreatedAt.gte(period.start))
+            .filter(purchase::Column::CreatedAt.lt(period.end))
+    };
+    let recharges = this_period().count(db).await? as u32;
+    // A refused charge stops auto-recharge until the next period.
+    let refused = this_period()
+        .filter(purchase::Column::Status.eq("failed"))
         .count(db)
-        .await? as u32;
+        .await?
+        > 0;
     Ok(PoolLedger {
         grants,
-        rule,
+        rule: rule.map(|r| RechargeRule {
+            enabled: r.enabled && !refused,
+            ..r
+        }),
         recharges_this_period: recharges,
     })
 }
 
-/// Writes back what `ledger::apply` changed: grant balances, and for every recharge a
-/// purchase and its purchased grant.
+/// The payments of a batch's auto-recharges (by key), in `period`.
+#[derive(Clone, Copy)]
+pub struct Charged<'a> {
+    pub paid: &'a std::collections::HashMap<String, crate::admin::payment::Payment>,
+    pub period: &'a Period,
+}
+
+/// Writes back what `ledger::apply` changed: grant balances, and for every recharge its
+/// paid purchase and purchased grant.
 pub async fn save_pool<C: ConnectionTrait>(
     db: &C,
     pool: &pool::Model,
     before: &PoolLedger,
     after: &PoolLedger,
     outcome: &ledger::BatchOutcome,
+    charged: Charged<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (org_id, pool_id) = (pool.organization_id, pool.id);
@@ -167,16 +185,24 @@ pub async fn save_pool<C: ConnectionTrait>(
                 .await?;
         }
     }
-    for r in &outcome.recharges {
+    for (n, r) in outcome.recharges.iter().enumerate() {
+        let number = before.recharges_this_period + n as u32 + 1;
+        let key = crate::ingest::charges::recharge_key(pool_id, charged.period, number);
+        let payment = charged
+            .paid
+            .get(&key)
+            .ok_or_else(|| app::error::AppError::internal("an auto-recharge was not charged"))?;
         let purchase = purchase::ActiveModel {
             organization_id: Set(org_id),
             pool_id: Set(pool_id),
             amount_milli: Set(r.amount.0),
             price_cents: Set(crate::money::cost_minor(pool, r.amount)?),
             origin: Set("auto_recharge".into()),
-            status: Set("paid".into()),
+            status: Set(payment.status.clone()),
             created_by: Set(None),
             created_at: Set(now),
+            idempotency_key: Set(Some(key)),
+            reference: Set(Some(payment.reference.clone())),
             ..Default::default()
         }
         .insert(db)

@@ -325,9 +325,15 @@ async fn a_group_equals_its_batches_one_after_another(
         .iter()
         .map(|b| server::ingest::validate_batch(b, now).unwrap())
         .collect();
-    let together = server::ingest::apply(group, acme, &mut validated, now)
-        .await
-        .unwrap();
+    let together = server::ingest::apply(
+        group,
+        &server::admin::payment::InvoiceProvider,
+        acme,
+        &mut validated,
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(together, alone);
     assert_eq!(
         alone

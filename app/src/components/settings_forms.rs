@@ -15,6 +15,20 @@ pub(crate) fn send(act: Act, action: AdminAction) {
     act.dispatch(AdminActionFn { action });
 }
 
+/// A fresh purchase key in the browser (none while rendering on the server).
+fn purchase_key() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        format!(
+            "ui-{:x}{:x}",
+            (js_sys::Math::random() * 1e15) as u64,
+            js_sys::Date::now() as u64
+        )
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
+
 /// Reads a credits field; a bad number shows its reason instead of being sent.
 pub(crate) fn credits(text: &str, error: RwSignal<Option<String>>) -> Option<Credits> {
     match Credits::parse(text.trim().replace(',', "").as_str()) {
@@ -67,6 +81,14 @@ pub fn BuyCredits(
     let pool = RwSignal::new(pools.first().map(|p| p.0.clone()).unwrap_or_default());
     let amount = RwSignal::new("1000".to_string());
     let error = RwSignal::new(None::<String>);
+    // One key per purchase: a resubmit or a retry after a lost answer repeats the same
+    // purchase (charged once); a new key once the purchase is answered.
+    let key = RwSignal::new(purchase_key());
+    Effect::new(move || {
+        if let Some(Ok(_)) = act.value().get() {
+            key.set(purchase_key());
+        }
+    });
     view! {
         <section class="card" data-testid="buy-credits">
             <h2>"Buy credits"</h2>
@@ -74,7 +96,8 @@ pub fn BuyCredits(
             <form class="row" on:submit=move |ev| {
                 ev.prevent_default();
                 if let Some(c) = credits(&amount.get(), error) {
-                    send(act, AdminAction::BuyCredits { pool: pool.get(), credits: c });
+                    let key = Some(key.get_untracked()).filter(|k| !k.is_empty());
+                    send(act, AdminAction::BuyCredits { pool: pool.get(), credits: c, key });
                 }
             }>
                 <label><span>"Pool"</span>{pool_select(pools, pool)}</label>

@@ -2,15 +2,18 @@
 //! and credit requests (anyone asks; billing admins approve — which buys — or decline).
 
 use super::payment::PaymentProvider;
-use crate::entities::{auto_recharge_rule, credit_request, grant, organization, pool, purchase};
+use super::purchase::{Order, buy_once};
+use crate::entities::{auto_recharge_rule, credit_request, pool};
 use crate::error::Result;
-use crate::ledger::{self, GrantKind};
 use app::credits::Credits;
 use app::error::AppError;
 use app::service::Viewer;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
 /// One purchase: at most a million credits, at least one.
 const MAX_PURCHASE: Credits = Credits(1_000_000_000);
@@ -22,54 +25,26 @@ fn check_amount(field: &str, c: Credits) -> Result<()> {
     Ok(())
 }
 
-/// Charges through the provider, records the purchase and adds a purchased grant of exactly
-/// `credits`, usable at once. Returns the purchase id.
-pub async fn buy<C: ConnectionTrait>(
-    db: &C,
+/// Buys `credits` for the viewer's organization through the provider, once per `key`
+/// (see `purchase`); the purchase's id.
+pub async fn buy(
+    db: &DatabaseConnection,
     provider: &dyn PaymentProvider,
     viewer: &Viewer,
     pool_key: &str,
     credits: Credits,
+    key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     check_amount("credits", credits)?;
-    let org = organization::Entity::find_by_id(viewer.organization_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("organization"))?;
-    let pool = crate::grants::active_pool(db, org.id, pool_key).await?;
-    let price = crate::money::cost_minor(&pool, credits)?;
-    let payment = provider.charge(&org, credits, price, now).await?;
-    let p = purchase::ActiveModel {
-        organization_id: Set(org.id),
-        pool_id: Set(pool.id),
-        amount_milli: Set(credits.0),
-        price_cents: Set(price),
-        origin: Set("manual".into()),
-        status: Set(payment.status),
-        created_by: Set(Some(viewer.user_id)),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    grant::ActiveModel {
-        organization_id: Set(org.id),
-        pool_id: Set(pool.id),
-        kind: Set(GrantKind::Purchased.as_str().into()),
-        description: Set(format!("Top-up {}", payment.reference)),
-        granted_at: Set(now),
-        expires_at: Set(None),
-        priority: Set(ledger::recharge::PURCHASE_PRIORITY),
-        original_milli: Set(credits.0),
-        remaining_milli: Set(credits.0),
-        status: Set("active".into()),
-        purchase_id: Set(Some(p.id)),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(p.id)
+    let order = Order {
+        org_id: viewer.organization_id,
+        pool_key,
+        credits,
+        created_by: Some(viewer.user_id),
+        key,
+    };
+    buy_once(db, provider, order, now).await
 }
 
 pub async fn set_auto_recharge<C: ConnectionTrait>(
@@ -140,8 +115,8 @@ pub async fn request_credits<C: ConnectionTrait>(
 
 /// Approving buys the requested credits (through the provider); declining only records it.
 /// A request is decided once.
-pub async fn decide<C: ConnectionTrait>(
-    db: &C,
+pub async fn decide(
+    db: &DatabaseConnection,
     provider: &dyn PaymentProvider,
     viewer: &Viewer,
     id: i64,
@@ -164,17 +139,10 @@ pub async fn decide<C: ConnectionTrait>(
             .one(db)
             .await?
             .ok_or_else(|| AppError::not_found("pool"))?;
-        Some(
-            buy(
-                db,
-                provider,
-                viewer,
-                &pool.key,
-                Credits(r.amount_milli),
-                now,
-            )
-            .await?,
-        )
+        // One purchase per request, however many admins approve it at once.
+        let key = format!("credit-request-{}", r.id);
+        let credits = Credits(r.amount_milli);
+        Some(buy(db, provider, viewer, &pool.key, credits, Some(&key), now).await?)
     } else {
         None
     };

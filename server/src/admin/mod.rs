@@ -5,6 +5,7 @@ pub mod billing;
 mod catalog;
 pub mod members;
 pub mod payment;
+pub mod purchase;
 mod view;
 
 use crate::audit::Actor;
@@ -59,15 +60,43 @@ pub async fn perform(
         audit(db, viewer, &actor.email, &action, now).await?;
         return start_recalculation(db, jobs, viewer.organization_id).await;
     }
-    let txn = db.begin().await?;
-    let mut secret = None;
-    let message = match &action {
-        AdminAction::BuyCredits { pool, credits } => {
-            billing::buy(&txn, provider, viewer, pool, *credits, now).await?;
-            format!(
+    // Purchases charge outside any transaction (see `purchase`).
+    let paid = match &action {
+        AdminAction::BuyCredits { pool, credits, key } => {
+            billing::buy(db, provider, viewer, pool, *credits, key.as_deref(), now).await?;
+            Some(format!(
                 "Bought {} credits; they are available now.",
                 credits.display()
+            ))
+        }
+        AdminAction::DecideRequest { id, approve } => {
+            billing::decide(db, provider, viewer, *id, *approve, now).await?;
+            Some(
+                if *approve {
+                    "Approved: the credits were bought."
+                } else {
+                    "Declined."
+                }
+                .into(),
             )
+        }
+        _ => None,
+    };
+    if let Some(message) = paid {
+        audit(db, viewer, &actor.email, &action, now).await?;
+        return Ok(AdminOutcome {
+            message,
+            secret: None,
+        });
+    }
+    let txn = db.begin().await?;
+    // The write lock first (SQLite) and the organization's order with ingest (PostgreSQL):
+    // a read-then-write transaction could not upgrade under ingest load.
+    crate::ledger_store::lock_organization(&txn, viewer.organization_id).await?;
+    let mut secret = None;
+    let message = match &action {
+        AdminAction::BuyCredits { .. } | AdminAction::DecideRequest { .. } => {
+            unreachable!("handled above")
         }
         AdminAction::SetAutoRecharge {
             pool,
@@ -103,14 +132,7 @@ pub async fn perform(
                 credits.display()
             )
         }
-        AdminAction::DecideRequest { id, approve } => {
-            billing::decide(&txn, provider, viewer, *id, *approve, now).await?;
-            if *approve {
-                "Approved: the credits were bought.".into()
-            } else {
-                "Declined.".into()
-            }
-        }
+
         AdminAction::InviteMember {
             email,
             name,

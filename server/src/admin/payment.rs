@@ -6,6 +6,7 @@ use app::credits::Credits;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+#[derive(Clone, Debug)]
 pub struct Payment {
     /// `invoiced`, `paid`…: stored as the purchase's status.
     pub status: String,
@@ -14,11 +15,15 @@ pub struct Payment {
 
 #[async_trait]
 pub trait PaymentProvider: Send + Sync + 'static {
+    /// Charges `price_cents` (minor units of the pool's currency) once per
+    /// `idempotency_key`: charged again under the same key, a provider answers the first
+    /// charge's outcome instead of paying twice.
     async fn charge(
         &self,
         org: &organization::Model,
         credits: Credits,
         price_cents: i64,
+        idempotency_key: &str,
         now: DateTime<Utc>,
     ) -> Result<Payment, app::error::AppError>;
 }
@@ -33,14 +38,18 @@ impl PaymentProvider for InvoiceProvider {
         org: &organization::Model,
         _credits: Credits,
         _price_cents: i64,
+        idempotency_key: &str,
         now: DateTime<Utc>,
     ) -> Result<Payment, app::error::AppError> {
+        // The same key, the same invoice number.
+        use sha2::Digest;
+        let tag = hex::encode(&sha2::Sha256::digest(idempotency_key)[..4]).to_uppercase();
         Ok(Payment {
             status: "invoiced".into(),
             reference: format!(
-                "INV-{}-{}",
+                "INV-{}-{}-{tag}",
                 org.slug.to_uppercase(),
-                now.format("%Y%m%d%H%M%S")
+                now.format("%Y%m%d")
             ),
         })
     }

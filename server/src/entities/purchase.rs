@@ -14,6 +14,10 @@ pub struct Model {
     pub status: String,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// One charge per key (m0012): a retry of the same purchase finds it instead of paying twice.
+    pub idempotency_key: Option<String>,
+    /// The payment provider's reference, once charged.
+    pub reference: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

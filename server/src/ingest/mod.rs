@@ -7,6 +7,7 @@
 //! applied in arrival order exactly as if one followed the other, and each gets its own
 //! answer. A failure fails the whole group and commits nothing, so a retry cannot double-count.
 
+pub mod charges;
 pub mod queue;
 pub mod rebuild_lock;
 pub mod recalculate;
@@ -16,6 +17,7 @@ pub mod totals;
 pub mod validate;
 pub mod wire;
 
+use crate::admin::payment::PaymentProvider;
 use crate::db::rows::{self, Conflict};
 use crate::entities::{feature, organization, pool, usage_event};
 use crate::error::Result;
@@ -107,26 +109,30 @@ fn validate_each<T>(
     Ok(out)
 }
 
-/// Ingests `events` (raw JSON objects) for organization `org_id`, received at `now`.
+/// Ingests `events` (raw JSON objects), invoiced auto-recharges, for organization `org_id`, received at `now`.
 pub async fn ingest(
     db: &DatabaseConnection,
     org_id: i64,
     events: &[Value],
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome> {
-    apply_one(db, org_id, validate_batch(events, now)?, now).await
+    let invoice = crate::admin::payment::InvoiceProvider;
+    apply_one(db, &invoice, org_id, validate_batch(events, now)?, now).await
 }
 
 /// Applies one validated batch in its own transaction.
 pub async fn apply_one(
     db: &DatabaseConnection,
+    payments: &dyn PaymentProvider,
     org_id: i64,
     mut batch: Validated,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome> {
-    Ok(apply(db, org_id, std::slice::from_mut(&mut batch), now)
-        .await?
-        .remove(0))
+    Ok(
+        apply(db, payments, org_id, std::slice::from_mut(&mut batch), now)
+            .await?
+            .remove(0),
+    )
 }
 
 /// Applies validated batches of one organization in one transaction, in order; one outcome
@@ -134,6 +140,7 @@ pub async fn apply_one(
 /// a caller may apply them again after a failure.
 pub async fn apply(
     db: &DatabaseConnection,
+    payments: &dyn PaymentProvider,
     org_id: i64,
     batches: &mut [Validated],
     now: DateTime<Utc>,
@@ -305,7 +312,18 @@ pub async fn apply(
     // assume there are none; when the unique key finds some, the insert is undone to a
     // savepoint and the batch burned again without them. Under the ingest lock nothing else
     // adds this organization's events meanwhile.
-    let mut burned = ledger::apply_batch(&ledgers, &usages(&placed), now);
+    let mut charges = charges::Charges::default();
+    let mut burned = charges
+        .burn(
+            payments,
+            &org,
+            &pools_by_id,
+            &mut ledgers,
+            &usages(&placed),
+            &period,
+            now,
+        )
+        .await?;
     let savepoint = txn.begin().await?;
     let written = insert_new(&savepoint, rows(&placed, &burned.overage)).await?;
     if written == placed.len() {
@@ -318,7 +336,17 @@ pub async fn apply(
             outs[p.e.batch].duplicates += usize::from(!new);
             new
         });
-        burned = ledger::apply_batch(&ledgers, &usages(&placed), now);
+        burned = charges
+            .burn(
+                payments,
+                &org,
+                &pools_by_id,
+                &mut ledgers,
+                &usages(&placed),
+                &period,
+                now,
+            )
+            .await?;
         if insert_new(&txn, rows(&placed, &burned.overage)).await? != placed.len() {
             return Err(
                 AppError::internal("events were stored while the ingest lock was held").into(),
@@ -327,8 +355,14 @@ pub async fn apply(
     }
     for (pool_id, after, outcome) in &burned.pools {
         let before = &ledgers[pool_id];
-        ledger_store::save_pool(&txn, pools_by_id[pool_id], before, after, outcome, now).await?;
+        let pool = pools_by_id[pool_id];
+        let charged = ledger_store::Charged {
+            paid: &charges.paid,
+            period: &period,
+        };
+        ledger_store::save_pool(&txn, pool, before, after, outcome, charged, now).await?;
     }
+    charges.record_refusals(&txn, &pools_by_id, now).await?;
     let overage = burned.overage;
 
     // Weeks that ended since the last ingest are summed first; late events of closed weeks

@@ -11,6 +11,7 @@
 //! and kept for the life of the process (an idle task is a few hundred bytes).
 
 use super::{IngestOutcome, Validated};
+use crate::admin::payment::PaymentProvider;
 use crate::error::Result;
 use app::error::AppError;
 use chrono::Utc;
@@ -37,15 +38,18 @@ struct Job {
 #[derive(Clone)]
 pub struct IngestQueue {
     db: DatabaseConnection,
+    /// Charges the auto-recharges the batches decide.
+    payments: Arc<dyn PaymentProvider>,
     /// Writer key (organization id; 0 for SQLite's one writer) → its queue.
     writers: Arc<Mutex<HashMap<i64, mpsc::Sender<Job>>>>,
 }
 
 impl IngestQueue {
     /// A queue whose writers are started on demand (call inside the Tokio runtime).
-    pub fn start(db: DatabaseConnection) -> Self {
+    pub fn start(db: DatabaseConnection, payments: Arc<dyn PaymentProvider>) -> Self {
         IngestQueue {
             db,
+            payments,
             writers: Arc::default(),
         }
     }
@@ -69,7 +73,7 @@ impl IngestQueue {
             .entry(self.key(org_id))
             .or_insert_with(|| {
                 let (tx, rx) = mpsc::channel(QUEUE);
-                tokio::spawn(write_groups(self.db.clone(), rx));
+                tokio::spawn(write_groups(self.db.clone(), self.payments.clone(), rx));
                 tx
             })
             .clone()
@@ -104,7 +108,11 @@ impl IngestQueue {
     }
 }
 
-async fn write_groups(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
+async fn write_groups(
+    db: DatabaseConnection,
+    payments: Arc<dyn PaymentProvider>,
+    mut rx: mpsc::Receiver<Job>,
+) {
     while let Some(first) = rx.recv().await {
         let mut events = first.batch.valid.len();
         let mut jobs = vec![first];
@@ -124,17 +132,22 @@ async fn write_groups(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
             }
         }
         for (org_id, jobs) in by_org {
-            write_group(&db, org_id, jobs).await;
+            write_group(&db, &*payments, org_id, jobs).await;
         }
     }
 }
 
 /// Applies one organization's batches in one transaction. When that fails nothing of it
 /// was committed, and each batch is applied alone: one bad batch fails only itself.
-async fn write_group(db: &DatabaseConnection, org_id: i64, jobs: Vec<Job>) {
+async fn write_group(
+    db: &DatabaseConnection,
+    payments: &dyn PaymentProvider,
+    org_id: i64,
+    jobs: Vec<Job>,
+) {
     let (mut batches, replies): (Vec<_>, Vec<_>) =
         jobs.into_iter().map(|j| (j.batch, j.reply)).unzip();
-    match super::apply(db, org_id, &mut batches, Utc::now()).await {
+    match super::apply(db, payments, org_id, &mut batches, Utc::now()).await {
         Ok(outs) => {
             for (reply, out) in replies.into_iter().zip(outs) {
                 let _ = reply.send(Ok(out));
@@ -144,7 +157,7 @@ async fn write_group(db: &DatabaseConnection, org_id: i64, jobs: Vec<Job>) {
             let e = AppError::from(e);
             tracing::warn!("an ingest group failed ({e}); applying its batches one by one");
             for (batch, reply) in batches.into_iter().zip(replies) {
-                let out = super::apply_one(db, org_id, batch, Utc::now()).await;
+                let out = super::apply_one(db, payments, org_id, batch, Utc::now()).await;
                 let _ = reply.send(out.map_err(AppError::from));
             }
         }

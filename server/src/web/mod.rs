@@ -39,17 +39,20 @@ pub fn router_with_writers(
     let (log, log_writer) = RequestLogger::start(db.clone());
     let bounds = config.clone();
     let telemetry = crate::telemetry::router(db.clone());
+    let payments: Arc<dyn crate::admin::payment::PaymentProvider> =
+        Arc::new(crate::admin::payment::InvoiceProvider);
     let api_state = ApiState {
         db: db.clone(),
         config: Arc::new(config),
         log,
-        ingest: crate::ingest::queue::IngestQueue::start(db.clone()),
+        ingest: crate::ingest::queue::IngestQueue::start(db.clone(), payments.clone()),
     };
     let sessions = session_layer(db.clone());
     start_cleanup(db.clone(), retention_days);
     let services_db = db.clone();
     let mut meter = MeterServiceImpl::new(db);
     meter.limits = crate::auth::limit::LoginLimits::new(config_proxies);
+    meter.payments = payments;
     let services = Services(Arc::new(meter));
     let routes = generate_route_list(App);
     // Pages behind sign-in: every route but signing in, first-run setup and set-password.

@@ -8,4 +8,5 @@ mod helpers;
 mod input;
 mod login;
 mod ops;
+mod payments;
 mod rebuild;

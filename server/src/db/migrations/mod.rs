@@ -11,6 +11,7 @@ mod m0008_user_weekly;
 pub mod m0009_catalog;
 mod m0010_shared_state;
 mod m0011_usage_totals;
+mod m0012_payments;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_catalog::Migration),
             Box::new(m0010_shared_state::Migration),
             Box::new(m0011_usage_totals::Migration),
+            Box::new(m0012_payments::Migration),
         ]
     }
 }

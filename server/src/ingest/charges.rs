@@ -1,0 +1,136 @@
+//! Auto-recharges go through the payment provider like any purchase. The ledger decides
+//! them inside the batch's transaction (exactly once per crossing); each is charged there,
+//! under a key made of its pool, period and number, so a batch retried after a crash is
+//! charged once. A refused charge stops that pool's recharges for the period: the batch is
+//! burned again without it and the refusal is stored as a `failed` purchase, with no
+//! credits. The charge holds the organization's ingest lock (on SQLite the write lock)
+//! while the provider answers; recharges are a few per period.
+
+use crate::admin::payment::{Payment, PaymentProvider};
+use crate::entities::{organization, pool, purchase};
+use crate::error::Result;
+use crate::ledger::{self, BatchBurn, Period, PoolLedger};
+use app::credits::Credits;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use std::collections::{BTreeMap, HashMap};
+
+/// The idempotency key of a pool's `number`th auto-recharge (from 1) of `period`.
+pub fn recharge_key(pool_id: i64, period: &Period, number: u32) -> String {
+    format!(
+        "auto-recharge-{pool_id}-{}-{number}",
+        period.start.timestamp()
+    )
+}
+
+struct Refusal {
+    pool_id: i64,
+    amount: Credits,
+    key: String,
+    why: String,
+}
+
+/// The charges of one batch's auto-recharges, by key.
+#[derive(Default)]
+pub struct Charges {
+    pub paid: HashMap<String, Payment>,
+    refused: Vec<Refusal>,
+}
+
+impl Charges {
+    /// Burns `usages` against `ledgers`, charging every auto-recharge decided; a pool whose
+    /// charge is refused has its rule switched off in `ledgers` and the batch burns again.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn burn(
+        &mut self,
+        provider: &dyn PaymentProvider,
+        org: &organization::Model,
+        pools: &HashMap<i64, &pool::Model>,
+        ledgers: &mut BTreeMap<i64, PoolLedger>,
+        usages: &[(i64, Credits, DateTime<Utc>)],
+        period: &Period,
+        now: DateTime<Utc>,
+    ) -> Result<BatchBurn> {
+        loop {
+            let burned = ledger::apply_batch(ledgers, usages, now);
+            let Some(refused_pool) = self
+                .charge(provider, org, pools, ledgers, &burned, period, now)
+                .await?
+            else {
+                return Ok(burned);
+            };
+            if let Some(rule) = ledgers.get_mut(&refused_pool).and_then(|l| l.rule.as_mut()) {
+                rule.enabled = false;
+            }
+        }
+    }
+
+    /// Charges the recharges of `burned` not charged yet; the first pool refused, if any.
+    #[allow(clippy::too_many_arguments)]
+    async fn charge(
+        &mut self,
+        provider: &dyn PaymentProvider,
+        org: &organization::Model,
+        pools: &HashMap<i64, &pool::Model>,
+        ledgers: &BTreeMap<i64, PoolLedger>,
+        burned: &BatchBurn,
+        period: &Period,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        for (pool_id, _, outcome) in &burned.pools {
+            let done = ledgers.get(pool_id).map_or(0, |l| l.recharges_this_period);
+            for (n, r) in outcome.recharges.iter().enumerate() {
+                let key = recharge_key(*pool_id, period, done + n as u32 + 1);
+                if self.paid.contains_key(&key) {
+                    continue;
+                }
+                let price = crate::money::cost_minor(pools[pool_id], r.amount)?;
+                match provider.charge(org, r.amount, price, &key, now).await {
+                    Ok(payment) => {
+                        self.paid.insert(key, payment);
+                    }
+                    Err(e) => {
+                        let why = e.to_string();
+                        tracing::warn!("auto-recharge of pool {pool_id} refused: {why}");
+                        self.refused.push(Refusal {
+                            pool_id: *pool_id,
+                            amount: r.amount,
+                            key,
+                            why,
+                        });
+                        return Ok(Some(*pool_id));
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Stores each refused recharge as a `failed` purchase (no credits).
+    pub async fn record_refusals<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        pools: &HashMap<i64, &pool::Model>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        for r in &self.refused {
+            let pool = pools[&r.pool_id];
+            purchase::ActiveModel {
+                organization_id: Set(pool.organization_id),
+                pool_id: Set(pool.id),
+                amount_milli: Set(r.amount.0),
+                price_cents: Set(crate::money::cost_minor(pool, r.amount)?),
+                origin: Set("auto_recharge".into()),
+                status: Set("failed".into()),
+                created_by: Set(None),
+                created_at: Set(now),
+                idempotency_key: Set(Some(r.key.clone())),
+                reference: Set(Some(r.why.clone())),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+        }
+        Ok(())
+    }
+}

@@ -57,9 +57,11 @@ impl Role {
         self == Role::Owner
     }
 
-    /// Only an owner makes another owner.
+    /// Who manages members may give the roles without billing rights; only an owner gives
+    /// a role with them (owner, billing admin): an admin cannot raise anyone, or a member
+    /// they invite, into billing.
     pub fn may_assign(self, role: Role) -> bool {
-        self.administers() && (role != Role::Owner || self == Role::Owner)
+        self.administers() && (!role.billing() || self == Role::Owner)
     }
 }
 
@@ -112,8 +114,10 @@ mod tests {
             assert_eq!(role.allocates(), allocates, "{role:?}");
             assert_eq!(role.governs(), governs, "{role:?}");
         }
-        assert!(Owner.may_assign(Owner) && Admin.may_assign(BillingAdmin));
-        assert!(!Admin.may_assign(Owner) && !Member.may_assign(Member));
+        assert!(Owner.may_assign(Owner) && Owner.may_assign(BillingAdmin));
+        assert!(Admin.may_assign(Admin) && Admin.may_assign(Member));
+        assert!(!Admin.may_assign(Owner) && !Admin.may_assign(BillingAdmin));
+        assert!(!BillingAdmin.may_assign(Member) && !Member.may_assign(Member));
     }
 
     #[test]

@@ -150,14 +150,18 @@ test("a new meter: setup with the logged token, first event from the page's own 
   await hydrated(page, `${base}/settings`);
   await page.locator("input[name=invite-email]").fill("member@trial.example");
   await page.locator("input[name=invite-name]").fill("Max Member");
-  await page.locator("input[name=invite-password]").fill("member-password");
   await page.getByRole("button", { name: "Invite" }).click();
-  await expect(page.getByTestId("outcome")).toContainText("can now sign in");
+  await expect(page.getByTestId("outcome")).toContainText("is invited");
+  // The inviter gets a one-time link, never the member's password.
+  const link = (await page.getByTestId("secret").innerText()).trim();
+  expect(link).toContain("/set-password?token=");
   const member = await fresh(browser);
-  await hydrated(member, `${base}/login?next=/settings`);
-  await member.locator("input[name=email]").fill("member@trial.example");
+  await hydrated(member, link.startsWith("http") ? link : `${base}${link}`);
   await member.locator("input[name=password]").fill("member-password");
-  await member.getByRole("button", { name: "Sign in" }).click();
+  await member.locator("input[name=confirm]").fill("member-password");
+  await member.getByRole("button", { name: "Set password and sign in" }).click();
+  await expect(member).not.toHaveURL(/set-password/);
+  await hydrated(member, `${base}/settings`);
   await expect(member).toHaveURL((u) => u.pathname === "/settings");
   await member.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await expect(member.getByTestId("catalog")).toHaveCount(0);

@@ -44,10 +44,16 @@ pub fn key_name(name: &str) -> Result<&str> {
 
 pub async fn create<C: ConnectionTrait>(db: &C, org_slug: &str, name: &str) -> Result<CreatedKey> {
     let org = crate::accounts::by_slug(db, org_slug).await?;
-    create_for(db, org.id, name).await
+    create_for(db, org.id, name, None).await
 }
 
-pub async fn create_for<C: ConnectionTrait>(db: &C, org_id: i64, name: &str) -> Result<CreatedKey> {
+/// A new key of the organization (made by `created_by`, a member, when one did).
+pub async fn create_for<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    name: &str,
+    created_by: Option<i64>,
+) -> Result<CreatedKey> {
     let name = key_name(name)?;
     let (prefix, secret) = new_secret("cm");
     let row = api_key::ActiveModel {
@@ -58,6 +64,7 @@ pub async fn create_for<C: ConnectionTrait>(db: &C, org_id: i64, name: &str) -> 
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
+        created_by: Set(created_by),
         ..Default::default()
     }
     .insert(db)

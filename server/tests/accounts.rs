@@ -57,11 +57,19 @@ async fn actions(
         ),
         (
             "invite",
-            json!({"InviteMember": {"email": "new.person@acme.test", "name": "New Person", "role": "member", "team": "Sales", "password": "a-long-initial-password"}}),
+            json!({"InviteMember": {"email": "new.person@acme.test", "name": "New Person", "role": "member", "team": "Sales"}}),
         ),
         (
             "make owner",
             json!({"ChangeRole": {"user_id": target, "role": "owner"}}),
+        ),
+        (
+            "make billing admin",
+            json!({"ChangeRole": {"user_id": target, "role": "billing_admin"}}),
+        ),
+        (
+            "invite billing admin",
+            json!({"InviteMember": {"email": "new.biller@acme.test", "name": "New Biller", "role": "billing_admin", "team": null}}),
         ),
         (
             "change role",
@@ -87,7 +95,7 @@ async fn actions(
 }
 
 /// Who may do what, written out here rather than derived from the code under test.
-const ALLOWED: [(&str, [bool; 4]); 14] = [
+const ALLOWED: [(&str, [bool; 4]); 16] = [
     //                owner  billing admin  member
     ("buy", [true, true, false, false]),
     ("auto-recharge", [true, true, false, false]),
@@ -95,6 +103,9 @@ const ALLOWED: [(&str, [bool; 4]); 14] = [
     ("decide", [true, true, false, false]),
     ("invite", [true, false, true, false]),
     ("make owner", [true, false, false, false]),
+    // Billing rights are given only by an owner.
+    ("make billing admin", [true, false, false, false]),
+    ("invite billing admin", [true, false, false, false]),
     ("change role", [true, false, true, false]),
     ("move team", [true, false, true, false]),
     ("deactivate", [true, false, true, false]),

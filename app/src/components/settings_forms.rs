@@ -261,11 +261,7 @@ fn role_options(selected: Role) -> impl IntoView {
 
 #[component]
 pub fn Members(v: SettingsView, act: Act) -> impl IntoView {
-    let (email, name, password) = (
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-    );
+    let (email, name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let role = RwSignal::new(Role::Member);
     let team = RwSignal::new(v.teams.first().cloned().unwrap_or_default());
     let teams = v.teams.clone();
@@ -275,7 +271,7 @@ pub fn Members(v: SettingsView, act: Act) -> impl IntoView {
             <form class="row" on:submit=move |ev| {
                 ev.prevent_default();
                 let t = team.get();
-                send(act, AdminAction::InviteMember { email: email.get(), name: name.get(), role: role.get(), team: (!t.is_empty()).then_some(t), password: password.get() });
+                send(act, AdminAction::InviteMember { email: email.get(), name: name.get(), role: role.get(), team: (!t.is_empty()).then_some(t) });
             }>
                 <label><span>"Email"</span><input type="email" name="invite-email" prop:value=email on:input=move |ev| email.set(event_target_value(&ev))/></label>
                 <label><span>"Name"</span><input name="invite-name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
@@ -284,7 +280,6 @@ pub fn Members(v: SettingsView, act: Act) -> impl IntoView {
                     <option value="">"No team"</option>
                     {teams.iter().map(|t| view! { <option value=t.clone() selected=t == &team.get_untracked()>{t.clone()}</option> }).collect_view()}
                 </select></label>
-                <label><span>"Initial password"</span><input type="password" name="invite-password" autocomplete="new-password" prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/></label>
                 <button type="submit" class="primary">"Invite"</button>
             </form>
             <div class="table-wrap"><table class="data">
@@ -324,19 +319,20 @@ pub fn ApiKeys(keys: Vec<ApiKeyRow>, act: Act) -> impl IntoView {
     view! {
         <section class="card" id="api-keys" data-testid="api-keys">
             <h2>"API keys"</h2>
+            <p class="muted">"Keys belong to the organization: they keep working when the member who made them leaves, until revoked."</p>
             <form class="row" on:submit=move |ev| { ev.prevent_default(); send(act, AdminAction::CreateApiKey { name: name.get() }); }>
                 <label><span>"Name"</span><input name="key-name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
                 <button type="submit">"Create key"</button>
             </form>
             <div class="table-wrap"><table class="data">
-                <thead><tr><th>"Name"</th><th>"Prefix"</th><th>"Created"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
+                <thead><tr><th>"Name"</th><th>"Prefix"</th><th>"Created"</th><th>"Made by"</th><th>"Last used"</th><th>"Status"</th><th></th></tr></thead>
                 <tbody>
                     {keys.into_iter().map(|k| {
                         let id = k.id;
                         let key = k.prefix.clone();
                         view! {
                             <tr data-key=key>
-                                <td>{k.name}</td><td><code>{k.prefix}</code></td><td>{k.created}</td><td>{k.last_used.unwrap_or_else(|| "never".into())}</td>
+                                <td>{k.name}</td><td><code>{k.prefix}</code></td><td>{k.created}</td><td>{k.created_by.unwrap_or_else(|| "CLI or platform".into())}</td><td>{k.last_used.unwrap_or_else(|| "never".into())}</td>
                                 <td>{if k.revoked { "revoked" } else { "active" }}</td>
                                 <td>{(!k.revoked).then(|| view! { <button type="button" on:click=move |_| send(act, AdminAction::RevokeApiKey { id })>"Revoke"</button> })}</td>
                             </tr>

@@ -53,6 +53,7 @@ async fn keep_an_owner<C: ConnectionTrait>(db: &C, target: &user::Model) -> Resu
     Ok(())
 }
 
+/// Adds a member without a password; the one-time set-password link's token for them.
 pub async fn invite<C: ConnectionTrait>(
     db: &C,
     viewer: &Viewer,
@@ -60,19 +61,19 @@ pub async fn invite<C: ConnectionTrait>(
     name: &str,
     role: Role,
     team: Option<&str>,
-    password: &str,
     now: DateTime<Utc>,
-) -> Result<i64> {
+) -> Result<(i64, String)> {
     let teams = team_ids(
         db,
         viewer.organization_id,
         &team.map(str::to_string).into_iter().collect::<Vec<_>>(),
     )
     .await?;
-    let u =
-        accounts::create_user(db, viewer.organization_id, email, name, role, password, now).await?;
-    set_memberships(db, viewer.organization_id, u.id, &teams).await?;
-    Ok(u.id)
+    let org = viewer.organization_id;
+    let u = accounts::create_user_without_password(db, org, email, name, role, now).await?;
+    set_memberships(db, org, u.id, &teams).await?;
+    let token = accounts::password_link(db, org, u.id, now).await?;
+    Ok((u.id, token))
 }
 
 pub async fn change_role<C: ConnectionTrait>(
@@ -149,7 +150,7 @@ pub async fn create_key<C: ConnectionTrait>(
     viewer: &Viewer,
     name: &str,
 ) -> Result<crate::api_keys::CreatedKey> {
-    crate::api_keys::create_for(db, viewer.organization_id, name).await
+    crate::api_keys::create_for(db, viewer.organization_id, name, Some(viewer.user_id)).await
 }
 
 /// Revoked keys are refused at once (the API checks `revoked_at` on every request).

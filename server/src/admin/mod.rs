@@ -138,20 +138,16 @@ pub async fn perform(
             name,
             role,
             team,
-            password,
         } => {
-            members::invite(
-                &txn,
-                viewer,
-                email,
-                name,
-                *role,
-                team.as_deref(),
-                password,
-                now,
+            let (_, token) =
+                members::invite(&txn, viewer, email, name, *role, team.as_deref(), now).await?;
+            let base = crate::config::public_url().unwrap_or_default();
+            secret = Some(format!("{base}/set-password?token={token}"));
+            format!(
+                "{email} is invited. Send them this link to choose their password (valid {} days, \
+                 once; it is not shown again).",
+                crate::accounts::LINK_DAYS
             )
-            .await?;
-            format!("{email} can now sign in.")
         }
         AdminAction::ChangeRole { user_id, role } => {
             members::change_role(&txn, viewer, *user_id, *role).await?;

@@ -135,6 +135,7 @@ pub async fn settings_view<C: ConnectionTrait>(
                 created: time(k.created_at),
                 last_used: k.last_used_at.map(time),
                 revoked: k.revoked_at.is_some(),
+                created_by: k.created_by.and_then(|u| email.get(&u).cloned()),
             })
             .collect();
         audit = audit_log::Entity::find()

@@ -260,7 +260,7 @@ pub async fn post_api_key(
     let k: KeyIn = typed_body(&body.map_err(body_error)?)?;
     let org = crate::accounts::by_slug(&state.db, &slug).await?;
     let txn = state.db.begin().await?;
-    let made = crate::api_keys::create_for(&txn, org.id, &k.name).await?;
+    let made = crate::api_keys::create_for(&txn, org.id, &k.name, None).await?;
     let detail = format!("key {} ({})", made.prefix, k.name.trim());
     crate::audit::record(
         &txn,

@@ -147,7 +147,93 @@ pub async fn a_session_in_use_is_renewed(db: &DatabaseConnection) {
     );
 }
 
+/// An invitation hands out a one-time link, not a password the inviter chose; an API key
+/// belongs to the organization and outlives its maker's membership, shown with its maker.
+pub async fn invitations_send_links_and_keys_outlive_their_makers(db: &DatabaseConnection) {
+    use crate::helpers::{act, user_id};
+    seed(db, 200, 57, Utc::now()).await;
+    let base = spawn_app_with(db, Config::default()).await;
+    let admin = browser(&base, "admin@acme.test").await;
+    let invite = |role: &str| {
+        serde_json::json!({"InviteMember": {"email": format!("new.{role}@acme.test"),
+            "name": "New", "role": role, "team": null}})
+    };
+    assert_eq!(
+        act(&admin, &base, invite("billing_admin")).await.0,
+        403,
+        "no billing rights from an admin"
+    );
+    let (status, body) = act(&admin, &base, invite("member")).await;
+    assert_eq!(status, 200, "{body}");
+    let link = body["secret"].as_str().expect("a link").to_string();
+    let token = link.split("token=").nth(1).unwrap();
+    let invited = crate::helpers::browser_anonymous(&base);
+    let res = invited
+        .post(format!("{base}/api/set_password"))
+        .form(&[
+            ("token", token),
+            ("password", "the-members-own-secret"),
+            ("confirm", "the-members-own-secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+    assert_eq!(
+        login_from(
+            &base,
+            None,
+            "new.member@acme.test",
+            "the-members-own-secret"
+        )
+        .await,
+        200
+    );
+    // A key made by the admin keeps working after the admin is deactivated.
+    let (_, made) = act(
+        &admin,
+        &base,
+        serde_json::json!({"CreateApiKey": {"name": "made-by-admin"}}),
+    )
+    .await;
+    let secret = made["secret"].as_str().unwrap().to_string();
+    let owner = browser(&base, "owner@acme.test").await;
+    let admin_id = user_id(db, "admin@acme.test").await;
+    assert_eq!(
+        act(
+            &owner,
+            &base,
+            serde_json::json!({"Deactivate": {"user_id": admin_id}})
+        )
+        .await
+        .0,
+        200
+    );
+    let api = crate::helpers::Api::new(&base, &secret);
+    assert_eq!(
+        api.get("/api/v1/balance").await.0,
+        200,
+        "the organization's key still works"
+    );
+    let empty: [(&str, &str); 0] = [];
+    let res = owner
+        .post(format!("{base}/api/settings"))
+        .form(&empty)
+        .send()
+        .await
+        .unwrap();
+    let settings: serde_json::Value = res.json().await.unwrap();
+    let keys = settings["api_keys"].as_array().expect("keys").clone();
+    let made_by = keys.iter().find(|k| k["name"] == "made-by-admin").unwrap()["created_by"].clone();
+    assert_eq!(made_by, "admin@acme.test");
+}
+
 crate::on_both_backends!(
+    invitations_send_links_and_keys_outlive_their_makers,
     limits_are_per_account_and_address_and_shared_by_servers,
     an_untrusted_peer_cannot_pick_its_address,
     buckets_are_hashed_capped_and_pruned,

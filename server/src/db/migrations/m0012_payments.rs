@@ -1,6 +1,8 @@
 //! Purchases carry the idempotency key their payment was charged with (one charge per key,
 //! at the provider and here) and the provider's reference; `pending` and `failed` join the
 //! statuses, so a purchase is recorded before it is charged and a refusal stays visible.
+//! API keys name the member who made them (keys belong to the organization and outlive
+//! their maker's membership; the settings page shows who made each).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -25,6 +27,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
+        m.alter_table(
+            Table::alter()
+                .table("api_keys")
+                .add_column(big_integer_null("created_by"))
+                .to_owned(),
+        )
+        .await?;
         m.create_index(
             Index::create()
                 .name("ux_purchases_idempotency_key")

@@ -17,9 +17,10 @@ use utoipa::ToSchema;
 #[allow(dead_code)]
 pub struct AllocationIn {
     /// Pool key; defaults to `ai_credits` (or the first pool).
+    #[schema(min_length = 1, max_length = 64)]
     pool: Option<String>,
     /// Cap per billing period.
-    #[schema(value_type = String, example = "500")]
+    #[schema(value_type = String, example = "500", pattern = r"^[0-9]{1,13}(\.[0-9]{1,3})?$")]
     credits: String,
 }
 

@@ -18,9 +18,11 @@ use utoipa::ToSchema;
 #[allow(dead_code)]
 pub struct AuthorizeIn {
     /// Member email or end-user external id.
+    #[schema(min_length = 1, max_length = 256)]
     user: Option<String>,
+    #[schema(min_length = 1, max_length = 64)]
     feature: String,
-    #[schema(value_type = String, example = "2.5")]
+    #[schema(value_type = String, example = "2.5", pattern = r"^[0-9]{1,13}(\.[0-9]{1,3})?$")]
     credits: String,
 }
 

@@ -33,13 +33,13 @@ pub async fn get_catalog(
 #[serde(deny_unknown_fields)]
 pub struct GrantIn {
     /// Pool key.
-    #[schema(example = "ai_credits")]
+    #[schema(example = "ai_credits", min_length = 1, max_length = 64)]
     pool: String,
     /// `promotional` or `allowance`.
     #[schema(example = "promotional")]
     kind: String,
     /// More than 0, at most 1000000000000, at most 3 decimals.
-    #[schema(example = "500")]
+    #[schema(value_type = String, example = "500", pattern = r"^[0-9]{1,13}(\.[0-9]{1,3})?$")]
     credits: Decimal,
     /// RFC 3339; in the future. Missing: never expires.
     #[schema(example = "2027-01-31T23:59:59Z")]

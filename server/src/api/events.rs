@@ -52,10 +52,14 @@ pub struct SourceIn {
     key: String,
 }
 
+/// Up to 1000 events. Each element is checked on its own: one that is not a valid
+/// `EventIn` (or not an object) is answered in `rejected`, naming its field, and the
+/// others still land — so the body's schema takes any element.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct EventsIn {
-    events: Vec<EventIn>,
+    #[schema(value_type = Vec<Value>, max_items = 1000)]
+    events: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -21,7 +21,8 @@ use utoipa::{Modify, OpenApi};
         super::platform::put_catalog,
         super::platform::post_api_key,
     ),
-    modifiers(&BearerKey)
+    components(schemas(super::events::EventIn)),
+    modifiers(&BearerKey, &Overload)
 )]
 pub struct ApiDoc;
 
@@ -35,6 +36,31 @@ impl Modify for BearerKey {
                 scheme,
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
+        }
+    }
+}
+
+/// Every route may answer 503 (with `Retry-After`) when the server sheds load.
+struct Overload;
+
+impl Modify for Overload {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::ResponseBuilder;
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                op.responses.responses.entry("503".into()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("overloaded: retry after `Retry-After` seconds")
+                        .into()
+                });
+            }
         }
     }
 }

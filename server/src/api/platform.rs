@@ -184,6 +184,7 @@ pub async fn get_organizations(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct DryRun {
     /// `true`: answer what would change, change nothing.

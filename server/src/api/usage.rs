@@ -117,7 +117,9 @@ pub fn to_csv(report: &UsageReport) -> Result<String, Error> {
         ("team" = Option<String>, Query), ("user" = Option<String>, Query), ("feature" = Option<String>, Query), ("category" = Option<String>, Query),
         ("tz" = Option<String>, Query, description = "must be the organization's time zone when given"),
     ),
-    responses((status = 200, body = UsageOut, content_type = "application/json"), (status = 200, description = "CSV", content_type = "text/csv"), (status = 400), (status = 401)))]
+    responses((status = 200, description = "JSON, or CSV with `Accept: text/csv`",
+        content((UsageOut = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "a parameter that cannot be read, named in `field`"), (status = 401)))]
 pub async fn get_usage(
     State(state): State<super::ApiState>,
     Extension(caller): Extension<ApiCaller>,

@@ -55,11 +55,14 @@ impl Modify for Overload {
                 &mut item.patch,
             ];
             for op in ops.into_iter().flatten() {
-                op.responses.responses.entry("503".into()).or_insert_with(|| {
-                    ResponseBuilder::new()
-                        .description("overloaded: retry after `Retry-After` seconds")
-                        .into()
-                });
+                op.responses
+                    .responses
+                    .entry("503".into())
+                    .or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description("overloaded: retry after `Retry-After` seconds")
+                            .into()
+                    });
             }
         }
     }

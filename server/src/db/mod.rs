@@ -8,6 +8,19 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
+/// A transaction that writes: on SQLite `BEGIN IMMEDIATE`, which takes the write lock (and
+/// the newest snapshot) before the first statement; a deferred one that reads first could
+/// not upgrade under a concurrent writer.
+pub async fn begin_write<C: sea_orm::TransactionTrait>(
+    db: &C,
+) -> Result<C::Transaction, sea_orm::DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// `$1`-numbered SQL as the backend spells it (`?1` on SQLite), for the few raw statements.
 pub fn numbered(backend: sea_orm::DbBackend, sql: &str) -> String {
     match backend {

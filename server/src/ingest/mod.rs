@@ -126,13 +126,38 @@ pub async fn apply_one(
     payments: &dyn PaymentProvider,
     org_id: i64,
     mut batch: Validated,
-    now: DateTime<Utc>,
+    now: impl Into<Clock>,
 ) -> Result<IngestOutcome> {
     Ok(
         apply(db, payments, org_id, std::slice::from_mut(&mut batch), now)
             .await?
             .remove(0),
     )
+}
+
+/// The instant a batch is booked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// This instant (tests, replays).
+    At(DateTime<Utc>),
+    /// The system clock, read once the organization's ingest lock is held: a batch that
+    /// waited for the lock is booked after the one it waited for (whose grants it sees).
+    System,
+}
+
+impl Clock {
+    fn read(self) -> DateTime<Utc> {
+        match self {
+            Clock::At(t) => t,
+            Clock::System => Utc::now(),
+        }
+    }
+}
+
+impl From<DateTime<Utc>> for Clock {
+    fn from(t: DateTime<Utc>) -> Self {
+        Clock::At(t)
+    }
 }
 
 /// Applies validated batches of one organization in one transaction, in order; one outcome
@@ -143,8 +168,9 @@ pub async fn apply(
     payments: &dyn PaymentProvider,
     org_id: i64,
     batches: &mut [Validated],
-    now: DateTime<Utc>,
+    clock: impl Into<Clock>,
 ) -> Result<Vec<IngestOutcome>> {
+    let clock = clock.into();
     let mut outs: Vec<IngestOutcome> = Vec::with_capacity(batches.len());
     for (n, b) in batches.iter_mut().enumerate() {
         outs.push(IngestOutcome {
@@ -157,8 +183,9 @@ pub async fn apply(
     if valid.is_empty() {
         return Ok(outs);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     ledger_store::lock_organization(&txn, org_id).await?;
+    let mut now = clock.read();
     let org = organization::Entity::find_by_id(org_id)
         .one(&txn)
         .await?
@@ -272,6 +299,15 @@ pub async fn apply(
             let stored = ledger_store::load_pool(&txn, &org, pool, &period).await?;
             ledgers.insert(p.pool_id, stored);
         }
+    }
+    if clock == Clock::System {
+        // A grant another server made a moment ago (by its clock) is live here too.
+        let latest = ledgers
+            .values()
+            .flat_map(|l| &l.grants)
+            .map(|g| g.granted_at)
+            .max();
+        now = latest.map_or(now, |t| now.max(t));
     }
     let rows = |placed: &[Placed], overage: &[Credits]| {
         placed

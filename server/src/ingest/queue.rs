@@ -14,7 +14,6 @@ use super::{IngestOutcome, Validated};
 use crate::admin::payment::PaymentProvider;
 use crate::error::Result;
 use app::error::AppError;
-use chrono::Utc;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -147,7 +146,7 @@ async fn write_group(
 ) {
     let (mut batches, replies): (Vec<_>, Vec<_>) =
         jobs.into_iter().map(|j| (j.batch, j.reply)).unzip();
-    match super::apply(db, payments, org_id, &mut batches, Utc::now()).await {
+    match super::apply(db, payments, org_id, &mut batches, super::Clock::System).await {
         Ok(outs) => {
             for (reply, out) in replies.into_iter().zip(outs) {
                 let _ = reply.send(Ok(out));
@@ -157,7 +156,7 @@ async fn write_group(
             let e = AppError::from(e);
             tracing::warn!("an ingest group failed ({e}); applying its batches one by one");
             for (batch, reply) in batches.into_iter().zip(replies) {
-                let out = super::apply_one(db, payments, org_id, batch, Utc::now()).await;
+                let out = super::apply_one(db, payments, org_id, batch, super::Clock::System).await;
                 let _ = reply.send(out.map_err(AppError::from));
             }
         }

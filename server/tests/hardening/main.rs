@@ -10,3 +10,4 @@ mod login;
 mod ops;
 mod payments;
 mod rebuild;
+mod replicas;

@@ -62,6 +62,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
-        Ok(())
+        m.alter_table(
+            Table::alter()
+                .table("api_keys")
+                .drop_column("created_by")
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -30,33 +30,42 @@ struct Refusal {
     why: String,
 }
 
+/// Where a batch is booked: what its recharges are charged to and with.
+#[derive(Clone, Copy)]
+pub struct Booking<'a> {
+    pub provider: &'a dyn PaymentProvider,
+    pub org: &'a organization::Model,
+    pub pools: &'a HashMap<i64, &'a pool::Model>,
+    pub period: &'a Period,
+    pub now: DateTime<Utc>,
+}
+
 /// The charges of one batch's auto-recharges, by key.
-#[derive(Default)]
-pub struct Charges {
+pub struct Charges<'a> {
+    at: Booking<'a>,
     pub paid: HashMap<String, Payment>,
     refused: Vec<Refusal>,
 }
 
-impl Charges {
+impl<'a> Charges<'a> {
+    pub fn new(at: Booking<'a>) -> Self {
+        Charges {
+            at,
+            paid: HashMap::new(),
+            refused: Vec::new(),
+        }
+    }
+
     /// Burns `usages` against `ledgers`, charging every auto-recharge decided; a pool whose
     /// charge is refused has its rule switched off in `ledgers` and the batch burns again.
-    #[allow(clippy::too_many_arguments)]
     pub async fn burn(
         &mut self,
-        provider: &dyn PaymentProvider,
-        org: &organization::Model,
-        pools: &HashMap<i64, &pool::Model>,
         ledgers: &mut BTreeMap<i64, PoolLedger>,
         usages: &[(i64, Credits, DateTime<Utc>)],
-        period: &Period,
-        now: DateTime<Utc>,
     ) -> Result<BatchBurn> {
         loop {
-            let burned = ledger::apply_batch(ledgers, usages, now);
-            let Some(refused_pool) = self
-                .charge(provider, org, pools, ledgers, &burned, period, now)
-                .await?
-            else {
+            let burned = ledger::apply_batch(ledgers, usages, self.at.now);
+            let Some(refused_pool) = self.charge(ledgers, &burned).await? else {
                 return Ok(burned);
             };
             if let Some(rule) = ledgers.get_mut(&refused_pool).and_then(|l| l.rule.as_mut()) {
@@ -66,17 +75,18 @@ impl Charges {
     }
 
     /// Charges the recharges of `burned` not charged yet; the first pool refused, if any.
-    #[allow(clippy::too_many_arguments)]
     async fn charge(
         &mut self,
-        provider: &dyn PaymentProvider,
-        org: &organization::Model,
-        pools: &HashMap<i64, &pool::Model>,
         ledgers: &BTreeMap<i64, PoolLedger>,
         burned: &BatchBurn,
-        period: &Period,
-        now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
+        let Booking {
+            provider,
+            org,
+            pools,
+            period,
+            now,
+        } = self.at;
         for (pool_id, _, outcome) in &burned.pools {
             let done = ledgers.get(pool_id).map_or(0, |l| l.recharges_this_period);
             for (n, r) in outcome.recharges.iter().enumerate() {
@@ -107,14 +117,10 @@ impl Charges {
     }
 
     /// Stores each refused recharge as a `failed` purchase (no credits).
-    pub async fn record_refusals<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        pools: &HashMap<i64, &pool::Model>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    pub async fn record_refusals<C: ConnectionTrait>(&self, db: &C) -> Result<()> {
+        let now = self.at.now;
         for r in &self.refused {
-            let pool = pools[&r.pool_id];
+            let pool = self.at.pools[&r.pool_id];
             purchase::ActiveModel {
                 organization_id: Set(pool.organization_id),
                 pool_id: Set(pool.id),

@@ -348,18 +348,14 @@ pub async fn apply(
     // assume there are none; when the unique key finds some, the insert is undone to a
     // savepoint and the batch burned again without them. Under the ingest lock nothing else
     // adds this organization's events meanwhile.
-    let mut charges = charges::Charges::default();
-    let mut burned = charges
-        .burn(
-            payments,
-            &org,
-            &pools_by_id,
-            &mut ledgers,
-            &usages(&placed),
-            &period,
-            now,
-        )
-        .await?;
+    let mut charges = charges::Charges::new(charges::Booking {
+        provider: payments,
+        org: &org,
+        pools: &pools_by_id,
+        period: &period,
+        now,
+    });
+    let mut burned = charges.burn(&mut ledgers, &usages(&placed)).await?;
     let savepoint = txn.begin().await?;
     let written = insert_new(&savepoint, rows(&placed, &burned.overage)).await?;
     if written == placed.len() {
@@ -372,17 +368,7 @@ pub async fn apply(
             outs[p.e.batch].duplicates += usize::from(!new);
             new
         });
-        burned = charges
-            .burn(
-                payments,
-                &org,
-                &pools_by_id,
-                &mut ledgers,
-                &usages(&placed),
-                &period,
-                now,
-            )
-            .await?;
+        burned = charges.burn(&mut ledgers, &usages(&placed)).await?;
         if insert_new(&txn, rows(&placed, &burned.overage)).await? != placed.len() {
             return Err(
                 AppError::internal("events were stored while the ingest lock was held").into(),
@@ -398,7 +384,7 @@ pub async fn apply(
         };
         ledger_store::save_pool(&txn, pool, before, after, outcome, charged, now).await?;
     }
-    charges.record_refusals(&txn, &pools_by_id, now).await?;
+    charges.record_refusals(&txn).await?;
     let overage = burned.overage;
 
     // Weeks that ended since the last ingest are summed first; late events of closed weeks

@@ -43,6 +43,18 @@ pub(crate) fn credits(text: &str, error: RwSignal<Option<String>>) -> Option<Cre
     }
 }
 
+/// A link the server gave as a path (no `PUBLIC_URL` set) gets this page's origin, so it
+/// can be copied and sent as it is. Outcomes render only in the browser, after an action.
+fn absolute(secret: String) -> String {
+    #[cfg(feature = "hydrate")]
+    if secret.starts_with('/') {
+        if let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) {
+            return format!("{origin}{secret}");
+        }
+    }
+    secret
+}
+
 /// The answer to the last action: what happened, a secret to copy, or why not.
 #[component]
 pub fn Outcome(act: Act) -> impl IntoView {
@@ -51,7 +63,7 @@ pub fn Outcome(act: Act) -> impl IntoView {
             Ok(o) => view! {
                 <div class="alert ok" role="status" data-testid="outcome">
                     {o.message}
-                    {o.secret.map(|s| view! { <code class="secret" data-testid="secret">{s}</code> })}
+                    {o.secret.map(|s| view! { <code class="secret" data-testid="secret">{absolute(s)}</code> })}
                 </div>
             }
             .into_any(),

@@ -1,4 +1,4 @@
-use crate::helpers::{act, browser, main_balance, org_id, seed, spawn_app, sum, user_id};
+use crate::helpers::{act, browser, main_balance, org_id, seed, spawn_app, sum};
 use app::credits::Credits;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
@@ -131,25 +131,7 @@ pub async fn a_refused_payment_grants_nothing(db: &DatabaseConnection) {
 pub async fn auto_recharge_goes_through_the_provider(db: &DatabaseConnection) {
     seed(db, 300, 93, Utc::now()).await;
     let org = org_id(db, "acme").await;
-    let viewer = app::service::Viewer {
-        organization_id: org,
-        user_id: user_id(db, "owner@acme.test").await,
-        role: app::roles::Role::Owner,
-        dashboard: true,
-    };
-    let balance = main_balance(db, org).await;
-    let threshold = Credits(balance.0 - 500);
-    server::admin::billing::set_auto_recharge(
-        db,
-        &viewer,
-        "ai_credits",
-        true,
-        threshold,
-        Credits::whole(100),
-        5,
-    )
-    .await
-    .unwrap();
+    let balance = crate::arm_recharge(db, Credits(500), Credits::whole(100), 5).await;
     let crossing = |id: &str| {
         vec![
             json!({"id": id, "timestamp": Utc::now().to_rfc3339(), "feature": "personalized_email",
@@ -184,19 +166,7 @@ pub async fn auto_recharge_goes_through_the_provider(db: &DatabaseConnection) {
     // With a fresh rule in a new setup, a paying provider grants the recharge.
     db_clear_failed(db, org).await;
     let paying: &'static TestProvider = Box::leak(Box::new(TestProvider::default()));
-    let now_balance = main_balance(db, org).await;
-    let threshold = Credits(now_balance.0 - 500);
-    server::admin::billing::set_auto_recharge(
-        db,
-        &viewer,
-        "ai_credits",
-        true,
-        threshold,
-        Credits::whole(100),
-        5,
-    )
-    .await
-    .unwrap();
+    let now_balance = crate::arm_recharge(db, Credits(500), Credits::whole(100), 5).await;
     let paid_before = purchases(db, org, "paid").await;
     ingest(paying, "ar-3").await;
     assert_eq!(paying.charges.load(Ordering::SeqCst), 1);

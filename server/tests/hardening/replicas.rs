@@ -1,4 +1,4 @@
-use crate::helpers::{Api, api_key, main_balance, org_id, seed, spawn_app, sum, user_id};
+use crate::helpers::{Api, api_key, main_balance, org_id, seed, spawn_app, sum};
 use app::credits::Credits;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
@@ -10,31 +10,13 @@ use serde_json::json;
 pub async fn three_servers_behave_as_one(db: &DatabaseConnection) {
     seed(db, 500, 95, Utc::now()).await;
     let org = org_id(db, "acme").await;
-    let viewer = app::service::Viewer {
-        organization_id: org,
-        user_id: user_id(db, "owner@acme.test").await,
-        role: app::roles::Role::Owner,
-        dashboard: true,
-    };
     // The demo's own recharges of this period would count against the rule's cap.
     use sea_orm::ConnectionTrait;
     let sql =
         format!("DELETE FROM purchases WHERE organization_id = {org} AND origin = 'auto_recharge'");
     db.execute_unprepared(&sql).await.unwrap();
-    let start = main_balance(db, org).await;
     // Five credits above the threshold; each recharge buys 25.
-    let threshold = Credits(start.0 - 5_000);
-    server::admin::billing::set_auto_recharge(
-        db,
-        &viewer,
-        "ai_credits",
-        true,
-        threshold,
-        Credits::whole(25),
-        100,
-    )
-    .await
-    .unwrap();
+    let start = crate::arm_recharge(db, Credits::whole(5), Credits::whole(25), 100).await;
     let recharges_before = sum(db, "purchases", "1", org, "AND origin = 'auto_recharge'").await;
     let events_before = sum(db, "usage_events", "1", org, "").await;
     let key = api_key(db, "acme").await;

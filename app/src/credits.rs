@@ -50,9 +50,12 @@ impl Credits {
         if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
             return Err(CreditsError::NotANumber);
         }
-        if frac.len() > 3 {
-            return Err(CreditsError::TooPrecise);
-        }
+        // Zeros past the third decimal change nothing ("1.5000" is 1.5 exactly).
+        let frac = match frac.get(3..) {
+            Some(rest) if rest.bytes().all(|b| b == b'0') => &frac[..3],
+            Some(_) => return Err(CreditsError::TooPrecise),
+            None => frac,
+        };
         let whole: i64 = if int.is_empty() {
             0
         } else {
@@ -313,6 +316,11 @@ mod tests {
         assert_eq!(Credits::parse("1500.125"), Ok(Credits(1_500_125)));
         assert_eq!(Credits::parse(".5"), Ok(Credits(500)));
         assert_eq!(Credits::parse("3."), Ok(Credits(3_000)));
+        assert_eq!(Credits::parse("1.5000"), Ok(Credits(1_500)));
+        assert_eq!(
+            Credits::parse("1.0000000000000001"),
+            Err(CreditsError::TooPrecise)
+        );
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub async fn put_allocation(
     Path(end_user): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Error> {
-    let body = json_body(&body.map_err(body_error)?)?;
+    let bytes = body.map_err(body_error)?;
+    let body = json_body(&bytes)?;
     let pool = string_field(&body, "pool", false)?;
     let cap = credits_field(&body, "credits")?;
     let a = allocations::set_end_user_cap(

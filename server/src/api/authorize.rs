@@ -44,7 +44,8 @@ pub async fn post_authorize(
     Extension(caller): Extension<ApiCaller>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Error> {
-    let body = json_body(&body.map_err(body_error)?)?;
+    let bytes = body.map_err(body_error)?;
+    let body = json_body(&bytes)?;
     let user = string_field(&body, "user", false)?;
     let feature = string_field(&body, "feature", true)?.unwrap_or_default();
     let credits = credits_field(&body, "credits")?;

@@ -15,6 +15,7 @@ mod platform;
 mod usage;
 
 use crate::error::Error;
+use crate::ingest::wire::{self, Object};
 use app::error::AppError;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
@@ -95,17 +96,18 @@ pub(crate) fn typed_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result
 }
 
 /// Parses a JSON object body, naming `body` when it is not one.
-pub(crate) fn json_body(bytes: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
-    match serde_json::from_slice(bytes) {
-        Ok(serde_json::Value::Object(o)) => Ok(o),
-        Ok(_) => Err(AppError::invalid("body", "must be a JSON object").into()),
+/// Numbers keep their text, so credits sent as JSON numbers stay exact.
+pub(crate) fn json_body(bytes: &[u8]) -> Result<Object<'_>, Error> {
+    match wire::object(bytes) {
+        Ok(Some(o)) => Ok(o),
+        Ok(None) => Err(AppError::invalid("body", "must be a JSON object").into()),
         Err(e) => Err(AppError::invalid("body", format!("malformed JSON: {e}")).into()),
     }
 }
 
 /// A credits field of a body, with the same rules as an event's `credits`.
 pub(crate) fn credits_field(
-    body: &serde_json::Map<String, serde_json::Value>,
+    body: &Object<'_>,
     field: &str,
 ) -> Result<app::credits::Credits, Error> {
     crate::ingest::validate::credits(body, field).map_err(|e| AppError::invalid(field, e).into())
@@ -113,7 +115,7 @@ pub(crate) fn credits_field(
 
 /// A string field of a body, with the same rules as an event's string fields.
 pub(crate) fn string_field<'a>(
-    body: &'a serde_json::Map<String, serde_json::Value>,
+    body: &'a Object<'_>,
     field: &str,
     required: bool,
 ) -> Result<Option<&'a str>, Error> {

@@ -4,7 +4,8 @@
 use app::credits::{Credits, CreditsError};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 pub const MAX_EVENTS: usize = 1000;
 pub const MAX_ID_LEN: usize = 128;
@@ -77,7 +78,8 @@ impl Rejection {
 pub enum FieldRef<'a> {
     Null,
     Str(&'a str),
-    Num(&'a Number),
+    /// A number's text: as sent, or as `serde_json` prints a parsed one.
+    Num(Cow<'a, str>),
     Obj(&'a Map<String, Value>),
     /// A boolean or an array.
     Other,
@@ -94,7 +96,7 @@ impl Fields for Map<String, Value> {
         Some(match self.get(name)? {
             Value::Null => FieldRef::Null,
             Value::String(s) => FieldRef::Str(s),
-            Value::Number(n) => FieldRef::Num(n),
+            Value::Number(n) => FieldRef::Num(Cow::Owned(n.to_string())),
             Value::Object(o) => FieldRef::Obj(o),
             Value::Bool(_) | Value::Array(_) => FieldRef::Other,
         })
@@ -125,8 +127,8 @@ fn count(o: &(impl Fields + ?Sized), field: &str, max: i64) -> Result<Option<i64
     let bad = || format!("must be an integer from 0 to {max}");
     match o.field(field) {
         None | Some(FieldRef::Null) => Ok(None),
-        Some(FieldRef::Num(n)) => match n.as_i64() {
-            Some(v) if (0..=max).contains(&v) => Ok(Some(v)),
+        Some(FieldRef::Num(n)) => match n.parse::<i64>() {
+            Ok(v) if (0..=max).contains(&v) => Ok(Some(v)),
             _ => Err(bad()),
         },
         Some(_) => Err(bad()),
@@ -135,14 +137,11 @@ fn count(o: &(impl Fields + ?Sized), field: &str, max: i64) -> Result<Option<i64
 
 /// A credits amount given as a JSON number or a decimal string (exact, ≤ 3 decimals).
 pub fn credits(o: &(impl Fields + ?Sized), field: &str) -> Result<Credits, String> {
-    let number;
-    let text = match o.field(field) {
+    let given = o.field(field);
+    let text = match &given {
         None | Some(FieldRef::Null) => return Err("is required".into()),
-        Some(FieldRef::Num(n)) => {
-            number = n.to_string();
-            number.as_str()
-        }
-        Some(FieldRef::Str(s)) => s,
+        Some(FieldRef::Num(n)) => n,
+        Some(FieldRef::Str(s)) => *s,
         Some(_) => return Err("must be a number or a decimal string".into()),
     };
     Credits::parse(text).map_err(|e| match e {

@@ -8,7 +8,8 @@
 use super::validate::{FIELDS, FieldRef, Fields, MAX_EVENTS};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -40,7 +41,8 @@ macro_rules! scalars_are {
 pub enum Field<'a> {
     Null,
     Str(Cow<'a, str>),
-    Num(Number),
+    /// A number's text as sent, so a credits amount stays exact (never through `f64`).
+    Num(&'a str),
     Obj(Map<String, Value>),
     /// A boolean or an array: never valid for an event field.
     Other,
@@ -51,59 +53,99 @@ impl<'a> Field<'a> {
         match self {
             Field::Null => FieldRef::Null,
             Field::Str(s) => FieldRef::Str(s),
-            Field::Num(n) => FieldRef::Num(n),
+            Field::Num(n) => FieldRef::Num(Cow::Borrowed(n)),
             Field::Obj(o) => FieldRef::Obj(o),
             Field::Other => FieldRef::Other,
         }
+    }
+
+    /// Classifies one JSON value, already checked by the parser, by its first byte.
+    fn from_raw(text: &'a str) -> serde_json::Result<Self> {
+        Ok(match text.as_bytes().first() {
+            Some(b'"') => {
+                let inner = &text[1..text.len() - 1];
+                if inner.contains('\\') {
+                    Field::Str(Cow::Owned(serde_json::from_str(text)?))
+                } else {
+                    Field::Str(Cow::Borrowed(inner))
+                }
+            }
+            Some(b'{') => Field::Obj(serde_json::from_str(text)?),
+            Some(b'n') => Field::Null,
+            Some(b'-' | b'0'..=b'9') => Field::Num(text),
+            _ => Field::Other,
+        })
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?;
+        Field::from_raw(raw.get()).map_err(de::Error::custom)
+    }
+}
+
+/// An object key, borrowed from the body when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Field<'de>;
+            type Value = Key<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Field::Null)
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Field::Null)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Field::Other)
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Field::Num(v.into()))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Field::Num(v.into()))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Number::from_f64(v).map_or(Field::Other, Field::Num))
+                f.write_str("a string key")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Field::Str(Cow::Borrowed(v)))
+                Ok(Key(Cow::Borrowed(v)))
             }
             fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Field::Str(Cow::Owned(v.to_string())))
+                Ok(Key(Cow::Owned(v.to_string())))
             }
             fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Field::Str(Cow::Owned(v)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Field::Other)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let o = Map::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(Field::Obj(o))
+                Ok(Key(Cow::Owned(v)))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_str(V)
     }
+}
+
+/// A JSON object body with its fields as sent (a repeated key keeps its last value).
+pub struct Object<'a>(Vec<(Cow<'a, str>, Field<'a>)>);
+
+impl Fields for Object<'_> {
+    fn field(&self, name: &str) -> Option<FieldRef<'_>> {
+        let (_, f) = self.0.iter().rev().find(|(k, _)| k == name)?;
+        Some(f.as_ref())
+    }
+}
+
+/// Reads a body that must be one JSON object: `Ok(None)` when it is valid JSON but not an
+/// object, `Err` with the parser's message when it is not JSON.
+pub fn object(bytes: &[u8]) -> Result<Option<Object<'_>>, String> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Object<'de>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut fields = Vec::new();
+            while let Some(Key(k)) = map.next_key()? {
+                fields.push((k, map.next_value()?));
+            }
+            Ok(Some(Object(fields)))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        scalars_are!(None);
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let body = de.deserialize_any(V).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(body)
 }
 
 /// One element of `events`: an event object, or anything else (rejected on its own).
@@ -135,10 +177,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireEvent<'a> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut fields: Box<[Option<Field<'de>>; FIELDS.len()]> = Box::default();
                 let mut unknown = None;
-                while let Some(key) = map.next_key::<Field<'de>>()? {
-                    let Field::Str(key) = key else {
-                        return Err(de::Error::custom("object keys are strings"));
-                    };
+                while let Some(Key(key)) = map.next_key()? {
                     match FIELDS.iter().position(|f| *f == key) {
                         // A repeated key keeps its last value, as a `Value` map would.
                         Some(i) => fields[i] = Some(map.next_value()?),
@@ -225,18 +264,15 @@ pub fn parse(bytes: &[u8]) -> Result<Body<'_>, String> {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut body = Body::NoEvents;
-            while let Some(key) = map.next_key::<Field<'de>>()? {
-                match key {
-                    Field::Str(k) if k == "events" => {
-                        body = match map.next_value::<Events<'de>>()? {
-                            Events::Array(a) => Body::Events(a),
-                            Events::TooMany(n) => Body::TooMany(n),
-                            Events::NotArray => Body::NoEvents,
-                        }
+            while let Some(Key(k)) = map.next_key()? {
+                if k == "events" {
+                    body = match map.next_value::<Events<'de>>()? {
+                        Events::Array(a) => Body::Events(a),
+                        Events::TooMany(n) => Body::TooMany(n),
+                        Events::NotArray => Body::NoEvents,
                     }
-                    _ => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
+                } else {
+                    map.next_value::<IgnoredAny>()?;
                 }
             }
             Ok(body)

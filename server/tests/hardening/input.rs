@@ -1,4 +1,4 @@
-use crate::helpers::{Api, api_key, org_id, seed, spawn_app_with};
+use crate::helpers::{Api, api_key, org_id, seed, spawn_app_with, sum};
 use chrono::{Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::json;
@@ -112,7 +112,68 @@ pub async fn huge_numbers_are_refused_and_poison_nothing(db: &DatabaseConnection
     );
 }
 
+/// Credits sent as JSON numbers are read from their text, never through `f64`: digits an
+/// `f64` would drop are kept, or refused as too precise, never rounded away.
+pub async fn credits_sent_as_json_numbers_stay_exact(db: &DatabaseConnection) {
+    seed(db, 200, 57, Utc::now()).await;
+    let org = org_id(db, "acme").await;
+    let api = Api::new(
+        &spawn_app_with(db, Config::default()).await,
+        &api_key(db, "acme").await,
+    );
+    let raw = |id: &str, credits: &str| {
+        let mut e = dated(id, 0).to_string();
+        e = e.replace(r#""credits":"1""#, &format!(r#""credits":{credits}"#));
+        e
+    };
+    let body = format!(
+        r#"{{"events": [{}, {}, {}]}}"#,
+        raw("x1", "987654321.125"),
+        raw("x2", "1.0000000000000001"),
+        raw("x3", "2.5000"),
+    );
+    let (status, out) = api
+        .send(reqwest::Method::POST, "/api/v1/events", Some(body))
+        .await;
+    assert_eq!((status, out["accepted"].as_u64()), (200, Some(2)), "{out}");
+    assert_eq!(out["rejected"][0]["index"], 1, "{out}");
+    assert_eq!(out["rejected"][0]["field"], "credits", "{out}");
+    let stored = sum(
+        db,
+        "usage_events",
+        "credits_milli",
+        org,
+        "AND event_id IN ('x1', 'x3')",
+    )
+    .await;
+    assert_eq!(stored, 987_654_321_125 + 2_500);
+    // Bodies other than events read numbers the same way.
+    let put = r#"{"credits": 12345678901234.567}"#.to_string();
+    let (status, cap) = api
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/allocations/cust-exact",
+            Some(put),
+        )
+        .await;
+    assert_eq!(
+        (status, cap["cap"].as_str()),
+        (200, Some("12345678901234.567")),
+        "{cap}"
+    );
+    let ask = r#"{"feature": "personalized_email", "credits": 0.30000000000000004}"#;
+    let (status, out) = api
+        .send(reqwest::Method::POST, "/api/v1/authorize", Some(ask.into()))
+        .await;
+    assert_eq!(
+        (status, out["field"].as_str()),
+        (400, Some("credits")),
+        "{out}"
+    );
+}
+
 crate::on_both_backends!(
     events_older_than_the_backfill_window_are_refused,
     huge_numbers_are_refused_and_poison_nothing,
+    credits_sent_as_json_numbers_stay_exact,
 );

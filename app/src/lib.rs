@@ -19,6 +19,7 @@ pub mod service;
 pub mod table;
 pub mod tables;
 
+use components::filter_guard::FilterGuard;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
@@ -140,12 +141,12 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("setup") ssr=SsrMode::Async view=|| view! { <main class="narrow"><routes::setup::SetupPage/></main> }/>
                 <Route path=StaticSegment("set-password") ssr=SsrMode::Async view=|| view! { <main class="narrow"><routes::setup::SetPasswordPage/></main> }/>
                 <ParentRoute path=StaticSegment("") ssr=SsrMode::Async view=Signed>
-                    <Route path=StaticSegment("usage") ssr=SsrMode::Async view=routes::usage::UsagePage/>
-                    <Route path=StaticSegment("activity") ssr=SsrMode::Async view=routes::activity::ActivityPage/>
+                    <Route path=StaticSegment("usage") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::usage::UsagePage/></FilterGuard> }/>
+                    <Route path=StaticSegment("activity") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::activity::ActivityPage/></FilterGuard> }/>
                     <Route path=StaticSegment("credits") ssr=SsrMode::Async view=routes::credits::CreditsPage/>
-                    <Route path=StaticSegment("users") ssr=SsrMode::Async view=routes::users::UsersPage/>
-                    <Route path=StaticSegment("flows") ssr=SsrMode::Async view=routes::flows::FlowsPage/>
-                    <Route path=StaticSegment("requests") ssr=SsrMode::Async view=routes::requests::RequestsPage/>
+                    <Route path=StaticSegment("users") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::users::UsersPage/></FilterGuard> }/>
+                    <Route path=StaticSegment("flows") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::flows::FlowsPage/></FilterGuard> }/>
+                    <Route path=StaticSegment("requests") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::requests::RequestsPage/></FilterGuard> }/>
                     <Route path=StaticSegment("settings") ssr=SsrMode::Async view=routes::settings::SettingsPage/>
                 </ParentRoute>
             </Routes>

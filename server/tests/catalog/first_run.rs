@@ -181,6 +181,26 @@ async fn empty_organization_pages(db: &DatabaseConnection) {
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["field"], field, "{query}: {body}");
     }
+    // A page shows the same refusal in place, with a link to the view it can show.
+    for page in ["/usage", "/users", "/flows", "/activity", "/requests"] {
+        let res = client
+            .get(format!("{base}{page}?team=Sales&to=2026-13-45"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{page}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(r#"data-testid="filter-error-field">to<"#),
+            "{page}: {html}"
+        );
+        assert!(html.contains("must be a date"), "{page}: {html}");
+        assert!(
+            html.contains(&format!(r#"href="{page}?team=Sales""#)),
+            "{page}: {html}"
+        );
+        assert!(!html.contains(r#"aria-label="Filters""#), "{page}: {html}");
+    }
 
     // With a catalog but no event yet: the exact first event.
     let doc: app::catalog::CatalogDoc = serde_json::from_value(catalog()).unwrap();

@@ -408,15 +408,23 @@ pub struct RequestRow {
     pub latency_us: i32,
 }
 
-/// The API page: the newest requests in the range and a summary of all of them.
+/// All requests in the range, and how many failed (status ≥ 400).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestCounts {
+    pub total: i64,
+    pub failed: i64,
+}
+
+/// The API page: one page of the range's requests, newest first, and (when asked) the
+/// counts of all of them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RequestLogView {
     pub time_zone: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
-    /// All requests in the range, and how many failed (status ≥ 400).
-    pub total: i64,
-    pub failed: i64,
-    /// Newest first, at most the page's limit.
+    pub counts: Option<RequestCounts>,
     pub rows: Vec<RequestRow>,
+    /// Cursors of the older (`next`) and newer (`prev`) pages, where there are any.
+    pub next: Option<String>,
+    pub prev: Option<String>,
 }

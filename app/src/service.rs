@@ -91,11 +91,14 @@ pub trait MeterService: Send + Sync + 'static {
     async fn users(&self, viewer: &Viewer, filter: &Filter) -> Result<UsersView, AppError>;
     async fn flows(&self, viewer: &Viewer, filter: &Filter) -> Result<FlowsView, AppError>;
     /// The newest `limit` requests of the filter's range (all with `None`).
+    /// A page of the request log (newest first; `cursor.sort` does not apply), with the
+    /// range's counts when `counts` (a download's later pages skip them).
     async fn requests(
         &self,
         viewer: &Viewer,
         filter: &Filter,
-        limit: Option<u64>,
+        cursor: &Cursor,
+        counts: bool,
     ) -> Result<RequestLogView, AppError>;
     async fn activity(
         &self,

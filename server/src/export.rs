@@ -1,6 +1,7 @@
 //! CSV downloads of every dashboard table: `GET /export/{table}.csv?<filter>`. Each calls the
 //! same service as its page and writes the same `Table`, so a download matches the screen.
-//! The activity log is streamed page by page (keyset), however many events the range has.
+//! The activity and request logs are streamed page by page (keyset), however many rows the
+//! range has.
 
 use crate::error::Error;
 use app::error::AppError;
@@ -17,8 +18,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::sync::Arc;
 
-/// Events per streamed chunk of the activity export.
-const ACTIVITY_CHUNK: u64 = 500;
+/// Rows per streamed chunk of a paged log's export.
+const CHUNK: u64 = 500;
 
 pub fn router<S: Clone + Send + Sync + 'static>(services: Services) -> Router<S> {
     Router::new()
@@ -63,16 +64,33 @@ async fn export(
     let source = tables::source_of(id).ok_or_else(|| AppError::not_found("table"))?;
     let filter = Filter::try_from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|(field, why)| AppError::invalid(field, why))?;
-    if source == Source::Activity {
-        let sort = pairs
-            .iter()
-            .find(|(k, _)| k == "sort")
-            .and_then(|(_, v)| app::filter::from_word(v))
-            .unwrap_or_default();
-        return Ok(attachment(
-            id,
-            activity_stream(services, viewer, filter, sort),
-        ));
+    let sort = pairs
+        .iter()
+        .find(|(k, _)| k == "sort")
+        .and_then(|(_, v)| app::filter::from_word(v))
+        .unwrap_or_default();
+    match source {
+        Source::Activity => {
+            let body = paged_csv(sort, move |c| {
+                let (services, viewer, filter) = (services.clone(), viewer.clone(), filter.clone());
+                async move {
+                    let page = services.activity(&viewer, &filter, &c).await?;
+                    Ok((tables::activity(&page.rows), page.next))
+                }
+            });
+            return Ok(attachment(id, body));
+        }
+        Source::Requests => {
+            let body = paged_csv(ActivitySort::Newest, move |c| {
+                let (services, viewer, filter) = (services.clone(), viewer.clone(), filter.clone());
+                async move {
+                    let page = services.requests(&viewer, &filter, &c, false).await?;
+                    Ok((tables::requests(&page), page.next))
+                }
+            });
+            return Ok(attachment(id, body));
+        }
+        _ => {}
     }
     let table = table(&*services, &viewer, &filter, id, source).await?;
     Ok(attachment(id, Body::from(csv_bytes(table.records())?)))
@@ -127,47 +145,37 @@ async fn table(
                 _ => tables::purchases(&v),
             }
         }
-        Source::Requests => tables::requests(&services.requests(viewer, filter, None).await?),
-        Source::Activity => unreachable!("streamed"),
+        Source::Activity | Source::Requests => unreachable!("streamed"),
     })
 }
 
-/// Every event of the filter in `sort` order as one CSV: the header, then a chunk per page.
-fn activity_stream(
-    services: Arc<dyn MeterService>,
-    viewer: Viewer,
-    filter: Filter,
-    sort: ActivitySort,
-) -> Body {
-    let first = Cursor {
-        before: None,
+/// A keyset-paged log as one CSV: the header, then a chunk per page `fetch` reads (its
+/// table and the cursor of the next page), however many rows the range has.
+fn paged_csv<F, Fut>(sort: ActivitySort, fetch: F) -> Body
+where
+    F: Fn(Cursor) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(Table, Option<String>), AppError>> + Send,
+{
+    let cursor = move |before| Cursor {
+        before,
         after: None,
-        page_size: ACTIVITY_CHUNK,
+        page_size: CHUNK,
         sort,
     };
-    let stream = futures::stream::unfold(Some((first, true)), move |state| {
-        let (services, viewer, filter) = (services.clone(), viewer.clone(), filter.clone());
+    let fetch = Arc::new(fetch);
+    let stream = futures::stream::unfold(Some((cursor(None), true)), move |state| {
+        let fetch = fetch.clone();
         async move {
-            let (cursor, header) = state?;
-            let page = match services.activity(&viewer, &filter, &cursor).await {
-                Ok(p) => p,
+            let (c, header) = state?;
+            let (table, next) = match fetch(c).await {
+                Ok(page) => page,
                 Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
             };
-            let table = tables::activity(&page.rows);
             let records = table.records().skip(if header { 0 } else { 1 });
             let chunk = csv_bytes(records)
                 .map(Bytes::from)
                 .map_err(|e| std::io::Error::other(AppError::from(e).to_string()));
-            let next = page.next.map(|before| {
-                let c = Cursor {
-                    before: Some(before),
-                    after: None,
-                    page_size: ACTIVITY_CHUNK,
-                    sort,
-                };
-                (c, false)
-            });
-            Some((chunk, next))
+            Some((chunk, next.map(|before| (cursor(Some(before)), false))))
         }
     });
     Body::from_stream(stream)

@@ -261,6 +261,18 @@ async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
         range: RangePreset::Last7,
         ..Default::default()
     };
+    // Events sharing one time finer than a microsecond (SQLite keeps the nanoseconds): only
+    // the id orders them, and a page boundary falls among them.
+    let tied: Vec<serde_json::Value> = (0..45)
+        .map(|i| {
+            serde_json::json!({"id": format!("tie-{i}"), "timestamp": "2026-11-20T12:00:00.123456789Z",
+                "feature": "personalized_email", "credits": "0.5"})
+        })
+        .collect();
+    let stored = server::ingest::ingest(db, org, &tied, test_now())
+        .await
+        .unwrap();
+    assert_eq!(stored.accepted, 45);
     let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
     let from = tz
         .with_ymd_and_hms(2026, 11, 16, 0, 0, 0)

@@ -6,6 +6,7 @@ pub mod filter_bar;
 pub mod filter_guard;
 pub mod getting_started;
 pub mod link_select;
+pub mod pager;
 pub mod settings_forms;
 #[cfg(feature = "ssr")]
 pub mod usage_charts;

@@ -3,15 +3,12 @@
 //! a page size and a CSV export of every event under the filters.
 
 use crate::components::data_table::export_href;
-use crate::components::filter_bar::{FilterBarLoader, LoadError, query_string, use_filter};
+use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
 use crate::components::link_select::{LinkChoice, LinkSelect};
+use crate::components::pager::{self, Pager, use_cursor};
 use crate::filter::Filter;
-use crate::filter::{from_word, word};
 use crate::model::{ActivityPage, ActivitySort, Cursor};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
-
-pub const PAGE_SIZES: [u64; 4] = [25, 50, 100, 200];
 
 #[server(endpoint = "activity")]
 pub async fn get_activity(filter: Filter, cursor: Cursor) -> Result<ActivityPage, ServerFnError> {
@@ -28,52 +25,14 @@ const SORTS: [(ActivitySort, &str); 3] = [
     (ActivitySort::Credits, "Most credits first"),
 ];
 
-/// The link to this page for a filter and a cursor.
-fn href(f: &Filter, c: &Cursor, before: Option<&str>, after: Option<&str>) -> String {
-    let mut q = query_string(f);
-    let mut extra = form_urlencoded::Serializer::new(String::new());
-    if c.page_size != PAGE_SIZES[1] {
-        extra.append_pair("page_size", &c.page_size.to_string());
-    }
-    if c.sort != ActivitySort::default() {
-        extra.append_pair("sort", &word(&c.sort));
-    }
-    if let Some(b) = before {
-        extra.append_pair("before", b);
-    }
-    if let Some(a) = after {
-        extra.append_pair("after", a);
-    }
-    let extra = extra.finish();
-    if !extra.is_empty() {
-        q = if q.is_empty() {
-            format!("?{extra}")
-        } else {
-            format!("{q}&{extra}")
-        };
-    }
-    format!("/activity{q}")
+fn href(f: &Filter, c: &Cursor) -> String {
+    pager::href("/activity", f, c, None, None)
 }
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let filter = use_filter();
-    let query = use_query_map();
-    let cursor = Memo::new(move |_| {
-        query.with(|q| Cursor {
-            before: q.get("before"),
-            after: q.get("after"),
-            page_size: q
-                .get("page_size")
-                .and_then(|s| s.parse().ok())
-                .filter(|n| PAGE_SIZES.contains(n))
-                .unwrap_or(PAGE_SIZES[1]),
-            sort: q
-                .get("sort")
-                .and_then(|s| from_word(&s))
-                .unwrap_or_default(),
-        })
-    });
+    let cursor = use_cursor();
     let page = Resource::new(
         move || (filter.get(), cursor.get()),
         |(f, c)| get_activity(f, c),
@@ -85,21 +44,13 @@ pub fn ActivityPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 let c = cursor.get_untracked();
-                let size = c.page_size;
                 match page.await {
                     Err(error) => view! { <LoadError what="the activity log" error/> }.into_any(),
                     Ok(p) => {
-                        let prev = p.prev.as_deref().map(|x| href(&f, &c, None, Some(x)));
-                        let next = p.next.as_deref().map(|x| href(&f, &c, Some(x), None));
                         let sorts = SORTS.map(|(s, text)| LinkChoice {
-                            href: href(&f, &Cursor { sort: s, ..c.clone() }, None, None),
+                            href: href(&f, &Cursor { sort: s, before: None, after: None, ..c.clone() }),
                             text: text.into(),
                             selected: s == c.sort,
-                        }).to_vec();
-                        let sizes = PAGE_SIZES.map(|n| LinkChoice {
-                            href: href(&f, &Cursor { page_size: n, ..c.clone() }, None, None),
-                            text: n.to_string(),
-                            selected: n == size,
                         }).to_vec();
                         view! {
                             <section class="card">
@@ -140,20 +91,7 @@ pub fn ActivityPage() -> impl IntoView {
                                         </div>
                                     }.into_any()
                                 }}
-                                <nav class="pager" aria-label="Pages">
-                                    {match prev {
-                                        Some(h) => view! { <a href=h rel="prev" data-testid="prev">"← Previous"</a> }.into_any(),
-                                        None => view! { <span class="muted">"← Previous"</span> }.into_any(),
-                                    }}
-                                    <label>
-                                        <span>"Rows per page "</span>
-                                        <LinkSelect name="page_size".to_string() choices=sizes/>
-                                    </label>
-                                    {match next {
-                                        Some(h) => view! { <a href=h rel="next" data-testid="next">"Next →"</a> }.into_any(),
-                                        None => view! { <span class="muted">"Next →"</span> }.into_any(),
-                                    }}
-                                </nav>
+                                <Pager path="/activity" filter=f.clone() cursor=c.clone() prev=p.prev.clone() next=p.next.clone()/>
                             </section>
                         }.into_any()
                     }

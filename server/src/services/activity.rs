@@ -2,16 +2,15 @@
 //! first, paged with a keyset cursor on (time or credits, id) — a deep page costs the same as
 //! the first.
 
-use super::range;
+use super::{keyset, range};
 use crate::entities::*;
 use crate::error::Result;
 use crate::ledger::period::local_midnight;
 use app::credits::Credits;
-use app::error::AppError;
 use app::filter::Filter;
 use app::model::{ActivityPage, ActivityRow, ActivitySort, Cursor};
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -19,50 +18,27 @@ use std::collections::HashMap;
 
 pub const MAX_PAGE: u64 = 500;
 
-/// The sort key of an event: its time (unix micros) or its credits.
+/// The sort key of an event: its time (`keyset::time_key`) or its credits.
 fn key(sort: ActivitySort, e: &usage_event::Model) -> i64 {
     match sort {
         ActivitySort::Credits => e.credits_milli,
-        _ => e.occurred_at.timestamp_micros(),
+        _ => keyset::time_key(e.occurred_at),
     }
 }
 
-/// `"<key>_<id>"`
 fn encode(sort: ActivitySort, e: &usage_event::Model) -> String {
-    format!("{}_{}", key(sort, e), e.id)
+    keyset::encode(key(sort, e), e.id)
 }
 
-fn decode(cursor: &str) -> Result<(i64, i64)> {
-    let bad = || AppError::invalid("cursor", "is not a cursor from this log");
-    let (k, id) = cursor.split_once('_').ok_or_else(bad)?;
-    Ok((
-        k.parse().map_err(|_| bad())?,
-        id.parse().map_err(|_| bad())?,
-    ))
-}
-
-/// `(key, id) < (k, id)` (or `>`): a row-value comparison the index serves in one range
-/// scan, however deep the page.
-fn after_cursor(sort: ActivitySort, k: i64, id: i64, descending: bool) -> Result<SimpleExpr> {
+/// The rows past `(k, id)` in the page's reading order.
+fn after_cursor(sort: ActivitySort, k: i64, id: i64, descending: bool) -> SimpleExpr {
     use usage_event::Column as C;
-    let key_col = match sort {
-        ActivitySort::Credits => C::CreditsMilli,
-        _ => C::OccurredAt,
+    let (key_col, value): (C, sea_orm::Value) = match sort {
+        ActivitySort::Credits => (C::CreditsMilli, k.into()),
+        _ => (C::OccurredAt, keyset::time_of(k).into()),
     };
-    let value: sea_orm::Value = match sort {
-        ActivitySort::Credits => k.into(),
-        _ => Utc
-            .timestamp_micros(k)
-            .single()
-            .ok_or_else(|| AppError::invalid("cursor", "is not a cursor from this log"))?
-            .into(),
-    };
-    let row = Expr::tuple([
-        Expr::col((usage_event::Entity, key_col)),
-        Expr::col((usage_event::Entity, C::Id)),
-    ]);
-    let at = Expr::tuple([Expr::val(value), Expr::val(id)]);
-    Ok(if descending { row.lt(at) } else { row.gt(at) })
+    let col = |c: C| Expr::col((usage_event::Entity, c));
+    keyset::beyond(col(key_col), col(C::Id), value, id, descending)
 }
 
 /// One page in `cursor.sort` order. `cursor.before` continues (Next); `cursor.after` goes
@@ -82,11 +58,9 @@ pub async fn activity<C: ConnectionTrait>(
         .filter(usage_event::Column::OccurredAt.gte(local_midnight(tz, r.from)))
         .filter(usage_event::Column::OccurredAt.lt(local_midnight(tz, r.to + Duration::days(1))));
     q = super::usage::scope_events(db, org_id, filter, q).await?;
-    let backward = cursor.after.is_some();
-    let descending = (sort != ActivitySort::Oldest) != backward;
-    if let Some(c) = cursor.after.as_deref().or(cursor.before.as_deref()) {
-        let (k, id) = decode(c)?;
-        q = q.filter(after_cursor(sort, k, id, descending)?);
+    let descending = (sort != ActivitySort::Oldest) != keyset::is_backward(cursor);
+    if let Some((k, id)) = keyset::start(cursor)? {
+        q = q.filter(after_cursor(sort, k, id, descending));
     }
     let order = if descending { Order::Desc } else { Order::Asc };
     q = match sort {
@@ -94,28 +68,8 @@ pub async fn activity<C: ConnectionTrait>(
         _ => q.order_by(usage_event::Column::OccurredAt, order.clone()),
     }
     .order_by(usage_event::Column::Id, order);
-    // One extra row tells whether another page exists in this direction.
-    let mut events = q.limit(size + 1).all(db).await?;
-    let more = events.len() as u64 > size;
-    events.truncate(size as usize);
-    if backward {
-        events.reverse();
-    }
-    let (next, prev) = match (events.first(), events.last()) {
-        (Some(first), Some(last)) => {
-            let next_exists = if backward { true } else { more };
-            let prev_exists = if backward {
-                more
-            } else {
-                cursor.before.is_some()
-            };
-            (
-                next_exists.then(|| encode(sort, last)),
-                prev_exists.then(|| encode(sort, first)),
-            )
-        }
-        _ => (None, None),
-    };
+    let read = q.limit(size + 1).all(db).await?;
+    let (events, next, prev) = keyset::page(read, size, cursor, |e| encode(sort, e));
     let rows = label_rows(db, org_id, tz, &events).await?;
     Ok(ActivityPage {
         rows,

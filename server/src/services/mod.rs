@@ -7,6 +7,7 @@ pub mod balance;
 pub mod credits;
 pub mod flows;
 pub mod getting_started;
+mod keyset;
 pub mod names;
 pub mod overview;
 pub mod periods;
@@ -178,14 +179,13 @@ impl MeterService for MeterServiceImpl {
         &self,
         viewer: &Viewer,
         filter: &Filter,
-        limit: Option<u64>,
+        cursor: &Cursor,
+        counts: bool,
     ) -> Result<RequestLogView, AppError> {
         viewer.check_dashboard()?;
         viewer.check(viewer.role.administers(), "The API request log")?;
-        Ok(
-            requests::request_log(&self.db, viewer.organization_id, filter, limit, Utc::now())
-                .await?,
-        )
+        let org = viewer.organization_id;
+        Ok(requests::request_log(&self.db, org, filter, cursor, counts, Utc::now()).await?)
     }
 
     async fn filter_options(&self, viewer: &Viewer) -> Result<FilterOptions, AppError> {

@@ -129,7 +129,8 @@ test("API page: the request log shows calls made with an API key", async ({ page
   await expect(page.getByTestId("requests-total")).toHaveText(String(total));
   await expect(page.getByTestId("requests-failed")).toHaveText(String(failed));
   const rows = page.getByTestId("requests").locator("tbody tr");
-  await expect(rows).toHaveCount(total);
+  // A page holds 50 rows (the default page size); Next has the rest.
+  await expect(rows).toHaveCount(Math.min(total, 50));
   // The endpoint is the path (query strings may carry data that has no place in a log).
   const usage = rows.filter({ hasText: "/api/v1/usage" });
   expect((await usage.locator("td:nth-child(6)").allInnerTexts()).sort()).toEqual(["200", "400"]);

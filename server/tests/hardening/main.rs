@@ -7,6 +7,7 @@ mod faults;
 mod helpers;
 mod input;
 mod login;
+mod noisy;
 mod ops;
 mod payments;
 mod rebuild;

@@ -44,6 +44,9 @@ pub struct Config {
     pub max_in_flight: usize,
     /// `SHUTDOWN_TIMEOUT_SECS` (default 30): how long SIGTERM waits for queued work.
     pub shutdown_timeout: Duration,
+    /// `PAYMENT_TIMEOUT_SECS` (default 10): how long a charge may wait for the payment
+    /// provider. An auto-recharge is charged while its organization's ingest waits.
+    pub payment_timeout: Duration,
     /// `SQLITE_SYNCHRONOUS`: `full` (default: an answered batch survives a power loss) or
     /// `normal` (faster; a power loss may drop the last answered batches).
     pub sqlite_synchronous: crate::db::Synchronous,
@@ -58,6 +61,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             max_in_flight: 256,
             shutdown_timeout: Duration::from_secs(30),
+            payment_timeout: Duration::from_secs(10),
             sqlite_synchronous: crate::db::Synchronous::Full,
         }
     }
@@ -104,6 +108,7 @@ impl Config {
             request_timeout: Duration::from_secs(number("REQUEST_TIMEOUT_SECS", 30, 3600)?),
             max_in_flight: number("MAX_IN_FLIGHT", d.max_in_flight as u64, 100_000)? as usize,
             shutdown_timeout: Duration::from_secs(number("SHUTDOWN_TIMEOUT_SECS", 30, 3600)?),
+            payment_timeout: Duration::from_secs(number("PAYMENT_TIMEOUT_SECS", 10, 600)?),
         })
     }
 }

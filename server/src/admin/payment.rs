@@ -5,6 +5,8 @@ use crate::entities::organization;
 use app::credits::Credits;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct Payment {
@@ -52,5 +54,37 @@ impl PaymentProvider for InvoiceProvider {
                 now.format("%Y%m%d")
             ),
         })
+    }
+}
+
+/// A provider whose charges wait at most `limit`: past it the charge answers 503 (the
+/// provider may still complete it; a retry under the same key learns the outcome).
+pub struct Bounded {
+    pub inner: Arc<dyn PaymentProvider>,
+    pub limit: Duration,
+}
+
+#[async_trait]
+impl PaymentProvider for Bounded {
+    async fn charge(
+        &self,
+        org: &organization::Model,
+        credits: Credits,
+        price_cents: i64,
+        idempotency_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Payment, app::error::AppError> {
+        let charge = self
+            .inner
+            .charge(org, credits, price_cents, idempotency_key, now);
+        tokio::time::timeout(self.limit, charge)
+            .await
+            .unwrap_or_else(|_| {
+                let why = format!(
+                    "the payment provider did not answer within {} s",
+                    self.limit.as_secs_f64()
+                );
+                Err(app::error::AppError::unavailable(why, 5))
+            })
     }
 }

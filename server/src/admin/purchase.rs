@@ -55,7 +55,12 @@ pub async fn buy_once(
     let charged = provider
         .charge(&org, amount, p.price_cents, &key, now)
         .await;
-    settle(db, &pool, &p, charged, now).await
+    match charged {
+        // No answer is not a refusal: the purchase stays pending, and a retry under its
+        // key charges (or learns the charge) once.
+        Err(e) if e.status() == 503 => Err(e.into()),
+        charged => settle(db, &pool, &p, charged, now).await,
+    }
 }
 
 fn refused(p: &purchase::Model) -> crate::error::Error {

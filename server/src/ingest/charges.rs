@@ -4,7 +4,8 @@
 //! charged once. A refused charge stops that pool's recharges for the period: the batch is
 //! burned again without it and the refusal is stored as a `failed` purchase, with no
 //! credits. The charge holds the organization's ingest lock (on SQLite the write lock)
-//! while the provider answers; recharges are a few per period.
+//! while the provider answers, at most `PAYMENT_TIMEOUT_SECS` (`payment::Bounded`); no
+//! answer in time counts as refused. Recharges are a few per period.
 
 use crate::admin::payment::{Payment, PaymentProvider};
 use crate::entities::{organization, pool, purchase};

@@ -40,7 +40,10 @@ pub fn router_with_writers(
     let bounds = config.clone();
     let telemetry = crate::telemetry::router(db.clone());
     let payments: Arc<dyn crate::admin::payment::PaymentProvider> =
-        Arc::new(crate::admin::payment::InvoiceProvider);
+        Arc::new(crate::admin::payment::Bounded {
+            inner: Arc::new(crate::admin::payment::InvoiceProvider),
+            limit: config.payment_timeout,
+        });
     let api_state = ApiState {
         db: db.clone(),
         config: Arc::new(config),

@@ -4,7 +4,7 @@ use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
-use server::admin::payment::{Payment, PaymentProvider};
+use server::admin::payment::{Bounded, Payment, PaymentProvider};
 use server::admin::purchase::{Order, buy_once};
 use server::entities::organization;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -213,9 +213,84 @@ pub async fn admin_actions_succeed_under_ingest_load(db: &DatabaseConnection) {
     load.await.unwrap();
 }
 
+/// A provider that never answers.
+struct Silent;
+
+#[async_trait::async_trait]
+impl PaymentProvider for Silent {
+    async fn charge(
+        &self,
+        _: &organization::Model,
+        _: Credits,
+        _: i64,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<Payment, AppError> {
+        std::future::pending().await
+    }
+}
+
+/// A provider that does not answer holds neither the organization's ingest nor a buyer
+/// longer than the payment timeout; an unanswered purchase stays pending and its retry
+/// under the same key is bought once.
+pub async fn a_silent_provider_holds_nothing_up(db: &DatabaseConnection) {
+    seed(db, 300, 95, Utc::now()).await;
+    let org = org_id(db, "acme").await;
+    let silent = Bounded {
+        inner: std::sync::Arc::new(Silent),
+        limit: std::time::Duration::from_millis(300),
+    };
+    let balance = crate::arm_recharge(db, Credits(500), Credits::whole(100), 5).await;
+    let crossing = vec![
+        json!({"id": "silent-1", "timestamp": Utc::now().to_rfc3339(),
+        "feature": "personalized_email", "user": "member@acme.test", "credits": "1"}),
+    ];
+    let batch = server::ingest::validate_batch(&crossing, Utc::now()).unwrap();
+    let started = std::time::Instant::now();
+    let out = server::ingest::apply_one(db, &silent, org, batch, Utc::now())
+        .await
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(out.accepted, 1);
+    assert_eq!(main_balance(db, org).await, Credits(balance.0 - 1_000));
+    let why = sum(
+        db,
+        "purchases",
+        "1",
+        org,
+        "AND status = 'failed' AND reference LIKE '%did not answer%'",
+    )
+    .await;
+    assert_eq!(
+        why, 1,
+        "the unanswered recharge is a visible failed purchase"
+    );
+
+    let order = || Order {
+        org_id: org,
+        pool_key: "ai_credits",
+        credits: Credits::whole(3),
+        created_by: None,
+        key: Some("silent-buy"),
+    };
+    let unanswered = buy_once(db, &silent, order(), Utc::now())
+        .await
+        .unwrap_err();
+    assert_eq!(AppError::from(unanswered).status(), 503);
+    assert_eq!(purchases(db, org, "pending").await, 1);
+    let before = main_balance(db, org).await;
+    let paying = TestProvider::default();
+    buy_once(db, &paying, order(), Utc::now()).await.unwrap();
+    buy_once(db, &paying, order(), Utc::now()).await.unwrap();
+    assert_eq!(paying.charges.load(Ordering::SeqCst), 1);
+    assert_eq!(main_balance(db, org).await, before + Credits::whole(3));
+    assert_eq!(purchases(db, org, "pending").await, 0);
+}
+
 crate::on_both_backends!(
     a_purchase_is_bought_once_per_key,
     a_refused_payment_grants_nothing,
     auto_recharge_goes_through_the_provider,
     admin_actions_succeed_under_ingest_load,
+    a_silent_provider_holds_nothing_up,
 );

@@ -295,7 +295,8 @@ pub struct CreditsView {
 /// Run-out forecast of the main pool at the recent burn rate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Forecast {
-    /// Average credits per day over the last `window_days` full days.
+    /// Average credits per day over the last `window_days` full days; with `window_days` 0
+    /// (nothing burned on them yet), what was burned so far today.
     pub daily_rate: Credits,
     pub window_days: i64,
     /// The day the balance reaches zero at that rate; `None` when nothing is being burned.

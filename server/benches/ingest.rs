@@ -8,8 +8,10 @@
 //! `INGEST_BACKENDS=sqlite` (or `postgres`) runs one backend only. `INGEST_SEED` (default
 //! 100,000; `scripts/bench` passes `BENCH_EVENTS`) demo events are there first;
 //! `INGEST_BATCHES` (default 100) batches per client and round; `INGEST_ROUNDS` (default 3)
-//! rounds, the paths taking turns, best round kept. Run with `scripts/bench` (it starts
-//! PostgreSQL).
+//! rounds, the paths taking turns, best round kept. `INGEST_COMPARE_BIN` (labelled
+//! `INGEST_COMPARE_LABEL`) adds another server binary to the same rounds — a build from
+//! before a change, for a before / after measured side by side. Run with `scripts/bench`
+//! (it starts PostgreSQL).
 
 #[path = "../tests/helpers/mod.rs"]
 mod helpers;
@@ -44,14 +46,14 @@ fn batch(prefix: &str, n: usize) -> Vec<Value> {
 
 /// The release server binary on `url`, listening on a free port, with SQLite's
 /// `synchronous` setting `sync`; returns (child, base URL).
-async fn start_server(url: &str, sync: &str) -> (Child, String) {
+async fn start_server(bin: &str, url: &str, sync: &str) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+    let child = Command::new(bin)
         .env("DATABASE_URL", url)
         .env("SEED_DEMO", "0")
         .env("LEPTOS_OUTPUT_NAME", "credit-meter")
@@ -205,31 +207,40 @@ async fn main() {
         };
         helpers::seed(&t.db, seeded, 1, Utc::now()).await;
         let key = helpers::api_key(&t.db, "acme").await;
-        let (mut child, base) = start_server(&t.url, "full").await;
-        // SQLite's faster, less durable setting, measured in the same rounds.
-        let normal = if backend.starts_with("SQLite") {
-            Some(start_server(&t.url, "normal").await)
-        } else {
-            None
-        };
+        let own = env!("CARGO_BIN_EXE_server");
+        let (mut child, base) = start_server(own, &t.url, "full").await;
+        // Other servers measured in the same rounds (4 clients): SQLite's faster, less
+        // durable setting, and `INGEST_COMPARE_BIN` (another build, e.g. before a change).
+        let mut others = Vec::new();
+        if backend.starts_with("SQLite") {
+            let label = "`SQLITE_SYNCHRONOUS=normal` (others: `full`)".to_string();
+            others.push((label, start_server(own, &t.url, "normal").await, 0f64));
+        }
+        if let Ok(bin) = std::env::var("INGEST_COMPARE_BIN") {
+            let label = std::env::var("INGEST_COMPARE_LABEL").unwrap_or_else(|_| bin.clone());
+            others.push((
+                format!("`{label}`"),
+                start_server(&bin, &t.url, "full").await,
+                0f64,
+            ));
+        }
         let rss_idle = peak_rss_mb(child.id());
         let (s50, s99, bytes) = ssr(&base, 30).await;
         // The paths take turns, round after round, and each keeps its best round: this
         // machine's speed drifts by a third within minutes, which would otherwise land on
         // whichever path ran at a slow moment.
-        let (mut bulk, mut direct, mut one, mut four, mut four_normal) =
-            (0f64, 0f64, 0f64, 0f64, 0f64);
+        let (mut bulk, mut direct, mut one, mut four) = (0f64, 0f64, 0f64, 0f64);
         for r in 0..rounds {
             bulk = bulk.max(bulk_run(&t.db, batches, &format!("b{r}")).await);
             direct = direct.max(direct_run(&t.db, batches, &format!("d{r}")).await);
             one = one.max(http_run(&base, &key, 1, batches, &format!("h1-{r}")).await);
             four = four.max(http_run(&base, &key, 4, batches, &format!("h4-{r}")).await);
-            if let Some((_, normal_base)) = &normal {
-                let rate = http_run(normal_base, &key, 4, batches, &format!("n4-{r}")).await;
-                four_normal = four_normal.max(rate);
+            for (i, (_, (_, other_base), best)) in others.iter_mut().enumerate() {
+                let rate = http_run(other_base, &key, 4, batches, &format!("o{i}-{r}")).await;
+                *best = best.max(rate);
             }
         }
-        if let Some((mut c, _)) = normal {
+        for (_, (c, _), _) in &mut others {
             c.kill().ok();
             c.wait().ok();
         }
@@ -251,11 +262,11 @@ async fn main() {
                 rate / bulk
             ));
         }
-        if four_normal > 0.0 {
+        for (label, _, rate) in &others {
             ingest_rows.push(format!(
-                "| {backend} | HTTP, server binary, `SQLITE_SYNCHRONOUS=normal` (others: `full`) | 4 | {} | {four_normal:.0} | {:.2} |",
+                "| {backend} | HTTP, server binary {label} | 4 | {} | {rate:.0} | {:.2} |",
                 n * 4,
-                four_normal / bulk
+                rate / bulk
             ));
         }
         server_rows.push(format!(

@@ -116,7 +116,11 @@ fn ForecastCard(card: BalanceCard, forecast: Forecast, gauge: String) -> impl In
             <EChart id="gauge-chart" option=gauge label=format!("{used}% of included credits used")/>
             <p data-testid="forecast" class=if forecast.before_period_end { "forecast warn" } else { "forecast" }>
                 <strong>{forecast.daily_rate.display()}</strong>
-                {format!(" credits/day over the last {} days. ", forecast.window_days)}
+                {match forecast.window_days {
+                    0 => " credits burned so far today. ".to_string(),
+                    1 => " credits/day over the last day. ".to_string(),
+                    n => format!(" credits/day over the last {n} days. "),
+                }}
                 {text}
             </p>
         </section>
@@ -183,18 +187,20 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
                 }.into_any()
             }}
         </section>
-        <section aria-labelledby="agents-title">
-            <h2 id="agents-title" class="section-title">"Agents"</h2>
-            <div class="agents">
-                {o.agents.iter().map(|a| view! {
-                    <div class="card agent" data-testid=format!("agent-{}", a.key)>
-                        <h3>{a.name.clone()}</h3>
-                        <p class="big">{a.credits.display()}</p>
-                        <p class="muted">{format_count(a.quantity)} " units · " {format_count(a.events)} " events " {change_badge(a.change_percent())}</p>
-                    </div>
-                }).collect_view()}
-            </div>
-        </section>
+        {(!o.agents.is_empty()).then(|| view! {
+            <section aria-labelledby="agents-title">
+                <h2 id="agents-title" class="section-title">"Agents"</h2>
+                <div class="agents">
+                    {o.agents.iter().map(|a| view! {
+                        <div class="card agent" data-testid=format!("agent-{}", a.key)>
+                            <h3>{a.name.clone()}</h3>
+                            <p class="big">{a.credits.display()}</p>
+                            <p class="muted">{format_count(a.quantity)} " units · " {format_count(a.events)} " events " {change_badge(a.change_percent())}</p>
+                        </div>
+                    }).collect_view()}
+                </div>
+            </section>
+        })}
         <section class="card">
             <DataTable table=tables::sources(&o) export=export_href("sources", &f) page_size=10/>
         </section>

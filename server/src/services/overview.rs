@@ -5,12 +5,12 @@
 use super::getting_started::{getting_started, main_card};
 use super::range::{self, DateRange};
 use super::usage::{Scope, UsageReport, bucket_label, regroup, scope, usage_scoped};
-use crate::entities::{category, feature, source};
+use crate::entities::{category, feature, organization, source};
 use crate::error::Result;
 use crate::{insights, ledger};
 use app::credits::Credits;
 use app::filter::{Filter, Frequency, GroupBy};
-use app::model::{DailyPoint, FilterOptions, Overview, Series, ShareRow};
+use app::model::{DailyPoint, FilterOptions, Forecast, Overview, Series, ShareRow};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -101,6 +101,93 @@ async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {
             .map(|s| (format!("{}:{}", s.kind, s.key), source_title(s)))
             .collect(),
     })
+}
+
+/// A card per agent the organization has: the six surfaces the product knows first, in
+/// their fixed order, then its other agents by name. None when it has no agent.
+fn agent_cards(
+    agents: &HashMap<String, String>,
+    sources: &UsageReport,
+    before: Option<&UsageReport>,
+) -> Vec<ShareRow> {
+    let now = by_key(sources);
+    let before = before.map(by_key);
+    let rank = |key: &str| {
+        AGENTS
+            .iter()
+            .position(|(k, _)| *k == key)
+            .unwrap_or(AGENTS.len())
+    };
+    let mut keys: Vec<(&String, &String)> = agents.iter().collect();
+    keys.sort_by(|a, b| (rank(a.0), a.1).cmp(&(rank(b.0), b.1)));
+    keys.into_iter()
+        .map(|(key, name)| {
+            let k = format!("agent:{key}");
+            let (credits, events, quantity) = now.get(&k).copied().unwrap_or((Credits::ZERO, 0, 0));
+            ShareRow {
+                key: key.clone(),
+                name: name.clone(),
+                category: None,
+                credits,
+                events,
+                quantity,
+                unit: None,
+                compare_credits: before
+                    .as_ref()
+                    .map(|b| b.get(&k).map_or(Credits::ZERO, |x| x.0)),
+            }
+        })
+        .collect()
+}
+
+/// When the balance runs out, whatever the filter: at the main pool's average over the last
+/// full days, or, before it has burned on any of them (a new organization), at what it has
+/// burned so far today (`window_days` 0).
+async fn run_out<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    tz: chrono_tz::Tz,
+    pool_id: Option<i64>,
+    remaining: Credits,
+    period_end: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Forecast> {
+    let today = ledger::local_day(tz, now);
+    let window = DateRange {
+        from: today - Duration::days(insights::RATE_WINDOW_DAYS),
+        to: today - Duration::days(1),
+    };
+    let per_day = |range: DateRange| async move {
+        let Some(pool_id) = pool_id else {
+            return Ok(vec![Credits::ZERO; range.days() as usize]);
+        };
+        let r = usage_scoped(db, org, range, &Scope::pool(pool_id), &[GroupBy::Day]).await?;
+        let burned: HashMap<String, Credits> = r
+            .rows
+            .iter()
+            .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
+            .collect();
+        Ok::<_, crate::error::Error>(
+            range
+                .from
+                .iter_days()
+                .take_while(|d| *d <= range.to)
+                .map(|d| burned.get(&d.to_string()).copied().unwrap_or_default())
+                .collect::<Vec<_>>(),
+        )
+    };
+    let recent = per_day(window).await?;
+    if recent.iter().any(|c| c.0 > 0) {
+        return Ok(insights::forecast(remaining, &recent, today, period_end));
+    }
+    let today_only = per_day(DateRange {
+        from: today,
+        to: today,
+    })
+    .await?;
+    let mut f = insights::forecast(remaining, &today_only, today, period_end);
+    f.window_days = 0;
+    Ok(f)
 }
 
 /// Rows of a one-grouping report, keyed by the group value.
@@ -229,33 +316,7 @@ pub async fn overview<C: ConnectionTrait>(
         Some((name, unit, cat)) => (name.clone(), Some(cat.clone()), Some(unit.clone())),
         None => (k.to_string(), None, None),
     });
-    // Agents: always the six surfaces, in a fixed order.
-    let now_src = by_key(&sources);
-    let before_src = c_sources.as_ref().map(by_key);
-    let agents = AGENTS
-        .iter()
-        .map(|(key, default_name)| {
-            let k = format!("agent:{key}");
-            let (credits, events, quantity) =
-                now_src.get(&k).copied().unwrap_or((Credits::ZERO, 0, 0));
-            ShareRow {
-                key: key.to_string(),
-                name: n
-                    .agents
-                    .get(*key)
-                    .cloned()
-                    .unwrap_or_else(|| default_name.to_string()),
-                category: None,
-                credits,
-                events,
-                quantity,
-                unit: None,
-                compare_credits: before_src
-                    .as_ref()
-                    .map(|b| b.get(&k).map_or(Credits::ZERO, |x| x.0)),
-            }
-        })
-        .collect();
+    let agents = agent_cards(&n.agents, &sources, c_sources.as_ref());
 
     let ranked = share_rows(&sources, c_sources.as_ref(), |k| {
         (
@@ -321,30 +382,16 @@ pub async fn overview<C: ConnectionTrait>(
     let anomalies =
         insights::anomalies(&daily.iter().map(|p| (p.day, p.credits)).collect::<Vec<_>>());
 
-    // The forecast is about the organization's balance: all usage of the main pool over the
-    // last full days, whatever the filter.
-    let today = ledger::local_day(tz, now);
-    let window = DateRange {
-        from: today - Duration::days(insights::RATE_WINDOW_DAYS),
-        to: today - Duration::days(1),
-    };
-    let mut per_day: HashMap<String, Credits> = HashMap::new();
-    if let Some(pool_id) = pool_id {
-        let recent = usage_scoped(db, &org, window, &Scope::pool(pool_id), &[GroupBy::Day]).await?;
-        per_day.extend(
-            recent
-                .rows
-                .iter()
-                .filter_map(|row| Some((row.groups[0].clone()?, row.credits))),
-        );
-    }
-    let recent: Vec<Credits> = window
-        .from
-        .iter_days()
-        .take_while(|d| *d <= window.to)
-        .map(|d| per_day.get(&d.to_string()).copied().unwrap_or_default())
-        .collect();
-    let forecast = insights::forecast(balance.remaining, &recent, today, balance.period_end);
+    let forecast = run_out(
+        db,
+        &org,
+        tz,
+        pool_id,
+        balance.remaining,
+        balance.period_end,
+        now,
+    )
+    .await?;
     Ok(Overview {
         organization_name: org.name,
         time_zone: org.time_zone,

@@ -219,6 +219,27 @@ async fn empty_organization_pages(db: &DatabaseConnection) {
     assert!(html.contains("No usage has arrived yet"), "{html}");
     assert!(html.contains("/api/v1/events"), "{html}");
     assert!(html.contains("personalized_email"), "{html}");
+
+    // The first event: with no full day of usage yet the forecast reads today's burn, and
+    // an organization without agents shows no agent cards.
+    let first = vec![
+        json!({"id": "first-1", "timestamp": Utc::now().to_rfc3339(),
+        "feature": "personalized_email", "credits": "2"}),
+    ];
+    let out = server::ingest::ingest(db, made.organization.id, &first, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(out.accepted, 1);
+    let html = client
+        .get(format!("{base}/usage"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("credits burned so far today"), "{html}");
+    assert!(!html.contains(r#"data-testid="agent-"#), "{html}");
 }
 
 on_both_backends!(empty_organization_pages);

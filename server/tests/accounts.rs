@@ -271,14 +271,7 @@ async fn no_organization_reaches_another(db: &DatabaseConnection) {
         .await
         .unwrap();
     assert_eq!(me["organization_name"], "Acme Outreach");
-    let csv = acme
-        .get(format!("{base}/export/users.csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = helpers::page(&acme, &format!("{base}/export/users.csv")).await;
     assert!(
         !csv.contains("globex.test"),
         "acme's export holds no globex member"

@@ -208,14 +208,7 @@ async fn empty_organization_pages(db: &DatabaseConnection) {
         .await
         .map_err(app::error::AppError::from)
         .unwrap();
-    let html = client
-        .get(format!("{base}/usage"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = helpers::page(&client, &format!("{base}/usage")).await;
     assert!(html.contains("No usage has arrived yet"), "{html}");
     assert!(html.contains("/api/v1/events"), "{html}");
     assert!(html.contains("personalized_email"), "{html}");
@@ -230,14 +223,7 @@ async fn empty_organization_pages(db: &DatabaseConnection) {
         .await
         .unwrap();
     assert_eq!(out.accepted, 1);
-    let html = client
-        .get(format!("{base}/usage"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = helpers::page(&client, &format!("{base}/usage")).await;
     assert!(html.contains("credits burned so far today"), "{html}");
     assert!(!html.contains(r#"data-testid="agent-"#), "{html}");
 }

@@ -19,14 +19,7 @@ pub async fn health_readiness_and_metrics(db: &DatabaseConnection) {
         assert_eq!(res.status(), 200);
         assert_eq!(res.text().await.unwrap(), want);
     }
-    let text = http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = crate::helpers::page(&http, &format!("{base}/metrics")).await;
     for series in [
         "http_requests_total{route=\"/api/v1/events\",method=\"POST\",status=\"200\"}",
         "http_request_duration_seconds_bucket{route=\"/api/v1/events\"",
@@ -225,7 +218,7 @@ pub async fn the_request_log_pages_by_keyset(db: &DatabaseConnection) {
     let owner = crate::helpers::browser(&base, "owner@acme.test").await;
     let get = |url: String| {
         let owner = owner.clone();
-        async move { owner.get(url).send().await.unwrap().text().await.unwrap() }
+        async move { crate::helpers::page(&owner, &url).await }
     };
     let html = get(format!("{base}/requests?page_size=25")).await;
     let next = html

@@ -145,6 +145,11 @@ pub async fn spawn_app_with(db: &DatabaseConnection, config: server::config::Con
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 
+/// The body of a GET (a page's HTML), whatever its status.
+pub async fn page(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// A browser-like client (cookies, no redirects followed, this site's Origin on every
 /// request) signed in as `email` with the demo password.
 pub async fn browser(base: &str, email: &str) -> reqwest::Client {

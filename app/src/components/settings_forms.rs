@@ -11,6 +11,9 @@ use leptos::prelude::*;
 
 pub(crate) type Act = ServerAction<AdminActionFn>;
 
+/// The answer to the last action, once the sections show its effect.
+pub(crate) type Answer = RwSignal<Option<Result<crate::admin::AdminOutcome, ServerFnError>>>;
+
 pub(crate) fn send(act: Act, action: AdminAction) {
     act.dispatch(AdminActionFn { action });
 }
@@ -57,9 +60,9 @@ fn absolute(secret: String) -> String {
 
 /// The answer to the last action: what happened, a secret to copy, or why not.
 #[component]
-pub fn Outcome(act: Act) -> impl IntoView {
+pub fn Outcome(answer: Answer) -> impl IntoView {
     move || {
-        act.value().get().map(|r| match r {
+        answer.get().map(|r| match r {
             Ok(o) => view! {
                 <div class="alert ok" role="status" data-testid="outcome">
                     {o.message}

@@ -49,17 +49,23 @@ pub fn SettingsPage() -> impl IntoView {
 fn SettingsForms(v: SettingsView) -> impl IntoView {
     let act = ServerAction::<AdminActionFn>::new();
     let data = RwSignal::new(v);
-    let reload = move || {
+    let answer: Answer = RwSignal::new(None);
+    // An action's answer shows once the sections are rebuilt with its effect, so nothing
+    // typed after it appears is lost to that rebuild.
+    let reload = move |answered: Option<Option<Result<AdminOutcome, ServerFnError>>>| {
         leptos::task::spawn_local(async move {
             if let Ok(v) = get_settings().await {
                 data.set(v);
+            }
+            if let Some(value) = answered {
+                answer.set(value);
             }
         })
     };
     Effect::new(move |seen: Option<usize>| {
         let version = act.version().get();
         if seen.is_some_and(|s| s != version) {
-            reload();
+            reload(Some(act.value().get_untracked()));
         }
         version
     });
@@ -67,11 +73,11 @@ fn SettingsForms(v: SettingsView) -> impl IntoView {
     Effect::new(move |_| {
         let running = data.with(|v| v.recalculation.is_some_and(|(_, _, done)| !done));
         if running {
-            set_timeout(reload, std::time::Duration::from_millis(700));
+            set_timeout(move || reload(None), std::time::Duration::from_millis(700));
         }
     });
     view! {
-        <Outcome act/>
+        <Outcome answer/>
         {move || view! { <Sections v=data.get() act/> }}
     }
 }

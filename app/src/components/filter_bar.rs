@@ -188,8 +188,17 @@ pub fn FilterBarLoader(filter: Memo<Filter>) -> impl IntoView {
 pub fn LoadError(what: &'static str, error: ServerFnError) -> impl IntoView {
     view! {
         <div class="card error" role="alert">
-            <p>{format!("Could not load {what}: {error}")}</p>
+            <p>{format!("Could not load {what}: {}", reason(&error))}</p>
             <a href="" class="button">"Try again"</a>
         </div>
+    }
+}
+
+/// A server function's error as its reader needs it: the server's own words, without the
+/// transport's "error running server function" around them.
+fn reason(error: &ServerFnError) -> String {
+    match error {
+        ServerFnError::ServerError(message) => message.clone(),
+        other => other.to_string(),
     }
 }

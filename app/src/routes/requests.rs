@@ -45,7 +45,8 @@ pub fn RequestsPage() -> impl IntoView {
                                 <div class="card"><h2>"Failed (4xx / 5xx)"</h2><p class="big" data-testid="requests-failed">{format_count(counts.failed)}</p></div>
                             </div>
                             <section class="card">
-                                <DataTable table=tables::requests(&v) export=export_href("requests", &f)/>
+                                // One page of the log is one table page: the keyset pager below moves on.
+                                <DataTable table=tables::requests(&v) export=export_href("requests", &f) page_size=c.page_size as usize/>
                                 <Pager path="/requests" filter=f.clone() cursor=c prev=v.prev.clone() next=v.next.clone()/>
                             </section>
                         }.into_any()

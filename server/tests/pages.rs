@@ -350,6 +350,22 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
     let base = spawn_app(db).await;
     let owner = helpers::browser(&base, "owner@acme.test").await;
 
+    // The active filters are chips, each a link to the same page without it.
+    let (_, _, html) = get_text(
+        &owner,
+        &format!("{base}/usage?team=Sales&compare=previous_period"),
+    )
+    .await;
+    for (chip, href) in [
+        ("chip-team", "/usage?compare=previous_period"),
+        ("chip-compare", "/usage?team=Sales"),
+    ] {
+        assert!(
+            html.contains(&format!(r#"href="{href}" data-testid="{chip}""#)),
+            "{chip}: {html}"
+        );
+    }
+
     // The users table of one team: the same rows as the service gives the page.
     let (status, kind, text) =
         get_text(&owner, &format!("{base}/export/users.csv?team=Sales")).await;

@@ -40,7 +40,8 @@ pub fn query_string(f: &Filter) -> String {
     if pairs.is_empty() {
         return String::new();
     }
-    let mut s = form_urlencoded::Serializer::new(String::from("?"));
+    // The "?" is a prefix, not a pair: no "&" before the first pair.
+    let mut s = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
     for (k, v) in pairs {
         s.append_pair(k, &v);
     }
@@ -176,7 +177,11 @@ pub fn FilterBarLoader(filter: Memo<Filter>) -> impl IntoView {
                 let path = path.clone();
                 Suspend::new(async move {
                     let options = options.await.unwrap_or_default();
-                    view! { <FilterBar filter=filter.get_untracked() options path/> }
+                    let f = filter.get_untracked();
+                    view! {
+                        <FilterBar filter=f.clone() options=options.clone() path=path.clone()/>
+                        <crate::components::filter_chips::FilterChips filter=f options path/>
+                    }
                 })
             }}
         </Suspense>

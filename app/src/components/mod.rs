@@ -3,6 +3,7 @@ pub mod catalog_forms;
 pub mod chart;
 pub mod data_table;
 pub mod filter_bar;
+pub mod filter_chips;
 pub mod filter_guard;
 pub mod getting_started;
 pub mod link_select;

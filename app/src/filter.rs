@@ -218,6 +218,21 @@ impl Filter {
         f
     }
 
+    /// This filter narrowed to `field` = `value` (a drill-down), other fields kept.
+    pub fn with(&self, field: &str, value: &str) -> Filter {
+        let mut pairs: Vec<(&str, String)> = self.to_pairs().into_iter().collect();
+        pairs.retain(|(k, _)| *k != field);
+        pairs.push((field, value.to_string()));
+        let mut f = Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        // A category and a feature of another category cannot both hold.
+        match field {
+            "category" => f.feature = None,
+            "feature" => f.category = None,
+            _ => {}
+        }
+        f
+    }
+
     /// The query pairs for this filter, leaving defaults out (short, stable links).
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
@@ -263,6 +278,24 @@ mod tests {
         assert!(GroupBy::parse_list("hour").unwrap_err().contains("hour"));
         assert!(GroupBy::parse_list("day,week").is_err());
         assert_eq!(GroupBy::parse_list(""), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_drill_down_narrows_one_field_and_keeps_the_rest() {
+        let f = Filter {
+            team: Some("Sales".into()),
+            category: Some("ai_messages".into()),
+            compare: Compare::PreviousPeriod,
+            ..Default::default()
+        };
+        let g = f.with("feature", "personalized_email");
+        assert_eq!(g.feature.as_deref(), Some("personalized_email"));
+        assert_eq!(g.category, None, "a feature replaces the category");
+        assert_eq!(
+            (g.team.as_deref(), g.compare),
+            (Some("Sales"), Compare::PreviousPeriod)
+        );
+        assert_eq!(f.with("team", "Support").team.as_deref(), Some("Support"));
     }
 
     #[test]

@@ -114,6 +114,14 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
+/// Where a row's first cell leads on screen: `path` filtered to `field` = the row's key (a
+/// user row → `/usage?user=…`). The CSV has no links.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Drill {
+    pub path: String,
+    pub field: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// Export name: `/export/{id}.csv`.
@@ -121,6 +129,8 @@ pub struct Table {
     pub title: String,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
+    #[serde(default)]
+    pub drill: Option<Drill>,
 }
 
 impl Table {
@@ -137,7 +147,17 @@ impl Table {
                 })
                 .collect(),
             rows: Vec::new(),
+            drill: None,
         }
+    }
+
+    /// Rows link to `path` filtered to `field` = their key.
+    pub fn drills_to(mut self, path: &str, field: &str) -> Table {
+        self.drill = Some(Drill {
+            path: path.to_string(),
+            field: field.to_string(),
+        });
+        self
     }
 
     pub fn row(&mut self, key: impl Into<String>, cells: Vec<Cell>) {

@@ -72,11 +72,11 @@ pub fn shares(id: &str, title: &str, rows: &[ShareRow], total: Credits) -> Table
 }
 
 pub fn categories(o: &Overview) -> Table {
-    shares("categories", "By category", &o.categories, o.total)
+    shares("categories", "By category", &o.categories, o.total).drills_to("/usage", "category")
 }
 
 pub fn features(o: &Overview) -> Table {
-    shares("features", "By feature", &o.features, o.total)
+    shares("features", "By feature", &o.features, o.total).drills_to("/usage", "feature")
 }
 
 pub fn agents(o: &Overview) -> Table {
@@ -252,7 +252,7 @@ pub fn users(v: &UsersView) -> Table {
         cells.extend(u.by_feature.iter().map(|c| Cell::Credits(*c)));
         t.row(u.name.clone().unwrap_or_default(), cells);
     }
-    t
+    t.drills_to("/usage", "user")
 }
 
 pub fn allocations(v: &UsersView) -> Table {

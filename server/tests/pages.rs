@@ -366,6 +366,17 @@ async fn csv_exports_hold_the_filtered_rows(db: &DatabaseConnection) {
         );
     }
 
+    // Rows drill down: a category or a user row links to the dashboard narrowed to it.
+    assert!(
+        html.contains(r#"href="/usage?team=Sales&amp;category="#),
+        "{html}"
+    );
+    let (_, _, html) = get_text(&owner, &format!("{base}/users?team=Sales")).await;
+    assert!(
+        html.contains(r#"href="/usage?team=Sales&amp;user="#),
+        "{html}"
+    );
+
     // The users table of one team: the same rows as the service gives the page.
     let (status, kind, text) =
         get_text(&owner, &format!("{base}/export/users.csv?team=Sales")).await;

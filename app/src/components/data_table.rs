@@ -42,9 +42,19 @@ pub fn DataTable(
     /// Rows per page (25 when not given).
     #[prop(optional)]
     page_size: Option<usize>,
+    /// The page's filter: rows of a table that drills down link to it, narrowed to the row.
+    #[prop(optional)]
+    filter: Option<Filter>,
 ) -> impl IntoView {
     let page_size = page_size.unwrap_or(25);
-    view! { <DataTableView table export sort page_size/> }
+    view! { <DataTableView table export sort page_size drill_filter=filter/> }
+}
+
+/// The drill-down link of a row with `key`, if its table drills down and the page gave its filter.
+fn drill_href(table: &Table, filter: Option<&Filter>, key: &str) -> Option<String> {
+    let d = table.drill.as_ref()?;
+    let f = filter?;
+    (!key.is_empty()).then(|| format!("{}{}", d.path, query_string(&f.with(&d.field, key))))
 }
 
 #[component]
@@ -55,6 +65,8 @@ pub fn DataTableView(
     /// Initial sort: (column, descending). `None` keeps the service's order.
     sort: Option<(usize, bool)>,
     page_size: usize,
+    /// The page's filter, for rows that drill down.
+    drill_filter: Option<Filter>,
 ) -> impl IntoView {
     let sort = RwSignal::new(sort);
     let page = RwSignal::new(0usize);
@@ -106,9 +118,18 @@ pub fn DataTableView(
             .skip(start)
             .take(page_size)
             .map(|r| {
+                let href = table.with_value(|t| drill_href(t, drill_filter.as_ref(), &r.key));
+                let mut cells = r.cells.iter().zip(&numeric);
+                let first = cells.next().map(|(c, n)| match href {
+                    Some(h) => view! {
+                        <td class=if *n { "num" } else { "" }><a href=h data-testid="drill">{c.display()}</a></td>
+                    }.into_any(),
+                    None => cell_view(c, *n).into_any(),
+                });
                 view! {
                     <tr data-key=r.key.clone()>
-                        {r.cells.iter().zip(&numeric).map(|(c, n)| cell_view(c, *n)).collect_view()}
+                        {first}
+                        {cells.map(|(c, n)| cell_view(c, *n)).collect_view()}
                     </tr>
                 }
             })

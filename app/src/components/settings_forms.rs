@@ -425,5 +425,5 @@ pub fn Audit(rows: Vec<AuditRow>) -> impl IntoView {
             ],
         );
     }
-    view! { <section class="card"><DataTableView table=t export=None sort=None page_size=20/></section> }
+    view! { <section class="card"><DataTableView table=t export=None sort=None page_size=20 drill_filter=None/></section> }
 }

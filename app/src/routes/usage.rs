@@ -180,10 +180,10 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
             } else {
                 view! {
                     <div class="two">
-                        <DataTable table=tables::categories(&o) export=export_href("categories", &f)/>
+                        <DataTable table=tables::categories(&o) export=export_href("categories", &f) filter=f.clone()/>
                         <EChart id="category-chart" option=charts.categories.clone() label="Credits by category"/>
                     </div>
-                    <DataTable table=tables::features(&o) export=export_href("features", &f)/>
+                    <DataTable table=tables::features(&o) export=export_href("features", &f) filter=f.clone()/>
                 }.into_any()
             }}
         </section>

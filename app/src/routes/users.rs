@@ -32,7 +32,7 @@ pub fn UsersPage() -> impl IntoView {
                     Ok(v) => view! {
                         <p class="muted">{format!("{} – {} · dates in {}", v.from.format("%b %-d, %Y"), v.to.format("%b %-d, %Y"), v.time_zone)}</p>
                         <section class="card">
-                            <DataTable table=tables::users(&v) export=export_href("users", &f) sort=(2, true)/>
+                            <DataTable table=tables::users(&v) export=export_href("users", &f) sort=(2, true) filter=f.clone()/>
                         </section>
                         <section class="card">
                             <p class="muted">{format!("Billing period {} – {}", v.period_start.format("%b %-d"), v.period_end.format("%b %-d, %Y"))}</p>

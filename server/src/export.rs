@@ -64,13 +64,13 @@ async fn export(
     let source = tables::source_of(id).ok_or_else(|| AppError::not_found("table"))?;
     let filter = Filter::try_from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|(field, why)| AppError::invalid(field, why))?;
-    let sort = pairs
-        .iter()
-        .find(|(k, _)| k == "sort")
-        .and_then(|(_, v)| app::filter::from_word(v))
-        .unwrap_or_default();
     match source {
         Source::Activity => {
+            let sort = pairs
+                .iter()
+                .find(|(k, _)| k == "sort")
+                .and_then(|(_, v)| app::filter::from_word(v))
+                .unwrap_or_default();
             let body = paged_csv(sort, move |c| {
                 let (services, viewer, filter) = (services.clone(), viewer.clone(), filter.clone());
                 async move {
@@ -78,7 +78,7 @@ async fn export(
                     Ok((tables::activity(&page.rows), page.next))
                 }
             });
-            return Ok(attachment(id, body));
+            return Ok(attachment(id, body.await?));
         }
         Source::Requests => {
             let body = paged_csv(ActivitySort::Newest, move |c| {
@@ -88,7 +88,7 @@ async fn export(
                     Ok((tables::requests(&page), page.next))
                 }
             });
-            return Ok(attachment(id, body));
+            return Ok(attachment(id, body.await?));
         }
         _ => {}
     }
@@ -150,8 +150,10 @@ async fn table(
 }
 
 /// A keyset-paged log as one CSV: the header, then a chunk per page `fetch` reads (its
-/// table and the cursor of the next page), however many rows the range has.
-fn paged_csv<F, Fut>(sort: ActivitySort, fetch: F) -> Body
+/// table and the cursor of the next page), however many rows the range has. The first page
+/// is read before the answer starts, so a refusal (a role, a bad filter) is a status with
+/// a JSON body, not a cut connection.
+async fn paged_csv<F, Fut>(sort: ActivitySort, fetch: F) -> Result<Body, Error>
 where
     F: Fn(Cursor) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<(Table, Option<String>), AppError>> + Send,
@@ -162,21 +164,23 @@ where
         page_size: CHUNK,
         sort,
     };
+    let (table, next) = fetch(cursor(None)).await?;
+    let first = Bytes::from(csv_bytes(table.records())?);
+    let io = |e: AppError| std::io::Error::other(e.to_string());
     let fetch = Arc::new(fetch);
-    let stream = futures::stream::unfold(Some((cursor(None), true)), move |state| {
+    let rest = futures::stream::unfold(next, move |next| {
         let fetch = fetch.clone();
         async move {
-            let (c, header) = state?;
-            let (table, next) = match fetch(c).await {
+            let (table, next) = match fetch(cursor(Some(next?))).await {
                 Ok(page) => page,
-                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
+                Err(e) => return Some((Err(io(e)), None)),
             };
-            let records = table.records().skip(if header { 0 } else { 1 });
-            let chunk = csv_bytes(records)
+            let chunk = csv_bytes(table.records().skip(1))
                 .map(Bytes::from)
-                .map_err(|e| std::io::Error::other(AppError::from(e).to_string()));
-            Some((chunk, next.map(|before| (cursor(Some(before)), false))))
+                .map_err(|e| io(AppError::from(e)));
+            Some((chunk, next))
         }
     });
-    Body::from_stream(stream)
+    let first = futures::stream::once(std::future::ready(Ok(first)));
+    Ok(Body::from_stream(futures::StreamExt::chain(first, rest)))
 }

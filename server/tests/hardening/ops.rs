@@ -233,6 +233,16 @@ pub async fn the_request_log_pages_by_keyset(db: &DatabaseConnection) {
     assert!(html.contains(r#"rel="prev""#), "{html}");
     let csv = get(format!("{base}/export/requests.csv")).await;
     assert_eq!(csv.lines().count(), 1 + 1_150);
+    // A download the viewer may not have is refused with a status, not a cut connection.
+    let member = crate::helpers::browser(&base, "member@acme.test").await;
+    let refused = member
+        .get(format!("{base}/export/requests.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let why: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(why["error"], "forbidden", "{why}");
 }
 
 crate::on_both_backends!(

@@ -220,10 +220,10 @@ impl Filter {
 
     /// This filter narrowed to `field` = `value` (a drill-down), other fields kept.
     pub fn with(&self, field: &str, value: &str) -> Filter {
-        let mut pairs: Vec<(&str, String)> = self.to_pairs().into_iter().collect();
-        pairs.retain(|(k, _)| *k != field);
-        pairs.push((field, value.to_string()));
-        let mut f = Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        // `from_pairs` keeps a key's last value: the drill-down's.
+        let pairs = self.to_pairs();
+        let pairs = pairs.iter().map(|(k, v)| (*k, v.as_str()));
+        let mut f = Filter::from_pairs(pairs.chain([(field, value)]));
         // A category and a feature of another category cannot both hold.
         match field {
             "category" => f.feature = None,

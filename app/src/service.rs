@@ -90,9 +90,8 @@ pub trait MeterService: Send + Sync + 'static {
     async fn credits(&self, viewer: &Viewer) -> Result<CreditsView, AppError>;
     async fn users(&self, viewer: &Viewer, filter: &Filter) -> Result<UsersView, AppError>;
     async fn flows(&self, viewer: &Viewer, filter: &Filter) -> Result<FlowsView, AppError>;
-    /// The newest `limit` requests of the filter's range (all with `None`).
     /// A page of the request log (newest first; `cursor.sort` does not apply), with the
-    /// range's counts when `counts` (a download's later pages skip them).
+    /// range's counts when `counts` (the page asks for them; a download does not).
     async fn requests(
         &self,
         viewer: &Viewer,

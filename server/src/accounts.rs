@@ -140,6 +140,12 @@ async fn insert_user<C: ConnectionTrait>(
 /// How long a set-password link works.
 pub const LINK_DAYS: i64 = 7;
 
+/// The page where the holder of `token` chooses a password, under `base` (the server's
+/// public address, or empty for a path).
+pub fn set_password_url(base: &str, token: &str) -> String {
+    format!("{base}/set-password?token={token}")
+}
+
 /// A one-time token that lets `user` choose a password (`/set-password?token=…`). Only its
 /// hash is stored; the token names its organization, so it is looked up only there.
 pub async fn password_link<C: ConnectionTrait>(

@@ -62,7 +62,7 @@ pub async fn invite<C: ConnectionTrait>(
     role: Role,
     team: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(i64, String)> {
+) -> Result<String> {
     let teams = team_ids(
         db,
         viewer.organization_id,
@@ -72,8 +72,7 @@ pub async fn invite<C: ConnectionTrait>(
     let org = viewer.organization_id;
     let u = accounts::create_user_without_password(db, org, email, name, role, now).await?;
     set_memberships(db, org, u.id, &teams).await?;
-    let token = accounts::password_link(db, org, u.id, now).await?;
-    Ok((u.id, token))
+    accounts::password_link(db, org, u.id, now).await
 }
 
 pub async fn change_role<C: ConnectionTrait>(

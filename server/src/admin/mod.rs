@@ -139,10 +139,10 @@ pub async fn perform(
             role,
             team,
         } => {
-            let (_, token) =
+            let token =
                 members::invite(&txn, viewer, email, name, *role, team.as_deref(), now).await?;
             let base = crate::config::public_url().unwrap_or_default();
-            secret = Some(format!("{base}/set-password?token={token}"));
+            secret = Some(crate::accounts::set_password_url(&base, &token));
             format!(
                 "{email} is invited. Send them this link to choose their password (valid {} days, \
                  once; it is not shown again).",

@@ -149,7 +149,7 @@ pub async fn post_organization(
     let base = base_url(&headers);
     let owner = made.owner.map(|(u, token)| OwnerOut {
         email: u.email,
-        set_password_url: format!("{base}/set-password?token={token}"),
+        set_password_url: crate::accounts::set_password_url(&base, &token),
         expires_at: now + chrono::Duration::days(crate::accounts::LINK_DAYS),
     });
     Ok((

@@ -208,10 +208,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if let Some((owner, token)) = &made.owner {
                 let base = config::public_url().unwrap_or_else(|| "http://127.0.0.1:3000".into());
-                println!(
-                    "{} chooses a password at {base}/set-password?token={token}",
-                    owner.email
-                );
+                let url = crate::accounts::set_password_url(&base, token);
+                println!("{} chooses a password at {url}", owner.email);
             }
             Ok(())
         }

@@ -153,39 +153,31 @@ async fn run_out<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Forecast> {
     let today = ledger::local_day(tz, now);
-    let window = DateRange {
+    // The window's full days and today, in one read.
+    let days = DateRange {
         from: today - Duration::days(insights::RATE_WINDOW_DAYS),
-        to: today - Duration::days(1),
+        to: today,
     };
-    let per_day = |range: DateRange| async move {
-        let Some(pool_id) = pool_id else {
-            return Ok(vec![Credits::ZERO; range.days() as usize]);
-        };
-        let r = usage_scoped(db, org, range, &Scope::pool(pool_id), &[GroupBy::Day]).await?;
-        let burned: HashMap<String, Credits> = r
-            .rows
-            .iter()
-            .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
-            .collect();
-        Ok::<_, crate::error::Error>(
-            range
-                .from
-                .iter_days()
-                .take_while(|d| *d <= range.to)
-                .map(|d| burned.get(&d.to_string()).copied().unwrap_or_default())
-                .collect::<Vec<_>>(),
-        )
-    };
-    let recent = per_day(window).await?;
+    let mut burned: HashMap<String, Credits> = HashMap::new();
+    if let Some(pool_id) = pool_id {
+        let r = usage_scoped(db, org, days, &Scope::pool(pool_id), &[GroupBy::Day]).await?;
+        burned.extend(
+            r.rows
+                .iter()
+                .filter_map(|row| Some((row.groups[0].clone()?, row.credits))),
+        );
+    }
+    let on = |d: chrono::NaiveDate| burned.get(&d.to_string()).copied().unwrap_or_default();
+    let recent: Vec<Credits> = days
+        .from
+        .iter_days()
+        .take_while(|d| *d < today)
+        .map(on)
+        .collect();
     if recent.iter().any(|c| c.0 > 0) {
         return Ok(insights::forecast(remaining, &recent, today, period_end));
     }
-    let today_only = per_day(DateRange {
-        from: today,
-        to: today,
-    })
-    .await?;
-    let mut f = insights::forecast(remaining, &today_only, today, period_end);
+    let mut f = insights::forecast(remaining, &[on(today)], today, period_end);
     f.window_days = 0;
     Ok(f)
 }

@@ -85,6 +85,54 @@ impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
     }
 }
 
+/// Fields that are objects or nothing: read in one pass, not through `RawValue` (only a
+/// number's text needs it); any other value is refused alike, so it is only `Other`.
+const OBJECTS: [&str; 2] = ["source", "metadata"];
+
+struct ObjectField<'a>(Field<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for ObjectField<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ObjectField<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let o = Map::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(ObjectField(Field::Obj(o)))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(ObjectField(Field::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ObjectField(Field::Other))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(ObjectField(Field::Null))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(ObjectField(Field::Other))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(ObjectField(Field::Other))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(ObjectField(Field::Other))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(ObjectField(Field::Other))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(ObjectField(Field::Other))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// An object key, borrowed from the body when it has no escapes.
 struct Key<'a>(Cow<'a, str>);
 
@@ -180,6 +228,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for WireEvent<'a> {
                 while let Some(Key(key)) = map.next_key()? {
                     match FIELDS.iter().position(|f| *f == key) {
                         // A repeated key keeps its last value, as a `Value` map would.
+                        Some(i) if OBJECTS.contains(&FIELDS[i]) => {
+                            fields[i] = Some(map.next_value::<ObjectField>()?.0)
+                        }
                         Some(i) => fields[i] = Some(map.next_value()?),
                         None => {
                             map.next_value::<IgnoredAny>()?;

@@ -146,6 +146,21 @@ pub struct Filter {
     pub tz: Option<String>,
 }
 
+/// Every query key a filter is read from (`scope` is the filter form's category / feature menu).
+pub const KEYS: [&str; 11] = [
+    "range",
+    "from",
+    "to",
+    "team",
+    "user",
+    "scope",
+    "feature",
+    "category",
+    "compare",
+    "frequency",
+    "tz",
+];
+
 /// The URL / API word of a filter enum, e.g. `RangePreset::Last7` → `"last_7"`.
 pub fn word<T: Serialize>(v: &T) -> String {
     serde_json::to_value(v)
@@ -209,6 +224,14 @@ impl Filter {
                 "user" => f.user = text(),
                 "feature" => f.feature = text(),
                 "category" => f.category = text(),
+                // The filter form's one menu for both: `c:<category>` or `f:<feature>`.
+                "scope" => {
+                    (f.category, f.feature) = match v.split_once(':') {
+                        Some(("c", key)) if !key.is_empty() => (Some(key.to_string()), None),
+                        Some(("f", key)) if !key.is_empty() => (None, Some(key.to_string())),
+                        _ => (None, None),
+                    }
+                }
                 "compare" => f.compare = from_word(v).unwrap_or_default(),
                 "frequency" => f.frequency = from_word(v).unwrap_or_default(),
                 "tz" => f.tz = text(),

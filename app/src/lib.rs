@@ -2,7 +2,7 @@
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's wasm.
 //!
 //! Islands mode: every page is rendered on the server only (a filter change or a link is a
-//! page load of a few milliseconds). Only the `#[island]`s — filter bar, tables, charts,
+//! page load of a few milliseconds). Only the `#[component]`s — filter bar, tables, charts,
 //! select menus, the login and settings forms — reach the browser, with their data as props.
 
 pub mod admin;
@@ -41,7 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // ECharts is served from public/ (never a CDN); charming's renderer calls it.
                 <script src="/echarts.min.js" defer></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options islands=true/>
+                <HydrationScripts options/>
                 <MetaTags/>
             </head>
             <body>
@@ -154,14 +154,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The browser entry (called by `frontend`): islands hydrate themselves; this sets what
-/// they share. A server function's redirect (after login) becomes a page load, and the
-/// document is marked once every island on it has hydrated — the islands script hydrates
-/// them in one pass of microtasks, so a zero-delay timeout runs after it.
+/// The browser entry (called by `frontend`): hydrates the page and marks the document once
+/// hydration has run (tests and the browser bench wait for that mark).
 #[cfg(feature = "hydrate")]
 pub fn hydrate() {
-    leptos::mount::hydrate_islands();
-    let _ = leptos::server_fn::redirect::set_redirect_hook(components::filter_bar::go);
+    leptos::mount::hydrate_body(App);
     set_timeout(
         || {
             if let Some(html) = document().document_element() {

@@ -85,6 +85,8 @@ pub fn change_percent(now: Credits, before: Credits) -> Option<f64> {
 /// One line of the multi-line chart.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Series {
+    /// Feature key (what a click on the line drills into).
+    pub key: String,
     pub name: String,
     /// One value per bucket of `Overview::buckets`.
     pub values: Vec<Credits>,
@@ -157,6 +159,36 @@ pub struct Charts {
     /// Credits per day: the whole range, and its last 7 days.
     pub daily: String,
     pub daily_week: String,
+    /// What a click on a feature's line or a category's slice narrows the page to.
+    pub feature_drill: ChartDrill,
+    pub category_drill: ChartDrill,
+}
+
+/// The filter a chart's series narrow to when clicked: series (or slice) name → value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChartDrill {
+    /// The filter field (`feature`, `category`).
+    pub field: String,
+    pub values: Vec<(String, String)>,
+}
+
+impl ChartDrill {
+    pub fn new<'a>(field: &str, rows: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        ChartDrill {
+            field: field.to_string(),
+            values: rows
+                .into_iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+        }
+    }
+
+    pub fn value_of(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// What the usage page's server function answers: the numbers and their charts.

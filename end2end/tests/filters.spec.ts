@@ -55,7 +55,7 @@ test("compare-with overlays the previous period and shows the change", async ({ 
   expect(week).toBeGreaterThan(0);
   await expect(page.getByTestId("features").locator("[data-testid=change]").first()).toBeVisible();
   const lines = await page.evaluate(() => {
-    const el = document.getElementById("feature-chart")!;
+    const el = document.querySelector("#feature-chart .chart-canvas")!;
     // @ts-ignore – the global from echarts.min.js
     const opt = echarts.getInstanceByDom(el).getOption();
     return opt.series.map((s: any) => [s.name, s.lineStyle?.type ?? "solid"]);
@@ -80,7 +80,7 @@ test("a custom range loads its days, and the daily chart switches to the last we
   // The widget-level choice redraws the chart without loading the page.
   const days = () => page.evaluate(() => {
     // @ts-ignore – the global from echarts.min.js
-    const opt = echarts.getInstanceByDom(document.getElementById("daily-chart")).getOption();
+    const opt = echarts.getInstanceByDom(document.querySelector("#daily-chart .chart-canvas")).getOption();
     return opt.xAxis[0].data.length;
   });
   await expect(page.locator("#daily-chart canvas")).toHaveCount(1);

@@ -143,7 +143,7 @@ test("a new meter: setup with the logged token, first event from the page's own 
   await team.getByRole("button", { name: "Add team" }).click();
   await expect(page.getByTestId("outcome")).toContainText("added team sales");
   await hydrated(page, `${base}/usage`);
-  await expect(page.locator("select[name=feature] option", { hasText: "Meeting notes" })).toHaveCount(1);
+  await expect(page.locator("select[name=scope] option", { hasText: "Meeting notes" })).toHaveCount(1);
   await expect(page.locator("select[name=team] option", { hasText: "Sales" })).toHaveCount(1);
 
   // A member sees no catalog editor, and the server refuses the action anyway.

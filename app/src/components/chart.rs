@@ -1,22 +1,16 @@
 //! An ECharts chart. The server builds the option with charming and renders an empty,
 //! labelled container; after hydration the browser hands the option to ECharts (served from
-//! `public/`) and keeps the chart sized to the window. `EChart` is the island pages use;
-//! `EChartView` draws the same chart inside another island.
+//! `public/`). A chart lives as long as the page: when new numbers arrive (a filter change),
+//! the same ECharts instance is moved into the new container and given the new option, so it
+//! animates from the old series to the new instead of being rebuilt from zero. Clicking a
+//! series (a line, a slice) that the page can drill into follows that drill-down.
 
+use crate::model::ChartDrill;
 use leptos::prelude::*;
 
-#[island]
-pub fn EChart(
-    #[prop(into)] id: String,
-    #[prop(into)] option: String,
-    #[prop(into)] label: String,
-) -> impl IntoView {
-    view! { <EChartView id option label/> }
-}
-
 #[component]
-pub fn EChartView(
-    /// DOM id of the container (unique on the page).
+pub fn EChart(
+    /// DOM id of the container (unique on the page); also the identity of the live chart.
     #[prop(into)]
     id: String,
     /// The ECharts option as JSON (from `charming::Chart`'s `Display`).
@@ -25,60 +19,152 @@ pub fn EChartView(
     /// Accessible description of what the chart shows.
     #[prop(into)]
     label: String,
+    /// Series (by name) that link to the page narrowed to them.
+    #[prop(optional)]
+    drill: Option<ChartDrill>,
 ) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
+        let go = crate::components::filter_bar::use_go();
+        let filter = crate::components::filter_bar::use_filter();
+        let path = leptos_router::hooks::use_location().pathname;
         let target = id.clone();
+        let on_click = std::rc::Rc::new(move |name: String| {
+            let Some(d) = &drill else { return };
+            if let Some(value) = d.value_of(&name) {
+                let f = filter.get_untracked().with(&d.field, value);
+                let query = crate::components::filter_bar::query_string(&f);
+                go(&format!("{}{query}", path.get_untracked()));
+            }
+        });
         // After a client-side navigation the effect can run before the container is attached
         // to the document, so drawing waits for an animation frame (a few, at most).
-        Effect::new(move |_| draw_when_attached(target.clone(), option.clone(), 10));
+        Effect::new(move |_| live::draw_when_attached(target.clone(), option.clone(), on_click.clone(), 10));
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = option;
+    let _ = (option, drill);
     view! { <div id=id class="chart" role="img" aria-label=label></div> }
 }
 
 #[cfg(feature = "hydrate")]
-mod echarts {
+mod live {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::rc::Rc;
     use wasm_bindgen::prelude::*;
 
     #[wasm_bindgen]
     extern "C" {
         pub type Instance;
         #[wasm_bindgen(js_namespace = echarts, js_name = init)]
-        pub fn init(el: &web_sys::Element) -> Instance;
-        #[wasm_bindgen(js_namespace = echarts, js_name = getInstanceByDom)]
-        pub fn existing(el: &web_sys::Element) -> Option<Instance>;
+        fn init(el: &web_sys::Element) -> Instance;
         #[wasm_bindgen(method, js_name = setOption)]
-        pub fn set_option(this: &Instance, option: &JsValue, not_merge: bool);
+        fn set_option(this: &Instance, option: &JsValue, opts: &JsValue);
         #[wasm_bindgen(method)]
-        pub fn resize(this: &Instance);
+        fn resize(this: &Instance);
+        #[wasm_bindgen(method)]
+        fn on(this: &Instance, event: &str, handler: &js_sys::Function);
     }
-}
 
-#[cfg(feature = "hydrate")]
-fn draw_when_attached(id: String, option: String, tries: u32) {
-    request_animation_frame(move || {
-        let el = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(&id));
-        match el {
-            Some(el) => draw(&id, &el, &option),
-            None if tries > 0 => draw_when_attached(id, option, tries - 1),
-            None => leptos::logging::error!("chart {id} never appeared in the document"),
+    type OnClick = Rc<dyn Fn(String)>;
+
+    /// A chart kept across renders: the element ECharts draws into, its instance, and what a
+    /// click on a series does now (it changes with the page's filter).
+    struct Live {
+        canvas: web_sys::Element,
+        chart: Instance,
+        on_click: Rc<RefCell<OnClick>>,
+    }
+
+    thread_local! {
+        static CHARTS: RefCell<HashMap<String, Live>> = RefCell::new(HashMap::new());
+    }
+
+    pub fn draw_when_attached(id: String, option: String, on_click: OnClick, tries: u32) {
+        leptos::prelude::request_animation_frame(move || {
+            match document().get_element_by_id(&id) {
+                Some(el) => draw(&id, &el, &option, on_click),
+                None if tries > 0 => draw_when_attached(id, option, on_click, tries - 1),
+                None => leptos::logging::error!("chart {id} never appeared in the document"),
+            }
+        });
+    }
+
+    fn draw(id: &str, container: &web_sys::Element, option: &str, on_click: OnClick) {
+        let value = match js_sys::JSON::parse(option) {
+            Ok(v) => v,
+            Err(e) => return leptos::logging::error!("chart {id}: bad option {e:?}"),
+        };
+        CHARTS.with_borrow_mut(|charts| {
+            let live = charts.entry(id.to_string()).or_insert_with(|| create(container));
+            *live.on_click.borrow_mut() = on_click;
+            if live.canvas.parent_element().as_ref() != Some(container) {
+                let _ = container.append_child(&live.canvas);
+                live.chart.resize();
+            }
+            live.chart.set_option(&value, &update_options());
+        });
+    }
+
+    fn document() -> web_sys::Document {
+        leptos::prelude::document()
+    }
+
+    fn create(container: &web_sys::Element) -> Live {
+        let canvas = document().create_element("div").expect("a div");
+        let _ = canvas.set_attribute("class", "chart-canvas");
+        let _ = container.append_child(&canvas);
+        let chart = init(&canvas);
+        let on_click: Rc<RefCell<OnClick>> = Rc::new(RefCell::new(Rc::new(|_| {})));
+        let current = on_click.clone();
+        let handler = Closure::<dyn Fn(JsValue)>::new(move |params: JsValue| {
+            let name = |key: &str| {
+                js_sys::Reflect::get(&params, &JsValue::from_str(key))
+                    .ok()
+                    .and_then(|v| v.as_string())
+            };
+            // A line is named by its series, a slice of a pie by its data item.
+            let series = name("seriesType").filter(|t| t == "line").and(name("seriesName"));
+            if let Some(n) = series.or_else(|| name("name")) {
+                let f = current.borrow().clone();
+                f(n);
+            }
+        });
+        chart.on("click", handler.as_ref().unchecked_ref());
+        handler.forget();
+        follow_window_size();
+        Live {
+            canvas,
+            chart,
+            on_click,
         }
-    });
-}
+    }
 
-#[cfg(feature = "hydrate")]
-fn draw(id: &str, el: &web_sys::Element, option: &str) {
-    let value = match js_sys::JSON::parse(option) {
-        Ok(v) => v,
-        Err(e) => return leptos::logging::error!("chart {id}: bad option {e:?}"),
-    };
-    let chart = echarts::existing(el).unwrap_or_else(|| echarts::init(el));
-    chart.set_option(&value, true);
-    // ECharts does not follow its container by itself.
-    let handle = window_event_listener(leptos::ev::resize, move |_| chart.resize());
-    on_cleanup(move || handle.remove());
+    /// ECharts does not follow its container by itself: one listener resizes the charts on
+    /// screen when the window changes.
+    fn follow_window_size() {
+        thread_local!(static LISTENING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        if LISTENING.replace(true) {
+            return;
+        }
+        let resize = Closure::<dyn Fn()>::new(|| {
+            CHARTS.with_borrow(|c| {
+                c.values()
+                    .filter(|l| l.canvas.is_connected())
+                    .for_each(|l| l.chart.resize())
+            })
+        });
+        let _ = leptos::prelude::window()
+            .add_event_listener_with_callback("resize", resize.as_ref().unchecked_ref());
+        resize.forget();
+    }
+
+    /// Series are replaced (a feature that left the range leaves the chart); everything
+    /// matching by name moves from its old values to its new ones.
+    fn update_options() -> JsValue {
+        let opts = js_sys::Object::new();
+        let replace = js_sys::Array::of1(&JsValue::from_str("series"));
+        let _ = js_sys::Reflect::set(&opts, &JsValue::from_str("replaceMerge"), &replace);
+        opts.into()
+    }
 }

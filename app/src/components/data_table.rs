@@ -34,7 +34,7 @@ fn cell_view(c: &Cell, numeric: bool) -> impl IntoView + use<> {
     }
 }
 
-#[island]
+#[component]
 pub fn DataTable(
     table: Table,
     #[prop(optional)] export: Option<String>,

@@ -1,31 +1,19 @@
-//! The global filter bar. Its state lives in the URL query: every change loads the page for
-//! the new query, so links reproduce the view and back/forward work. The bar is an island;
-//! the page around it is rendered on the server only.
+//! The global filter bar. Its state lives in the URL query: a change navigates (in the app,
+//! keeping the scroll position) to the page for the new query, so links reproduce the view
+//! and back/forward work. Without JavaScript the bar is a plain GET form with an Apply button.
 
 use crate::filter::{Compare, Filter, Frequency, RangePreset, from_word, word};
 use crate::model::FilterOptions;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_query_map};
-
-const KEYS: [&str; 10] = [
-    "range",
-    "from",
-    "to",
-    "team",
-    "user",
-    "feature",
-    "category",
-    "compare",
-    "frequency",
-    "tz",
-];
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 
 /// The filter of the current URL.
 pub fn use_filter() -> Memo<Filter> {
     let query = use_query_map();
     Memo::new(move |_| {
         query.with(|q| {
-            let pairs: Vec<(&str, String)> = KEYS
+            let pairs: Vec<(&str, String)> = crate::filter::KEYS
                 .iter()
                 .filter_map(|k| q.get(k).map(|v| (*k, v)))
                 .collect();
@@ -52,20 +40,27 @@ fn parse<T: serde::de::DeserializeOwned + Default>(v: &str) -> T {
     from_word(v).unwrap_or_default()
 }
 
-/// Loads `href` (a page of this site) in the browser.
-pub fn go(href: &str) {
-    #[cfg(feature = "hydrate")]
-    let _ = window().location().set_href(href);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = href;
+/// Navigates to `href` (a page of this app) without a document load, keeping the scroll
+/// position: what a filter or a menu choice does.
+pub fn use_go() -> impl Fn(&str) + Clone + Send + Sync + 'static {
+    let navigate = use_navigate();
+    move |href: &str| {
+        let options = NavigateOptions {
+            scroll: false,
+            ..Default::default()
+        };
+        navigate(href, options)
+    }
 }
 
-/// `path` is the page the bar sits on; a change loads it with the new filter.
-#[island]
+/// `path` is the page the bar sits on; a change shows it with the new filter.
+#[component]
 pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl IntoView {
+    let go = use_go();
     let filter = StoredValue::new(filter);
+    let target = path.clone();
     let on = move |change: fn(&mut Filter, String)| {
-        let path = path.clone();
+        let (go, path) = (go.clone(), target.clone());
         move |ev: leptos::ev::Event| {
             let mut f = filter.get_value();
             change(&mut f, event_target_value(&ev));
@@ -97,7 +92,8 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
     let cats = options.categories.clone();
     let feats = options.features.clone();
     view! {
-        <form class="filters" aria-label="Filters" on:submit=|ev| ev.prevent_default()>
+        // With JavaScript each change applies at once (the submit is only Enter in a field).
+        <form class="filters" method="get" action=path aria-label="Filters" on:submit=|ev| ev.prevent_default()>
             <label>
                 <span>"Date range"</span>
                 <select name="range" on:change=on(|f, v| { f.range = parse(&v); if f.range != RangePreset::Custom { f.from = None; f.to = None; } })>
@@ -132,7 +128,7 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
             </label>
             <label>
                 <span>"Category / feature"</span>
-                <select name="feature" on:change=on(|f, v| {
+                <select name="scope" on:change=on(|f, v| {
                     f.category = v.strip_prefix("c:").map(str::to_string);
                     f.feature = v.strip_prefix("f:").map(str::to_string);
                 })>
@@ -162,11 +158,13 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
                     {freqs.map(|(q, text)| view! { <option value=word(&q) selected=filter.frequency == q>{text}</option> })}
                 </select>
             </label>
+            {filter.tz.clone().map(|tz| view! { <input type="hidden" name="tz" value=tz/> })}
+            <button type="submit" class="no-js-only" data-testid="apply">"Apply"</button>
         </form>
     }
 }
 
-/// The filter bar with its choices loaded from the server.
+/// The filter bar with its choices loaded from the server, redrawn for each filter.
 #[component]
 pub fn FilterBarLoader(filter: Memo<Filter>) -> impl IntoView {
     let options = Resource::new(|| (), |_| crate::routes::usage::get_filter_options());
@@ -174,10 +172,9 @@ pub fn FilterBarLoader(filter: Memo<Filter>) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <div class="filters skeleton" aria-hidden="true"></div> }>
             {move || {
-                let path = path.clone();
+                let (path, f) = (path.clone(), filter.get());
                 Suspend::new(async move {
                     let options = options.await.unwrap_or_default();
-                    let f = filter.get_untracked();
                     view! {
                         <FilterBar filter=f.clone() options=options.clone() path=path.clone()/>
                         <crate::components::filter_chips::FilterChips filter=f options path/>
@@ -188,13 +185,24 @@ pub fn FilterBarLoader(filter: Memo<Filter>) -> impl IntoView {
     }
 }
 
-/// The error state of a page section; "Try again" loads the page once more.
+/// The error state of a page section, with a retry that asks the server again.
 #[component]
-pub fn LoadError(what: &'static str, error: ServerFnError) -> impl IntoView {
+pub fn LoadError(
+    what: &'static str,
+    error: ServerFnError,
+    /// What "Try again" does; without it, the page is loaded again.
+    #[prop(optional)]
+    retry: Option<Callback<()>>,
+) -> impl IntoView {
     view! {
         <div class="card error" role="alert">
             <p>{format!("Could not load {what}: {}", reason(&error))}</p>
-            <a href="" class="button">"Try again"</a>
+            {match retry {
+                Some(retry) => view! {
+                    <button type="button" class="button" data-testid="retry" on:click=move |_| retry.run(())>"Try again"</button>
+                }.into_any(),
+                None => view! { <a href="" rel="external" class="button">"Try again"</a> }.into_any(),
+            }}
         </div>
     }
 }

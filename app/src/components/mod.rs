@@ -7,6 +7,7 @@ pub mod filter_chips;
 pub mod filter_guard;
 pub mod getting_started;
 pub mod link_select;
+pub mod loaded;
 pub mod pager;
 pub mod settings_forms;
 #[cfg(feature = "ssr")]

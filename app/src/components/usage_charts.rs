@@ -1,6 +1,6 @@
 //! The charts of the usage page, built with charming from the overview's numbers.
 
-use crate::model::{DailyPoint, Overview};
+use crate::model::{ChartDrill, DailyPoint, Overview};
 use charming::{
     Chart,
     component::{Axis, Grid, Legend, LegendType},
@@ -155,5 +155,13 @@ pub fn charts(o: &Overview) -> crate::model::Charts {
         gauge: included_gauge(o.balance.included_used_percent()).to_string(),
         daily: daily_chart(&o.daily, &o.anomalies).to_string(),
         daily_week: daily_chart(week, &o.anomalies).to_string(),
+        feature_drill: ChartDrill::new(
+            "feature",
+            o.series.iter().map(|s| (s.name.as_str(), s.key.as_str())),
+        ),
+        category_drill: ChartDrill::new(
+            "category",
+            o.categories.iter().map(|c| (c.name.as_str(), c.key.as_str())),
+        ),
     }
 }

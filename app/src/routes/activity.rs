@@ -3,7 +3,8 @@
 //! a page size and a CSV export of every event under the filters.
 
 use crate::components::data_table::export_href;
-use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
+use crate::components::filter_bar::{FilterBarLoader, use_filter};
+use crate::components::loaded::Loaded;
 use crate::components::link_select::{LinkChoice, LinkSelect};
 use crate::components::pager::{self, Pager, use_cursor};
 use crate::filter::Filter;
@@ -40,13 +41,10 @@ pub fn ActivityPage() -> impl IntoView {
     view! {
         <FilterBarLoader filter/>
         <h1>"Activity"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading events…"</p> }>
-            {move || Suspend::new(async move {
-                let f = filter.get_untracked();
-                let c = cursor.get_untracked();
-                match page.await {
-                    Err(error) => view! { <LoadError what="the activity log" error/> }.into_any(),
-                    Ok(p) => {
+        <Loaded what="the activity log" data=page render=move |p: ActivityPage| {
+            let f = filter.get_untracked();
+            let c = cursor.get_untracked();
+            {
                         let sorts = SORTS.map(|(s, text)| LinkChoice {
                             href: href(&f, &Cursor { sort: s, before: None, after: None, ..c.clone() }),
                             text: text.into(),
@@ -95,8 +93,6 @@ pub fn ActivityPage() -> impl IntoView {
                             </section>
                         }.into_any()
                     }
-                }
-            })}
-        </Suspense>
+        }/>
     }
 }

@@ -2,7 +2,8 @@
 //! inside them with token counts, AI pilots, agents, AI tools and browser sessions.
 
 use crate::components::data_table::{DataTable, export_href};
-use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
+use crate::components::filter_bar::{FilterBarLoader, use_filter};
+use crate::components::loaded::Loaded;
 use crate::filter::Filter;
 use crate::model::FlowsView;
 use crate::tables;
@@ -24,12 +25,9 @@ pub fn FlowsPage() -> impl IntoView {
     view! {
         <FilterBarLoader filter/>
         <h1>"Flows & agents"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading flows…"</p> }>
-            {move || Suspend::new(async move {
-                let f = filter.get_untracked();
-                match data.await {
-                    Err(error) => view! { <LoadError what="flows and agents" error/> }.into_any(),
-                    Ok(v) => {
+        <Loaded what="flows and agents" data=data render=move |v: FlowsView| {
+            let f = filter.get_untracked();
+            {
                         let sections = [
                             (tables::flows(&v), "flows"),
                             (tables::actions(&v), "actions"),
@@ -46,8 +44,6 @@ pub fn FlowsPage() -> impl IntoView {
                             }).collect_view()}
                         }.into_any()
                     }
-                }
-            })}
-        </Suspense>
+        }/>
     }
 }

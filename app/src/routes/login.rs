@@ -122,7 +122,7 @@ pub fn LoginPage() -> impl IntoView {
 }
 
 /// The form is an island: a wrong password is answered in place; success redirects.
-#[island]
+#[component]
 fn LoginForm(next: String) -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let error = move || {

@@ -2,7 +2,8 @@
 //! newest first, a page at a time; the CSV export has every request of the range.
 
 use crate::components::data_table::{DataTable, export_href};
-use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
+use crate::components::filter_bar::{FilterBarLoader, use_filter};
+use crate::components::loaded::Loaded;
 use crate::components::pager::{Pager, use_cursor};
 use crate::credits::format_count;
 use crate::filter::Filter;
@@ -30,13 +31,10 @@ pub fn RequestsPage() -> impl IntoView {
     view! {
         <FilterBarLoader filter/>
         <h1>"API requests"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading the request log…"</p> }>
-            {move || Suspend::new(async move {
-                let f = filter.get_untracked();
-                let c = cursor.get_untracked();
-                match data.await {
-                    Err(error) => view! { <LoadError what="the request log" error/> }.into_any(),
-                    Ok(v) => {
+        <Loaded what="the request log" data=data render=move |v: RequestLogView| {
+            let f = filter.get_untracked();
+            let c = cursor.get_untracked();
+            {
                         let counts = v.counts.unwrap_or_default();
                         view! {
                             <p class="muted">{format!("{} – {} · times in {}", v.from.format("%b %-d, %Y"), v.to.format("%b %-d, %Y"), v.time_zone)}</p>
@@ -51,8 +49,6 @@ pub fn RequestsPage() -> impl IntoView {
                             </section>
                         }.into_any()
                     }
-                }
-            })}
-        </Suspense>
+        }/>
     }
 }

@@ -105,7 +105,7 @@ pub fn SetupPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[component]
 fn SetupFormView(token: String) -> impl IntoView {
     let action = ServerAction::<RunSetup>::new();
     view! {
@@ -137,7 +137,7 @@ pub fn SetPasswordPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[component]
 fn SetPasswordForm(token: String) -> impl IntoView {
     let action = ServerAction::<SetPassword>::new();
     view! {

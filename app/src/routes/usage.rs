@@ -3,9 +3,10 @@
 //! (with the compare period), and credits per day with unusual days marked.
 
 use crate::components::balance::BalanceCardView;
-use crate::components::chart::{EChart, EChartView};
+use crate::components::chart::EChart;
 use crate::components::data_table::{DataTable, export_href};
-use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
+use crate::components::filter_bar::{FilterBarLoader, use_filter};
+use crate::components::loaded::Loaded;
 use crate::components::getting_started::GettingStartedCard;
 use crate::credits::{Credits, format_count};
 use crate::filter::Filter;
@@ -44,15 +45,10 @@ pub fn UsagePage() -> impl IntoView {
     let overview = Resource::new(move || filter.get(), get_overview);
     view! {
         <FilterBarLoader filter/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading usage…"</p> }>
-            {move || Suspend::new(async move {
-                let f = filter.get_untracked();
-                match overview.await {
-                    Ok(p) => view! { <OverviewView o=p.overview charts=p.charts f/> }.into_any(),
-                    Err(error) => view! { <LoadError what="usage" error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded what="usage" data=overview render=move |p: OverviewPage| {
+            let f = filter.get_untracked();
+            view! { <OverviewView o=p.overview charts=p.charts f/> }
+        }/>
     }
 }
 
@@ -128,7 +124,7 @@ fn ForecastCard(card: BalanceCard, forecast: Forecast, gauge: String) -> impl In
 }
 
 /// The daily chart with its widget-level choice: the last week of the range, or all of it.
-#[island]
+#[component]
 fn DailyChart(daily: String, week: String, children: Children) -> impl IntoView {
     let short = RwSignal::new(false);
     view! {
@@ -141,7 +137,7 @@ fn DailyChart(daily: String, week: String, children: Children) -> impl IntoView 
         </div>
         {move || {
             let option = if short.get() { week.clone() } else { daily.clone() };
-            view! { <EChartView id="daily-chart" option label="Credits used per day"/> }
+            view! { <EChart id="daily-chart" option label="Credits used per day"/> }
         }}
     }
 }
@@ -181,7 +177,7 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
                 view! {
                     <div class="two">
                         <DataTable table=tables::categories(&o) export=export_href("categories", &f) filter=f.clone()/>
-                        <EChart id="category-chart" option=charts.categories.clone() label="Credits by category"/>
+                        <EChart id="category-chart" option=charts.categories.clone() label="Credits by category" drill=charts.category_drill.clone()/>
                     </div>
                     <DataTable table=tables::features(&o) export=export_href("features", &f) filter=f.clone()/>
                 }.into_any()
@@ -206,7 +202,7 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="features-title">
             <h2 id="features-title">"Credits by feature over time"</h2>
-            <EChart id="feature-chart" option=charts.features.clone() label="Credits per feature over time"/>
+            <EChart id="feature-chart" option=charts.features.clone() label="Credits per feature over time" drill=charts.feature_drill.clone()/>
         </section>
         <section class="card" aria-labelledby="daily-title">
             <DailyChart daily=charts.daily.clone() week=charts.daily_week.clone()>

@@ -2,7 +2,8 @@
 //! and end-user allocations of the current period, closest to running out first.
 
 use crate::components::data_table::{DataTable, export_href};
-use crate::components::filter_bar::{FilterBarLoader, LoadError, use_filter};
+use crate::components::filter_bar::{FilterBarLoader, use_filter};
+use crate::components::loaded::Loaded;
 use crate::filter::Filter;
 use crate::model::UsersView;
 use crate::tables;
@@ -24,12 +25,9 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <FilterBarLoader filter/>
         <h1>"Users"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading users…"</p> }>
-            {move || Suspend::new(async move {
-                let f = filter.get_untracked();
-                match data.await {
-                    Err(error) => view! { <LoadError what="users" error/> }.into_any(),
-                    Ok(v) => view! {
+        <Loaded what="users" data=data render=move |v: UsersView| {
+            let f = filter.get_untracked();
+            view! {
                         <p class="muted">{format!("{} – {} · dates in {}", v.from.format("%b %-d, %Y"), v.to.format("%b %-d, %Y"), v.time_zone)}</p>
                         <section class="card">
                             <DataTable table=tables::users(&v) export=export_href("users", &f) sort=(2, true) filter=f.clone()/>
@@ -38,9 +36,7 @@ pub fn UsersPage() -> impl IntoView {
                             <p class="muted">{format!("Billing period {} – {}", v.period_start.format("%b %-d"), v.period_end.format("%b %-d, %Y"))}</p>
                             <DataTable table=tables::allocations(&v) export=export_href("allocations", &f)/>
                         </section>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+                    }.into_any()
+        }/>
     }
 }

@@ -339,6 +339,7 @@ pub async fn overview<C: ConnectionTrait>(
         .iter()
         .filter_map(|f| {
             Some(Series {
+                key: f.key.clone(),
                 name: f.name.clone(),
                 values: per_feature.remove(&f.key)?,
             })

@@ -1,0 +1,45 @@
+//! A page's numbers from its server function. The first answer is rendered on the server
+//! (in the HTML, no spinner); a later answer (a filter change) replaces it in place. While
+//! it loads, the numbers on screen stay, dimmed, under a pending bar; an error shows in
+//! place with a retry.
+
+use crate::components::filter_bar::LoadError;
+use leptos::prelude::*;
+
+#[component]
+pub fn Loaded<T, V, F>(
+    /// What is loading, for the messages ("usage", "the activity log").
+    what: &'static str,
+    data: Resource<Result<T, ServerFnError>>,
+    /// The view of one answer.
+    render: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let pending = RwSignal::new(false);
+    let retry = Callback::new(move |()| data.refetch());
+    view! {
+        <div class="loaded" class:pending=move || pending.get() aria-busy=move || pending.get().to_string()>
+            <div class="pending-bar" role="status" data-testid="pending">
+                {move || pending.get().then_some("Updating…")}
+            </div>
+            <Transition
+                fallback=move || view! { <p class="loading">{format!("Loading {what}…")}</p> }
+                set_pending=pending.write_only()
+            >
+                {move || {
+                    let render = render.clone();
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(v) => render(v).into_any(),
+                            Err(error) => view! { <LoadError what error retry/> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </div>
+    }
+}

@@ -1,5 +1,6 @@
 //! The one filter type shared by the page URLs, the server functions, the REST API and the
-//! CSV exports: date range, team, user, feature/category, compare-with, frequency, time zone.
+//! CSV exports: date range, team, user, feature/category, company, flow / source, compare-with,
+//! frequency, time zone.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -137,6 +138,15 @@ pub struct Filter {
     /// Category key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// Company key (agencies tag usage by the company it was for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// Key of a flow (a source of kind `flow`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+    /// Key of a source of any kind (agent, flow, pilot, tool, session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     #[serde(default)]
     pub compare: Compare,
     #[serde(default)]
@@ -147,7 +157,7 @@ pub struct Filter {
 }
 
 /// Every query key a filter is read from (`scope` is the filter form's category / feature menu).
-pub const KEYS: [&str; 11] = [
+pub const KEYS: [&str; 14] = [
     "range",
     "from",
     "to",
@@ -156,6 +166,9 @@ pub const KEYS: [&str; 11] = [
     "scope",
     "feature",
     "category",
+    "company",
+    "flow",
+    "source",
     "compare",
     "frequency",
     "tz",
@@ -224,6 +237,9 @@ impl Filter {
                 "user" => f.user = text(),
                 "feature" => f.feature = text(),
                 "category" => f.category = text(),
+                "company" => f.company = text(),
+                "flow" => f.flow = text(),
+                "source" => f.source = text(),
                 // The filter form's one menu for both: `c:<category>` or `f:<feature>`.
                 "scope" => {
                     (f.category, f.feature) = match v.split_once(':') {
@@ -272,6 +288,9 @@ impl Filter {
             ("user", &self.user),
             ("feature", &self.feature),
             ("category", &self.category),
+            ("company", &self.company),
+            ("flow", &self.flow),
+            ("source", &self.source),
             ("tz", &self.tz),
         ] {
             if let Some(v) = v {

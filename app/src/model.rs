@@ -121,6 +121,8 @@ pub struct Overview {
     pub anomalies: Vec<NaiveDate>,
     /// Every source (agent, flow, pilot, tool, session) with usage, highest first.
     pub sources: Vec<ShareRow>,
+    /// Credits per company (empty when the organization tags no usage with companies).
+    pub companies: Vec<ShareRow>,
     pub forecast: Forecast,
     /// Until the organization has features and its first event: how to get there.
     pub getting_started: Option<GettingStarted>,
@@ -208,6 +210,10 @@ pub struct FilterOptions {
     pub features: Vec<(String, String, String)>,
     /// Member emails.
     pub users: Vec<String>,
+    /// (key, name)
+    pub companies: Vec<(String, String)>,
+    /// (key, name)
+    pub flows: Vec<(String, String)>,
 }
 
 /// One usage event in the activity log.
@@ -404,6 +410,8 @@ pub struct SourceUsage {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ActionUsage {
     pub source: String,
+    /// The flow (or other source) the action belongs to, as `kind:key`.
+    pub source_key: String,
     pub key: String,
     pub name: String,
     pub credits: Credits,

@@ -6,11 +6,12 @@ use crate::model::*;
 use crate::table::{Cell, Table};
 
 /// Every exportable table: (id, which page's data it comes from).
-pub const EXPORTS: [(&str, Source); 18] = [
+pub const EXPORTS: [(&str, Source); 19] = [
     ("categories", Source::Overview),
     ("features", Source::Overview),
     ("agents", Source::Overview),
     ("sources", Source::Overview),
+    ("companies", Source::Overview),
     ("daily", Source::Overview),
     ("users", Source::Users),
     ("allocations", Source::Users),
@@ -90,6 +91,11 @@ pub fn sources(o: &Overview) -> Table {
         &o.sources,
         o.total,
     )
+    .drills_to("/usage", "source")
+}
+
+pub fn companies(o: &Overview) -> Table {
+    shares("companies", "By company", &o.companies, o.total).drills_to("/usage", "company")
 }
 
 pub fn daily(o: &Overview) -> Table {
@@ -283,7 +289,7 @@ pub fn allocations(v: &UsersView) -> Table {
             ],
         );
     }
-    t
+    t.drills_to("/usage", "user")
 }
 
 fn source_table(id: &str, title: &str, rows: &[SourceUsage], compare: bool, flows: bool) -> Table {
@@ -321,9 +327,19 @@ fn source_table(id: &str, title: &str, rows: &[SourceUsage], compare: bool, flow
                 s.compare_credits.and_then(|c| change_percent(s.credits, c)),
             ));
         }
-        t.row(format!("{}:{}", s.kind, s.key), cells);
+        // A flow's row narrows to `flow`, any other source's to `source` (`kind:key`).
+        let key = if flows {
+            s.key.clone()
+        } else {
+            format!("{}:{}", s.kind, s.key)
+        };
+        t.row(key, cells);
     }
-    t
+    if flows {
+        t.drills_to("/flows", "flow")
+    } else {
+        t.drills_to("/flows", "source")
+    }
 }
 
 pub fn flows(v: &FlowsView) -> Table {
@@ -364,7 +380,7 @@ pub fn actions(v: &FlowsView) -> Table {
     );
     for a in &v.actions {
         t.row(
-            format!("{}/{}", a.source, a.key),
+            a.source_key.clone(),
             vec![
                 Cell::text(a.name.clone()),
                 Cell::text(a.source.clone()),
@@ -376,7 +392,8 @@ pub fn actions(v: &FlowsView) -> Table {
             ],
         );
     }
-    t
+    // An action's row opens the activity of its flow.
+    t.drills_to("/activity", "source")
 }
 
 pub fn requests(v: &RequestLogView) -> Table {

@@ -111,6 +111,7 @@ async fn table(
                 "features" => tables::features(&o),
                 "agents" => tables::agents(&o),
                 "sources" => tables::sources(&o),
+                "companies" => tables::companies(&o),
                 _ => tables::daily(&o),
             }
         }

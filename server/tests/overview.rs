@@ -13,8 +13,12 @@ use server::services::overview::overview;
 const DAILY_WINDOW_DAYS: i64 = 30;
 
 async fn acme_id(db: &DatabaseConnection) -> i64 {
+    org_id(db, "acme").await
+}
+
+async fn org_id(db: &DatabaseConnection, slug: &str) -> i64 {
     organization::Entity::find()
-        .filter(organization::Column::Slug.eq("acme"))
+        .filter(organization::Column::Slug.eq(slug))
         .one(db)
         .await
         .unwrap()
@@ -169,6 +173,115 @@ async fn filters_and_compare_follow_the_raw_events(db: &DatabaseConnection) {
 }
 
 on_both_backends!(filters_and_compare_follow_the_raw_events);
+
+/// The raw events' credits of acme matching `keep`.
+async fn raw_sum(
+    db: &DatabaseConnection,
+    org: i64,
+    keep: impl Fn(&usage_event::Model) -> bool,
+) -> Credits {
+    let events = usage_event::Entity::find()
+        .filter(usage_event::Column::OrganizationId.eq(org))
+        .all(db)
+        .await
+        .unwrap();
+    Credits(
+        events
+            .iter()
+            .filter(|e| keep(e))
+            .map(|e| e.credits_milli)
+            .sum(),
+    )
+}
+
+async fn company_flow_and_source_filters_follow_the_raw_events(db: &DatabaseConnection) {
+    seed(db, 6_000, 5, test_now()).await;
+    let last90 = Filter {
+        range: RangePreset::Last90,
+        ..Default::default()
+    };
+    // Acme tags no usage with companies: no by-company table.
+    let org = acme_id(db).await;
+    assert!(
+        overview(db, org, &last90, test_now())
+            .await
+            .unwrap()
+            .companies
+            .is_empty()
+    );
+    // The agency does: every company's row is its raw events' sum.
+    let agency = org_id(db, "globex").await;
+    let all = overview(db, agency, &last90, test_now()).await.unwrap();
+    assert!(
+        all.companies.len() >= 2,
+        "the demo agency tags usage with companies"
+    );
+    let companies = company::Entity::find()
+        .filter(company::Column::OrganizationId.eq(agency))
+        .all(db)
+        .await
+        .unwrap();
+    for row in &all.companies {
+        let c = companies
+            .iter()
+            .find(|c| c.key == row.key)
+            .expect("a company of acme");
+        assert_eq!(
+            row.credits,
+            raw_sum(db, agency, |e| e.company_id == Some(c.id)).await,
+            "{}",
+            c.key
+        );
+        // Narrowed to that company, the page's total is the same sum.
+        let f = Filter {
+            company: Some(c.key.clone()),
+            ..last90.clone()
+        };
+        assert_eq!(
+            overview(db, agency, &f, test_now()).await.unwrap().total,
+            row.credits
+        );
+    }
+    let sources = source::Entity::find()
+        .filter(source::Column::OrganizationId.eq(org))
+        .all(db)
+        .await
+        .unwrap();
+    let flow = sources
+        .iter()
+        .find(|s| s.kind == "flow")
+        .expect("a demo flow");
+    let by_flow = Filter {
+        flow: Some(flow.key.clone()),
+        ..last90.clone()
+    };
+    let o = overview(db, org, &by_flow, test_now()).await.unwrap();
+    let raw = raw_sum(db, org, |e| e.source_id == Some(flow.id)).await;
+    assert!(raw.0 > 0);
+    assert_eq!(o.total, raw);
+    let agent = sources
+        .iter()
+        .find(|s| s.kind == "agent")
+        .expect("a demo agent");
+    let by_source = Filter {
+        source: Some(format!("agent:{}", agent.key)),
+        ..last90.clone()
+    };
+    let o = overview(db, org, &by_source, test_now()).await.unwrap();
+    assert_eq!(
+        o.total,
+        raw_sum(db, org, |e| e.source_id == Some(agent.id)).await
+    );
+    // A name that matches nothing is refused, naming the field.
+    let bad = Filter {
+        flow: Some(agent.key.clone()),
+        ..last90
+    };
+    let e = overview(db, org, &bad, test_now()).await.unwrap_err();
+    assert!(format!("{e:?}").contains("flow"), "{e:?}");
+}
+
+on_both_backends!(company_flow_and_source_filters_follow_the_raw_events);
 
 on_both_backends!(balance_matches_the_grants);
 

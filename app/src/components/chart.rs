@@ -39,7 +39,9 @@ pub fn EChart(
         });
         // After a client-side navigation the effect can run before the container is attached
         // to the document, so drawing waits for an animation frame (a few, at most).
-        Effect::new(move |_| live::draw_when_attached(target.clone(), option.clone(), on_click.clone(), 10));
+        Effect::new(move |_| {
+            live::draw_when_attached(target.clone(), option.clone(), on_click.clone(), 10)
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (option, drill);
@@ -81,12 +83,10 @@ mod live {
     }
 
     pub fn draw_when_attached(id: String, option: String, on_click: OnClick, tries: u32) {
-        leptos::prelude::request_animation_frame(move || {
-            match document().get_element_by_id(&id) {
-                Some(el) => draw(&id, &el, &option, on_click),
-                None if tries > 0 => draw_when_attached(id, option, on_click, tries - 1),
-                None => leptos::logging::error!("chart {id} never appeared in the document"),
-            }
+        leptos::prelude::request_animation_frame(move || match document().get_element_by_id(&id) {
+            Some(el) => draw(&id, &el, &option, on_click),
+            None if tries > 0 => draw_when_attached(id, option, on_click, tries - 1),
+            None => leptos::logging::error!("chart {id} never appeared in the document"),
         });
     }
 
@@ -96,7 +96,9 @@ mod live {
             Err(e) => return leptos::logging::error!("chart {id}: bad option {e:?}"),
         };
         CHARTS.with_borrow_mut(|charts| {
-            let live = charts.entry(id.to_string()).or_insert_with(|| create(container));
+            let live = charts
+                .entry(id.to_string())
+                .or_insert_with(|| create(container));
             *live.on_click.borrow_mut() = on_click;
             if live.canvas.parent_element().as_ref() != Some(container) {
                 let _ = container.append_child(&live.canvas);
@@ -124,7 +126,9 @@ mod live {
                     .and_then(|v| v.as_string())
             };
             // A line is named by its series, a slice of a pie by its data item.
-            let series = name("seriesType").filter(|t| t == "line").and(name("seriesName"));
+            let series = name("seriesType")
+                .filter(|t| t == "line")
+                .and(name("seriesName"));
             if let Some(n) = series.or_else(|| name("name")) {
                 let f = current.borrow().clone();
                 f(n);

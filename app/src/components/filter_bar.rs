@@ -86,7 +86,8 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
         (Frequency::Week, "Weekly"),
         (Frequency::Month, "Monthly"),
     ];
-    let on_custom = on.clone();
+    let (on_custom, on_company, on_flow) = (on.clone(), on.clone(), on.clone());
+    let (companies, flows) = (options.companies.clone(), options.flows.clone());
     let teams = options.teams.clone();
     let users = options.users.clone();
     let cats = options.categories.clone();
@@ -146,6 +147,24 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
                     }).collect_view()}
                 </select>
             </label>
+            {(!companies.is_empty()).then(|| view! {
+                <label>
+                    <span>"Company"</span>
+                    <select name="company" on:change=on_company(|f, v| f.company = (!v.is_empty()).then_some(v))>
+                        <option value="" selected=filter.company.is_none()>"All companies"</option>
+                        {companies.into_iter().map(|(k, n)| { let on = filter.company.as_ref() == Some(&k); view! { <option value=k selected=on>{n}</option> } }).collect_view()}
+                    </select>
+                </label>
+            })}
+            {(!flows.is_empty()).then(|| view! {
+                <label>
+                    <span>"Flow"</span>
+                    <select name="flow" on:change=on_flow(|f, v| f.flow = (!v.is_empty()).then_some(v))>
+                        <option value="" selected=filter.flow.is_none()>"All flows"</option>
+                        {flows.into_iter().map(|(k, n)| { let on = filter.flow.as_ref() == Some(&k); view! { <option value=k selected=on>{n}</option> } }).collect_view()}
+                    </select>
+                </label>
+            })}
             <label>
                 <span>"Compare with"</span>
                 <select name="compare" on:change=on(|f, v| f.compare = parse(&v))>
@@ -158,7 +177,8 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
                     {freqs.map(|(q, text)| view! { <option value=word(&q) selected=filter.frequency == q>{text}</option> })}
                 </select>
             </label>
-            {filter.tz.clone().map(|tz| view! { <input type="hidden" name="tz" value=tz/> })}
+            // Kept through the form: filters the bar has no menu for.
+            {[("tz", filter.tz.clone()), ("source", filter.source.clone())].into_iter().filter_map(|(name, v)| v.map(|v| view! { <input type="hidden" name=name value=v/> })).collect_view()}
             <button type="submit" class="no-js-only" data-testid="apply">"Apply"</button>
         </form>
     }

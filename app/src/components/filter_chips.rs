@@ -57,6 +57,17 @@ fn chips(f: &Filter, options: &FilterOptions) -> Vec<Chip> {
             |w| w.feature = None,
         );
     }
+    if let Some(k) = &f.company {
+        let label = format!("Company: {}", name_of(&options.companies, k));
+        chip("chip-company", label, |w| w.company = None);
+    }
+    if let Some(k) = &f.flow {
+        let label = format!("Flow: {}", name_of(&options.flows, k));
+        chip("chip-flow", label, |w| w.flow = None);
+    }
+    if let Some(k) = &f.source {
+        chip("chip-source", format!("Source: {k}"), |w| w.source = None);
+    }
     if f.compare != Compare::None {
         let label = match f.compare {
             Compare::PreviousYear => "Compared with the previous year",

@@ -161,7 +161,9 @@ pub fn charts(o: &Overview) -> crate::model::Charts {
         ),
         category_drill: ChartDrill::new(
             "category",
-            o.categories.iter().map(|c| (c.name.as_str(), c.key.as_str())),
+            o.categories
+                .iter()
+                .map(|c| (c.name.as_str(), c.key.as_str())),
         ),
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::components::data_table::export_href;
 use crate::components::filter_bar::{FilterBarLoader, use_filter};
-use crate::components::loaded::Loaded;
 use crate::components::link_select::{LinkChoice, LinkSelect};
+use crate::components::loaded::Loaded;
 use crate::components::pager::{self, Pager, use_cursor};
 use crate::filter::Filter;
 use crate::model::{ActivityPage, ActivitySort, Cursor};

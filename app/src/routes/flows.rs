@@ -39,7 +39,7 @@ pub fn FlowsPage() -> impl IntoView {
                             <p class="muted">{format!("{} – {} · dates in {}", v.from.format("%b %-d, %Y"), v.to.format("%b %-d, %Y"), v.time_zone)}</p>
                             {sections.into_iter().map(|(table, id)| view! {
                                 <section class="card">
-                                    <DataTable table export=export_href(id, &f)/>
+                                    <DataTable table export=export_href(id, &f) filter=f.clone()/>
                                 </section>
                             }).collect_view()}
                         }.into_any()

@@ -5,9 +5,9 @@
 use crate::components::balance::BalanceCardView;
 use crate::components::chart::EChart;
 use crate::components::data_table::{DataTable, export_href};
-use crate::components::filter_bar::{FilterBarLoader, use_filter};
-use crate::components::loaded::Loaded;
+use crate::components::filter_bar::{FilterBarLoader, query_string, use_filter};
 use crate::components::getting_started::GettingStartedCard;
+use crate::components::loaded::Loaded;
 use crate::credits::{Credits, format_count};
 use crate::filter::Filter;
 use crate::model::{
@@ -189,7 +189,7 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
                 <div class="agents">
                     {o.agents.iter().map(|a| view! {
                         <div class="card agent" data-testid=format!("agent-{}", a.key)>
-                            <h3>{a.name.clone()}</h3>
+                            <h3><a href=format!("/usage{}", query_string(&f.with("source", &format!("agent:{}", a.key)))) data-testid="drill">{a.name.clone()}</a></h3>
                             <p class="big">{a.credits.display()}</p>
                             <p class="muted">{format_count(a.quantity)} " units · " {format_count(a.events)} " events " {change_badge(a.change_percent())}</p>
                         </div>
@@ -198,8 +198,13 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
             </section>
         })}
         <section class="card">
-            <DataTable table=tables::sources(&o) export=export_href("sources", &f) page_size=10/>
+            <DataTable table=tables::sources(&o) export=export_href("sources", &f) page_size=10 filter=f.clone()/>
         </section>
+        {(!o.companies.is_empty()).then(|| view! {
+            <section class="card">
+                <DataTable table=tables::companies(&o) export=export_href("companies", &f) page_size=10 filter=f.clone()/>
+            </section>
+        })}
         <section class="card" aria-labelledby="features-title">
             <h2 id="features-title">"Credits by feature over time"</h2>
             <EChart id="feature-chart" option=charts.features.clone() label="Credits per feature over time" drill=charts.feature_drill.clone()/>

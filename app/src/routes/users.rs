@@ -34,7 +34,7 @@ pub fn UsersPage() -> impl IntoView {
                         </section>
                         <section class="card">
                             <p class="muted">{format!("Billing period {} – {}", v.period_start.format("%b %-d"), v.period_end.format("%b %-d, %Y"))}</p>
-                            <DataTable table=tables::allocations(&v) export=export_href("allocations", &f)/>
+                            <DataTable table=tables::allocations(&v) export=export_href("allocations", &f) filter=f.clone()/>
                         </section>
                     }.into_any()
         }/>

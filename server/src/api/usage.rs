@@ -14,8 +14,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-const PARAMS: [&str; 9] = [
-    "from", "to", "group_by", "team", "user", "feature", "category", "tz", "range",
+const PARAMS: [&str; 12] = [
+    "from", "to", "group_by", "team", "user", "feature", "category", "company", "flow", "source",
+    "tz", "range",
 ];
 
 #[derive(Serialize, ToSchema)]
@@ -115,6 +116,9 @@ pub fn to_csv(report: &UsageReport) -> Result<String, Error> {
         ("range" = Option<String>, Query, description = "last_7 | last_30 (default) | last_90 | current_period | previous_period"),
         ("group_by" = Option<String>, Query, description = "comma list of day, week, month, feature, category, user, team, source, action, company"),
         ("team" = Option<String>, Query), ("user" = Option<String>, Query), ("feature" = Option<String>, Query), ("category" = Option<String>, Query),
+        ("company" = Option<String>, Query, description = "company key"),
+        ("flow" = Option<String>, Query, description = "key of a flow"),
+        ("source" = Option<String>, Query, description = "key of a source of any kind (agent, flow, pilot, tool, session)"),
         ("tz" = Option<String>, Query, description = "must be the organization's time zone when given"),
     ),
     responses((status = 200, description = "JSON, or CSV with `Accept: text/csv`",

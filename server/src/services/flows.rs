@@ -63,7 +63,11 @@ pub async fn flows_view<C: ConnectionTrait>(
         .await?;
     let (mut flows, mut pilots, mut agents, mut others) = (vec![], vec![], vec![], vec![]);
     let mut title: HashMap<i64, (String, String)> = HashMap::new();
-    for src in sources {
+    // A flow or source filter keeps its own rows (and the actions inside them).
+    let wanted = sources
+        .into_iter()
+        .filter(|s| super::usage::source_wanted(filter, &s.kind, &s.key));
+    for src in wanted {
         let label = format!("{}:{}", src.kind, src.key);
         title.insert(src.id, (label.clone(), src.name.clone()));
         let sums = by_source.get(&label).copied().unwrap_or_default();
@@ -101,10 +105,11 @@ pub async fn flows_view<C: ConnectionTrait>(
         .filter_map(|a| {
             let (label, source_name) = title.get(&a.source_id)?.clone();
             let sums = by_action
-                .get(&(label, a.key.clone()))
+                .get(&(label.clone(), a.key.clone()))
                 .copied()
                 .unwrap_or_default();
             Some(ActionUsage {
+                source_key: label,
                 source: source_name,
                 key: a.key,
                 name: a.name,

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod allocations;
 pub mod balance;
+pub mod companies;
 pub mod credits;
 pub mod flows;
 pub mod getting_started;

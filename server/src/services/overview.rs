@@ -195,7 +195,7 @@ fn by_key(r: &UsageReport) -> HashMap<String, (Credits, i64, i64)> {
         .collect()
 }
 
-fn share_rows(
+pub(super) fn share_rows(
     now: &UsageReport,
     before: Option<&UsageReport>,
     name: impl Fn(&str) -> (String, Option<String>, Option<String>),
@@ -271,7 +271,8 @@ pub async fn overview<C: ConnectionTrait>(
             None => Ok(None),
         }
     };
-    let ((by_source, by_day), before) = futures::try_join!(ask(r), before)?;
+    let companies = super::companies::by_company(db, &org, r, c, &s);
+    let ((by_source, by_day), before, companies) = futures::try_join!(ask(r), before, companies)?;
     let feats = regroup(&by_source, &[GroupBy::Feature], |g| vec![g[0].clone()]);
     let cats = regroup(&feats, &[GroupBy::Category], category_of);
     let sources = regroup(&by_source, &[GroupBy::Source], |g| vec![g[1].clone()]);
@@ -405,6 +406,7 @@ pub async fn overview<C: ConnectionTrait>(
         daily,
         anomalies,
         sources: ranked,
+        companies,
         forecast,
         getting_started: hints,
     })
@@ -432,7 +434,20 @@ pub async fn filter_options<C: ConnectionTrait>(db: &C, org: i64) -> Result<Filt
         .order_by_asc(user::Column::Email)
         .all(db)
         .await?;
+    let flows = source::Entity::find()
+        .filter(source::Column::OrganizationId.eq(org))
+        .filter(source::Column::Kind.eq("flow"))
+        .order_by_asc(source::Column::Name)
+        .all(db)
+        .await?;
+    let companies = crate::entities::company::Entity::find()
+        .filter(crate::entities::company::Column::OrganizationId.eq(org))
+        .order_by_asc(crate::entities::company::Column::Name)
+        .all(db)
+        .await?;
     Ok(FilterOptions {
+        companies: companies.into_iter().map(|c| (c.key, c.name)).collect(),
+        flows: flows.into_iter().map(|f| (f.key, f.name)).collect(),
         teams: teams.into_iter().map(|t| t.name).collect(),
         categories,
         features,

@@ -49,6 +49,9 @@ pub struct Scope {
     member: Option<i64>,
     end_user: Option<i64>,
     features: Option<Vec<i64>>,
+    /// Only usage done by these sources (a flow, or every source with a key).
+    sources: Option<Vec<i64>>,
+    company: Option<i64>,
     /// Only usage of this pool (not a dashboard filter: the balance forecast needs it).
     pool: Option<i64>,
     /// Only usage attributed to some end user (period records).
@@ -151,7 +154,70 @@ pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<S
         });
     }
     s.features = features;
+    s.sources = sources(db, org, f).await?;
+    if let Some(key) = &f.company {
+        let c = company::Entity::find()
+            .filter(company::Column::OrganizationId.eq(org))
+            .filter(company::Column::Key.eq(key.as_str()))
+            .one(db)
+            .await?;
+        s.company = Some(
+            c.ok_or_else(|| AppError::invalid("company", format!("no company {key:?}")))?
+                .id,
+        );
+    }
     Ok(s)
+}
+
+/// Whether a source is one a filter's `flow` / `source` name (a source is named by its key,
+/// or by `kind:key` as the usage reports label it). Without either, every source is.
+pub fn source_wanted(f: &Filter, kind: &str, key: &str) -> bool {
+    let flow = f.flow.as_ref().is_none_or(|k| kind == "flow" && key == k);
+    let source = f.source.as_ref().is_none_or(|s| match s.split_once(':') {
+        Some((k, rest)) => kind == k && key == rest,
+        None => key == s,
+    });
+    flow && source
+}
+
+/// The sources a filter's `flow` and `source` name; a name that matches none is refused.
+async fn sources<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Option<Vec<i64>>> {
+    if f.flow.is_none() && f.source.is_none() {
+        return Ok(None);
+    }
+    let all = source::Entity::find()
+        .filter(source::Column::OrganizationId.eq(org))
+        .all(db)
+        .await?;
+    for (field, value, alone) in [
+        (
+            "flow",
+            &f.flow,
+            Filter {
+                flow: f.flow.clone(),
+                ..Filter::default()
+            },
+        ),
+        (
+            "source",
+            &f.source,
+            Filter {
+                source: f.source.clone(),
+                ..Filter::default()
+            },
+        ),
+    ] {
+        let Some(v) = value else { continue };
+        if !all.iter().any(|s| source_wanted(&alone, &s.kind, &s.key)) {
+            return Err(AppError::invalid(field, format!("no {field} {v:?}")).into());
+        }
+    }
+    Ok(Some(
+        all.into_iter()
+            .filter(|s| source_wanted(f, &s.kind, &s.key))
+            .map(|s| s.id)
+            .collect(),
+    ))
 }
 
 /// Applies the filter's team / user / feature / category to a query over raw events (the
@@ -182,6 +248,12 @@ pub async fn scope_events<C: ConnectionTrait>(
     }
     if let Some(ids) = s.features {
         q = q.filter(usage_event::Column::FeatureId.is_in(ids));
+    }
+    if let Some(ids) = s.sources {
+        q = q.filter(usage_event::Column::SourceId.is_in(ids));
+    }
+    if let Some(c) = s.company {
+        q = q.filter(usage_event::Column::CompanyId.eq(c));
     }
     Ok(q)
 }

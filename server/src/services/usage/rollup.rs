@@ -109,6 +109,12 @@ impl Rollup {
         if s.pool.is_some() {
             needs.push("pool_id");
         }
+        if s.sources.is_some() {
+            needs.push("source_id");
+        }
+        if s.company.is_some() {
+            needs.push("company_id");
+        }
         if group_by.contains(&GroupBy::Action) {
             needs.push("tokens");
         }
@@ -211,6 +217,12 @@ pub(super) fn statement(
     }
     if let Some(ids) = &s.features {
         q.and_where(Expr::col((UD, "feature_id")).is_in(ids.clone()));
+    }
+    if let Some(ids) = &s.sources {
+        q.and_where(Expr::col((UD, "source_id")).is_in(ids.clone()));
+    }
+    if let Some(c) = s.company {
+        q.and_where(Expr::col((UD, "company_id")).eq(c));
     }
     if s.any_end_user {
         q.and_where(if rollup.columns().contains(&"by_end_user") {

@@ -95,6 +95,7 @@ mod live {
             Ok(v) => v,
             Err(e) => return leptos::logging::error!("chart {id}: bad option {e:?}"),
         };
+        clickable_lines(&value);
         CHARTS.with_borrow_mut(|charts| {
             let live = charts
                 .entry(id.to_string())
@@ -141,6 +142,24 @@ mod live {
             canvas,
             chart,
             on_click,
+        }
+    }
+
+    /// Lines answer clicks on themselves, not only on their (hidden) symbols.
+    fn clickable_lines(option: &JsValue) {
+        let key = |k: &str| JsValue::from_str(k);
+        let Ok(series) = js_sys::Reflect::get(option, &key("series")) else {
+            return;
+        };
+        for s in js_sys::Array::from(&series).iter() {
+            if js_sys::Reflect::get(&s, &key("type"))
+                .ok()
+                .and_then(|t| t.as_string())
+                .as_deref()
+                == Some("line")
+            {
+                let _ = js_sys::Reflect::set(&s, &key("triggerLineEvent"), &JsValue::TRUE);
+            }
         }
     }
 

@@ -21,6 +21,7 @@ where
 {
     let pending = RwSignal::new(false);
     let retry = Callback::new(move |()| data.refetch());
+    let search = leptos_router::hooks::use_location().search;
     view! {
         <div class="loaded" class:pending=move || pending.get() aria-busy=move || pending.get().to_string()>
             <div class="pending-bar" role="status" data-testid="pending">
@@ -33,10 +34,14 @@ where
                 {move || {
                     let render = render.clone();
                     Suspend::new(async move {
-                        match data.await {
+                        let answer = data.await;
+                        // Which view the numbers on screen are for (the query they answer).
+                        let shown = search.get_untracked();
+                        let body = match answer {
                             Ok(v) => render(v).into_any(),
                             Err(error) => view! { <LoadError what error retry/> }.into_any(),
-                        }
+                        };
+                        view! { <div class="answer" data-for=shown>{body}</div> }
                     })
                 }}
             </Transition>

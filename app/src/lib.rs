@@ -5,6 +5,8 @@
 //! page load of a few milliseconds). Only the `#[component]`s — filter bar, tables, charts,
 //! select menus, the login and settings forms — reach the browser, with their data as props.
 
+#![recursion_limit = "256"]
+
 pub mod admin;
 pub mod catalog;
 pub mod components;

@@ -1,14 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (m) => {
-    // A refused login answers 401 by design; the browser logs that response.
-    if ((m.type() === "error" || m.type() === "warning") && !m.text().includes("401")) errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
+import { collectErrors } from "./support";
 
 async function signIn(page: Page, email: string, password = "demo-password") {
   await page.locator("input[name=email]").fill(email);

@@ -1,10 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { execFileSync } from "node:child_process";
-
-function sql(query: string): string {
-  const file = (process.env.DATABASE_URL ?? "").replace(/^sqlite:\/\//, "").split("?")[0];
-  return execFileSync("sqlite3", [file, query]).toString().trim();
-}
+import { sql } from "./support";
 
 test("the activity log pages forward and back through the events", async ({ page }) => {
   const errors: string[] = [];

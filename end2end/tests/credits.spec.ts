@@ -1,12 +1,6 @@
 import { test, expect } from "@playwright/test";
-import { execFileSync } from "node:child_process";
+import { acme, milli, sql } from "./support";
 
-function sql(query: string): string {
-  const file = (process.env.DATABASE_URL ?? "").replace(/^sqlite:\/\//, "").split("?")[0];
-  return execFileSync("sqlite3", [file, query]).toString().trim();
-}
-const milli = (text: string) => Math.round(Number(text.replace(/,/g, "")) * 1000);
-const acme = "(SELECT id FROM organizations WHERE slug = 'acme')";
 
 test("the credits page lists grants, purchases and pools as stored", async ({ page }) => {
   const errors: string[] = [];

@@ -1,19 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
-import { execFileSync } from "node:child_process";
+import { milli, sql, totalUsed } from "./support";
 
-// Expected numbers come straight from the SQLite file the server uses (raw events), not
-// through any of the app's code.
-function sql(query: string): string {
-  const url = process.env.DATABASE_URL ?? "";
-  const file = url.replace(/^sqlite:\/\//, "").split("?")[0];
-  return execFileSync("sqlite3", [file, query]).toString().trim();
-}
-
-const milli = (text: string) => Math.round(Number(text.replace(/,/g, "")) * 1000);
-
-async function totalUsed(page: Page): Promise<number> {
-  return milli(await page.getByTestId("total-used").innerText());
-}
 
 test("the team filter changes the URL and the numbers", async ({ page }) => {
   const errors: string[] = [];

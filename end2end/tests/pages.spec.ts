@@ -1,23 +1,9 @@
 import { test, expect, Page } from "@playwright/test";
+import { acme, collectErrors, milli, sql } from "./support";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
-// Expected numbers come straight from the SQLite file the server uses (raw events). The demo
-// spans 90 days, so `range=last_90` covers every event and needs no time bounds here.
-function sql(query: string): string {
-  const file = (process.env.DATABASE_URL ?? "").replace(/^sqlite:\/\//, "").split("?")[0];
-  return execFileSync("sqlite3", [file, query]).toString().trim();
-}
-const milli = (text: string) => Math.round(Number(text.replace(/[,$]/g, "")) * 1000);
-const acme = "(SELECT id FROM organizations WHERE slug = 'acme')";
 const sales = `(SELECT tm.user_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.name = 'Sales' AND t.organization_id = ${acme})`;
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`); });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
 
 /** The cells of the row with `key` in the table `id`. */
 async function row(page: Page, id: string, key: string): Promise<string[]> {

@@ -1,13 +1,6 @@
 import { test, expect, Page, Browser } from "@playwright/test";
+import { collectErrors, milli } from "./support";
 
-const milli = (text: string) => Math.round(Number(text.replace(/,/g, "")) * 1000);
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`); });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
 
 async function signedIn(browser: Browser, email: string): Promise<Page> {
   const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });

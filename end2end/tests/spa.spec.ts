@@ -96,9 +96,12 @@ test("a filter change keeps the scroll position and the chart; back restores the
   expect(Math.abs((await page.evaluate(() => window.scrollY)) - 700)).toBeLessThanOrEqual(60);
   expect(await page.evaluate(() => (document.querySelector("#feature-chart .chart-canvas") as any).__mark)).toBe(1);
 
+  // Back restores the earlier view where the reader left it.
+  await page.evaluate(() => window.scrollTo(0, 200));
   await page.goBack();
   await expect(page).not.toHaveURL(/team=/);
   await expect.poll(() => totalUsed(page)).toBe(all);
+  await expect.poll(async () => Math.abs((await page.evaluate(() => window.scrollY)) - 700)).toBeLessThanOrEqual(60);
   await sameDocument(page, seen);
 });
 

@@ -1,13 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") errors.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  return errors;
-}
+import { collectErrors } from "./support";
 
 test("the server-rendered balance card carries the numbers before any script runs", async ({ request }) => {
   const res = await request.get("/usage");

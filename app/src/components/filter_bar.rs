@@ -88,8 +88,8 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
     ];
     let (on_custom, on_company, on_flow) = (on.clone(), on.clone(), on.clone());
     let (companies, flows) = (options.companies.clone(), options.flows.clone());
-    let teams = options.teams.clone();
-    let users = options.users.clone();
+    let same = |names: &[String]| names.iter().map(|n| (n.clone(), n.clone())).collect::<Vec<_>>();
+    let (teams, users) = (same(&options.teams), same(&options.users));
     let cats = options.categories.clone();
     let feats = options.features.clone();
     view! {
@@ -113,20 +113,10 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
                         on:change=on_custom(|f, v| { f.range = RangePreset::Custom; f.to = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok(); })/>
                 </label>
             })}
-            <label>
-                <span>"Team"</span>
-                <select name="team" on:change=on(|f, v| f.team = (!v.is_empty()).then_some(v))>
-                    <option value="" selected=filter.team.is_none()>"All teams"</option>
-                    {teams.into_iter().map(|t| { let (on, label) = (filter.team.as_ref() == Some(&t), t.clone()); view! { <option value=t selected=on>{label}</option> } }).collect_view()}
-                </select>
-            </label>
-            <label>
-                <span>"User"</span>
-                <select name="user" on:change=on(|f, v| f.user = (!v.is_empty()).then_some(v))>
-                    <option value="" selected=filter.user.is_none()>"All users"</option>
-                    {users.into_iter().map(|u| { let (on, label) = (filter.user.as_ref() == Some(&u), u.clone()); view! { <option value=u selected=on>{label}</option> } }).collect_view()}
-                </select>
-            </label>
+            <OneOf label="Team" name="team" all="All teams" choices=teams current=filter.team.clone()
+                on_change=on(|f, v| f.team = (!v.is_empty()).then_some(v))/>
+            <OneOf label="User" name="user" all="All users" choices=users current=filter.user.clone()
+                on_change=on(|f, v| f.user = (!v.is_empty()).then_some(v))/>
             <label>
                 <span>"Category / feature"</span>
                 <select name="scope" on:change=on(|f, v| {
@@ -147,23 +137,14 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
                     }).collect_view()}
                 </select>
             </label>
+            // Agencies tag usage with companies; organizations without any see no such menu.
             {(!companies.is_empty()).then(|| view! {
-                <label>
-                    <span>"Company"</span>
-                    <select name="company" on:change=on_company(|f, v| f.company = (!v.is_empty()).then_some(v))>
-                        <option value="" selected=filter.company.is_none()>"All companies"</option>
-                        {companies.into_iter().map(|(k, n)| { let on = filter.company.as_ref() == Some(&k); view! { <option value=k selected=on>{n}</option> } }).collect_view()}
-                    </select>
-                </label>
+                <OneOf label="Company" name="company" all="All companies" choices=companies current=filter.company.clone()
+                    on_change=on_company(|f, v| f.company = (!v.is_empty()).then_some(v))/>
             })}
             {(!flows.is_empty()).then(|| view! {
-                <label>
-                    <span>"Flow"</span>
-                    <select name="flow" on:change=on_flow(|f, v| f.flow = (!v.is_empty()).then_some(v))>
-                        <option value="" selected=filter.flow.is_none()>"All flows"</option>
-                        {flows.into_iter().map(|(k, n)| { let on = filter.flow.as_ref() == Some(&k); view! { <option value=k selected=on>{n}</option> } }).collect_view()}
-                    </select>
-                </label>
+                <OneOf label="Flow" name="flow" all="All flows" choices=flows current=filter.flow.clone()
+                    on_change=on_flow(|f, v| f.flow = (!v.is_empty()).then_some(v))/>
             })}
             <label>
                 <span>"Compare with"</span>
@@ -181,6 +162,31 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
             {[("tz", filter.tz.clone()), ("source", filter.source.clone())].into_iter().filter_map(|(name, v)| v.map(|v| view! { <input type="hidden" name=name value=v/> })).collect_view()}
             <button type="submit" class="no-js-only" data-testid="apply">"Apply"</button>
         </form>
+    }
+}
+
+/// The menu of one filter field: every value (`choices`: value, text) or one.
+#[component]
+fn OneOf(
+    label: &'static str,
+    name: &'static str,
+    /// The choice of no value ("All teams").
+    all: &'static str,
+    choices: Vec<(String, String)>,
+    current: Option<String>,
+    on_change: impl FnMut(leptos::ev::Event) + 'static,
+) -> impl IntoView {
+    view! {
+        <label>
+            <span>{label}</span>
+            <select name=name on:change=on_change>
+                <option value="" selected=current.is_none()>{all}</option>
+                {choices.into_iter().map(|(value, text)| {
+                    let on = current.as_ref() == Some(&value);
+                    view! { <option value=value selected=on>{text}</option> }
+                }).collect_view()}
+            </select>
+        </label>
     }
 }
 

@@ -1,5 +1,6 @@
 // Screenshots of every page at desktop and phone width, for a human to look at:
 //   node screenshots.mjs [base-url] [out-dir]
+// and a drill-down path from the overview to one user's flows, followed inside the app.
 // Uses Debian's Chromium through Playwright (no browser download).
 import { chromium } from "@playwright/test";
 
@@ -32,6 +33,19 @@ for (const [width, height] of sizes) {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) console.log(`${p} at ${width}px: page is ${overflow}px wider than the window`);
   }
+  // A drill-down path inside the app: the overview → Users → one user's row → that user's flows.
+  await page.goto(`${base}/usage?range=last_90`, { waitUntil: "networkidle" });
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  await page.locator('header nav a[href^="/users"]').click();
+  const row = page.getByTestId("users").locator("tbody tr").filter({ has: page.getByTestId("drill") }).first();
+  await row.getByTestId("drill").click();
+  await page.waitForURL(/user=/);
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: `${out}/drill-1-user-usage-${width}.png`, fullPage: true });
+  await page.locator('header nav a[href^="/flows"]').click();
+  await page.waitForURL(/\/flows\?.*user=/);
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: `${out}/drill-2-user-flows-${width}.png`, fullPage: true });
   await page.close();
 }
 await browser.close();

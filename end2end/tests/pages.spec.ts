@@ -79,7 +79,7 @@ test("flows & agents: credits and tokens per flow and action", async ({ page }) 
   const errors = collectErrors(page);
   await page.goto("/flows?range=last_90");
   await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
-  const lead = await row(page, "flows", "flow:lead_nurture");
+  const lead = await row(page, "flows", "lead_nurture");
   const leadSql = sql(`SELECT SUM(credits_milli), SUM(COALESCE(input_tokens, 0)) FROM usage_events WHERE organization_id = ${acme} AND source_id = (SELECT id FROM sources WHERE organization_id = ${acme} AND kind = 'flow' AND key = 'lead_nurture')`).split("|");
   expect(lead[1]).toBe("active");
   expect(milli(lead[3])).toBe(Number(leadSql[0]));

@@ -88,7 +88,12 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
     ];
     let (on_custom, on_company, on_flow) = (on.clone(), on.clone(), on.clone());
     let (companies, flows) = (options.companies.clone(), options.flows.clone());
-    let same = |names: &[String]| names.iter().map(|n| (n.clone(), n.clone())).collect::<Vec<_>>();
+    let same = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| (n.clone(), n.clone()))
+            .collect::<Vec<_>>()
+    };
     let (teams, users) = (same(&options.teams), same(&options.users));
     let cats = options.categories.clone();
     let feats = options.features.clone();

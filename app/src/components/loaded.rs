@@ -35,8 +35,11 @@ where
                     let render = render.clone();
                     Suspend::new(async move {
                         let answer = data.await;
-                        // Which view the numbers on screen are for (the query they answer).
-                        let shown = search.get_untracked();
+                        // Which view the numbers on screen are for: the query they answer,
+                        // as the browser's `location.search` spells it.
+                        let shown = search.with_untracked(|q| {
+                            if q.is_empty() { String::new() } else { format!("?{q}") }
+                        });
                         let body = match answer {
                             Ok(v) => render(v).into_any(),
                             Err(error) => view! { <LoadError what error retry/> }.into_any(),

@@ -43,7 +43,7 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
-/// Every section of the page, as one island: a finished action answers in place and
+/// Every section of the page: a finished action answers in place and
 /// reloads what the sections show, without a page load (a new API key's secret stays).
 #[component]
 fn SettingsForms(v: SettingsView) -> impl IntoView {

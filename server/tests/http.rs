@@ -74,7 +74,10 @@ async fn usage_page_is_server_rendered_with_the_balance() {
     // A hydrated single-page app: no islands, and the server functions' answers travel with
     // the page (hydration asks the server for nothing again).
     assert!(!html.contains("<leptos-island"));
-    assert!(html.contains("pool_key"), "the overview's answer is in the page");
+    assert!(
+        html.contains("pool_key"),
+        "the overview's answer is in the page"
+    );
 
     // Pages are compressed for clients that accept it.
     let compressed = client

@@ -83,10 +83,12 @@ mod live {
     }
 
     pub fn draw_when_attached(id: String, option: String, on_click: OnClick, tries: u32) {
-        leptos::prelude::request_animation_frame(move || match document().get_element_by_id(&id) {
-            Some(el) => draw(&id, &el, &option, on_click),
-            None if tries > 0 => draw_when_attached(id, option, on_click, tries - 1),
-            None => leptos::logging::error!("chart {id} never appeared in the document"),
+        leptos::prelude::request_animation_frame(move || {
+            match leptos::prelude::document().get_element_by_id(&id) {
+                Some(el) => draw(&id, &el, &option, on_click),
+                None if tries > 0 => draw_when_attached(id, option, on_click, tries - 1),
+                None => leptos::logging::error!("chart {id} never appeared in the document"),
+            }
         });
     }
 
@@ -109,12 +111,10 @@ mod live {
         });
     }
 
-    fn document() -> web_sys::Document {
-        leptos::prelude::document()
-    }
-
     fn create(container: &web_sys::Element) -> Live {
-        let canvas = document().create_element("div").expect("a div");
+        let canvas = leptos::prelude::document()
+            .create_element("div")
+            .expect("a div");
         let _ = canvas.set_attribute("class", "chart-canvas");
         let _ = container.append_child(&canvas);
         let chart = init(&canvas);

@@ -169,15 +169,24 @@ pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<S
     Ok(s)
 }
 
-/// Whether a source is one a filter's `flow` / `source` name (a source is named by its key,
-/// or by `kind:key` as the usage reports label it). Without either, every source is.
-pub fn source_wanted(f: &Filter, kind: &str, key: &str) -> bool {
-    let flow = f.flow.as_ref().is_none_or(|k| kind == "flow" && key == k);
-    let source = f.source.as_ref().is_none_or(|s| match s.split_once(':') {
+/// Whether a source is the flow named `flow` (its key).
+fn is_flow(flow: &str, kind: &str, key: &str) -> bool {
+    kind == "flow" && key == flow
+}
+
+/// Whether a source is the one named `source`: by its key, or by `kind:key` as the usage
+/// reports label it.
+fn is_source(source: &str, kind: &str, key: &str) -> bool {
+    match source.split_once(':') {
         Some((k, rest)) => kind == k && key == rest,
-        None => key == s,
-    });
-    flow && source
+        None => key == source,
+    }
+}
+
+/// Whether a source is one a filter's `flow` and `source` name; without either, every one is.
+pub fn source_wanted(f: &Filter, kind: &str, key: &str) -> bool {
+    f.flow.as_deref().is_none_or(|v| is_flow(v, kind, key))
+        && f.source.as_deref().is_none_or(|v| is_source(v, kind, key))
 }
 
 /// The sources a filter's `flow` and `source` name; a name that matches none is refused.
@@ -189,26 +198,11 @@ async fn sources<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Opt
         .filter(source::Column::OrganizationId.eq(org))
         .all(db)
         .await?;
-    for (field, value, alone) in [
-        (
-            "flow",
-            &f.flow,
-            Filter {
-                flow: f.flow.clone(),
-                ..Filter::default()
-            },
-        ),
-        (
-            "source",
-            &f.source,
-            Filter {
-                source: f.source.clone(),
-                ..Filter::default()
-            },
-        ),
-    ] {
+    let named: [(&str, &Option<String>, fn(&str, &str, &str) -> bool); 2] =
+        [("flow", &f.flow, is_flow), ("source", &f.source, is_source)];
+    for (field, value, matches) in named {
         let Some(v) = value else { continue };
-        if !all.iter().any(|s| source_wanted(&alone, &s.kind, &s.key)) {
+        if !all.iter().any(|s| matches(v, &s.kind, &s.key)) {
             return Err(AppError::invalid(field, format!("no {field} {v:?}")).into());
         }
     }

@@ -1,9 +1,9 @@
 //! Routes, components, shared types and server-function declarations of the dashboard.
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's wasm.
 //!
-//! Islands mode: every page is rendered on the server only (a filter change or a link is a
-//! page load of a few milliseconds). Only the `#[component]`s — filter bar, tables, charts,
-//! select menus, the login and settings forms — reach the browser, with their data as props.
+//! A hydrated single-page app: the first answer is rendered on the server with the numbers
+//! in the HTML; after hydration the router moves between pages and filters in place, and each
+//! page asks its `#[server]` functions for new numbers.
 
 #![recursion_limit = "256"]
 

@@ -182,6 +182,14 @@ pub fn word<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// The filter keys whose values are names or keys (a team, a feature…), not words.
+const TEXT_KEYS: [&str; 9] = [
+    "team", "user", "feature", "category", "company", "flow", "source", "scope", "tz",
+];
+/// A name or key longer than any the meter stores cannot match: refused rather than echoed.
+pub const MAX_TEXT: usize = 200;
+const TEXT_BOUND: &str = "must be at most 200 characters, without control characters";
+
 /// The filter enum a URL / API word stands for.
 pub fn from_word<T: serde::de::DeserializeOwned>(v: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(v.to_string())).ok()
@@ -218,6 +226,11 @@ impl Filter {
                 }
                 "frequency" if from_word::<Frequency>(v).is_none() => {
                     return bad("must be day, week or month");
+                }
+                k if TEXT_KEYS.contains(&k)
+                    && (v.chars().count() > MAX_TEXT || v.chars().any(char::is_control)) =>
+                {
+                    return bad(TEXT_BOUND);
                 }
                 _ => {}
             }
@@ -320,6 +333,21 @@ mod tests {
         assert!(GroupBy::parse_list("hour").unwrap_err().contains("hour"));
         assert!(GroupBy::parse_list("day,week").is_err());
         assert_eq!(GroupBy::parse_list(""), Ok(vec![]));
+    }
+
+    #[test]
+    fn names_with_control_characters_or_past_the_bound_are_refused_by_field() {
+        let long = "x".repeat(MAX_TEXT + 1);
+        for (k, v) in [
+            ("team", "Sa\0les"),
+            ("user", "a\nb"),
+            ("flow", long.as_str()),
+        ] {
+            assert_eq!(Filter::try_from_pairs([(k, v)]).unwrap_err().0, k);
+        }
+        let longest = "é".repeat(MAX_TEXT);
+        let f = Filter::try_from_pairs([("feature", longest.as_str())]).unwrap();
+        assert_eq!(f.feature.as_deref(), Some(longest.as_str()));
     }
 
     #[test]

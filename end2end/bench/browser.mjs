@@ -34,29 +34,56 @@ const quantile = (xs, q) => {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
 };
 
-// The page shows numbers for `search`: the answer for that query is on screen and nothing is
-// loading (the single-page app), or the document for that URL has its numbers (a page load).
+// Every user action (a menu's change, a click) notes when it happened, in absolute time so a
+// document load in between (the islands build) keeps it.
+const MARK_ACTIONS = () => {
+  const note = (e) => sessionStorage.setItem("bench-action-at", String(performance.timeOrigin + e.timeStamp));
+  addEventListener("change", note, true);
+  addEventListener("click", note, true);
+};
+
+// Milliseconds from the last user action to the frame that shows the numbers for `search`:
+// the answer for that query is on screen and nothing is loading (the single-page app), or the
+// document for that URL has its numbers (a page load). Measured in the page, so Playwright's
+// own round trips are not in it.
 async function painted(page, path, search, selector) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const ok = await page.evaluate(([path, search, selector]) => {
-        if (location.pathname !== path || location.search !== search) return false;
-        if (!document.querySelector(selector)) return false;
-        const loaded = document.querySelector(".loaded");
-        if (!loaded) return true;
-        return !loaded.classList.contains("pending") && !!loaded.querySelector(`.answer[data-for="${search}"]`);
-      }, [path, search, selector]);
-      if (ok) {
-        // Until the frame with the new numbers is painted.
-        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
-        return;
-      }
+      const ms = await page.evaluate(([path, search, selector]) => new Promise((resolve) => {
+        const ready = () => {
+          if (location.pathname !== path || location.search !== search) return false;
+          if (!document.querySelector(selector)) return false;
+          const loaded = document.querySelector(".loaded");
+          if (!loaded) return true;
+          return !loaded.classList.contains("pending") && !!loaded.querySelector(`.answer[data-for="${search}"]`);
+        };
+        const started = performance.now();
+        const look = () => {
+          if (ready()) {
+            // The frame being built now holds the new numbers: it is painted before the
+            // task after this animation frame runs.
+            requestAnimationFrame(() => setTimeout(() => {
+              const at = Number(sessionStorage.getItem("bench-action-at")) - performance.timeOrigin;
+              // When the server function's answer had arrived (the SPA; a page load has none).
+              const fetched = performance.getEntriesByType("resource")
+                .filter((r) => r.name.includes("/api/") && r.startTime >= at)
+                .map((r) => r.responseEnd - at);
+              resolve({ painted: performance.now() - at, answered: fetched.length ? Math.max(...fetched) : undefined });
+            }, 0));
+          } else if (performance.now() - started > 5_000) {
+            resolve(null);
+          } else {
+            requestAnimationFrame(look);
+          }
+        };
+        look();
+      }), [path, search, selector]);
+      if (ms !== null) return ms;
     } catch (e) {
       // A document load replaced the page while we looked: look again.
     }
     if (Date.now() > deadline) throw new Error(`never painted ${path}${search}`);
-    await page.waitForTimeout(2);
   }
 }
 
@@ -101,26 +128,28 @@ const NUMBERS = { "/usage": "[data-testid=total-used]", "/users": "[data-testid=
 
 async function changes(base, state) {
   const ctx = await browser.newContext({ baseURL: base, storageState: state, viewport: { width: 1280, height: 800 } });
+  await ctx.addInitScript(MARK_ACTIONS);
   const page = await ctx.newPage();
   const out = {};
   for (const { kind, start, steps } of KINDS) {
     await page.goto(start);
     await hydrated(page);
-    const times = { first: [], back: [] };
+    const times = { first: [], back: [], answered: [] };
     for (let i = 0; i < CHANGES; i++) {
       for (const [n, step] of steps.entries()) {
         // A drill-down's target is the link's own (the feature at the top of the table).
         const to = step.to ?? (await page.getByTestId("features").getByTestId("drill").first().getAttribute("href"));
         const url = new URL(to, base);
-        const t0 = performance.now();
         await step.act(page);
-        await painted(page, url.pathname, url.search, NUMBERS[url.pathname]);
-        (n === 0 ? times.first : times.back).push(performance.now() - t0);
+        const { painted: ms, answered } = await painted(page, url.pathname, url.search, NUMBERS[url.pathname]);
+        (n === 0 ? times.first : times.back).push(ms);
+        if (n === 0 && answered !== undefined) times.answered.push(answered);
         // A page load must finish hydrating before the next change can be made.
         await hydrated(page);
       }
     }
     out[kind] = times.first;
+    out[`${kind} answered`] = times.answered;
   }
   await ctx.close();
   return out;
@@ -181,6 +210,13 @@ for (const { kind } of KINDS) {
   const cells = results.map((r) => `${ms(quantile(r.changes[kind], 0.5))} | ${ms(quantile(r.changes[kind], 0.95))}`);
   const ratio = results.length > 1 ? ` ${(quantile(results[1].changes[kind], 0.95) / quantile(first.changes[kind], 0.95)).toFixed(2)} |` : "";
   console.log(`| ${kind} | ${cells.join(" | ")} |${ratio}`);
+}
+console.log(`\nOf which the server function's answer had arrived after (ms; a page load has none):\n`);
+console.log(`| kind | ${results.map((r) => `${r.label} p50 | ${r.label} p95`).join(" | ")} |`);
+console.log(`|---|${results.map(() => "---:|---:").join("|")}|`);
+for (const { kind } of KINDS) {
+  const a = (r) => r.changes[`${kind} answered`];
+  console.log(`| ${kind} | ${results.map((r) => `${ms(a(r).length ? quantile(a(r), 0.5) : undefined)} | ${ms(a(r).length ? quantile(a(r), 0.95) : undefined)}`).join(" | ")} |`);
 }
 console.log(`\n### Browser: cold first load of /usage (ms, ${COLD_LOADS} loads, cache disabled)\n`);
 console.log(`| build | first contentful paint p50 | p95 | hydrated (interactive) p50 | p95 |\n|---|---:|---:|---:|---:|`);

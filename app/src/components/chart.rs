@@ -82,10 +82,15 @@ mod live {
         static CHARTS: RefCell<HashMap<String, Live>> = RefCell::new(HashMap::new());
     }
 
+    /// The chart is drawn in a task after the frame that shows the page's new numbers, so
+    /// ECharts' layout never holds back their paint; the chart then animates to its new series.
     pub fn draw_when_attached(id: String, option: String, on_click: OnClick, tries: u32) {
         leptos::prelude::request_animation_frame(move || {
             match leptos::prelude::document().get_element_by_id(&id) {
-                Some(el) => draw(&id, &el, &option, on_click),
+                Some(el) => leptos::prelude::set_timeout(
+                    move || draw(&id, &el, &option, on_click),
+                    std::time::Duration::ZERO,
+                ),
                 None if tries > 0 => draw_when_attached(id, option, on_click, tries - 1),
                 None => leptos::logging::error!("chart {id} never appeared in the document"),
             }

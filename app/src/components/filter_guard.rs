@@ -77,7 +77,7 @@ fn Problem(p: Unreadable) -> impl IntoView {
             <h1>"This link's filter can't be read"</h1>
             <p>
                 "The filter "<code data-testid="filter-error-field">{p.field.clone()}</code>
-                " is " <code>{format!("{:?}", p.value)}</code> ": it " {p.reason.clone()} "."
+                " is " <code>{shown(&p.value)}</code> ": it " {p.reason.clone()} "."
             </p>
             <p>"Nothing is shown for it, rather than numbers for a view that was not asked for."</p>
             <p><a class="button" href=p.valid_href.clone() data-testid="filter-error-valid">
@@ -85,6 +85,18 @@ fn Problem(p: Unreadable) -> impl IntoView {
             </a></p>
         </section>
     }
+}
+
+/// The value as it can be read back: quoted, control characters escaped, a long one cut.
+fn shown(value: &str) -> String {
+    const MAX: usize = 80;
+    let cut: String = value.chars().take(MAX).collect();
+    let more = if value.chars().nth(MAX).is_some() {
+        "…"
+    } else {
+        ""
+    };
+    format!("{cut:?}{more}")
 }
 
 #[cfg(test)]
@@ -95,6 +107,12 @@ mod tests {
         q.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_shown_value_is_escaped_and_cut() {
+        assert_eq!(shown("Sa\0les"), "\"Sa\\0les\"");
+        assert_eq!(shown(&"x".repeat(500)), format!("{:?}…", "x".repeat(80)));
     }
 
     #[test]

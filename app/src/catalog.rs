@@ -41,7 +41,13 @@ impl<'de> Deserialize<'de> for Decimal {
                 ))
             }
         }
-        d.deserialize_any(V)
+        // A binary format (the server functions' postcard) cannot say which type comes next:
+        // it carries the text this type serialises to.
+        if d.is_human_readable() {
+            d.deserialize_any(V)
+        } else {
+            d.deserialize_string(V)
+        }
     }
 }
 

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod catalog;
 pub mod components;
 pub mod credits;
+pub mod data;
 pub mod error;
 pub mod filter;
 pub mod model;
@@ -92,7 +93,7 @@ fn Nav(me: Me) -> impl IntoView {
 /// Everything behind sign-in: no session → the login page (and back here afterwards).
 #[component]
 fn Signed() -> impl IntoView {
-    let me = Resource::new(|| (), |_| routes::login::get_me());
+    let me = crate::data::resource(|| (), |_| routes::login::get_me());
     let location = use_location();
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -157,7 +157,6 @@ impl GettingStarted {
 pub struct Charts {
     pub features: String,
     pub categories: String,
-    pub gauge: String,
     /// Credits per day: the whole range, and its last 7 days.
     pub daily: String,
     pub daily_week: String,

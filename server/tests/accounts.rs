@@ -6,7 +6,7 @@ mod helpers;
 
 use helpers::{
     act, audit_count, browser, browser_anonymous, key_id, main_balance, org_id, request_id, seed,
-    spawn_app, user_id,
+    server_fn, spawn_app, user_id,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -262,28 +262,14 @@ async fn no_organization_reaches_another(db: &DatabaseConnection) {
         assert_eq!(res.status(), 400, "{path} with a globex name");
     }
     // Reads answer with the asker's organization only.
-    let me: Value = acme
-        .post(format!("{base}/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = server_fn::<Option<app::roles::Me>>(&acme, &base, "me").await;
     assert_eq!(me["organization_name"], "Acme Outreach");
     let csv = helpers::page(&acme, &format!("{base}/export/users.csv")).await;
     assert!(
         !csv.contains("globex.test"),
         "acme's export holds no globex member"
     );
-    let settings: Value = acme
-        .post(format!("{base}/api/settings"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let settings: Value = server_fn::<app::admin::SettingsView>(&acme, &base, "settings").await;
     assert!(
         !settings.to_string().contains("globex"),
         "acme's settings hold nothing of globex"
@@ -369,14 +355,7 @@ async fn first_owner_signs_in_with_their_own_password(db: &DatabaseConnection) {
         "no default password"
     );
     assert_eq!(login("a-proper-long-secret").await, 200);
-    let me: Value = client
-        .post(format!("{base}/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = server_fn::<Option<app::roles::Me>>(&client, &base, "me").await;
     assert_eq!(me["organization_name"], "NewCo");
     assert_eq!(me["role"], "owner");
 }
@@ -395,14 +374,7 @@ async fn recalculation_reports_progress(db: &DatabaseConnection) {
         .unwrap();
     let mut last = Value::Null;
     for _ in 0..100 {
-        let s: Value = admin
-            .post(format!("{base}/api/settings"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let s: Value = server_fn::<app::admin::SettingsView>(&admin, &base, "settings").await;
         last = s["recalculation"].clone();
         if last[2] == true {
             break;

@@ -6,7 +6,7 @@ mod helpers;
 use app::credits::Credits;
 use helpers::{
     act, audit_count, browser, browser_anonymous, main_balance, org_id, post_json, request_id,
-    seed, spawn_app, user_id,
+    seed, server_fn, spawn_app, user_id,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -98,14 +98,7 @@ async fn logins_are_rate_limited_and_sessions_end(db: &DatabaseConnection) {
             .0,
         200
     );
-    let me: Value = member
-        .post(format!("{base}/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = server_fn::<Option<app::roles::Me>>(&member, &base, "me").await;
     assert_eq!(me, Value::Null, "signed out at once");
     assert_eq!(
         member
@@ -211,14 +204,7 @@ async fn revoked_keys_fail_at_once_and_requests_are_decided_once(db: &DatabaseCo
     .await;
     assert_eq!(status, 400, "{body}");
     // The requester sees the decision.
-    let mine: Value = member
-        .post(format!("{base}/api/settings"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = server_fn::<app::admin::SettingsView>(&member, &base, "settings").await;
     assert_eq!(mine["requests"][0]["status"], "approved");
     assert_eq!(mine["members"], json!([]), "a member sees no member list");
 
@@ -247,14 +233,7 @@ async fn revoked_keys_fail_at_once_and_requests_are_decided_once(db: &DatabaseCo
             .unwrap()
             .contains("not opened the usage dashboard")
     );
-    let me: Value = member
-        .post(format!("{base}/api/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = server_fn::<Option<app::roles::Me>>(&member, &base, "me").await;
     assert_eq!(me["dashboard"], false);
     let res = owner
         .post(format!("{base}/api/overview"))

@@ -198,7 +198,7 @@ fn OneOf(
 /// The filter bar with its choices loaded from the server, redrawn for each filter.
 #[component]
 pub fn FilterBarLoader(filter: Memo<Filter>) -> impl IntoView {
-    let options = Resource::new(|| (), |_| crate::routes::usage::get_filter_options());
+    let options = crate::data::resource(|| (), |_| crate::routes::usage::get_filter_options());
     let path = use_location().pathname.get_untracked();
     view! {
         <Suspense fallback=|| view! { <div class="filters skeleton" aria-hidden="true"></div> }>

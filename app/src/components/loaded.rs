@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub fn Loaded<T, V, F>(
     /// What is loading, for the messages ("usage", "the activity log").
     what: &'static str,
-    data: Resource<Result<T, ServerFnError>>,
+    data: crate::data::Data<T>,
     /// The view of one answer.
     render: F,
 ) -> impl IntoView

@@ -5,10 +5,9 @@ use charming::{
     Chart,
     component::{Axis, Grid, Legend, LegendType},
     element::{
-        AxisLabel, AxisLine, AxisLineStyle, AxisTick, AxisType, ItemStyle, Label, LineStyle,
-        LineStyleType, MarkPoint, MarkPointData, Pointer, SplitLine, Tooltip, Trigger,
+        AxisType, Label, LineStyle, LineStyleType, MarkPoint, MarkPointData, Tooltip, Trigger,
     },
-    series::{Gauge, GaugeDetail, GaugeProgress, GaugeTitle, Line, Pie},
+    series::{Line, Pie},
 };
 
 /// Lines drawn besides the total; the rest stay in the tables.
@@ -88,40 +87,6 @@ pub fn daily_chart(points: &[DailyPoint], anomalies: &[chrono::NaiveDate]) -> Ch
         .series(line)
 }
 
-/// Share of included credits used, 0–100 (more shows as a full dial).
-pub fn included_gauge(percent_used: i64) -> Chart {
-    let color = match percent_used {
-        p if p >= 100 => "#c0392b",
-        p if p >= 80 => "#b86e00",
-        _ => "#2f5bd3",
-    };
-    Chart::new().series(
-        Gauge::new()
-            .name("Included credits used")
-            .min(0)
-            .max(100)
-            .start_angle(200)
-            .end_angle(-20)
-            .radius("95%")
-            .center(("50%", "60%"))
-            .progress(
-                GaugeProgress::new()
-                    .show(true)
-                    .width(16)
-                    .item_style(ItemStyle::new().color(color)),
-            )
-            // A plain dial: the number says it all; ticks and labels only add noise.
-            .axis_line(AxisLine::new().line_style(AxisLineStyle::new().width(16)))
-            .axis_tick(AxisTick::new().show(false))
-            .split_line(SplitLine::new().show(false))
-            .axis_label(AxisLabel::new().show(false))
-            .pointer(Pointer::new().show(false))
-            .title(GaugeTitle::new().show(false))
-            .detail(GaugeDetail::new().formatter("{value}%").font_size(26))
-            .data(vec![(percent_used.min(100) as f64, "used")]),
-    )
-}
-
 /// Distribution of the range's credits by category.
 pub fn category_pie(o: &Overview) -> Chart {
     let data: Vec<(f64, String)> = o
@@ -152,7 +117,6 @@ pub fn charts(o: &Overview) -> crate::model::Charts {
     crate::model::Charts {
         features: feature_chart(o).to_string(),
         categories: category_pie(o).to_string(),
-        gauge: included_gauge(o.balance.included_used_percent()).to_string(),
         daily: daily_chart(&o.daily, &o.anomalies).to_string(),
         daily_week: daily_chart(week, &o.anomalies).to_string(),
         feature_drill: ChartDrill::new(

@@ -11,7 +11,7 @@ use crate::filter::Filter;
 use crate::model::{ActivityPage, ActivitySort, Cursor};
 use leptos::prelude::*;
 
-#[server(endpoint = "activity")]
+#[server(endpoint = "activity", output = crate::data::Postcard)]
 pub async fn get_activity(filter: Filter, cursor: Cursor) -> Result<ActivityPage, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services
@@ -34,7 +34,7 @@ fn href(f: &Filter, c: &Cursor) -> String {
 pub fn ActivityPage() -> impl IntoView {
     let filter = use_filter();
     let cursor = use_cursor();
-    let page = Resource::new(
+    let page = crate::data::resource(
         move || (filter.get(), cursor.get()),
         |(f, c)| get_activity(f, c),
     );

@@ -7,7 +7,7 @@ use crate::model::CreditsView;
 use crate::tables;
 use leptos::prelude::*;
 
-#[server(endpoint = "credits")]
+#[server(endpoint = "credits", output = crate::data::Postcard)]
 pub async fn get_credits() -> Result<CreditsView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services
@@ -18,7 +18,7 @@ pub async fn get_credits() -> Result<CreditsView, ServerFnError> {
 
 #[component]
 pub fn CreditsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_credits());
+    let data = crate::data::resource(|| (), |_| get_credits());
     view! {
         <h1>"Credits"</h1>
         <Suspense fallback=|| view! { <p class="loading">"Loading credits…"</p> }>

@@ -9,7 +9,7 @@ use crate::model::FlowsView;
 use crate::tables;
 use leptos::prelude::*;
 
-#[server(endpoint = "flows")]
+#[server(endpoint = "flows", output = crate::data::Postcard)]
 pub async fn get_flows(filter: Filter) -> Result<FlowsView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services
@@ -21,7 +21,7 @@ pub async fn get_flows(filter: Filter) -> Result<FlowsView, ServerFnError> {
 #[component]
 pub fn FlowsPage() -> impl IntoView {
     let filter = use_filter();
-    let data = Resource::new(move || filter.get(), get_flows);
+    let data = crate::data::resource(move || filter.get(), get_flows);
     view! {
         <FilterBarLoader filter/>
         <h1>"Flows & agents"</h1>

@@ -43,7 +43,7 @@ mod tests {
     }
 }
 
-#[server(endpoint = "me")]
+#[server(endpoint = "me", output = crate::data::Postcard)]
 pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
     let (services, parts) = crate::service::request().await?;
     match services.viewer(&parts).await {
@@ -60,14 +60,14 @@ pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
 
 /// A line for the login page from the operator (`LOGIN_HINT`, e.g. the demo accounts that
 /// `scripts/serve` seeds); nothing by default.
-#[server(endpoint = "login_hint")]
+#[server(endpoint = "login_hint", output = crate::data::Postcard)]
 pub async fn login_hint() -> Result<Option<String>, ServerFnError> {
     Ok(std::env::var("LOGIN_HINT")
         .ok()
         .filter(|h| !h.trim().is_empty()))
 }
 
-#[server(endpoint = "login")]
+#[server(endpoint = "login", output = crate::data::Postcard)]
 pub async fn login(
     email: String,
     password: String,
@@ -82,7 +82,7 @@ pub async fn login(
     Ok(())
 }
 
-#[server(endpoint = "logout")]
+#[server(endpoint = "logout", output = crate::data::Postcard)]
 pub async fn logout() -> Result<(), ServerFnError> {
     let (services, parts) = crate::service::request().await?;
     services
@@ -95,8 +95,8 @@ pub async fn logout() -> Result<(), ServerFnError> {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let hint = Resource::new(|| (), |_| login_hint());
-    let setup = Resource::new(|| (), |_| crate::routes::setup::setup_open());
+    let hint = crate::data::resource(|| (), |_| login_hint());
+    let setup = crate::data::resource(|| (), |_| crate::routes::setup::setup_open());
     let next = use_query_map()
         .with_untracked(|q| q.get("next"))
         .unwrap_or_default();

@@ -11,7 +11,7 @@ use crate::model::{Cursor, RequestLogView};
 use crate::tables;
 use leptos::prelude::*;
 
-#[server(endpoint = "requests")]
+#[server(endpoint = "requests", output = crate::data::Postcard)]
 pub async fn get_requests(filter: Filter, cursor: Cursor) -> Result<RequestLogView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services
@@ -24,7 +24,7 @@ pub async fn get_requests(filter: Filter, cursor: Cursor) -> Result<RequestLogVi
 pub fn RequestsPage() -> impl IntoView {
     let filter = use_filter();
     let cursor = use_cursor();
-    let data = Resource::new(
+    let data = crate::data::resource(
         move || (filter.get(), cursor.get()),
         |(f, c)| get_requests(f, c),
     );

@@ -8,7 +8,7 @@ use crate::components::filter_bar::LoadError;
 use crate::components::settings_forms::*;
 use leptos::prelude::*;
 
-#[server(endpoint = "settings")]
+#[server(endpoint = "settings", output = crate::data::Postcard)]
 pub async fn get_settings() -> Result<SettingsView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services
@@ -18,7 +18,7 @@ pub async fn get_settings() -> Result<SettingsView, ServerFnError> {
 }
 
 /// Every admin action goes through here: the server checks the role and records it.
-#[server(name = AdminActionFn, endpoint = "admin", input = leptos::server_fn::codec::Json)]
+#[server(name = AdminActionFn, endpoint = "admin", input = leptos::server_fn::codec::Json, output = crate::data::Postcard)]
 pub async fn admin_action(action: AdminAction) -> Result<AdminOutcome, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services
@@ -29,7 +29,7 @@ pub async fn admin_action(action: AdminAction) -> Result<AdminOutcome, ServerFnE
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_settings());
+    let data = crate::data::resource(|| (), |_| get_settings());
     view! {
         <h1>"Settings"</h1>
         <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-#[server(endpoint = "setup_open")]
+#[server(endpoint = "setup_open", output = crate::data::Postcard)]
 pub async fn setup_open() -> Result<bool, ServerFnError> {
     let (services, _) = crate::service::request().await?;
     services
@@ -14,7 +14,7 @@ pub async fn setup_open() -> Result<bool, ServerFnError> {
         .map_err(crate::service::into_server_error)
 }
 
-#[server(endpoint = "setup")]
+#[server(endpoint = "setup", output = crate::data::Postcard)]
 #[allow(clippy::too_many_arguments)]
 pub async fn run_setup(
     token: String,
@@ -47,7 +47,7 @@ pub async fn run_setup(
     Ok(())
 }
 
-#[server(endpoint = "set_password")]
+#[server(endpoint = "set_password", output = crate::data::Postcard)]
 pub async fn set_password(
     token: String,
     password: String,
@@ -82,7 +82,7 @@ fn token() -> String {
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let open = Resource::new(|| (), |_| setup_open());
+    let open = crate::data::resource(|| (), |_| setup_open());
     let token = token();
     view! {
         <section class="card login" data-testid="setup">

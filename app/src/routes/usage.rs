@@ -16,7 +16,7 @@ use crate::model::{
 use crate::tables;
 use leptos::prelude::*;
 
-#[server(endpoint = "overview")]
+#[server(endpoint = "overview", output = crate::data::Postcard)]
 pub async fn get_overview(filter: Filter) -> Result<OverviewPage, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     let mut overview = services
@@ -30,7 +30,7 @@ pub async fn get_overview(filter: Filter) -> Result<OverviewPage, ServerFnError>
     Ok(OverviewPage { overview, charts })
 }
 
-#[server(endpoint = "filter_options")]
+#[server(endpoint = "filter_options", output = crate::data::Postcard)]
 pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services
@@ -42,7 +42,7 @@ pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
 #[component]
 pub fn UsagePage() -> impl IntoView {
     let filter = use_filter();
-    let overview = Resource::new(move || filter.get(), get_overview);
+    let overview = crate::data::resource(move || filter.get(), get_overview);
     view! {
         <FilterBarLoader filter/>
         <Loaded what="usage" data=overview render=move |p: OverviewPage| {
@@ -91,7 +91,7 @@ fn IncludedAlert(card: BalanceCard) -> impl IntoView {
 }
 
 #[component]
-fn ForecastCard(card: BalanceCard, forecast: Forecast, gauge: String) -> impl IntoView {
+fn ForecastCard(card: BalanceCard, forecast: Forecast) -> impl IntoView {
     let used = card.included_used_percent();
     let text = match forecast.runs_out_on {
         None => "Nothing burned recently; the balance is not running down.".to_string(),
@@ -109,7 +109,7 @@ fn ForecastCard(card: BalanceCard, forecast: Forecast, gauge: String) -> impl In
     view! {
         <section class="card" aria-labelledby="gauge-title">
             <h2 id="gauge-title">"Included credits used"</h2>
-            <EChart id="gauge-chart" option=gauge label=format!("{used}% of included credits used")/>
+            <Gauge percent=used/>
             <p data-testid="forecast" class=if forecast.before_period_end { "forecast warn" } else { "forecast" }>
                 <strong>{forecast.daily_rate.display()}</strong>
                 {match forecast.window_days {
@@ -120,6 +120,28 @@ fn ForecastCard(card: BalanceCard, forecast: Forecast, gauge: String) -> impl In
                 {text}
             </p>
         </section>
+    }
+}
+
+/// Share of included credits used as a dial (more than all shows as a full dial, in red).
+/// Drawn as SVG by the view itself: no chart library for one number.
+#[component]
+fn Gauge(percent: i64) -> impl IntoView {
+    let level = match percent {
+        p if p >= 100 => "gauge over",
+        p if p >= 80 => "gauge high",
+        _ => "gauge",
+    };
+    // The arc's length is declared as 100, so the dash is the percentage.
+    let dash = format!("{} 100", percent.clamp(0, 100));
+    let arc = "M 14 66 A 46 46 0 0 1 106 66";
+    view! {
+        <svg id="gauge-chart" class=level viewBox="0 0 120 76" role="img"
+            aria-label=format!("{percent}% of included credits used")>
+            <path class="gauge-track" d=arc pathLength="100"/>
+            <path class="gauge-value" d=arc pathLength="100" stroke-dasharray=dash/>
+            <text class="gauge-text" x="60" y="62" text-anchor="middle">{format!("{percent}%")}</text>
+        </svg>
     }
 }
 
@@ -160,7 +182,7 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
         <IncludedAlert card=o.balance.clone()/>
         <div class="grid">
             <BalanceCardView card=o.balance.clone()/>
-            <ForecastCard card=o.balance.clone() forecast=o.forecast.clone() gauge=charts.gauge.clone()/>
+            <ForecastCard card=o.balance.clone() forecast=o.forecast.clone()/>
         </div>
         <section class="card" aria-labelledby="used-title">
             <h2 id="used-title">"Credits used"</h2>

@@ -9,7 +9,7 @@ use crate::model::UsersView;
 use crate::tables;
 use leptos::prelude::*;
 
-#[server(endpoint = "users")]
+#[server(endpoint = "users", output = crate::data::Postcard)]
 pub async fn get_users(filter: Filter) -> Result<UsersView, ServerFnError> {
     let (services, viewer) = crate::service::current().await?;
     services
@@ -21,7 +21,7 @@ pub async fn get_users(filter: Filter) -> Result<UsersView, ServerFnError> {
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let filter = use_filter();
-    let data = Resource::new(move || filter.get(), get_users);
+    let data = crate::data::resource(move || filter.get(), get_users);
     view! {
         <FilterBarLoader filter/>
         <h1>"Users"</h1>

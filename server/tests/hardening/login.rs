@@ -219,14 +219,8 @@ pub async fn invitations_send_links_and_keys_outlive_their_makers(db: &DatabaseC
         200,
         "the organization's key still works"
     );
-    let empty: [(&str, &str); 0] = [];
-    let res = owner
-        .post(format!("{base}/api/settings"))
-        .form(&empty)
-        .send()
-        .await
-        .unwrap();
-    let settings: serde_json::Value = res.json().await.unwrap();
+    let settings =
+        crate::helpers::server_fn::<app::admin::SettingsView>(&owner, &base, "settings").await;
     let keys = settings["api_keys"].as_array().expect("keys").clone();
     let made_by = keys.iter().find(|k| k["name"] == "made-by-admin").unwrap()["created_by"].clone();
     assert_eq!(made_by, "admin@acme.test");

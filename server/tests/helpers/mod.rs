@@ -251,12 +251,39 @@ pub async fn post_json(
     body: serde_json::Value,
 ) -> (u16, serde_json::Value) {
     let res = client.post(url).json(&body).send().await.unwrap();
+    decoded::<app::admin::AdminOutcome>(res).await
+}
+
+/// A server function's answer: on success postcard, decoded into its type `T` and shown as
+/// JSON so that assertions read fields by name; otherwise the error's text as a JSON string.
+pub async fn decoded<T>(res: reqwest::Response) -> (u16, serde_json::Value)
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
     let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
-    )
+    let bytes = res.bytes().await.unwrap();
+    if status == 200 {
+        let value: T = postcard::from_bytes(&bytes)
+            .unwrap_or_else(|e| panic!("not a postcard answer ({e}): {bytes:?}"));
+        return (status, serde_json::to_value(value).unwrap());
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    (status, serde_json::Value::String(text))
+}
+
+/// The answer of the server function `name` (`/api/{name}`, no arguments) as JSON.
+pub async fn server_fn<T>(client: &reqwest::Client, base: &str, name: &str) -> serde_json::Value
+where
+    T: serde::de::DeserializeOwned + serde::Serialize,
+{
+    let res = client
+        .post(format!("{base}/api/{name}"))
+        .send()
+        .await
+        .unwrap();
+    let (status, value) = decoded::<T>(res).await;
+    assert_eq!(status, 200, "/api/{name}: {value}");
+    value
 }
 
 /// One admin action through the `/api/admin` server function.

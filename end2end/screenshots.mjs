@@ -37,8 +37,12 @@ for (const [width, height] of sizes) {
   await page.goto(`${base}/usage?range=last_90`, { waitUntil: "networkidle" });
   await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await page.locator('header nav a[href^="/users"]').click();
-  const row = page.getByTestId("users").locator("tbody tr").filter({ has: page.getByTestId("drill") }).first();
-  await row.getByTestId("drill").click();
+  await page.waitForURL(/\/users/);
+  await page.waitForTimeout(600);
+  const rows = page.getByTestId("users").locator("tbody tr").filter({ has: page.getByTestId("drill") });
+  // An organization without usage yet has no user to drill into.
+  if ((await rows.count()) === 0) { console.log(`${width}: no user rows, no drill-down path`); await page.close(); continue; }
+  await rows.first().getByTestId("drill").click();
   await page.waitForURL(/user=/);
   await page.waitForTimeout(600);
   await page.screenshot({ path: `${out}/drill-1-user-usage-${width}.png`, fullPage: true });

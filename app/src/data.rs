@@ -3,6 +3,7 @@
 //! the first render's answer into the hydrating page. Compact to decode and small in the wasm
 //! (no field names to match, no JSON text to parse).
 
+use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -12,7 +13,7 @@ pub use leptos::server_fn::codec::Postcard;
 pub type Codec = codee::binary::PostcardCodec;
 
 /// A server function's answer as a page holds it.
-pub type Data<T> = Resource<Result<T, ServerFnError>, Codec>;
+pub type Data<T> = Resource<Result<T, AppError>, Codec>;
 
 /// A resource of `fetcher(source())`, refetched when `source` changes.
 #[track_caller]
@@ -23,7 +24,7 @@ pub fn resource<S, T, Fut>(
 where
     S: Send + Sync + Clone + PartialEq + 'static,
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, ServerFnError>> + Send + 'static,
+    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
 {
     Resource::new_with_options(source, fetcher, false)
 }

@@ -1,9 +1,10 @@
-//! The one error type shared by server functions and the REST API.
+//! The one error type shared by server functions and the REST API: the server functions send
+//! it as postcard (the page matches on its variant), the REST API as JSON
+//! (`server::error`), both with the HTTP status of [`AppError::status`].
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "error", rename_all = "snake_case")]
 pub enum AppError {
     #[error("not signed in")]
     Unauthorized,
@@ -26,6 +27,17 @@ pub enum AppError {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    /// The browser could not reach the server function or read its answer.
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::PostcardEncoding;
+
+    fn from_server_fn_error(e: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        AppError::Transport(e.to_string())
+    }
 }
 
 impl AppError {
@@ -39,7 +51,7 @@ impl AppError {
             AppError::TooLarge { .. } => 413,
             AppError::RateLimited { .. } => 429,
             AppError::Unavailable { .. } => 503,
-            AppError::Internal(_) => 500,
+            AppError::Internal(_) | AppError::Transport(_) => 500,
         }
     }
 
@@ -51,6 +63,17 @@ impl AppError {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
             _ => None,
+        }
+    }
+
+    /// What a form shows after "Not done:": the reason alone, without the field's name.
+    pub fn reason(&self) -> String {
+        match self {
+            AppError::Invalid { message, .. } | AppError::TooLarge { message, .. } => {
+                message.clone()
+            }
+            AppError::Forbidden { reason } => reason.clone(),
+            other => other.to_string(),
         }
     }
 

@@ -5,23 +5,52 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RangePreset {
     #[serde(rename = "last_7")]
+    #[strum(serialize = "last_7")]
     Last7,
     #[default]
     #[serde(rename = "last_30")]
+    #[strum(serialize = "last_30")]
     Last30,
     #[serde(rename = "last_90")]
+    #[strum(serialize = "last_90")]
     Last90,
     CurrentPeriod,
     PreviousPeriod,
     Custom,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Compare {
     #[default]
     None,
@@ -29,8 +58,21 @@ pub enum Compare {
     PreviousYear,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Frequency {
     #[default]
     Day,
@@ -174,14 +216,6 @@ pub const KEYS: [&str; 14] = [
     "tz",
 ];
 
-/// The URL / API word of a filter enum, e.g. `RangePreset::Last7` → `"last_7"`.
-pub fn word<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// The filter keys whose values are names or keys (a team, a feature…), not words.
 const TEXT_KEYS: [&str; 9] = [
     "team", "user", "feature", "category", "company", "flow", "source", "scope", "tz",
@@ -189,11 +223,6 @@ const TEXT_KEYS: [&str; 9] = [
 /// A name or key longer than any the meter stores cannot match: refused rather than echoed.
 pub const MAX_TEXT: usize = 200;
 const TEXT_BOUND: &str = "must be at most 200 characters, without control characters";
-
-/// The filter enum a URL / API word stands for.
-pub fn from_word<T: serde::de::DeserializeOwned>(v: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(v.to_string())).ok()
-}
 
 impl Filter {
     pub fn is_custom(&self) -> bool {
@@ -211,7 +240,7 @@ impl Filter {
         for (k, v) in &pairs {
             let bad = |why: &str| Err((k.to_string(), why.to_string()));
             match *k {
-                "range" if from_word::<RangePreset>(v).is_none() => {
+                "range" if v.parse::<RangePreset>().is_err() => {
                     return bad(
                         "must be last_7, last_30, last_90, current_period, previous_period or custom",
                     );
@@ -221,10 +250,10 @@ impl Filter {
                 {
                     return bad("must be a date such as 2026-11-01");
                 }
-                "compare" if from_word::<Compare>(v).is_none() => {
+                "compare" if v.parse::<Compare>().is_err() => {
                     return bad("must be none, previous_period or previous_year");
                 }
-                "frequency" if from_word::<Frequency>(v).is_none() => {
+                "frequency" if v.parse::<Frequency>().is_err() => {
                     return bad("must be day, week or month");
                 }
                 k if TEXT_KEYS.contains(&k)
@@ -243,7 +272,7 @@ impl Filter {
         for (k, v) in pairs {
             let text = || (!v.is_empty()).then(|| v.to_string());
             match k {
-                "range" => f.range = from_word(v).unwrap_or_default(),
+                "range" => f.range = v.parse().unwrap_or_default(),
                 "from" => f.from = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
                 "to" => f.to = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
                 "team" => f.team = text(),
@@ -261,8 +290,8 @@ impl Filter {
                         _ => (None, None),
                     }
                 }
-                "compare" => f.compare = from_word(v).unwrap_or_default(),
-                "frequency" => f.frequency = from_word(v).unwrap_or_default(),
+                "compare" => f.compare = v.parse().unwrap_or_default(),
+                "frequency" => f.frequency = v.parse().unwrap_or_default(),
                 "tz" => f.tz = text(),
                 _ => {}
             }
@@ -289,7 +318,7 @@ impl Filter {
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if self.range != RangePreset::default() {
-            out.push(("range", word(&self.range)));
+            out.push(("range", self.range.to_string()));
         }
         for (k, v) in [("from", self.from), ("to", self.to)] {
             if let Some(d) = v {
@@ -311,10 +340,10 @@ impl Filter {
             }
         }
         if self.compare != Compare::default() {
-            out.push(("compare", word(&self.compare)));
+            out.push(("compare", self.compare.to_string()));
         }
         if self.frequency != Frequency::default() {
-            out.push(("frequency", word(&self.frequency)));
+            out.push(("frequency", self.frequency.to_string()));
         }
         out
     }

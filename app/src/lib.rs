@@ -38,17 +38,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 // ECharts is served from public/ (never a CDN); charming's renderer calls it.
                 <script src="/echarts.min.js" defer></script>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -57,7 +57,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// The page links keep the current filters, so moving between pages keeps the view.
 #[component]
 fn Nav(me: Me) -> impl IntoView {
-    let filter = components::filter_bar::use_filter();
+    let filter = components::url::use_filter();
     let mut pages = vec![
         ("/usage", "Usage"),
         ("/users", "Users"),
@@ -73,17 +73,30 @@ fn Nav(me: Me) -> impl IntoView {
     let logout = <routes::login::Logout as leptos::server_fn::ServerFn>::PATH;
     view! {
         <header class="topbar">
-            <A href="/usage" attr:class="brand">"Credit meter"</A>
+            <A href="/usage" attr:class="brand">
+                "Credit meter"
+            </A>
             <nav aria-label="Dashboard">
-                {pages.into_iter().map(|(path, label)| view! {
-                    <A href=move || format!("{path}{}", components::filter_bar::query_string(&filter.get()))>{label}</A>
-                }).collect_view()}
+                {pages
+                    .into_iter()
+                    .map(|(path, label)| {
+                        view! {
+                            <A href=move || {
+                                format!("{path}{}", components::url::query_string(&filter.get()))
+                            }>{label}</A>
+                        }
+                    })
+                    .collect_view()}
             </nav>
             <div class="who">
                 <span data-testid="me">{me.email.clone()}</span>
-                <span class="muted">{format!(" · {} · {}", me.role.label(), me.organization_name)}</span>
+                <span class="muted">
+                    {format!(" · {} · {}", me.role.label(), me.organization_name)}
+                </span>
                 <form method="post" action=logout class="inline">
-                    <button type="submit" data-testid="logout">"Sign out"</button>
+                    <button type="submit" data-testid="logout">
+                        "Sign out"
+                    </button>
                 </form>
             </div>
         </header>
@@ -96,36 +109,64 @@ fn Signed() -> impl IntoView {
     let me = crate::data::resource(|| (), |_| routes::login::get_me());
     let location = use_location();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(me)) => {
-                        // Settings (credit requests among them) stay open to every member.
                         let dashboard = me.dashboard;
                         let open = move || dashboard || location.pathname.get() == "/settings";
                         let role = me.role.label().to_lowercase();
                         provide_context(me.clone());
+                        // Settings (credit requests among them) stay open to every member.
                         view! {
-                            <Nav me/>
+                            <Nav me />
                             <main>
-                                <Show when=open fallback=move || view! {
-                                    <section class="card" data-testid="dashboard-closed">
-                                        <h1>"Usage dashboard"</h1>
-                                        <p>{format!("Your organization's owners have not opened the usage dashboard to the {role} role. Ask an owner if you need it.")}</p>
-                                        <p><A href="/settings">"Request credits"</A></p>
-                                    </section>
-                                }>
-                                    <Outlet/>
+                                <Show
+                                    when=open
+                                    fallback=move || {
+                                        view! {
+                                            <section class="card" data-testid="dashboard-closed">
+                                                <h1>"Usage dashboard"</h1>
+                                                <p>
+                                                    {format!(
+                                                        "Your organization's owners have not opened the usage dashboard to the {role} role. Ask an owner if you need it.",
+                                                    )}
+                                                </p>
+                                                <p>
+                                                    <A href="/settings">"Request credits"</A>
+                                                </p>
+                                            </section>
+                                        }
+                                    }
+                                >
+                                    <Outlet />
                                 </Show>
                             </main>
-                        }.into_any()
+                        }
+                            .into_any()
                     }
                     Ok(None) => {
-                        let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-                        let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-                        view! { <Redirect path=format!("/login?next={next}")/> }.into_any()
+                        let here = format!(
+                            "{}{}",
+                            location.pathname.get_untracked(),
+                            location.search.get_untracked(),
+                        );
+                        let next: String = form_urlencoded::byte_serialize(here.as_bytes())
+                            .collect();
+                        view! { <Redirect path=format!("/login?next={next}") /> }.into_any()
                     }
-                    Err(e) => view! { <main><p class="error" role="alert">{format!("Could not check your session: {e}")}</p></main> }.into_any(),
+                    Err(e) => {
+                        view! {
+                            <main>
+                                <p class="error" role="alert">
+                                    {format!("Could not check your session: {e}")}
+                                </p>
+                            </main>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -136,21 +177,115 @@ fn Signed() -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/credit-meter.css"/>
-        <Title text="Credit usage"/>
+        <Stylesheet id="leptos" href="/pkg/credit-meter.css" />
+        <Title text="Credit usage" />
         <Router>
-            <Routes fallback=|| view! { <main><p class="empty">"Page not found."</p></main> }>
-                <Route path=StaticSegment("login") ssr=SsrMode::Async view=|| view! { <main class="narrow"><routes::login::LoginPage/></main> }/>
-                <Route path=StaticSegment("setup") ssr=SsrMode::Async view=|| view! { <main class="narrow"><routes::setup::SetupPage/></main> }/>
-                <Route path=StaticSegment("set-password") ssr=SsrMode::Async view=|| view! { <main class="narrow"><routes::setup::SetPasswordPage/></main> }/>
+            <Routes fallback=|| {
+                view! {
+                    <main>
+                        <p class="empty">"Page not found."</p>
+                    </main>
+                }
+            }>
+                <Route
+                    path=StaticSegment("login")
+                    ssr=SsrMode::Async
+                    view=|| {
+                        view! {
+                            <main class="narrow">
+                                <routes::login::LoginPage />
+                            </main>
+                        }
+                    }
+                />
+                <Route
+                    path=StaticSegment("setup")
+                    ssr=SsrMode::Async
+                    view=|| {
+                        view! {
+                            <main class="narrow">
+                                <routes::setup::SetupPage />
+                            </main>
+                        }
+                    }
+                />
+                <Route
+                    path=StaticSegment("set-password")
+                    ssr=SsrMode::Async
+                    view=|| {
+                        view! {
+                            <main class="narrow">
+                                <routes::setup::SetPasswordPage />
+                            </main>
+                        }
+                    }
+                />
                 <ParentRoute path=StaticSegment("") ssr=SsrMode::Async view=Signed>
-                    <Route path=StaticSegment("usage") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::usage::UsagePage/></FilterGuard> }/>
-                    <Route path=StaticSegment("activity") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::activity::ActivityPage/></FilterGuard> }/>
-                    <Route path=StaticSegment("credits") ssr=SsrMode::Async view=routes::credits::CreditsPage/>
-                    <Route path=StaticSegment("users") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::users::UsersPage/></FilterGuard> }/>
-                    <Route path=StaticSegment("flows") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::flows::FlowsPage/></FilterGuard> }/>
-                    <Route path=StaticSegment("requests") ssr=SsrMode::Async view=|| view! { <FilterGuard><routes::requests::RequestsPage/></FilterGuard> }/>
-                    <Route path=StaticSegment("settings") ssr=SsrMode::Async view=routes::settings::SettingsPage/>
+                    <Route
+                        path=StaticSegment("usage")
+                        ssr=SsrMode::Async
+                        view=|| {
+                            view! {
+                                <FilterGuard>
+                                    <routes::usage::UsagePage />
+                                </FilterGuard>
+                            }
+                        }
+                    />
+                    <Route
+                        path=StaticSegment("activity")
+                        ssr=SsrMode::Async
+                        view=|| {
+                            view! {
+                                <FilterGuard>
+                                    <routes::activity::ActivityPage />
+                                </FilterGuard>
+                            }
+                        }
+                    />
+                    <Route
+                        path=StaticSegment("credits")
+                        ssr=SsrMode::Async
+                        view=routes::credits::CreditsPage
+                    />
+                    <Route
+                        path=StaticSegment("users")
+                        ssr=SsrMode::Async
+                        view=|| {
+                            view! {
+                                <FilterGuard>
+                                    <routes::users::UsersPage />
+                                </FilterGuard>
+                            }
+                        }
+                    />
+                    <Route
+                        path=StaticSegment("flows")
+                        ssr=SsrMode::Async
+                        view=|| {
+                            view! {
+                                <FilterGuard>
+                                    <routes::flows::FlowsPage />
+                                </FilterGuard>
+                            }
+                        }
+                    />
+                    <Route
+                        path=StaticSegment("requests")
+                        ssr=SsrMode::Async
+                        view=|| {
+                            view! {
+                                <FilterGuard>
+                                    <routes::requests::RequestsPage />
+                                </FilterGuard>
+                            }
+                        }
+                    />
+                    <Route
+                        path=StaticSegment("settings")
+                        ssr=SsrMode::Async
+                        view=routes::settings::SettingsPage
+                    />
                 </ParentRoute>
             </Routes>
         </Router>

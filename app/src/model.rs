@@ -205,14 +205,21 @@ pub struct FilterOptions {
     pub teams: Vec<String>,
     /// (key, name)
     pub categories: Vec<(String, String)>,
-    /// (key, name, category key)
-    pub features: Vec<(String, String, String)>,
+    pub features: Vec<FeatureOption>,
     /// Member emails.
     pub users: Vec<String>,
     /// (key, name)
     pub companies: Vec<(String, String)>,
     /// (key, name)
     pub flows: Vec<(String, String)>,
+}
+
+/// A feature in the filter bar's menu, under its category.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureOption {
+    pub key: String,
+    pub name: String,
+    pub category: String,
 }
 
 /// One usage event in the activity log.
@@ -244,8 +251,21 @@ pub struct ActivityPage {
 }
 
 /// Order of the activity log.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ActivitySort {
     #[default]
     Newest,

@@ -47,12 +47,15 @@ impl Viewer {
     }
 }
 
-/// Every question a page can ask. Implemented once, in `server::services`; the REST API and
+/// Every question a page can ask. Implemented once, in `server::meter`; the REST API and
 /// the CSV exports call the same implementation.
 #[async_trait]
 pub trait MeterService: Send + Sync + 'static {
     /// Resolves the viewer of a request from its session, or refuses it.
     async fn viewer(&self, request: &http::request::Parts) -> Result<Viewer, AppError>;
+
+    /// The operator's line for the login page, if any.
+    fn login_hint(&self) -> Option<String>;
     /// Checks email + password and signs the request's session in.
     async fn login(
         &self,
@@ -112,16 +115,16 @@ pub trait MeterService: Send + Sync + 'static {
 pub struct Services(pub Arc<dyn MeterService>);
 
 /// The services and the request, for server functions that need no signed-in viewer.
-pub async fn request() -> Result<(Arc<dyn MeterService>, http::request::Parts), ServerFnError> {
+pub async fn request() -> Result<(Arc<dyn MeterService>, http::request::Parts), AppError> {
     let services = use_context::<Services>()
-        .ok_or_else(|| ServerFnError::new("server misconfigured: no services in context"))?;
-    let parts: http::request::Parts = leptos_axum::extract().await?;
+        .ok_or_else(|| AppError::internal("server misconfigured: no services in context"))?;
+    let parts: http::request::Parts = leptos_axum::extract().await.map_err(AppError::internal)?;
     Ok((services.0, parts))
 }
 
 /// Where the browser reached this dashboard (`https://meter.example`), from the request.
-pub async fn origin() -> Result<String, ServerFnError> {
-    let parts: http::request::Parts = leptos_axum::extract().await?;
+pub async fn origin() -> Result<String, AppError> {
+    let parts: http::request::Parts = leptos_axum::extract().await.map_err(AppError::internal)?;
     let header = |name: &str| {
         parts
             .headers
@@ -137,14 +140,14 @@ pub async fn origin() -> Result<String, ServerFnError> {
 }
 
 /// The services and the checked viewer, for the first line of every server function.
-pub async fn current() -> Result<(Arc<dyn MeterService>, Viewer), ServerFnError> {
+pub async fn current() -> Result<(Arc<dyn MeterService>, Viewer), AppError> {
     let (services, parts) = request().await?;
     let viewer = services.viewer(&parts).await.map_err(into_server_error)?;
     Ok((services, viewer))
 }
 
 /// The error of a server function, with the HTTP status its kind calls for.
-pub fn into_server_error(e: AppError) -> ServerFnError {
+pub fn into_server_error(e: AppError) -> AppError {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let status = http::StatusCode::from_u16(e.status())
             .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
@@ -153,5 +156,5 @@ pub fn into_server_error(e: AppError) -> ServerFnError {
             response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
         }
     }
-    ServerFnError::ServerError(e.to_string())
+    e
 }

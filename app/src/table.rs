@@ -125,7 +125,7 @@ pub struct Drill {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// Export name: `/export/{id}.csv`.
-    pub id: String,
+    pub id: TableId,
     pub title: String,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
@@ -135,9 +135,9 @@ pub struct Table {
 
 impl Table {
     /// `columns`: labels; a leading `#` marks a numeric (right-aligned) column.
-    pub fn new(id: &str, title: impl Into<String>, columns: &[&str]) -> Table {
+    pub fn new(id: TableId, title: impl Into<String>, columns: &[&str]) -> Table {
         Table {
-            id: id.to_string(),
+            id,
             title: title.into(),
             columns: columns
                 .iter()
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn sorts_numbers_by_value_and_empties_first() {
-        let mut t = Table::new("t", "T", &["Name", "#Credits"]);
+        let mut t = Table::new(TableId::Daily, "T", &["Name", "#Credits"]);
         t.row("a", vec![Cell::text("b"), Cell::Credits(Credits(900))]);
         t.row("b", vec![Cell::text("A"), Cell::Credits(Credits(10_000))]);
         t.row("c", vec![Cell::Empty, Cell::Credits(Credits(50))]);
@@ -227,5 +227,132 @@ mod tests {
         assert_eq!(keys(t.sorted(0, false)), ["c", "b", "a"]);
         assert!(t.columns[1].numeric && !t.columns[0].numeric);
         assert_eq!(t.records().count(), 4);
+    }
+}
+
+/// Every table a page shows and `/export/{id}.csv` downloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TableId {
+    Categories,
+    Features,
+    Agents,
+    Sources,
+    Companies,
+    Daily,
+    Users,
+    Allocations,
+    Flows,
+    Actions,
+    Pilots,
+    FlowAgents,
+    OtherSources,
+    Activity,
+    Pools,
+    Periods,
+    Grants,
+    Purchases,
+    Requests,
+    /// The settings page's audit log (no export: it is the organization's record).
+    Audit,
+}
+
+/// Which page's data a table comes from (one service call answers all of its tables).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Overview,
+    Users,
+    Flows,
+    Activity,
+    Credits,
+    Requests,
+}
+
+impl TableId {
+    pub const ALL: [TableId; 20] = [
+        TableId::Categories,
+        TableId::Features,
+        TableId::Agents,
+        TableId::Sources,
+        TableId::Companies,
+        TableId::Daily,
+        TableId::Users,
+        TableId::Allocations,
+        TableId::Flows,
+        TableId::Actions,
+        TableId::Pilots,
+        TableId::FlowAgents,
+        TableId::OtherSources,
+        TableId::Activity,
+        TableId::Pools,
+        TableId::Periods,
+        TableId::Grants,
+        TableId::Purchases,
+        TableId::Requests,
+        TableId::Audit,
+    ];
+
+    /// Its name in the export's address.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableId::Categories => "categories",
+            TableId::Features => "features",
+            TableId::Agents => "agents",
+            TableId::Sources => "sources",
+            TableId::Companies => "companies",
+            TableId::Daily => "daily",
+            TableId::Users => "users",
+            TableId::Allocations => "allocations",
+            TableId::Flows => "flows",
+            TableId::Actions => "actions",
+            TableId::Pilots => "pilots",
+            TableId::FlowAgents => "flow-agents",
+            TableId::OtherSources => "other-sources",
+            TableId::Activity => "activity",
+            TableId::Pools => "pools",
+            TableId::Periods => "periods",
+            TableId::Grants => "grants",
+            TableId::Purchases => "purchases",
+            TableId::Requests => "requests",
+            TableId::Audit => "audit",
+        }
+    }
+
+    /// Which page's data it comes from; `None` for a table without an export.
+    pub fn source(self) -> Option<Source> {
+        match self {
+            TableId::Categories => Some(Source::Overview),
+            TableId::Features => Some(Source::Overview),
+            TableId::Agents => Some(Source::Overview),
+            TableId::Sources => Some(Source::Overview),
+            TableId::Companies => Some(Source::Overview),
+            TableId::Daily => Some(Source::Overview),
+            TableId::Users => Some(Source::Users),
+            TableId::Allocations => Some(Source::Users),
+            TableId::Flows => Some(Source::Flows),
+            TableId::Actions => Some(Source::Flows),
+            TableId::Pilots => Some(Source::Flows),
+            TableId::FlowAgents => Some(Source::Flows),
+            TableId::OtherSources => Some(Source::Flows),
+            TableId::Activity => Some(Source::Activity),
+            TableId::Pools => Some(Source::Credits),
+            TableId::Periods => Some(Source::Credits),
+            TableId::Grants => Some(Source::Credits),
+            TableId::Purchases => Some(Source::Credits),
+            TableId::Requests => Some(Source::Requests),
+            TableId::Audit => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TableId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TableId {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        TableId::ALL.into_iter().find(|t| t.as_str() == s).ok_or(())
     }
 }

@@ -3,47 +3,10 @@
 
 use crate::credits::Credits;
 use crate::model::*;
-use crate::table::{Cell, Table};
-
-/// Every exportable table: (id, which page's data it comes from).
-pub const EXPORTS: [(&str, Source); 19] = [
-    ("categories", Source::Overview),
-    ("features", Source::Overview),
-    ("agents", Source::Overview),
-    ("sources", Source::Overview),
-    ("companies", Source::Overview),
-    ("daily", Source::Overview),
-    ("users", Source::Users),
-    ("allocations", Source::Users),
-    ("flows", Source::Flows),
-    ("actions", Source::Flows),
-    ("pilots", Source::Flows),
-    ("flow-agents", Source::Flows),
-    ("other-sources", Source::Flows),
-    ("activity", Source::Activity),
-    ("pools", Source::Credits),
-    ("periods", Source::Credits),
-    ("grants", Source::Credits),
-    ("purchases", Source::Credits),
-    ("requests", Source::Requests),
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    Overview,
-    Users,
-    Flows,
-    Activity,
-    Credits,
-    Requests,
-}
-
-pub fn source_of(id: &str) -> Option<Source> {
-    EXPORTS.iter().find(|(i, _)| *i == id).map(|(_, s)| *s)
-}
+use crate::table::{Cell, Table, TableId};
 
 /// A "where did the credits go" table: name, credits, share, count (+ change with compare).
-pub fn shares(id: &str, title: &str, rows: &[ShareRow], total: Credits) -> Table {
+pub fn shares(id: TableId, title: &str, rows: &[ShareRow], total: Credits) -> Table {
     let compare = rows.iter().any(|r| r.compare_credits.is_some());
     let mut cols = vec!["Name", "#Credits", "#Share", "#Count", "#Events"];
     if compare {
@@ -73,20 +36,21 @@ pub fn shares(id: &str, title: &str, rows: &[ShareRow], total: Credits) -> Table
 }
 
 pub fn categories(o: &Overview) -> Table {
-    shares("categories", "By category", &o.categories, o.total).drills_to("/usage", "category")
+    shares(TableId::Categories, "By category", &o.categories, o.total)
+        .drills_to("/usage", "category")
 }
 
 pub fn features(o: &Overview) -> Table {
-    shares("features", "By feature", &o.features, o.total).drills_to("/usage", "feature")
+    shares(TableId::Features, "By feature", &o.features, o.total).drills_to("/usage", "feature")
 }
 
 pub fn agents(o: &Overview) -> Table {
-    shares("agents", "Agents", &o.agents, o.total)
+    shares(TableId::Agents, "Agents", &o.agents, o.total)
 }
 
 pub fn sources(o: &Overview) -> Table {
     shares(
-        "sources",
+        TableId::Sources,
         "Where the credits went, highest first",
         &o.sources,
         o.total,
@@ -95,12 +59,12 @@ pub fn sources(o: &Overview) -> Table {
 }
 
 pub fn companies(o: &Overview) -> Table {
-    shares("companies", "By company", &o.companies, o.total).drills_to("/usage", "company")
+    shares(TableId::Companies, "By company", &o.companies, o.total).drills_to("/usage", "company")
 }
 
 pub fn daily(o: &Overview) -> Table {
     let mut t = Table::new(
-        "daily",
+        TableId::Daily,
         "Credits per day",
         &["Day", "#Credits", "Unusually high"],
     );
@@ -123,7 +87,7 @@ pub fn daily(o: &Overview) -> Table {
 
 pub fn pools(v: &CreditsView) -> Table {
     let mut t = Table::new(
-        "pools",
+        TableId::Pools,
         "Pools",
         &[
             "Pool",
@@ -152,7 +116,7 @@ pub fn pools(v: &CreditsView) -> Table {
 
 pub fn periods(v: &CreditsView) -> Table {
     let mut t = Table::new(
-        "periods",
+        TableId::Periods,
         "Billing periods (main pool)",
         &[
             "Period",
@@ -184,7 +148,7 @@ pub fn periods(v: &CreditsView) -> Table {
 
 pub fn grants(v: &CreditsView) -> Table {
     let mut t = Table::new(
-        "grants",
+        TableId::Grants,
         "Grants",
         &[
             "Description",
@@ -217,7 +181,7 @@ pub fn grants(v: &CreditsView) -> Table {
 
 pub fn purchases(v: &CreditsView) -> Table {
     let mut t = Table::new(
-        "purchases",
+        TableId::Purchases,
         "Purchases",
         &["Date", "Pool", "Origin", "Status", "#Credits", "#Price"],
     );
@@ -247,7 +211,7 @@ pub fn users(v: &UsersView) -> Table {
     let mut cols: Vec<&str> = vec!["User", "Kind", "#Total", "#Events"];
     let feature_cols: Vec<String> = v.features.iter().map(|f| format!("#{}", f.1)).collect();
     cols.extend(feature_cols.iter().map(String::as_str));
-    let mut t = Table::new("users", "Credits by user and feature", &cols);
+    let mut t = Table::new(TableId::Users, "Credits by user and feature", &cols);
     for u in &v.users {
         let mut cells = vec![
             Cell::text(u.name.clone().unwrap_or_else(|| "(not attributed)".into())),
@@ -263,7 +227,7 @@ pub fn users(v: &UsersView) -> Table {
 
 pub fn allocations(v: &UsersView) -> Table {
     let mut t = Table::new(
-        "allocations",
+        TableId::Allocations,
         "Allocations this period, closest to running out first",
         &[
             "Who",
@@ -292,7 +256,13 @@ pub fn allocations(v: &UsersView) -> Table {
     t.drills_to("/usage", "user")
 }
 
-fn source_table(id: &str, title: &str, rows: &[SourceUsage], compare: bool, flows: bool) -> Table {
+fn source_table(
+    id: TableId,
+    title: &str,
+    rows: &[SourceUsage],
+    compare: bool,
+    flows: bool,
+) -> Table {
     let mut cols: Vec<&str> = vec!["Name"];
     if flows {
         cols.extend(["Status", "Type"]);
@@ -343,20 +313,20 @@ fn source_table(id: &str, title: &str, rows: &[SourceUsage], compare: bool, flow
 }
 
 pub fn flows(v: &FlowsView) -> Table {
-    source_table("flows", "Flows", &v.flows, v.compare, true)
+    source_table(TableId::Flows, "Flows", &v.flows, v.compare, true)
 }
 
 pub fn pilots(v: &FlowsView) -> Table {
-    source_table("pilots", "AI pilots", &v.pilots, v.compare, false)
+    source_table(TableId::Pilots, "AI pilots", &v.pilots, v.compare, false)
 }
 
 pub fn flow_agents(v: &FlowsView) -> Table {
-    source_table("flow-agents", "Agents", &v.agents, v.compare, false)
+    source_table(TableId::FlowAgents, "Agents", &v.agents, v.compare, false)
 }
 
 pub fn other_sources(v: &FlowsView) -> Table {
     source_table(
-        "other-sources",
+        TableId::OtherSources,
         "AI tools and browser sessions",
         &v.others,
         v.compare,
@@ -366,7 +336,7 @@ pub fn other_sources(v: &FlowsView) -> Table {
 
 pub fn actions(v: &FlowsView) -> Table {
     let mut t = Table::new(
-        "actions",
+        TableId::Actions,
         "Actions in flows",
         &[
             "Action",
@@ -398,7 +368,7 @@ pub fn actions(v: &FlowsView) -> Table {
 
 pub fn requests(v: &RequestLogView) -> Table {
     let mut t = Table::new(
-        "requests",
+        TableId::Requests,
         "Request log",
         &[
             "Time",
@@ -430,7 +400,7 @@ pub fn requests(v: &RequestLogView) -> Table {
 
 pub fn activity(rows: &[ActivityRow]) -> Table {
     let mut t = Table::new(
-        "activity",
+        TableId::Activity,
         "Activity",
         &[
             "Time", "Event id", "Feature", "Source", "Action", "User", "Company", "#Units",

@@ -156,7 +156,7 @@ test("activity: sorting by credits and the CSV of every filtered event", async (
   await page.locator("select[name=sort]").selectOption({ label: "Most credits first" });
   await expect(page).toHaveURL(/sort=credits/);
   const topSql = sql(`SELECT event_id FROM usage_events WHERE organization_id = ${acme} AND user_id IN ${sales} ORDER BY credits_milli DESC, id DESC LIMIT 1`);
-  await expect(page.getByTestId("activity").locator("tbody tr").first()).toHaveAttribute("data-event", topSql);
+  await expect(page.getByTestId("activity").locator("tbody tr").first()).toHaveAttribute("data-key", topSql);
 
   const [download] = await Promise.all([
     page.waitForEvent("download"),

@@ -72,7 +72,7 @@ test("a filter change, a nav link, a drill-down and a pager update in place thro
   await page.getByTestId("next").click();
   await expect(page).toHaveURL(/before=/);
   const second = sql(`SELECT event_id FROM usage_events WHERE organization_id = ${acme} ORDER BY occurred_at DESC, id DESC LIMIT 1 OFFSET 50`);
-  await expect(page.getByTestId("activity").locator("tbody tr").first()).toHaveAttribute("data-event", second);
+  await expect(page.getByTestId("activity").locator("tbody tr").first()).toHaveAttribute("data-key", second);
   expect(seen.calls).toContain("/api/activity");
   await sameDocument(page, seen);
   expect(errors).toEqual([]);

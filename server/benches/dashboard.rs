@@ -12,7 +12,9 @@
 //! question's naive ÷ service ratio falls below a third of the recorded one;
 //! `BENCH_RECORD=<file>` writes the ratios of this run as the new baseline.
 
-#[path = "../tests/helpers/mod.rs"]
+// The benchmarks use a part of the integration tests' helpers.
+#[allow(dead_code)]
+#[path = "../tests/api/helpers.rs"]
 mod helpers;
 
 use app::filter::{Compare, Filter, RangePreset};

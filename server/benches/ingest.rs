@@ -13,7 +13,9 @@
 //! before a change, for a before / after measured side by side. Run with `scripts/bench`
 //! (it starts PostgreSQL).
 
-#[path = "../tests/helpers/mod.rs"]
+// The benchmarks use a part of the integration tests' helpers.
+#[allow(dead_code)]
+#[path = "../tests/api/helpers.rs"]
 mod helpers;
 
 use chrono::Utc;
@@ -53,6 +55,8 @@ async fn start_server(bin: &str, url: &str, sync: &str) -> (Child, String) {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
+    // The caller owns the child and kills and reaps it.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(bin)
         .env("DATABASE_URL", url)
         .env("SEED_DEMO", "0")

@@ -56,15 +56,6 @@ pub async fn create_organization<C: ConnectionTrait>(
     .await?)
 }
 
-/// The organization with this slug.
-pub async fn by_slug<C: ConnectionTrait>(db: &C, slug: &str) -> Result<organization::Model> {
-    organization::Entity::find()
-        .filter(organization::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("organization {slug:?}")).into())
-}
-
 /// A new member with a password (argon2id); the email must be new in the organization.
 pub async fn create_user<C: ConnectionTrait>(
     db: &C,
@@ -127,7 +118,7 @@ async fn insert_user<C: ConnectionTrait>(
         organization_id: Set(org_id),
         email: Set(email),
         name: Set(name.trim().into()),
-        role: Set(role.as_str().into()),
+        role: Set(role.into()),
         password_hash: Set(hash),
         active: Set(true),
         created_at: Set(now),

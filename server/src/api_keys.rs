@@ -43,7 +43,7 @@ pub fn key_name(name: &str) -> Result<&str> {
 }
 
 pub async fn create<C: ConnectionTrait>(db: &C, org_slug: &str, name: &str) -> Result<CreatedKey> {
-    let org = crate::accounts::by_slug(db, org_slug).await?;
+    let org = crate::store::organizations::by_slug(db, org_slug).await?;
     create_for(db, org.id, name, None).await
 }
 

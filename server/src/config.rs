@@ -7,27 +7,6 @@ use std::time::Duration;
 /// Default: an SQLite file under `data/` (created on first start).
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/credit-meter.db";
 
-/// Whether an empty database is filled with the demo organizations on `serve`.
-pub fn seed_when_empty() -> bool {
-    std::env::var("SEED_DEMO")
-        .map(|v| v != "0" && v != "false")
-        .unwrap_or(true)
-}
-
-/// `PUBLIC_URL`: where users reach the dashboard. Served over `https://`, the session
-/// cookie is marked `Secure`.
-pub fn secure_cookies() -> bool {
-    std::env::var("PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"))
-}
-
-/// `PUBLIC_URL` without a trailing slash, for links the server hands out.
-pub fn public_url() -> Option<String> {
-    std::env::var("PUBLIC_URL")
-        .ok()
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-        .map(|u| u.trim_end_matches('/').to_string())
-}
-
 /// The serving process's settings (each documented in the README's configuration table).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -50,6 +29,14 @@ pub struct Config {
     /// `SQLITE_SYNCHRONOUS`: `full` (default: an answered batch survives a power loss) or
     /// `normal` (faster; a power loss may drop the last answered batches).
     pub sqlite_synchronous: crate::db::Synchronous,
+    /// `PUBLIC_URL`: where users reach the dashboard, without a trailing slash, for the links
+    /// the server hands out. Served over `https://`, the session cookie is marked `Secure`.
+    pub public_url: Option<String>,
+    /// `SEED_DEMO` (default on; `0` or `false` turns it off): `serve` fills an empty database
+    /// with the demo organizations.
+    pub seed_demo: bool,
+    /// `LOGIN_HINT`: a line for the login page (e.g. the demo accounts); none by default.
+    pub login_hint: Option<String>,
 }
 
 impl Default for Config {
@@ -63,11 +50,21 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(30),
             payment_timeout: Duration::from_secs(10),
             sqlite_synchronous: crate::db::Synchronous::Full,
+            public_url: None,
+            seed_demo: true,
+            login_hint: None,
         }
     }
 }
 
 impl Config {
+    /// Whether the session cookie is marked `Secure`: the dashboard is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
     /// Reads the environment; `Err` names the variable that could not be read.
     pub fn from_env() -> Result<Config, String> {
         Self::from_lookup(|k| std::env::var(k).ok())
@@ -98,6 +95,11 @@ impl Config {
         };
         Ok(Config {
             sqlite_synchronous,
+            public_url: var("PUBLIC_URL")
+                .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+                .map(|u| u.trim_end_matches('/').to_string()),
+            seed_demo: var("SEED_DEMO").is_none_or(|v| v != "0" && v != "false"),
+            login_hint: var("LOGIN_HINT").filter(|h| !h.trim().is_empty()),
             trusted_proxies,
             backfill_days: number("BACKFILL_DAYS", d.backfill_days.into(), 3660)? as u32,
             request_log_retention_days: number(

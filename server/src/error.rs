@@ -43,21 +43,44 @@ impl From<Error> for AppError {
     }
 }
 
+/// The REST API's error body: `error` names the kind, the other keys are its fields.
+fn json_body(e: &AppError) -> serde_json::Value {
+    use serde_json::json;
+    match e {
+        AppError::Unauthorized => json!({"error": "unauthorized"}),
+        AppError::Forbidden { reason } => json!({"error": "forbidden", "reason": reason}),
+        AppError::NotFound { what } => json!({"error": "not_found", "what": what}),
+        AppError::Invalid { field, message } => {
+            json!({"error": "invalid", "field": field, "message": message})
+        }
+        AppError::TooLarge { field, message } => {
+            json!({"error": "too_large", "field": field, "message": message})
+        }
+        AppError::BadCredentials => json!({"error": "bad_credentials"}),
+        AppError::RateLimited { retry_after_secs } => {
+            json!({"error": "rate_limited", "retry_after_secs": retry_after_secs})
+        }
+        AppError::Unavailable {
+            message,
+            retry_after_secs,
+        } => {
+            json!({"error": "unavailable", "message": message, "retry_after_secs": retry_after_secs})
+        }
+        AppError::Internal(m) | AppError::Transport(m) => {
+            json!({"error": "internal", "message": m})
+        }
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let app: AppError = self.into();
         let status =
             StatusCode::from_u16(app.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = app.retry_after();
-        // A tagged newtype variant does not serialise: the internal error is spelt out.
-        let mut body = match &app {
-            AppError::Internal(m) => serde_json::json!({"error": "internal", "message": m}),
-            _ => serde_json::to_value(&app).unwrap_or_default(),
-        };
-        if let Some(o) = body.as_object_mut() {
-            // The field-specific text stays under `message`; `detail` is the full sentence.
-            o.insert("detail".into(), serde_json::Value::String(app.to_string()));
-        }
+        let mut body = json_body(&app);
+        // The field-specific text stays under `message`; `detail` is the full sentence.
+        body["detail"] = serde_json::Value::String(app.to_string());
         let mut response = (status, Json(body)).into_response();
         if let Some(secs) = retry_after {
             response

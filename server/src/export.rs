@@ -8,8 +8,8 @@ use app::error::AppError;
 use app::filter::Filter;
 use app::model::{ActivitySort, Cursor};
 use app::service::{MeterService, Services, Viewer};
-use app::table::Table;
-use app::tables::{self, Source};
+use app::table::{Source, Table, TableId};
+use app::tables;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -36,7 +36,7 @@ fn csv_bytes(records: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, Erro
         .map_err(|e| AppError::internal(e.to_string()))?)
 }
 
-fn attachment(id: &str, body: Body) -> Response {
+fn attachment(id: TableId, body: Body) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -58,10 +58,12 @@ async fn export(
 ) -> Result<Response, Error> {
     let services = services.0;
     let viewer = services.viewer(&parts).await?;
-    let id = file
+    let id: TableId = file
         .strip_suffix(".csv")
-        .ok_or_else(|| AppError::not_found("export (names end in .csv)"))?;
-    let source = tables::source_of(id).ok_or_else(|| AppError::not_found("table"))?;
+        .ok_or_else(|| AppError::not_found("export (names end in .csv)"))?
+        .parse()
+        .map_err(|()| AppError::not_found("table"))?;
+    let source = id.source().ok_or_else(|| AppError::not_found("table"))?;
     let filter = Filter::try_from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|(field, why)| AppError::invalid(field, why))?;
     match source {
@@ -69,7 +71,7 @@ async fn export(
             let sort = pairs
                 .iter()
                 .find(|(k, _)| k == "sort")
-                .and_then(|(_, v)| app::filter::from_word(v))
+                .and_then(|(_, v)| v.parse().ok())
                 .unwrap_or_default();
             let body = paged_csv(sort, move |c| {
                 let (services, viewer, filter) = (services.clone(), viewer.clone(), filter.clone());
@@ -92,7 +94,7 @@ async fn export(
         }
         _ => {}
     }
-    let table = table(&*services, &viewer, &filter, id, source).await?;
+    let table = table(&*services, &viewer, &filter, id).await?;
     Ok(attachment(id, Body::from(csv_bytes(table.records())?)))
 }
 
@@ -100,53 +102,50 @@ async fn table(
     services: &dyn MeterService,
     viewer: &Viewer,
     filter: &Filter,
-    id: &str,
-    source: Source,
+    id: TableId,
 ) -> Result<Table, AppError> {
-    Ok(match source {
-        Source::Overview => {
+    use TableId as T;
+    Ok(match id {
+        T::Categories | T::Features | T::Agents | T::Sources | T::Companies | T::Daily => {
             let o = services.overview(viewer, filter).await?;
             match id {
-                "categories" => tables::categories(&o),
-                "features" => tables::features(&o),
-                "agents" => tables::agents(&o),
-                "sources" => tables::sources(&o),
-                "companies" => tables::companies(&o),
+                T::Categories => tables::categories(&o),
+                T::Features => tables::features(&o),
+                T::Agents => tables::agents(&o),
+                T::Sources => tables::sources(&o),
+                T::Companies => tables::companies(&o),
                 _ => tables::daily(&o),
             }
         }
-        Source::Users => {
-            let v = services.users(viewer, filter).await?;
-            match id {
-                "users" => tables::users(&v),
-                _ => tables::allocations(&v),
-            }
-        }
-        Source::Flows => {
+        T::Users => tables::users(&services.users(viewer, filter).await?),
+        T::Allocations => tables::allocations(&services.users(viewer, filter).await?),
+        T::Flows | T::Actions | T::Pilots | T::FlowAgents | T::OtherSources => {
             let v = services.flows(viewer, filter).await?;
             match id {
-                "flows" => tables::flows(&v),
-                "actions" => tables::actions(&v),
-                "pilots" => tables::pilots(&v),
-                "flow-agents" => tables::flow_agents(&v),
+                T::Flows => tables::flows(&v),
+                T::Actions => tables::actions(&v),
+                T::Pilots => tables::pilots(&v),
+                T::FlowAgents => tables::flow_agents(&v),
                 _ => tables::other_sources(&v),
             }
         }
-        Source::Credits => {
-            if id != "pools" && !viewer.role.billing() {
+        T::Pools => tables::pools(&services.credits(viewer).await?),
+        T::Periods | T::Grants | T::Purchases => {
+            if !viewer.role.billing() {
                 return Err(AppError::forbidden(
                     "grants, purchases and billing periods are for owners and billing admins",
                 ));
             }
             let v = services.credits(viewer).await?;
             match id {
-                "pools" => tables::pools(&v),
-                "periods" => tables::periods(&v),
-                "grants" => tables::grants(&v),
+                T::Periods => tables::periods(&v),
+                T::Grants => tables::grants(&v),
                 _ => tables::purchases(&v),
             }
         }
-        Source::Activity | Source::Requests => unreachable!("streamed"),
+        T::Activity | T::Requests | T::Audit => {
+            return Err(AppError::internal("a log is streamed page by page"));
+        }
     })
 }
 

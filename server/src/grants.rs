@@ -2,7 +2,8 @@
 //! allowances, with optional expiry and priority. Voiding is for grants nothing burned yet.
 
 use crate::catalog::check::MAX_CREDITS;
-use crate::entities::{grant, pool};
+use crate::entities::grant::{self, GrantStatus};
+use crate::entities::pool;
 use crate::error::Result;
 use crate::ledger::GrantKind;
 use app::credits::Credits;
@@ -89,14 +90,14 @@ pub async fn add<C: ConnectionTrait>(
     let row = grant::ActiveModel {
         organization_id: Set(org_id),
         pool_id: Set(pool.id),
-        kind: Set(kind.as_str().into()),
+        kind: Set(kind),
         description: Set(description),
         granted_at: Set(now),
         expires_at: Set(g.expires_at),
         priority: Set(priority),
         original_milli: Set(g.credits.0),
         remaining_milli: Set(g.credits.0),
-        status: Set("active".into()),
+        status: Set(GrantStatus::Active),
         purchase_id: Set(None),
         ..Default::default()
     }
@@ -149,7 +150,9 @@ pub async fn list<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<(grant:
 
 /// Whether a grant may still be voided: given by hand and untouched by any burn.
 pub fn voidable(g: &grant::Model) -> bool {
-    manual_kind(&g.kind).is_ok() && g.status != "voided" && g.remaining_milli == g.original_milli
+    matches!(g.kind, GrantKind::Promotional | GrantKind::Allowance)
+        && g.status != GrantStatus::Voided
+        && g.remaining_milli == g.original_milli
 }
 
 /// Voids an unused promotional or allowance grant, under the ingest lock so that no batch
@@ -170,7 +173,7 @@ pub async fn void<C: ConnectionTrait>(db: &C, org_id: i64, id: i64) -> Result<gr
         .into());
     }
     grant::Entity::update_many()
-        .col_expr(grant::Column::Status, Expr::value("voided"))
+        .col_expr(grant::Column::Status, Expr::value(GrantStatus::Voided))
         .filter(grant::Column::OrganizationId.eq(org_id))
         .filter(grant::Column::Id.eq(id))
         .exec(db)

@@ -1,7 +1,9 @@
 //! The database side of the ledger: loads a pool's state for `ledger::apply` and writes its
 //! decisions back. Always called inside the caller's transaction.
 
-use crate::entities::{auto_recharge_rule, grant, organization, pool, purchase};
+use crate::entities::grant::{self, GrantStatus};
+use crate::entities::purchase::{self, PurchaseOrigin, PurchaseStatus};
+use crate::entities::{auto_recharge_rule, organization, pool};
 use crate::error::Result;
 use crate::ledger::{self, GrantKind, GrantState, Period, PoolLedger, RechargeRule};
 use app::credits::Credits;
@@ -57,7 +59,7 @@ pub async fn ensure_period_grants<C: ConnectionTrait>(
         let exists = grant::Entity::find()
             .filter(grant::Column::OrganizationId.eq(pool.organization_id))
             .filter(grant::Column::PoolId.eq(pool.id))
-            .filter(grant::Column::Kind.eq(kind.as_str()))
+            .filter(grant::Column::Kind.eq(kind))
             .filter(grant::Column::GrantedAt.eq(period.start))
             .count(db)
             .await?;
@@ -67,7 +69,7 @@ pub async fn ensure_period_grants<C: ConnectionTrait>(
         grant::ActiveModel {
             organization_id: Set(pool.organization_id),
             pool_id: Set(pool.id),
-            kind: Set(kind.as_str().into()),
+            kind: Set(kind),
             description: Set(format!(
                 "{what} {} – {}",
                 period.start_date,
@@ -78,7 +80,7 @@ pub async fn ensure_period_grants<C: ConnectionTrait>(
             priority: Set(INCLUDED_PRIORITY),
             original_milli: Set(amount),
             remaining_milli: Set(amount),
-            status: Set("active".into()),
+            status: Set(GrantStatus::Active),
             purchase_id: Set(None),
             ..Default::default()
         }
@@ -99,19 +101,17 @@ pub async fn load_pool<C: ConnectionTrait>(
         .filter(grant::Column::OrganizationId.eq(org.id))
         .filter(grant::Column::PoolId.eq(pool.id))
         .filter(grant::Column::RemainingMilli.gt(0))
-        .filter(grant::Column::Status.ne("voided"))
+        .filter(grant::Column::Status.ne(GrantStatus::Voided))
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|g| {
-            Some(GrantState {
-                id: g.id,
-                kind: GrantKind::parse(&g.kind)?,
-                priority: g.priority,
-                granted_at: g.granted_at,
-                expires_at: g.expires_at,
-                remaining: Credits(g.remaining_milli),
-            })
+        .map(|g| GrantState {
+            id: g.id,
+            kind: g.kind,
+            priority: g.priority,
+            granted_at: g.granted_at,
+            expires_at: g.expires_at,
+            remaining: Credits(g.remaining_milli),
         })
         .collect();
     let rule = auto_recharge_rule::Entity::find()
@@ -129,14 +129,14 @@ pub async fn load_pool<C: ConnectionTrait>(
         purchase::Entity::find()
             .filter(purchase::Column::OrganizationId.eq(org.id))
             .filter(purchase::Column::PoolId.eq(pool.id))
-            .filter(purchase::Column::Origin.eq("auto_recharge"))
+            .filter(purchase::Column::Origin.eq(PurchaseOrigin::AutoRecharge))
             .filter(purchase::Column::CreatedAt.gte(period.start))
             .filter(purchase::Column::CreatedAt.lt(period.end))
     };
     let recharges = this_period().count(db).await? as u32;
     // A refused charge stops auto-recharge until the next period.
     let refused = this_period()
-        .filter(purchase::Column::Status.eq("failed"))
+        .filter(purchase::Column::Status.eq(PurchaseStatus::Failed))
         .count(db)
         .await?
         > 0;
@@ -153,7 +153,7 @@ pub async fn load_pool<C: ConnectionTrait>(
 /// The payments of a batch's auto-recharges (by key), in `period`.
 #[derive(Clone, Copy)]
 pub struct Charged<'a> {
-    pub paid: &'a std::collections::HashMap<String, crate::admin::payment::Payment>,
+    pub paid: &'a std::collections::HashMap<String, crate::payment::Payment>,
     pub period: &'a Period,
 }
 
@@ -171,11 +171,7 @@ pub async fn save_pool<C: ConnectionTrait>(
     let (org_id, pool_id) = (pool.organization_id, pool.id);
     for (old, new) in before.grants.iter().zip(&after.grants) {
         if old.remaining != new.remaining {
-            let status = if new.remaining.0 == 0 {
-                "exhausted"
-            } else {
-                "active"
-            };
+            let status = burned_status(new.remaining);
             grant::Entity::update_many()
                 .col_expr(grant::Column::RemainingMilli, Expr::value(new.remaining.0))
                 .col_expr(grant::Column::Status, Expr::value(status))
@@ -187,7 +183,7 @@ pub async fn save_pool<C: ConnectionTrait>(
     }
     for (n, r) in outcome.recharges.iter().enumerate() {
         let number = before.recharges_this_period + n as u32 + 1;
-        let key = crate::ingest::charges::recharge_key(pool_id, charged.period, number);
+        let key = ledger::recharge_key(pool_id, charged.period, number);
         let payment = charged
             .paid
             .get(&key)
@@ -197,8 +193,8 @@ pub async fn save_pool<C: ConnectionTrait>(
             pool_id: Set(pool_id),
             amount_milli: Set(r.amount.0),
             price_cents: Set(crate::money::cost_minor(pool, r.amount)?),
-            origin: Set("auto_recharge".into()),
-            status: Set(payment.status.clone()),
+            origin: Set(PurchaseOrigin::AutoRecharge),
+            status: Set(payment.status),
             created_by: Set(None),
             created_at: Set(now),
             idempotency_key: Set(Some(key)),
@@ -211,19 +207,14 @@ pub async fn save_pool<C: ConnectionTrait>(
         grant::ActiveModel {
             organization_id: Set(org_id),
             pool_id: Set(pool_id),
-            kind: Set(GrantKind::Purchased.as_str().into()),
+            kind: Set(GrantKind::Purchased),
             description: Set("Auto-recharge".into()),
             granted_at: Set(g.granted_at),
             expires_at: Set(g.expires_at),
             priority: Set(g.priority),
             original_milli: Set(r.amount.0),
             remaining_milli: Set(g.remaining.0),
-            status: Set(if g.remaining.0 == 0 {
-                "exhausted"
-            } else {
-                "active"
-            }
-            .into()),
+            status: Set(burned_status(g.remaining)),
             purchase_id: Set(Some(purchase.id)),
             ..Default::default()
         }
@@ -231,4 +222,13 @@ pub async fn save_pool<C: ConnectionTrait>(
         .await?;
     }
     Ok(())
+}
+
+/// A grant's status after a burn: exhausted at zero, else active.
+fn burned_status(remaining: Credits) -> GrantStatus {
+    if remaining.0 == 0 {
+        GrantStatus::Exhausted
+    } else {
+        GrantStatus::Active
+    }
 }

@@ -17,7 +17,9 @@ pub fn BalanceCardView(card: BalanceCard) -> impl IntoView {
     view! {
         <section class="card balance" aria-labelledby="balance-title">
             <h2 id="balance-title">"Credits remaining · " {card.pool_name.clone()}</h2>
-            <p class="big" data-testid="remaining">{card.remaining.display()}</p>
+            <p class="big" data-testid="remaining">
+                {card.remaining.display()}
+            </p>
             <dl class="split">
                 <div>
                     <dt>"Included"</dt>

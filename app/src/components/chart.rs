@@ -25,15 +25,15 @@ pub fn EChart(
 ) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
-        let go = crate::components::filter_bar::use_go();
-        let filter = crate::components::filter_bar::use_filter();
+        let go = crate::components::url::use_go();
+        let filter = crate::components::url::use_filter();
         let path = leptos_router::hooks::use_location().pathname;
         let target = id.clone();
         let on_click = std::rc::Rc::new(move |name: String| {
             let Some(d) = &drill else { return };
             if let Some(value) = d.value_of(&name) {
                 let f = filter.get_untracked().with(&d.field, value);
-                let query = crate::components::filter_bar::query_string(&f);
+                let query = crate::components::url::query_string(&f);
                 go(&format!("{}{query}", path.get_untracked()));
             }
         });

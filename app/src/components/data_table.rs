@@ -3,23 +3,25 @@
 //! island pages use (its rows travel as props); `DataTableView` is the same table for use
 //! inside another island.
 
-use crate::components::filter_bar::query_string;
+use crate::components::url::query_string;
 use crate::filter::Filter;
-use crate::table::{Cell, Table};
+use crate::table::{Cell, Table, TableId};
 use leptos::prelude::*;
 
 /// The download link of a table for a filter (the export calls the same services as the page).
-pub fn export_href(id: &str, filter: &Filter) -> String {
+pub fn export_href(id: TableId, filter: &Filter) -> String {
     format!("/export/{id}.csv{}", query_string(filter))
 }
 
 fn cell_view(c: &Cell, numeric: bool) -> impl IntoView + use<> {
     let class = if numeric { "num" } else { "" };
     match c {
-        Cell::Status(s) => {
-            view! { <td class=class><span class=format!("status {s}")>{s.clone()}</span></td> }
-                .into_any()
+        Cell::Status(s) => view! {
+            <td class=class>
+                <span class=format!("status {s}")>{s.clone()}</span>
+            </td>
         }
+        .into_any(),
         Cell::Change(Some(p)) => {
             let badge = if *p > 0.0 {
                 "change up"
@@ -28,7 +30,14 @@ fn cell_view(c: &Cell, numeric: bool) -> impl IntoView + use<> {
             } else {
                 "change"
             };
-            view! { <td class=class><span class=badge data-testid="change">{c.display()}</span></td> }.into_any()
+            view! {
+                <td class=class>
+                    <span class=badge data-testid="change">
+                        {c.display()}
+                    </span>
+                </td>
+            }
+            .into_any()
         }
         other => view! { <td class=class>{other.display()}</td> }.into_any(),
     }
@@ -47,7 +56,48 @@ pub fn DataTable(
     filter: Option<Filter>,
 ) -> impl IntoView {
     let page_size = page_size.unwrap_or(25);
-    view! { <DataTableView table export sort page_size drill_filter=filter/> }
+    view! { <DataTableView table export sort page_size drill_filter=filter /> }
+}
+
+/// A table as the server ordered and paged it, without sorting or paging in the page: the
+/// activity log, whose pages are keyset cursors in the URL. Same columns as its CSV.
+#[component]
+pub fn ServerPagedTable(table: Table) -> impl IntoView {
+    let numeric: Vec<bool> = table.columns.iter().map(|c| c.numeric).collect();
+    let header = table
+        .columns
+        .iter()
+        .map(|c| {
+            view! {
+                <th scope="col" class=if c.numeric { "num" } else { "" }>
+                    {c.label.clone()}
+                </th>
+            }
+        })
+        .collect_view();
+    let rows = table
+        .rows
+        .iter()
+        .map(|r| {
+            let cells = r
+                .cells
+                .iter()
+                .zip(&numeric)
+                .map(|(c, n)| cell_view(c, *n))
+                .collect_view();
+            view! { <tr data-key=r.key.clone()>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="data" data-testid=table.id.as_str()>
+                <thead>
+                    <tr>{header}</tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
 }
 
 /// The drill-down link of a row with `key`, if its table drills down and the page gave its filter.
@@ -92,14 +142,24 @@ pub fn DataTableView(
                 };
                 view! {
                     <th scope="col" class=if numeric { "num" } else { "" } aria-sort=aria>
-                        <button type="button" class="sort" on:click=move |_| {
-                            // Numbers start biggest first, text A→Z.
-                            sort.update(|s| *s = Some(match *s {
-                                Some((col, desc)) if col == i => (i, !desc),
-                                _ => (i, numeric),
-                            }));
-                            page.set(0);
-                        }>{label}{arrow}</button>
+                        <button
+                            type="button"
+                            class="sort"
+                            on:click=move |_| {
+                                sort.update(|s| {
+                                    *s = Some(
+                                        match *s {
+                                            Some((col, desc)) if col == i => (i, !desc),
+                                            _ => (i, numeric),
+                                        },
+                                    );
+                                });
+                                page.set(0);
+                            }
+                        >
+                            {label}
+                            {arrow}
+                        </button>
                     </th>
                 }
             })
@@ -122,25 +182,36 @@ pub fn DataTableView(
                 let mut cells = r.cells.iter().zip(&numeric);
                 let first = cells.next().map(|(c, n)| match href {
                     Some(h) => view! {
-                        <td class=if *n { "num" } else { "" }><a href=h data-testid="drill">{c.display()}</a></td>
-                    }.into_any(),
+                        <td class=if *n { "num" } else { "" }>
+                            <a href=h data-testid="drill">
+                                {c.display()}
+                            </a>
+                        </td>
+                    }
+                    .into_any(),
                     None => cell_view(c, *n).into_any(),
                 });
                 view! {
-                    <tr data-key=r.key.clone()>
-                        {first}
-                        {cells.map(|(c, n)| cell_view(c, *n)).collect_view()}
-                    </tr>
+                    <tr data-key=r
+                        .key
+                        .clone()>{first} {cells.map(|(c, n)| cell_view(c, *n)).collect_view()}</tr>
                 }
             })
             .collect_view()
     };
-    let (id, title) = table.with_value(|t| (t.id.clone(), t.title.clone()));
+    let (id, title) = table.with_value(|t| (t.id, t.title.clone()));
     view! {
-        <div class="table-block" data-testid=id.clone()>
+        <div class="table-block" data-testid=id.as_str()>
             <div class="table-head">
                 <h3>{title}</h3>
-                {export.map(|href| view! { <a class="export" href=href download data-testid=format!("export-{id}")>"Export CSV"</a> })}
+                {export
+                    .map(|href| {
+                        view! {
+                            <a class="export" href=href download data-testid=format!("export-{id}")>
+                                "Export CSV"
+                            </a>
+                        }
+                    })}
             </div>
             {if total == 0 {
                 view! { <p class="empty">"No rows for these filters."</p> }.into_any()
@@ -148,24 +219,49 @@ pub fn DataTableView(
                 view! {
                     <div class="table-wrap">
                         <table class="data">
-                            <thead><tr>{header}</tr></thead>
+                            <thead>
+                                <tr>{header}</tr>
+                            </thead>
                             <tbody>{body}</tbody>
                         </table>
                     </div>
-                }.into_any()
+                }
+                    .into_any()
             }}
-            {(pages > 1).then(|| view! {
-                <div class="pager">
-                    <button type="button" data-testid="table-prev" disabled=move || { page.get() == 0 }
-                        on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"← Previous"</button>
-                    <span class="muted">{move || {
-                        let start = page.get() * page_size;
-                        format!("Rows {}–{} of {}", start + 1, (start + page_size).min(total), total)
-                    }}</span>
-                    <button type="button" data-testid="table-next" disabled=move || { page.get() + 1 >= pages }
-                        on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))>"Next →"</button>
-                </div>
-            })}
+            {(pages > 1)
+                .then(|| {
+                    view! {
+                        <div class="pager">
+                            <button
+                                type="button"
+                                data-testid="table-prev"
+                                disabled=move || { page.get() == 0 }
+                                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
+                            >
+                                "← Previous"
+                            </button>
+                            <span class="muted">
+                                {move || {
+                                    let start = page.get() * page_size;
+                                    format!(
+                                        "Rows {}–{} of {}",
+                                        start + 1,
+                                        (start + page_size).min(total),
+                                        total,
+                                    )
+                                }}
+                            </span>
+                            <button
+                                type="button"
+                                data-testid="table-next"
+                                disabled=move || { page.get() + 1 >= pages }
+                                on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))
+                            >
+                                "Next →"
+                            </button>
+                        </div>
+                    }
+                })}
         </div>
     }
 }

@@ -2,55 +2,15 @@
 //! keeping the scroll position) to the page for the new query, so links reproduce the view
 //! and back/forward work. Without JavaScript the bar is a plain GET form with an Apply button.
 
-use crate::filter::{Compare, Filter, Frequency, RangePreset, from_word, word};
+use crate::components::url::{query_string, use_go};
+use crate::error::AppError;
+use crate::filter::{Compare, Filter, Frequency, RangePreset};
 use crate::model::FilterOptions;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::hooks::use_location;
 
-/// The filter of the current URL.
-pub fn use_filter() -> Memo<Filter> {
-    let query = use_query_map();
-    Memo::new(move |_| {
-        query.with(|q| {
-            let pairs: Vec<(&str, String)> = crate::filter::KEYS
-                .iter()
-                .filter_map(|k| q.get(k).map(|v| (*k, v)))
-                .collect();
-            Filter::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
-        })
-    })
-}
-
-/// `?range=…&team=…` for a filter (empty for the defaults).
-pub fn query_string(f: &Filter) -> String {
-    let pairs = f.to_pairs();
-    if pairs.is_empty() {
-        return String::new();
-    }
-    // The "?" is a prefix, not a pair: no "&" before the first pair.
-    let mut s = form_urlencoded::Serializer::for_suffix(String::from("?"), 1);
-    for (k, v) in pairs {
-        s.append_pair(k, &v);
-    }
-    s.finish()
-}
-
-fn parse<T: serde::de::DeserializeOwned + Default>(v: &str) -> T {
-    from_word(v).unwrap_or_default()
-}
-
-/// Navigates to `href` (a page of this app) without a document load, keeping the scroll
-/// position: what a filter or a menu choice does.
-pub fn use_go() -> impl Fn(&str) + Clone + Send + Sync + 'static {
-    let navigate = use_navigate();
-    move |href: &str| {
-        let options = NavigateOptions {
-            scroll: false,
-            ..Default::default()
-        };
-        navigate(href, options)
-    }
+fn parse<T: std::str::FromStr + Default>(v: &str) -> T {
+    v.parse().unwrap_or_default()
 }
 
 /// `path` is the page the bar sits on; a change shows it with the new filter.
@@ -99,73 +59,196 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
     let feats = options.features.clone();
     view! {
         // With JavaScript each change applies at once (the submit is only Enter in a field).
-        <form class="filters" method="get" action=path aria-label="Filters" on:submit=|ev| ev.prevent_default()>
+        <form
+            class="filters"
+            method="get"
+            action=path
+            aria-label="Filters"
+            on:submit=|ev| ev.prevent_default()
+        >
             <label>
                 <span>"Date range"</span>
-                <select name="range" on:change=on(|f, v| { f.range = parse(&v); if f.range != RangePreset::Custom { f.from = None; f.to = None; } })>
-                    {ranges.map(|(r, text)| view! { <option value=word(&r) selected=filter.range == r && (r == RangePreset::Custom || !filter.is_custom())>{text}</option> })}
+                <select
+                    name="range"
+                    on:change=on(|f, v| {
+                        f.range = parse(&v);
+                        if f.range != RangePreset::Custom {
+                            f.from = None;
+                            f.to = None;
+                        }
+                    })
+                >
+                    {ranges
+                        .map(|(r, text)| {
+                            view! {
+                                <option
+                                    value=r.to_string()
+                                    selected=filter.range == r
+                                        && (r == RangePreset::Custom || !filter.is_custom())
+                                >
+                                    {text}
+                                </option>
+                            }
+                        })}
                 </select>
             </label>
-            {filter.is_custom().then(|| view! {
-                <label>
-                    <span>"From"</span>
-                    <input type="date" name="from" value=filter.from.map(|d| d.to_string()).unwrap_or_default()
-                        on:change=on_custom.clone()(|f, v| { f.range = RangePreset::Custom; f.from = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok(); })/>
-                </label>
-                <label>
-                    <span>"To"</span>
-                    <input type="date" name="to" value=filter.to.map(|d| d.to_string()).unwrap_or_default()
-                        on:change=on_custom(|f, v| { f.range = RangePreset::Custom; f.to = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok(); })/>
-                </label>
-            })}
-            <OneOf label="Team" name="team" all="All teams" choices=teams current=filter.team.clone()
-                on_change=on(|f, v| f.team = (!v.is_empty()).then_some(v))/>
-            <OneOf label="User" name="user" all="All users" choices=users current=filter.user.clone()
-                on_change=on(|f, v| f.user = (!v.is_empty()).then_some(v))/>
+            {filter
+                .is_custom()
+                .then(|| {
+                    view! {
+                        <label>
+                            <span>"From"</span>
+                            <input
+                                type="date"
+                                name="from"
+                                value=filter.from.map(|d| d.to_string()).unwrap_or_default()
+                                on:change=on_custom
+                                    .clone()(|f, v| {
+                                    f.range = RangePreset::Custom;
+                                    f.from = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
+                                })
+                            />
+                        </label>
+                        <label>
+                            <span>"To"</span>
+                            <input
+                                type="date"
+                                name="to"
+                                value=filter.to.map(|d| d.to_string()).unwrap_or_default()
+                                on:change=on_custom(|f, v| {
+                                    f.range = RangePreset::Custom;
+                                    f.to = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
+                                })
+                            />
+                        </label>
+                    }
+                })}
+            <OneOf
+                label="Team"
+                name="team"
+                all="All teams"
+                choices=teams
+                current=filter.team.clone()
+                on_change=on(|f, v| f.team = (!v.is_empty()).then_some(v))
+            />
+            <OneOf
+                label="User"
+                name="user"
+                all="All users"
+                choices=users
+                current=filter.user.clone()
+                on_change=on(|f, v| f.user = (!v.is_empty()).then_some(v))
+            />
             <label>
                 <span>"Category / feature"</span>
-                <select name="scope" on:change=on(|f, v| {
-                    f.category = v.strip_prefix("c:").map(str::to_string);
-                    f.feature = v.strip_prefix("f:").map(str::to_string);
-                })>
-                    <option value="" selected=filter.category.is_none() && filter.feature.is_none()>"Everything"</option>
-                    {cats.into_iter().map(|(ck, cn)| {
-                        let in_cat: Vec<(String, String)> = feats.iter().filter(|f| f.2 == ck).map(|f| (f.0.clone(), f.1.clone())).collect();
-                        view! {
-                            <optgroup label=cn.clone()>
-                                <option value=format!("c:{ck}") selected=filter.category.as_ref() == Some(&ck)>{format!("All of {cn}")}</option>
-                                {in_cat.into_iter().map(|(fk, fname)| view! {
-                                    <option value=format!("f:{fk}") selected=filter.feature.as_ref() == Some(&fk)>{fname}</option>
-                                }).collect_view()}
-                            </optgroup>
-                        }
-                    }).collect_view()}
+                <select
+                    name="scope"
+                    on:change=on(|f, v| {
+                        f.category = v.strip_prefix("c:").map(str::to_string);
+                        f.feature = v.strip_prefix("f:").map(str::to_string);
+                    })
+                >
+                    <option value="" selected=filter.category.is_none() && filter.feature.is_none()>
+                        "Everything"
+                    </option>
+                    {cats
+                        .into_iter()
+                        .map(|(ck, cn)| {
+                            let in_cat: Vec<(String, String)> = feats
+                                .iter()
+                                .filter(|f| f.category == ck)
+                                .map(|f| (f.key.clone(), f.name.clone()))
+                                .collect();
+                            view! {
+                                <optgroup label=cn.clone()>
+                                    <option
+                                        value=format!("c:{ck}")
+                                        selected=filter.category.as_ref() == Some(&ck)
+                                    >
+                                        {format!("All of {cn}")}
+                                    </option>
+                                    {in_cat
+                                        .into_iter()
+                                        .map(|(fk, fname)| {
+                                            view! {
+                                                <option
+                                                    value=format!("f:{fk}")
+                                                    selected=filter.feature.as_ref() == Some(&fk)
+                                                >
+                                                    {fname}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </optgroup>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </label>
             // Agencies tag usage with companies; organizations without any see no such menu.
-            {(!companies.is_empty()).then(|| view! {
-                <OneOf label="Company" name="company" all="All companies" choices=companies current=filter.company.clone()
-                    on_change=on_company(|f, v| f.company = (!v.is_empty()).then_some(v))/>
-            })}
-            {(!flows.is_empty()).then(|| view! {
-                <OneOf label="Flow" name="flow" all="All flows" choices=flows current=filter.flow.clone()
-                    on_change=on_flow(|f, v| f.flow = (!v.is_empty()).then_some(v))/>
-            })}
+            {(!companies.is_empty())
+                .then(|| {
+                    view! {
+                        <OneOf
+                            label="Company"
+                            name="company"
+                            all="All companies"
+                            choices=companies
+                            current=filter.company.clone()
+                            on_change=on_company(|f, v| f.company = (!v.is_empty()).then_some(v))
+                        />
+                    }
+                })}
+            {(!flows.is_empty())
+                .then(|| {
+                    view! {
+                        <OneOf
+                            label="Flow"
+                            name="flow"
+                            all="All flows"
+                            choices=flows
+                            current=filter.flow.clone()
+                            on_change=on_flow(|f, v| f.flow = (!v.is_empty()).then_some(v))
+                        />
+                    }
+                })}
             <label>
                 <span>"Compare with"</span>
                 <select name="compare" on:change=on(|f, v| f.compare = parse(&v))>
-                    {compares.map(|(c, text)| view! { <option value=word(&c) selected=filter.compare == c>{text}</option> })}
+                    {compares
+                        .map(|(c, text)| {
+                            view! {
+                                <option value=c.to_string() selected=filter.compare == c>
+                                    {text}
+                                </option>
+                            }
+                        })}
                 </select>
             </label>
             <label>
                 <span>"Frequency"</span>
                 <select name="frequency" on:change=on(|f, v| f.frequency = parse(&v))>
-                    {freqs.map(|(q, text)| view! { <option value=word(&q) selected=filter.frequency == q>{text}</option> })}
+                    {freqs
+                        .map(|(q, text)| {
+                            view! {
+                                <option value=q.to_string() selected=filter.frequency == q>
+                                    {text}
+                                </option>
+                            }
+                        })}
                 </select>
             </label>
             // Kept through the form: filters the bar has no menu for.
-            {[("tz", filter.tz.clone()), ("source", filter.source.clone())].into_iter().filter_map(|(name, v)| v.map(|v| view! { <input type="hidden" name=name value=v/> })).collect_view()}
-            <button type="submit" class="no-js-only" data-testid="apply">"Apply"</button>
+            {[("tz", filter.tz.clone()), ("source", filter.source.clone())]
+                .into_iter()
+                .filter_map(|(name, v)| {
+                    v.map(|v| view! { <input type="hidden" name=name value=v /> })
+                })
+                .collect_view()}
+            <button type="submit" class="no-js-only" data-testid="apply">
+                "Apply"
+            </button>
         </form>
     }
 }
@@ -185,64 +268,54 @@ fn OneOf(
         <label>
             <span>{label}</span>
             <select name=name on:change=on_change>
-                <option value="" selected=current.is_none()>{all}</option>
-                {choices.into_iter().map(|(value, text)| {
-                    let on = current.as_ref() == Some(&value);
-                    view! { <option value=value selected=on>{text}</option> }
-                }).collect_view()}
+                <option value="" selected=current.is_none()>
+                    {all}
+                </option>
+                {choices
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let on = current.as_ref() == Some(&value);
+                        view! {
+                            <option value=value selected=on>
+                                {text}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
         </label>
     }
 }
 
+/// The filter bar's choices: the organization's teams, users, features, companies, flows.
+#[server(endpoint = "filter_options", output = crate::data::Postcard)]
+pub async fn get_filter_options() -> Result<FilterOptions, AppError> {
+    let (services, viewer) = crate::service::current().await?;
+    services
+        .filter_options(&viewer)
+        .await
+        .map_err(crate::service::into_server_error)
+}
+
 /// The filter bar with its choices loaded from the server, redrawn for each filter.
 #[component]
 pub fn FilterBarLoader(filter: Memo<Filter>) -> impl IntoView {
-    let options = crate::data::resource(|| (), |_| crate::routes::usage::get_filter_options());
+    let options = crate::data::resource(|| (), |_| get_filter_options());
     let path = use_location().pathname.get_untracked();
     view! {
-        <Suspense fallback=|| view! { <div class="filters skeleton" aria-hidden="true"></div> }>
+        <Suspense fallback=|| {
+            view! { <div class="filters skeleton" aria-hidden="true"></div> }
+        }>
             {move || {
                 let (path, f) = (path.clone(), filter.get());
                 Suspend::new(async move {
                     let options = options.await.unwrap_or_default();
                     view! {
-                        <FilterBar filter=f.clone() options=options.clone() path=path.clone()/>
-                        <crate::components::filter_chips::FilterChips filter=f options path/>
+                        <FilterBar filter=f.clone() options=options.clone() path=path.clone() />
+                        <crate::components::filter_chips::FilterChips filter=f options path />
                     }
                 })
             }}
         </Suspense>
-    }
-}
-
-/// The error state of a page section, with a retry that asks the server again.
-#[component]
-pub fn LoadError(
-    what: &'static str,
-    error: ServerFnError,
-    /// What "Try again" does; without it, the page is loaded again.
-    #[prop(optional)]
-    retry: Option<Callback<()>>,
-) -> impl IntoView {
-    view! {
-        <div class="card error" role="alert">
-            <p>{format!("Could not load {what}: {}", reason(&error))}</p>
-            {match retry {
-                Some(retry) => view! {
-                    <button type="button" class="button" data-testid="retry" on:click=move |_| retry.run(())>"Try again"</button>
-                }.into_any(),
-                None => view! { <a href="" rel="external" class="button">"Try again"</a> }.into_any(),
-            }}
-        </div>
-    }
-}
-
-/// A server function's error as its reader needs it: the server's own words, without the
-/// transport's "error running server function" around them.
-fn reason(error: &ServerFnError) -> String {
-    match error {
-        ServerFnError::ServerError(message) => message.clone(),
-        other => other.to_string(),
     }
 }

@@ -1,7 +1,7 @@
 //! The active filters as removable chips above the page ("Team: Sales ×"): each is a plain
 //! link to the same page without that filter, so a narrowed view is one click from undone.
 
-use crate::components::filter_bar::query_string;
+use crate::components::url::query_string;
 use crate::filter::{Compare, Filter, RangePreset};
 use crate::model::FilterOptions;
 use leptos::prelude::*;
@@ -49,7 +49,7 @@ fn chips(f: &Filter, options: &FilterOptions) -> Vec<Chip> {
         let features: Vec<(String, String)> = options
             .features
             .iter()
-            .map(|(k, n, _)| (k.clone(), n.clone()))
+            .map(|o| (o.key.clone(), o.name.clone()))
             .collect();
         chip(
             "chip-feature",
@@ -90,20 +90,28 @@ pub fn FilterChips(filter: Filter, options: FilterOptions, path: String) -> impl
     };
     let clear = (chips.len() > 1).then(|| {
         let href = format!("{path}{}", query_string(&everything));
-        view! { <a class="chip clear" href=href data-testid="chip-clear">"Clear all"</a> }
+        view! {
+            <a class="chip clear" href=href data-testid="chip-clear">
+                "Clear all"
+            </a>
+        }
     });
     (!chips.is_empty()).then(|| {
         view! {
             <nav class="chips" aria-label="Active filters" data-testid="chips">
-                {chips.into_iter().map(|c| {
-                    let href = format!("{path}{}", query_string(&c.without));
-                    let remove = format!("Remove the filter {}", c.label);
-                    view! {
-                        <a class="chip" href=href data-testid=c.id aria-label=remove>
-                            {c.label}<span aria-hidden="true">" ×"</span>
-                        </a>
-                    }
-                }).collect_view()}
+                {chips
+                    .into_iter()
+                    .map(|c| {
+                        let href = format!("{path}{}", query_string(&c.without));
+                        let remove = format!("Remove the filter {}", c.label);
+                        view! {
+                            <a class="chip" href=href data-testid=c.id aria-label=remove>
+                                {c.label}
+                                <span aria-hidden="true">" ×"</span>
+                            </a>
+                        }
+                    })
+                    .collect_view()}
                 {clear}
             </nav>
         }
@@ -113,15 +121,16 @@ pub fn FilterChips(filter: Filter, options: FilterOptions, path: String) -> impl
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FeatureOption;
 
     #[test]
     fn each_chip_removes_its_filter_only() {
         let options = FilterOptions {
-            features: vec![(
-                "personalized_email".into(),
-                "Personalized email".into(),
-                "ai".into(),
-            )],
+            features: vec![FeatureOption {
+                key: "personalized_email".into(),
+                name: "Personalized email".into(),
+                category: "ai".into(),
+            }],
             ..Default::default()
         };
         let f = Filter {

@@ -60,7 +60,10 @@ pub fn FilterGuard(children: ChildrenFn) -> impl IntoView {
         unreadable(&location.pathname.get(), &pairs)
     });
     view! {
-        <Show when=move || problem.get().is_none() fallback=move || problem.get().map(|p| view! { <Problem p/> })>
+        <Show
+            when=move || problem.get().is_none()
+            fallback=move || problem.get().map(|p| view! { <Problem p /> })
+        >
             {children()}
         </Show>
     }
@@ -76,13 +79,15 @@ fn Problem(p: Unreadable) -> impl IntoView {
         <section class="card error" role="alert" data-testid="filter-error">
             <h1>"This link's filter can't be read"</h1>
             <p>
-                "The filter "<code data-testid="filter-error-field">{p.field.clone()}</code>
-                " is " <code>{shown(&p.value)}</code> ": it " {p.reason.clone()} "."
+                "The filter "<code data-testid="filter-error-field">{p.field.clone()}</code> " is "
+                <code>{shown(&p.value)}</code> ": it " {p.reason.clone()} "."
             </p>
             <p>"Nothing is shown for it, rather than numbers for a view that was not asked for."</p>
-            <p><a class="button" href=p.valid_href.clone() data-testid="filter-error-valid">
-                {format!("Show the page without {}", p.field)}
-            </a></p>
+            <p>
+                <a class="button" href=p.valid_href.clone() data-testid="filter-error-valid">
+                    {format!("Show the page without {}", p.field)}
+                </a>
+            </p>
         </section>
     }
 }

@@ -3,7 +3,7 @@
 //! it loads, the numbers on screen stay, dimmed, under a pending bar; an error shows in
 //! place with a retry.
 
-use crate::components::filter_bar::LoadError;
+use crate::components::load_error::LoadError;
 use leptos::prelude::*;
 
 #[component]
@@ -37,9 +37,13 @@ where
             });
             let body = match answer {
                 Ok(v) => render(v).into_any(),
-                Err(error) => view! { <LoadError what error retry/> }.into_any(),
+                Err(error) => view! { <LoadError what error retry /> }.into_any(),
             };
-            view! { <div class="answer" data-for=shown>{body}</div> }
+            view! {
+                <div class="answer" data-for=shown>
+                    {body}
+                </div>
+            }
         })
     };
     let fallback = move || view! { <p class="loading">{format!("Loading {what}…")}</p> };
@@ -50,10 +54,17 @@ where
     #[cfg(feature = "ssr")]
     let transition = view! { <Transition fallback>{answer}</Transition> };
     #[cfg(not(feature = "ssr"))]
-    let transition =
-        view! { <Transition fallback set_pending=pending.write_only()>{answer}</Transition> };
+    let transition = view! {
+        <Transition fallback set_pending=pending.write_only()>
+            {answer}
+        </Transition>
+    };
     view! {
-        <div class="loaded" class:pending=move || pending.get() aria-busy=move || pending.get().to_string()>
+        <div
+            class="loaded"
+            class:pending=move || pending.get()
+            aria-busy=move || pending.get().to_string()
+        >
             <div class="pending-bar" role="status" data-testid="pending">
                 {move || pending.get().then_some("Updating…")}
             </div>

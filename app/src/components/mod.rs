@@ -7,8 +7,10 @@ pub mod filter_chips;
 pub mod filter_guard;
 pub mod getting_started;
 pub mod link_select;
+pub mod load_error;
 pub mod loaded;
 pub mod pager;
 pub mod settings_forms;
+pub mod url;
 #[cfg(feature = "ssr")]
 pub mod usage_charts;

@@ -2,9 +2,9 @@
 //! position is in the URL (`before` / `after` cursors, `page_size`, `sort`), so every page
 //! is a link.
 
-use crate::components::filter_bar::query_string;
 use crate::components::link_select::{LinkChoice, LinkSelect};
-use crate::filter::{Filter, from_word, word};
+use crate::components::url::query_string;
+use crate::filter::Filter;
 use crate::model::{ActivitySort, Cursor};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -25,7 +25,7 @@ pub fn use_cursor() -> Memo<Cursor> {
                 .unwrap_or(PAGE_SIZES[1]),
             sort: q
                 .get("sort")
-                .and_then(|s| from_word(&s))
+                .and_then(|s| s.parse().ok())
                 .unwrap_or_default(),
         })
     })
@@ -45,7 +45,7 @@ pub fn href(
         extra.append_pair("page_size", &c.page_size.to_string());
     }
     if c.sort != ActivitySort::default() {
-        extra.append_pair("sort", &word(&c.sort));
+        extra.append_pair("sort", &c.sort.to_string());
     }
     for (k, v) in [("before", before), ("after", after)] {
         if let Some(v) = v {
@@ -95,15 +95,29 @@ pub fn Pager(
     view! {
         <nav class="pager" aria-label="Pages">
             {match prev {
-                Some(h) => view! { <a href=h rel="prev" data-testid="prev">"← Previous"</a> }.into_any(),
+                Some(h) => {
+                    view! {
+                        <a href=h rel="prev" data-testid="prev">
+                            "← Previous"
+                        </a>
+                    }
+                        .into_any()
+                }
                 None => view! { <span class="muted">"← Previous"</span> }.into_any(),
             }}
             <label>
                 <span>"Rows per page "</span>
-                <LinkSelect name="page_size".to_string() choices=sizes/>
+                <LinkSelect name="page_size".to_string() choices=sizes />
             </label>
             {match next {
-                Some(h) => view! { <a href=h rel="next" data-testid="next">"Next →"</a> }.into_any(),
+                Some(h) => {
+                    view! {
+                        <a href=h rel="next" data-testid="next">
+                            "Next →"
+                        </a>
+                    }
+                        .into_any()
+                }
                 None => view! { <span class="muted">"Next →"</span> }.into_any(),
             }}
         </nav>

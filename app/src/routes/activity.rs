@@ -2,17 +2,20 @@
 //! first (or oldest / most credits first), with Next / Previous (keyset cursors in the URL),
 //! a page size and a CSV export of every event under the filters.
 
-use crate::components::data_table::export_href;
-use crate::components::filter_bar::{FilterBarLoader, use_filter};
+use crate::components::data_table::{ServerPagedTable, export_href};
+use crate::components::filter_bar::FilterBarLoader;
 use crate::components::link_select::{LinkChoice, LinkSelect};
 use crate::components::loaded::Loaded;
 use crate::components::pager::{self, Pager, use_cursor};
+use crate::components::url::use_filter;
+use crate::error::AppError;
 use crate::filter::Filter;
 use crate::model::{ActivityPage, ActivitySort, Cursor};
+use crate::table::TableId;
 use leptos::prelude::*;
 
 #[server(endpoint = "activity", output = crate::data::Postcard)]
-pub async fn get_activity(filter: Filter, cursor: Cursor) -> Result<ActivityPage, ServerFnError> {
+pub async fn get_activity(filter: Filter, cursor: Cursor) -> Result<ActivityPage, AppError> {
     let (services, viewer) = crate::service::current().await?;
     services
         .activity(&viewer, &filter, &cursor)
@@ -39,60 +42,72 @@ pub fn ActivityPage() -> impl IntoView {
         |(f, c)| get_activity(f, c),
     );
     view! {
-        <FilterBarLoader filter/>
+        <FilterBarLoader filter />
         <h1>"Activity"</h1>
-        <Loaded what="the activity log" data=page render=move |p: ActivityPage| {
-            let f = filter.get_untracked();
-            let c = cursor.get_untracked();
-            {
-                        let sorts = SORTS.map(|(s, text)| LinkChoice {
-                            href: href(&f, &Cursor { sort: s, before: None, after: None, ..c.clone() }),
+        <Loaded
+            what="the activity log"
+            data=page
+            render=move |p: ActivityPage| {
+                let f = filter.get_untracked();
+                let c = cursor.get_untracked();
+                {
+                    let sorts = SORTS
+                        .map(|(s, text)| LinkChoice {
+                            href: href(
+                                &f,
+                                &Cursor {
+                                    sort: s,
+                                    before: None,
+                                    after: None,
+                                    ..c.clone()
+                                },
+                            ),
                             text: text.into(),
                             selected: s == c.sort,
-                        }).to_vec();
-                        view! {
-                            <section class="card">
-                                <div class="table-head">
-                                    <p class="muted">"Times in " {p.time_zone.clone()}</p>
-                                    <label class="inline">
-                                        <span>"Sort "</span>
-                                        <LinkSelect name="sort".to_string() choices=sorts/>
-                                    </label>
-                                    <a class="export" href=export_href("activity", &f) download data-testid="export-activity">"Export CSV (all events of these filters)"</a>
-                                </div>
-                                {if p.rows.is_empty() {
-                                    view! { <p class="empty" data-testid="empty">"No usage in this range."</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <div class="table-wrap">
-                                            <table class="data" data-testid="activity">
-                                                <thead><tr>
-                                                    <th scope="col">"Time"</th><th scope="col">"Feature"</th><th scope="col">"Source"</th>
-                                                    <th scope="col">"User"</th><th scope="col">"Company"</th>
-                                                    <th scope="col" class="num">"Units"</th><th scope="col" class="num">"Tokens"</th><th scope="col" class="num">"Credits"</th>
-                                                </tr></thead>
-                                                <tbody>
-                                                    {p.rows.iter().map(|r| view! {
-                                                        <tr data-event=r.event_id.clone()>
-                                                            <td>{r.time.clone()}</td>
-                                                            <td>{r.feature.clone()}</td>
-                                                            <td>{r.source.clone().unwrap_or_default()} {r.action.clone().map(|a| format!(" → {a}"))}</td>
-                                                            <td>{r.user.clone().unwrap_or_default()}</td>
-                                                            <td>{r.company.clone().unwrap_or_default()}</td>
-                                                            <td class="num">{crate::credits::format_count(r.quantity)}</td>
-                                                            <td class="num">{r.tokens.map(crate::credits::format_count).unwrap_or_default()}</td>
-                                                            <td class="num">{r.credits.display()}</td>
-                                                        </tr>
-                                                    }).collect_view()}
-                                                </tbody>
-                                            </table>
-                                        </div>
-                                    }.into_any()
-                                }}
-                                <Pager path="/activity" filter=f.clone() cursor=c.clone() prev=p.prev.clone() next=p.next.clone()/>
-                            </section>
-                        }.into_any()
+                        })
+                        .to_vec();
+                    view! {
+                        <section class="card">
+                            <div class="table-head">
+                                <p class="muted">"Times in " {p.time_zone.clone()}</p>
+                                <label class="inline">
+                                    <span>"Sort "</span>
+                                    <LinkSelect name="sort".to_string() choices=sorts />
+                                </label>
+                                <a
+                                    class="export"
+                                    href=export_href(TableId::Activity, &f)
+                                    download
+                                    data-testid="export-activity"
+                                >
+                                    "Export CSV (all events of these filters)"
+                                </a>
+                            </div>
+                            {if p.rows.is_empty() {
+                                view! {
+                                    <p class="empty" data-testid="empty">
+                                        "No usage in this range."
+                                    </p>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <ServerPagedTable table=crate::tables::activity(&p.rows) />
+                                }
+                                    .into_any()
+                            }}
+                            <Pager
+                                path="/activity"
+                                filter=f.clone()
+                                cursor=c.clone()
+                                prev=p.prev.clone()
+                                next=p.next.clone()
+                            />
+                        </section>
                     }
-        }/>
+                        .into_any()
+                }
+            }
+        />
     }
 }

@@ -1,14 +1,15 @@
 //! The Credits page (route `/credits`): pools, billing-period records, grants and purchases.
 
 use crate::components::data_table::{DataTable, export_href};
-use crate::components::filter_bar::LoadError;
+use crate::components::load_error::LoadError;
+use crate::error::AppError;
 use crate::filter::Filter;
 use crate::model::CreditsView;
 use crate::tables;
 use leptos::prelude::*;
 
 #[server(endpoint = "credits", output = crate::data::Postcard)]
-pub async fn get_credits() -> Result<CreditsView, ServerFnError> {
+pub async fn get_credits() -> Result<CreditsView, AppError> {
     let (services, viewer) = crate::service::current().await?;
     services
         .credits(&viewer)
@@ -21,34 +22,48 @@ pub fn CreditsPage() -> impl IntoView {
     let data = crate::data::resource(|| (), |_| get_credits());
     view! {
         <h1>"Credits"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading credits…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading credits…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(error) => view! { <LoadError what="credits" error/> }.into_any(),
+                    Err(error) => view! { <LoadError what="credits" error /> }.into_any(),
                     Ok(v) => {
-                        // Not filtered by date: these are the account's records as of now.
                         let all = Filter::default();
-                        let mut sections = vec![(tables::pools(&v), "pools")];
+                        let mut sections = vec![tables::pools(&v)];
                         if v.restricted.is_none() {
-                            sections.extend([
-                                (tables::periods(&v), "periods"),
-                                (tables::grants(&v), "grants"),
-                                (tables::purchases(&v), "purchases"),
-                            ]);
+                            sections
+                                .extend([
+                                    tables::periods(&v),
+                                    tables::grants(&v),
+                                    tables::purchases(&v),
+                                ]);
                         }
+                        // Not filtered by date: these are the account's records as of now.
                         view! {
                             <p class="muted">"Times in " {v.time_zone.clone()}</p>
-                            {v.restricted.clone().map(|why| view! {
-                                <section class="card notice" data-testid="restricted">
-                                    <p>{why} " Ask one of them if you need these details."</p>
-                                </section>
-                            })}
-                            {sections.into_iter().map(|(table, id)| view! {
-                                <section class="card">
-                                    <DataTable table export=export_href(id, &all)/>
-                                </section>
-                            }).collect_view()}
-                        }.into_any()
+                            {v
+                                .restricted
+                                .clone()
+                                .map(|why| {
+                                    view! {
+                                        <section class="card notice" data-testid="restricted">
+                                            <p>{why} " Ask one of them if you need these details."</p>
+                                        </section>
+                                    }
+                                })}
+                            {sections
+                                .into_iter()
+                                .map(|table| {
+                                    view! {
+                                        <section class="card">
+                                            <DataTable export=export_href(table.id, &all) table />
+                                        </section>
+                                    }
+                                })
+                                .collect_view()}
+                        }
+                            .into_any()
                     }
                 }
             })}

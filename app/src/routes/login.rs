@@ -1,5 +1,6 @@
 //! Sign-in (route `/login`) and the session's server functions: who am I, log in, log out.
 
+use crate::error::AppError;
 use crate::roles::Me;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -44,7 +45,7 @@ mod tests {
 }
 
 #[server(endpoint = "me", output = crate::data::Postcard)]
-pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
+pub async fn get_me() -> Result<Option<Me>, AppError> {
     let (services, parts) = crate::service::request().await?;
     match services.viewer(&parts).await {
         Ok(viewer) => Ok(Some(
@@ -58,21 +59,16 @@ pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
     }
 }
 
-/// A line for the login page from the operator (`LOGIN_HINT`, e.g. the demo accounts that
-/// `scripts/serve` seeds); nothing by default.
+/// A line for the login page from the operator (e.g. the demo accounts that `scripts/serve`
+/// seeds); nothing by default.
 #[server(endpoint = "login_hint", output = crate::data::Postcard)]
-pub async fn login_hint() -> Result<Option<String>, ServerFnError> {
-    Ok(std::env::var("LOGIN_HINT")
-        .ok()
-        .filter(|h| !h.trim().is_empty()))
+pub async fn login_hint() -> Result<Option<String>, AppError> {
+    let (services, _) = crate::service::request().await?;
+    Ok(services.login_hint())
 }
 
 #[server(endpoint = "login", output = crate::data::Postcard)]
-pub async fn login(
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<(), ServerFnError> {
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let (services, parts) = crate::service::request().await?;
     services
         .login(&parts, &email, &password)
@@ -83,7 +79,7 @@ pub async fn login(
 }
 
 #[server(endpoint = "logout", output = crate::data::Postcard)]
-pub async fn logout() -> Result<(), ServerFnError> {
+pub async fn logout() -> Result<(), AppError> {
     let (services, parts) = crate::service::request().await?;
     services
         .logout(&parts)
@@ -104,17 +100,32 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card login">
             <h1>"Sign in"</h1>
             <p class="muted">"Credit meter · usage and credits of your organization"</p>
-            <LoginForm next/>
+            <LoginForm next />
             <Suspense>
                 {move || Suspend::new(async move {
-                    hint.await.ok().flatten().map(|h| view! { <p class="muted hint" data-testid="login-hint">{h}</p> })
+                    hint.await
+                        .ok()
+                        .flatten()
+                        .map(|h| {
+                            view! {
+                                <p class="muted hint" data-testid="login-hint">
+                                    {h}
+                                </p>
+                            }
+                        })
                 })}
                 {move || Suspend::new(async move {
-                    setup.await.ok().filter(|open| *open).map(|_| view! {
-                        <p class="alert warn" data-testid="setup-hint">
-                            "No organization exists yet: open the setup link the server printed in its log at start."
-                        </p>
-                    })
+                    setup
+                        .await
+                        .ok()
+                        .filter(|open| *open)
+                        .map(|_| {
+                            view! {
+                                <p class="alert warn" data-testid="setup-hint">
+                                    "No organization exists yet: open the setup link the server printed in its log at start."
+                                </p>
+                            }
+                        })
                 })}
             </Suspense>
         </section>
@@ -126,25 +137,36 @@ pub fn LoginPage() -> impl IntoView {
 fn LoginForm(next: String) -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let error = move || {
-        action.value().get().and_then(|r| r.err()).map(|e| {
-            let text = e.to_string();
-            // "error running server function: wrong email or password" → the reason only.
-            text.rsplit(": ").next().unwrap_or(&text).to_string()
-        })
+        action
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.reason())
     };
     view! {
         <ActionForm action>
-            <input type="hidden" name="next" value=next/>
+            <input type="hidden" name="next" value=next />
             <label>
                 <span>"Email"</span>
-                <input type="email" name="email" autocomplete="username" required autofocus/>
+                <input type="email" name="email" autocomplete="username" required autofocus />
             </label>
             <label>
                 <span>"Password"</span>
-                <input type="password" name="password" autocomplete="current-password" required/>
+                <input type="password" name="password" autocomplete="current-password" required />
             </label>
-            {move || error().map(|e| view! { <p class="error" role="alert" data-testid="login-error">{e}</p> })}
-            <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign in"</button>
+            {move || {
+                error()
+                    .map(|e| {
+                        view! {
+                            <p class="error" role="alert" data-testid="login-error">
+                                {e}
+                            </p>
+                        }
+                    })
+            }}
+            <button type="submit" class="primary" disabled=move || action.pending().get()>
+                "Sign in"
+            </button>
         </ActionForm>
     }
 }

@@ -2,27 +2,18 @@
 //! allocations, members and teams, API keys, dashboard access, recalculation, audit log —
 //! each section only for the roles that may use it; every action checked on the server.
 
-use crate::admin::{AdminAction, AdminOutcome, SettingsView};
+use crate::admin::{AdminOutcome, SettingsView};
 use crate::components::catalog_forms::{CatalogEditor, Grants, PoolPrices};
-use crate::components::filter_bar::LoadError;
+use crate::components::load_error::LoadError;
 use crate::components::settings_forms::*;
+use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(endpoint = "settings", output = crate::data::Postcard)]
-pub async fn get_settings() -> Result<SettingsView, ServerFnError> {
+pub async fn get_settings() -> Result<SettingsView, AppError> {
     let (services, viewer) = crate::service::current().await?;
     services
         .settings(&viewer)
-        .await
-        .map_err(crate::service::into_server_error)
-}
-
-/// Every admin action goes through here: the server checks the role and records it.
-#[server(name = AdminActionFn, endpoint = "admin", input = leptos::server_fn::codec::Json, output = crate::data::Postcard)]
-pub async fn admin_action(action: AdminAction) -> Result<AdminOutcome, ServerFnError> {
-    let (services, viewer) = crate::service::current().await?;
-    services
-        .admin(&viewer, action)
         .await
         .map_err(crate::service::into_server_error)
 }
@@ -32,11 +23,13 @@ pub fn SettingsPage() -> impl IntoView {
     let data = crate::data::resource(|| (), |_| get_settings());
     view! {
         <h1>"Settings"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading settings…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(error) => view! { <LoadError what="settings" error/> }.into_any(),
-                    Ok(v) => view! { <SettingsForms v/> }.into_any(),
+                    Err(error) => view! { <LoadError what="settings" error /> }.into_any(),
+                    Ok(v) => view! { <SettingsForms v /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -52,7 +45,7 @@ fn SettingsForms(v: SettingsView) -> impl IntoView {
     let answer: Answer = RwSignal::new(None);
     // An action's answer shows once the sections are rebuilt with its effect, so nothing
     // typed after it appears is lost to that rebuild.
-    let reload = move |answered: Option<Option<Result<AdminOutcome, ServerFnError>>>| {
+    let reload = move |answered: Option<Option<Result<AdminOutcome, AppError>>>| {
         leptos::task::spawn_local(async move {
             if let Ok(v) = get_settings().await {
                 data.set(v);
@@ -77,8 +70,8 @@ fn SettingsForms(v: SettingsView) -> impl IntoView {
         }
     });
     view! {
-        <Outcome answer/>
-        {move || view! { <Sections v=data.get() act/> }}
+        <Outcome answer />
+        {move || view! { <Sections v=data.get() act /> }}
     }
 }
 
@@ -91,33 +84,33 @@ fn Sections(v: SettingsView, act: ServerAction<AdminActionFn>) -> impl IntoView 
     if role.governs() {
         if let Some(doc) = v.catalog.clone() {
             let sizes = v.team_sizes.clone();
-            sections.push(view! { <CatalogEditor doc team_sizes=sizes act/> }.into_any());
+            sections.push(view! { <CatalogEditor doc team_sizes=sizes act /> }.into_any());
         }
     } else if let (true, Some(doc)) = (role.billing(), v.catalog.clone()) {
-        sections.push(view! { <PoolPrices pools=doc.pools act/> }.into_any());
+        sections.push(view! { <PoolPrices pools=doc.pools act /> }.into_any());
     }
     if role.billing() {
         sections.push(
-            view! { <BuyCredits pools=v.pools.clone() prices=v.prices.clone() act/> }.into_any(),
+            view! { <BuyCredits pools=v.pools.clone() prices=v.prices.clone() act /> }.into_any(),
         );
-        sections.push(view! { <AutoRecharge rows=v.auto_recharge.clone() act/> }.into_any());
+        sections.push(view! { <AutoRecharge rows=v.auto_recharge.clone() act /> }.into_any());
         sections
-            .push(view! { <Grants rows=v.grants.clone() pools=v.pools.clone() act/> }.into_any());
+            .push(view! { <Grants rows=v.grants.clone() pools=v.pools.clone() act /> }.into_any());
     }
-    sections.push(view! { <CreditRequests v=v.clone() act/> }.into_any());
+    sections.push(view! { <CreditRequests v=v.clone() act /> }.into_any());
     if role.allocates() {
-        sections.push(view! { <Allocation pools=v.pools.clone() act/> }.into_any());
+        sections.push(view! { <Allocation pools=v.pools.clone() act /> }.into_any());
     }
     if role.administers() {
-        sections.push(view! { <Members v=v.clone() act/> }.into_any());
-        sections.push(view! { <ApiKeys keys=v.api_keys.clone() act/> }.into_any());
-        sections.push(view! { <Recalculate progress=v.recalculation act/> }.into_any());
+        sections.push(view! { <Members v=v.clone() act /> }.into_any());
+        sections.push(view! { <ApiKeys keys=v.api_keys.clone() act /> }.into_any());
+        sections.push(view! { <Recalculate progress=v.recalculation act /> }.into_any());
     }
     if role.governs() {
-        sections.push(view! { <Governance roles=v.dashboard_roles.clone() act/> }.into_any());
+        sections.push(view! { <Governance roles=v.dashboard_roles.clone() act /> }.into_any());
     }
     if role.administers() {
-        sections.push(view! { <Audit rows=v.audit.clone()/> }.into_any());
+        sections.push(view! { <Audit rows=v.audit.clone() /> }.into_any());
     }
     sections
 }

@@ -1,12 +1,16 @@
 //! First run (route `/setup`): the first organization and its owner, with the one-time token
 //! from the server's log. And `/set-password`: an invited member chooses a password through
 //! a one-time link. Both are plain forms (they work without JavaScript) answered in place.
+// The setup form's fields arrive one by one, as the form posts them without JavaScript
+// too: its server function takes nine arguments.
+#![allow(clippy::too_many_arguments)]
 
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 #[server(endpoint = "setup_open", output = crate::data::Postcard)]
-pub async fn setup_open() -> Result<bool, ServerFnError> {
+pub async fn setup_open() -> Result<bool, AppError> {
     let (services, _) = crate::service::request().await?;
     services
         .setup_open()
@@ -15,7 +19,6 @@ pub async fn setup_open() -> Result<bool, ServerFnError> {
 }
 
 #[server(endpoint = "setup", output = crate::data::Postcard)]
-#[allow(clippy::too_many_arguments)]
 pub async fn run_setup(
     token: String,
     organization: String,
@@ -26,7 +29,7 @@ pub async fn run_setup(
     email: String,
     password: String,
     starter_catalog: Option<String>,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     let (services, parts) = crate::service::request().await?;
     let form = crate::admin::SetupForm {
         token,
@@ -52,7 +55,7 @@ pub async fn set_password(
     token: String,
     password: String,
     confirm: String,
-) -> Result<(), ServerFnError> {
+) -> Result<(), AppError> {
     if password != confirm {
         return Err(crate::service::into_server_error(
             crate::error::AppError::invalid("confirm", "the two passwords differ"),
@@ -65,13 +68,6 @@ pub async fn set_password(
         .map_err(crate::service::into_server_error)?;
     leptos_axum::redirect("/usage");
     Ok(())
-}
-
-/// "error running server function: invalid token: …" → the reason.
-fn reason(e: &ServerFnError) -> String {
-    let text = e.to_string();
-    text.split_once("server function: ")
-        .map_or(text.clone(), |(_, r)| r.to_string())
 }
 
 fn token() -> String {
@@ -92,11 +88,16 @@ pub fn SetupPage() -> impl IntoView {
                     let token = token.clone();
                     Suspend::new(async move {
                         match open.await {
-                            Ok(true) => view! { <SetupFormView token/> }.into_any(),
-                            Ok(false) => view! {
-                                <p data-testid="setup-closed">"This meter is set up. " <a href="/login">"Sign in"</a></p>
-                            }.into_any(),
-                            Err(e) => view! { <p class="error">{reason(&e)}</p> }.into_any(),
+                            Ok(true) => view! { <SetupFormView token /> }.into_any(),
+                            Ok(false) => {
+                                view! {
+                                    <p data-testid="setup-closed">
+                                        "This meter is set up. " <a href="/login">"Sign in"</a>
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                         }
                     })
                 }}
@@ -109,19 +110,68 @@ pub fn SetupPage() -> impl IntoView {
 fn SetupFormView(token: String) -> impl IntoView {
     let action = ServerAction::<RunSetup>::new();
     view! {
-        <p class="muted">"Create the first organization and its owner. The setup token is printed in the server's log at start."</p>
+        <p class="muted">
+            "Create the first organization and its owner. The setup token is printed in the server's log at start."
+        </p>
         <ActionForm action>
-            <label><span>"Setup token"</span><input name="token" value=token required/></label>
-            <label><span>"Organization name"</span><input name="organization" required/></label>
-            <label><span>"Slug (a-z, 0-9, -)"</span><input name="slug" required pattern="[a-z0-9\\-]{1,40}"/></label>
-            <label><span>"Time zone"</span><input name="time_zone" value="UTC" required/></label>
-            <label><span>"Billing periods start on day"</span><input name="anchor_day" value="1" inputmode="numeric" required/></label>
-            <label><span>"Your name"</span><input name="name" autocomplete="name" required/></label>
-            <label><span>"Your email"</span><input type="email" name="email" autocomplete="username" required/></label>
-            <label><span>"Password (10 characters or more)"</span><input type="password" name="password" autocomplete="new-password" required minlength="10"/></label>
-            <label class="check"><input type="checkbox" name="starter_catalog" value="on" checked/>"Start with an “AI credits” pool and example features"</label>
-            {move || action.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert" data-testid="setup-error">{reason(&e)}</p> })}
-            <button type="submit" class="primary" disabled=move || action.pending().get()>"Create organization"</button>
+            <label>
+                <span>"Setup token"</span>
+                <input name="token" value=token required />
+            </label>
+            <label>
+                <span>"Organization name"</span>
+                <input name="organization" required />
+            </label>
+            <label>
+                <span>"Slug (a-z, 0-9, -)"</span>
+                <input name="slug" required pattern="[a-z0-9\\-]{1,40}" />
+            </label>
+            <label>
+                <span>"Time zone"</span>
+                <input name="time_zone" value="UTC" required />
+            </label>
+            <label>
+                <span>"Billing periods start on day"</span>
+                <input name="anchor_day" value="1" inputmode="numeric" required />
+            </label>
+            <label>
+                <span>"Your name"</span>
+                <input name="name" autocomplete="name" required />
+            </label>
+            <label>
+                <span>"Your email"</span>
+                <input type="email" name="email" autocomplete="username" required />
+            </label>
+            <label>
+                <span>"Password (10 characters or more)"</span>
+                <input
+                    type="password"
+                    name="password"
+                    autocomplete="new-password"
+                    required
+                    minlength="10"
+                />
+            </label>
+            <label class="check">
+                <input type="checkbox" name="starter_catalog" value="on" checked />
+                "Start with an “AI credits” pool and example features"
+            </label>
+            {move || {
+                action
+                    .value()
+                    .get()
+                    .and_then(|r| r.err())
+                    .map(|e| {
+                        view! {
+                            <p class="error" role="alert" data-testid="setup-error">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
+            <button type="submit" class="primary" disabled=move || action.pending().get()>
+                "Create organization"
+            </button>
         </ActionForm>
     }
 }
@@ -132,7 +182,7 @@ pub fn SetPasswordPage() -> impl IntoView {
     view! {
         <section class="card login" data-testid="set-password">
             <h1>"Choose your password"</h1>
-            <SetPasswordForm token/>
+            <SetPasswordForm token />
         </section>
     }
 }
@@ -142,11 +192,43 @@ fn SetPasswordForm(token: String) -> impl IntoView {
     let action = ServerAction::<SetPassword>::new();
     view! {
         <ActionForm action>
-            <input type="hidden" name="token" value=token/>
-            <label><span>"Password (10 characters or more)"</span><input type="password" name="password" autocomplete="new-password" required minlength="10"/></label>
-            <label><span>"Again"</span><input type="password" name="confirm" autocomplete="new-password" required minlength="10"/></label>
-            {move || action.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{reason(&e)}</p> })}
-            <button type="submit" class="primary" disabled=move || action.pending().get()>"Set password and sign in"</button>
+            <input type="hidden" name="token" value=token />
+            <label>
+                <span>"Password (10 characters or more)"</span>
+                <input
+                    type="password"
+                    name="password"
+                    autocomplete="new-password"
+                    required
+                    minlength="10"
+                />
+            </label>
+            <label>
+                <span>"Again"</span>
+                <input
+                    type="password"
+                    name="confirm"
+                    autocomplete="new-password"
+                    required
+                    minlength="10"
+                />
+            </label>
+            {move || {
+                action
+                    .value()
+                    .get()
+                    .and_then(|r| r.err())
+                    .map(|e| {
+                        view! {
+                            <p class="error" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                    })
+            }}
+            <button type="submit" class="primary" disabled=move || action.pending().get()>
+                "Set password and sign in"
+            </button>
         </ActionForm>
     }
 }

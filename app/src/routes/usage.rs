@@ -5,19 +5,20 @@
 use crate::components::balance::BalanceCardView;
 use crate::components::chart::EChart;
 use crate::components::data_table::{DataTable, export_href};
-use crate::components::filter_bar::{FilterBarLoader, query_string, use_filter};
+use crate::components::filter_bar::FilterBarLoader;
 use crate::components::getting_started::GettingStartedCard;
 use crate::components::loaded::Loaded;
+use crate::components::url::{query_string, use_filter};
 use crate::credits::{Credits, format_count};
+use crate::error::AppError;
 use crate::filter::Filter;
-use crate::model::{
-    BalanceCard, Charts, FilterOptions, Forecast, Overview, OverviewPage, change_percent,
-};
+use crate::model::{BalanceCard, Charts, Forecast, Overview, OverviewPage, change_percent};
+use crate::table::TableId;
 use crate::tables;
 use leptos::prelude::*;
 
 #[server(endpoint = "overview", output = crate::data::Postcard)]
-pub async fn get_overview(filter: Filter) -> Result<OverviewPage, ServerFnError> {
+pub async fn get_overview(filter: Filter) -> Result<OverviewPage, AppError> {
     let (services, viewer) = crate::service::current().await?;
     let mut overview = services
         .overview(&viewer, &filter)
@@ -30,25 +31,20 @@ pub async fn get_overview(filter: Filter) -> Result<OverviewPage, ServerFnError>
     Ok(OverviewPage { overview, charts })
 }
 
-#[server(endpoint = "filter_options", output = crate::data::Postcard)]
-pub async fn get_filter_options() -> Result<FilterOptions, ServerFnError> {
-    let (services, viewer) = crate::service::current().await?;
-    services
-        .filter_options(&viewer)
-        .await
-        .map_err(crate::service::into_server_error)
-}
-
 #[component]
 pub fn UsagePage() -> impl IntoView {
     let filter = use_filter();
     let overview = crate::data::resource(move || filter.get(), get_overview);
     view! {
-        <FilterBarLoader filter/>
-        <Loaded what="usage" data=overview render=move |p: OverviewPage| {
-            let f = filter.get_untracked();
-            view! { <OverviewView o=p.overview charts=p.charts f/> }
-        }/>
+        <FilterBarLoader filter />
+        <Loaded
+            what="usage"
+            data=overview
+            render=move |p: OverviewPage| {
+                let f = filter.get_untracked();
+                view! { <OverviewView o=p.overview charts=p.charts f /> }
+            }
+        />
     }
 }
 
@@ -61,7 +57,11 @@ fn change_badge(change: Option<f64>) -> impl IntoView {
         } else {
             ("change", "")
         };
-        view! { <span class=class data-testid="change">{format!("{sign}{c:.1}%")}</span> }
+        view! {
+            <span class=class data-testid="change">
+                {format!("{sign}{c:.1}%")}
+            </span>
+        }
     })
 }
 
@@ -86,7 +86,11 @@ fn IncludedAlert(card: BalanceCard) -> impl IntoView {
                 card.pool_name, card.included_remaining.display(), card.days_left
             ))
         };
-        view! { <div class=class role="alert" data-testid="alert">{text}</div> }
+        view! {
+            <div class=class role="alert" data-testid="alert">
+                {text}
+            </div>
+        }
     })
 }
 
@@ -109,8 +113,11 @@ fn ForecastCard(card: BalanceCard, forecast: Forecast) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="gauge-title">
             <h2 id="gauge-title">"Included credits used"</h2>
-            <Gauge percent=used/>
-            <p data-testid="forecast" class=if forecast.before_period_end { "forecast warn" } else { "forecast" }>
+            <Gauge percent=used />
+            <p
+                data-testid="forecast"
+                class=if forecast.before_period_end { "forecast warn" } else { "forecast" }
+            >
                 <strong>{forecast.daily_rate.display()}</strong>
                 {match forecast.window_days {
                     0 => " credits burned so far today. ".to_string(),
@@ -136,11 +143,18 @@ fn Gauge(percent: i64) -> impl IntoView {
     let dash = format!("{} 100", percent.clamp(0, 100));
     let arc = "M 14 66 A 46 46 0 0 1 106 66";
     view! {
-        <svg id="gauge-chart" class=level viewBox="0 0 120 76" role="img"
-            aria-label=format!("{percent}% of included credits used")>
-            <path class="gauge-track" d=arc pathLength="100"/>
-            <path class="gauge-value" d=arc pathLength="100" stroke-dasharray=dash/>
-            <text class="gauge-text" x="60" y="62" text-anchor="middle">{format!("{percent}%")}</text>
+        <svg
+            id="gauge-chart"
+            class=level
+            viewBox="0 0 120 76"
+            role="img"
+            aria-label=format!("{percent}% of included credits used")
+        >
+            <path class="gauge-track" d=arc pathLength="100" />
+            <path class="gauge-value" d=arc pathLength="100" stroke-dasharray=dash />
+            <text class="gauge-text" x="60" y="62" text-anchor="middle">
+                {format!("{percent}%")}
+            </text>
         </svg>
     }
 }
@@ -151,15 +165,26 @@ fn DailyChart(daily: String, week: String, children: Children) -> impl IntoView 
     let short = RwSignal::new(false);
     view! {
         <div class="table-head">
-            {children()}
-            <div class="segmented" role="group" aria-label="Days shown">
-                <button type="button" aria-pressed=move || short.get().to_string() on:click=move |_| short.set(true)>"Last 7 days"</button>
-                <button type="button" aria-pressed=move || (!short.get()).to_string() on:click=move |_| short.set(false)>"Whole range"</button>
+            {children()} <div class="segmented" role="group" aria-label="Days shown">
+                <button
+                    type="button"
+                    aria-pressed=move || short.get().to_string()
+                    on:click=move |_| short.set(true)
+                >
+                    "Last 7 days"
+                </button>
+                <button
+                    type="button"
+                    aria-pressed=move || (!short.get()).to_string()
+                    on:click=move |_| short.set(false)
+                >
+                    "Whole range"
+                </button>
             </div>
         </div>
         {move || {
             let option = if short.get() { week.clone() } else { daily.clone() };
-            view! { <EChart id="daily-chart" option label="Credits used per day"/> }
+            view! { <EChart id="daily-chart" option label="Credits used per day" /> }
         }}
     }
 }
@@ -177,59 +202,136 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
     let anomaly_count = o.anomalies.len();
     view! {
         <h1>{o.organization_name.clone()} " · Usage"</h1>
-        <p class="muted">{date(o.from)} " – " {date(o.to)} {compare_text} " · dates in " {o.time_zone.clone()}</p>
-        {o.getting_started.clone().map(|g| view! { <GettingStartedCard g/> })}
-        <IncludedAlert card=o.balance.clone()/>
+        <p class="muted">
+            {date(o.from)} " – " {date(o.to)} {compare_text} " · dates in " {o.time_zone.clone()}
+        </p>
+        {o.getting_started.clone().map(|g| view! { <GettingStartedCard g /> })}
+        <IncludedAlert card=o.balance.clone() />
         <div class="grid">
-            <BalanceCardView card=o.balance.clone()/>
-            <ForecastCard card=o.balance.clone() forecast=o.forecast.clone()/>
+            <BalanceCardView card=o.balance.clone() />
+            <ForecastCard card=o.balance.clone() forecast=o.forecast.clone() />
         </div>
         <section class="card" aria-labelledby="used-title">
             <h2 id="used-title">"Credits used"</h2>
             <p class="big">
                 <span data-testid="total-used">{total.display()}</span>
-                " " {change_badge(o.compare_total.and_then(|c| change_percent(total, c)))}
+                " "
+                {change_badge(o.compare_total.and_then(|c| change_percent(total, c)))}
             </p>
-            <p class="muted">{format_count(o.total_events)} " events"
-                {o.compare_total.map(|c| view! { " · " <span data-testid="compare-total">{c.display()}</span> " in the compare period" })}
+            <p class="muted">
+                {format_count(o.total_events)} " events"
+                {o
+                    .compare_total
+                    .map(|c| {
+                        view! {
+                            " · "
+                            <span data-testid="compare-total">{c.display()}</span>
+                            " in the compare period"
+                        }
+                    })}
             </p>
             {if empty {
-                view! { <p class="empty" data-testid="empty">"No usage in this range."</p> }.into_any()
+                view! {
+                    <p class="empty" data-testid="empty">
+                        "No usage in this range."
+                    </p>
+                }
+                    .into_any()
             } else {
                 view! {
                     <div class="two">
-                        <DataTable table=tables::categories(&o) export=export_href("categories", &f) filter=f.clone()/>
-                        <EChart id="category-chart" option=charts.categories.clone() label="Credits by category" drill=charts.category_drill.clone()/>
+                        <DataTable
+                            table=tables::categories(&o)
+                            export=export_href(TableId::Categories, &f)
+                            filter=f.clone()
+                        />
+                        <EChart
+                            id="category-chart"
+                            option=charts.categories.clone()
+                            label="Credits by category"
+                            drill=charts.category_drill.clone()
+                        />
                     </div>
-                    <DataTable table=tables::features(&o) export=export_href("features", &f) filter=f.clone()/>
-                }.into_any()
+                    <DataTable
+                        table=tables::features(&o)
+                        export=export_href(TableId::Features, &f)
+                        filter=f.clone()
+                    />
+                }
+                    .into_any()
             }}
         </section>
-        {(!o.agents.is_empty()).then(|| view! {
-            <section aria-labelledby="agents-title">
-                <h2 id="agents-title" class="section-title">"Agents"</h2>
-                <div class="agents">
-                    {o.agents.iter().map(|a| view! {
-                        <div class="card agent" data-testid=format!("agent-{}", a.key)>
-                            <h3><a href=format!("/usage{}", query_string(&f.with("source", &format!("agent:{}", a.key)))) data-testid="drill">{a.name.clone()}</a></h3>
-                            <p class="big">{a.credits.display()}</p>
-                            <p class="muted">{format_count(a.quantity)} " units · " {format_count(a.events)} " events " {change_badge(a.change_percent())}</p>
+        {(!o.agents.is_empty())
+            .then(|| {
+                view! {
+                    <section aria-labelledby="agents-title">
+                        <h2 id="agents-title" class="section-title">
+                            "Agents"
+                        </h2>
+                        <div class="agents">
+                            {o
+                                .agents
+                                .iter()
+                                .map(|a| {
+                                    view! {
+                                        <div
+                                            class="card agent"
+                                            data-testid=format!("agent-{}", a.key)
+                                        >
+                                            <h3>
+                                                <a
+                                                    href=format!(
+                                                        "/usage{}",
+                                                        query_string(&f.with("source", &format!("agent:{}", a.key))),
+                                                    )
+                                                    data-testid="drill"
+                                                >
+                                                    {a.name.clone()}
+                                                </a>
+                                            </h3>
+                                            <p class="big">{a.credits.display()}</p>
+                                            <p class="muted">
+                                                {format_count(a.quantity)} " units · "
+                                                {format_count(a.events)} " events "
+                                                {change_badge(a.change_percent())}
+                                            </p>
+                                        </div>
+                                    }
+                                })
+                                .collect_view()}
                         </div>
-                    }).collect_view()}
-                </div>
-            </section>
-        })}
+                    </section>
+                }
+            })}
         <section class="card">
-            <DataTable table=tables::sources(&o) export=export_href("sources", &f) page_size=10 filter=f.clone()/>
+            <DataTable
+                table=tables::sources(&o)
+                export=export_href(TableId::Sources, &f)
+                page_size=10
+                filter=f.clone()
+            />
         </section>
-        {(!o.companies.is_empty()).then(|| view! {
-            <section class="card">
-                <DataTable table=tables::companies(&o) export=export_href("companies", &f) page_size=10 filter=f.clone()/>
-            </section>
-        })}
+        {(!o.companies.is_empty())
+            .then(|| {
+                view! {
+                    <section class="card">
+                        <DataTable
+                            table=tables::companies(&o)
+                            export=export_href(TableId::Companies, &f)
+                            page_size=10
+                            filter=f.clone()
+                        />
+                    </section>
+                }
+            })}
         <section class="card" aria-labelledby="features-title">
             <h2 id="features-title">"Credits by feature over time"</h2>
-            <EChart id="feature-chart" option=charts.features.clone() label="Credits per feature over time" drill=charts.feature_drill.clone()/>
+            <EChart
+                id="feature-chart"
+                option=charts.features.clone()
+                label="Credits per feature over time"
+                drill=charts.feature_drill.clone()
+            />
         </section>
         <section class="card" aria-labelledby="daily-title">
             <DailyChart daily=charts.daily.clone() week=charts.daily_week.clone()>
@@ -238,12 +340,23 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
                     <span data-testid="daily-total">{daily_total.display()}</span> " credits"
                 </h2>
             </DailyChart>
-            {(anomaly_count > 0).then(|| view! {
-                <p class="muted" data-testid="anomalies">{format!("{anomaly_count} unusually high day(s) marked (more than twice the usual day).")}</p>
-            })}
+            {(anomaly_count > 0)
+                .then(|| {
+                    view! {
+                        <p class="muted" data-testid="anomalies">
+                            {format!(
+                                "{anomaly_count} unusually high day(s) marked (more than twice the usual day).",
+                            )}
+                        </p>
+                    }
+                })}
             <details>
                 <summary>"Show as table"</summary>
-                <DataTable table=tables::daily(&o) export=export_href("daily", &f) page_size=100/>
+                <DataTable
+                    table=tables::daily(&o)
+                    export=export_href(TableId::Daily, &f)
+                    page_size=100
+                />
             </details>
         </section>
     }

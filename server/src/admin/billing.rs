@@ -1,14 +1,16 @@
 //! Billing actions: buying credits through the payment provider, auto-recharge settings,
 //! and credit requests (anyone asks; billing admins approve — which buys — or decline).
 
-use super::payment::PaymentProvider;
 use super::purchase::{Order, buy_once};
-use crate::entities::{auto_recharge_rule, credit_request, pool};
+use crate::entities::credit_request::{self, RequestStatus};
+use crate::entities::{auto_recharge_rule, pool};
 use crate::error::Result;
+use crate::payment::PaymentProvider;
 use app::credits::Credits;
 use app::error::AppError;
 use app::service::Viewer;
 use chrono::{DateTime, Utc};
+use sea_orm::ActiveEnum;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -104,7 +106,7 @@ pub async fn request_credits<C: ConnectionTrait>(
         requested_by: Set(viewer.user_id),
         amount_milli: Set(credits.0),
         note: Set(note.trim().into()),
-        status: Set("pending".into()),
+        status: Set(RequestStatus::Pending),
         created_at: Set(now),
         ..Default::default()
     }
@@ -128,10 +130,9 @@ pub async fn decide(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("credit request"))?;
-    if r.status != "pending" {
-        return Err(
-            AppError::invalid("id", format!("this request is already {}", r.status)).into(),
-        );
+    if r.status != RequestStatus::Pending {
+        let why = format!("this request is already {}", r.status.to_value());
+        return Err(AppError::invalid("id", why).into());
     }
     let purchase_id = if approve {
         let pool = pool::Entity::find_by_id(r.pool_id)
@@ -150,7 +151,11 @@ pub async fn decide(
     let changed = credit_request::Entity::update_many()
         .col_expr(
             credit_request::Column::Status,
-            Expr::value(if approve { "approved" } else { "declined" }),
+            Expr::value(if approve {
+                RequestStatus::Approved
+            } else {
+                RequestStatus::Declined
+            }),
         )
         .col_expr(
             credit_request::Column::DecidedBy,
@@ -160,7 +165,7 @@ pub async fn decide(
         .col_expr(credit_request::Column::PurchaseId, Expr::value(purchase_id))
         .filter(credit_request::Column::OrganizationId.eq(viewer.organization_id))
         .filter(credit_request::Column::Id.eq(id))
-        .filter(credit_request::Column::Status.eq("pending"))
+        .filter(credit_request::Column::Status.eq(RequestStatus::Pending))
         .exec(db)
         .await?
         .rows_affected;

@@ -19,7 +19,7 @@ pub async fn perform<C: ConnectionTrait>(
     action: &AdminAction,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let org = crate::services::balance::organization(db, viewer.organization_id).await?;
+    let org = crate::store::organizations::get(db, viewer.organization_id).await?;
     match action {
         AdminAction::ApplyCatalog { catalog } => {
             let r = crate::catalog::apply(db, &org, catalog, false, actor, now).await?;
@@ -98,7 +98,7 @@ fn expiry(org: &organization::Model, text: &str) -> Result<DateTime<Utc>> {
         .ok_or_else(|| {
             AppError::invalid("expires", "must be a date (2027-01-31) or an RFC 3339 time")
         })?;
-    let tz = crate::services::balance::org_tz(org)?;
+    let tz = crate::store::organizations::tz(org)?;
     Ok(crate::ledger::period::local_midnight(tz, day))
 }
 

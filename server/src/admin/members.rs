@@ -38,7 +38,7 @@ async fn team_ids<C: ConnectionTrait>(db: &C, org: i64, names: &[String]) -> Res
 
 /// Owners may not disappear: the last active owner keeps the role and stays active.
 async fn keep_an_owner<C: ConnectionTrait>(db: &C, target: &user::Model) -> Result<()> {
-    if target.role != Role::Owner.as_str() || !target.active {
+    if target.role != crate::entities::user::Role::Owner || !target.active {
         return Ok(());
     }
     let owners = user::Entity::find()
@@ -83,14 +83,14 @@ pub async fn change_role<C: ConnectionTrait>(
 ) -> Result<()> {
     let target = member(db, viewer, user_id).await?;
     // Only an owner changes an owner.
-    if target.role == Role::Owner.as_str() && !viewer.role.governs() {
+    if target.role == crate::entities::user::Role::Owner && !viewer.role.governs() {
         return Err(AppError::forbidden("only an owner changes an owner's role").into());
     }
     if role != Role::Owner {
         keep_an_owner(db, &target).await?;
     }
     let mut row: user::ActiveModel = target.into();
-    row.role = Set(role.as_str().into());
+    row.role = Set(role.into());
     row.update(db).await?;
     Ok(())
 }
@@ -134,7 +134,7 @@ pub async fn deactivate<C: ConnectionTrait>(db: &C, viewer: &Viewer, user_id: i6
     if target.id == viewer.user_id {
         return Err(AppError::forbidden("you cannot deactivate yourself").into());
     }
-    if target.role == Role::Owner.as_str() && !viewer.role.governs() {
+    if target.role == crate::entities::user::Role::Owner && !viewer.role.governs() {
         return Err(AppError::forbidden("only an owner deactivates an owner").into());
     }
     keep_an_owner(db, &target).await?;

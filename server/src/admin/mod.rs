@@ -4,7 +4,6 @@
 pub mod billing;
 mod catalog;
 pub mod members;
-pub mod payment;
 pub mod purchase;
 mod view;
 
@@ -18,7 +17,10 @@ use app::service::Viewer;
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -36,10 +38,14 @@ impl Jobs {
     }
 }
 
+/// Carries out one admin action for `viewer`, if the role may: purchases charge outside any
+/// transaction (see `purchase`), a recalculation starts in the background, every other
+/// action runs in one transaction with its audit entry.
 pub async fn perform(
     db: &DatabaseConnection,
-    provider: &dyn payment::PaymentProvider,
+    provider: &dyn crate::payment::PaymentProvider,
     jobs: &Jobs,
+    public_url: Option<&str>,
     viewer: &Viewer,
     action: AdminAction,
     now: DateTime<Utc>,
@@ -60,29 +66,7 @@ pub async fn perform(
         audit(db, viewer, &actor.email, &action, now).await?;
         return start_recalculation(db, jobs, viewer.organization_id).await;
     }
-    // Purchases charge outside any transaction (see `purchase`).
-    let paid = match &action {
-        AdminAction::BuyCredits { pool, credits, key } => {
-            billing::buy(db, provider, viewer, pool, *credits, key.as_deref(), now).await?;
-            Some(format!(
-                "Bought {} credits; they are available now.",
-                credits.display()
-            ))
-        }
-        AdminAction::DecideRequest { id, approve } => {
-            billing::decide(db, provider, viewer, *id, *approve, now).await?;
-            Some(
-                if *approve {
-                    "Approved: the credits were bought."
-                } else {
-                    "Declined."
-                }
-                .into(),
-            )
-        }
-        _ => None,
-    };
-    if let Some(message) = paid {
+    if let Some(message) = paid(db, provider, viewer, &action, now).await? {
         audit(db, viewer, &actor.email, &action, now).await?;
         return Ok(AdminOutcome {
             message,
@@ -93,11 +77,128 @@ pub async fn perform(
     // The write lock first (SQLite) and the organization's order with ingest (PostgreSQL):
     // a read-then-write transaction could not upgrade under ingest load.
     crate::ledger_store::lock_organization(&txn, viewer.organization_id).await?;
-    let mut secret = None;
-    let message = match &action {
-        AdminAction::BuyCredits { .. } | AdminAction::DecideRequest { .. } => {
-            unreachable!("handled above")
+    let (message, secret) = match &action {
+        AdminAction::ApplyCatalog { .. }
+        | AdminAction::SetPoolPrice { .. }
+        | AdminAction::AddGrant { .. }
+        | AdminAction::VoidGrant { .. }
+        | AdminAction::RemoveTeam { .. } => {
+            let who = Actor {
+                user_id: Some(viewer.user_id),
+                label: actor.email.clone(),
+            };
+            (
+                catalog::perform(&txn, viewer, &who, &action, now).await?,
+                None,
+            )
         }
+        _ => account_action(&txn, viewer, public_url, &action, now).await?,
+    };
+    if !action.audited_by_apply() {
+        audit(&txn, viewer, &actor.email, &action, now).await?;
+    }
+    txn.commit().await?;
+    Ok(AdminOutcome { message, secret })
+}
+
+/// A purchase (buying credits, approving a request): charged outside any transaction.
+/// `None` for every other action.
+async fn paid(
+    db: &DatabaseConnection,
+    provider: &dyn crate::payment::PaymentProvider,
+    viewer: &Viewer,
+    action: &AdminAction,
+    now: DateTime<Utc>,
+) -> Result<Option<String>> {
+    Ok(match action {
+        AdminAction::BuyCredits { pool, credits, key } => {
+            billing::buy(db, provider, viewer, pool, *credits, key.as_deref(), now).await?;
+            let done = format!(
+                "Bought {} credits; they are available now.",
+                credits.display()
+            );
+            Some(done)
+        }
+        AdminAction::DecideRequest { id, approve } => {
+            billing::decide(db, provider, viewer, *id, *approve, now).await?;
+            let done = if *approve {
+                "Approved: the credits were bought."
+            } else {
+                "Declined."
+            };
+            Some(done.into())
+        }
+        _ => None,
+    })
+}
+
+/// The answer of an action: what happened, and a secret to copy (shown once).
+type Said = (String, Option<String>);
+
+/// Members, keys and invitations; everything else goes on to [`billing_action`].
+async fn account_action(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    public_url: Option<&str>,
+    action: &AdminAction,
+    now: DateTime<Utc>,
+) -> Result<Said> {
+    Ok(match action {
+        AdminAction::InviteMember {
+            email,
+            name,
+            role,
+            team,
+        } => {
+            let token =
+                members::invite(txn, viewer, email, name, *role, team.as_deref(), now).await?;
+            let link = crate::accounts::set_password_url(public_url.unwrap_or_default(), &token);
+            let days = crate::accounts::LINK_DAYS;
+            let message = format!(
+                "{email} is invited. Send them this link to choose their password (valid {days} \
+                 days, once; it is not shown again)."
+            );
+            (message, Some(link))
+        }
+        AdminAction::ChangeRole { user_id, role } => {
+            members::change_role(txn, viewer, *user_id, *role).await?;
+            (format!("Role changed to {}.", role.label()), None)
+        }
+        AdminAction::SetTeams { user_id, teams } => {
+            members::set_teams(txn, viewer, *user_id, teams).await?;
+            ("Teams updated.".into(), None)
+        }
+        AdminAction::Deactivate { user_id } => {
+            members::deactivate(txn, viewer, *user_id).await?;
+            (
+                "Deactivated: that member can no longer sign in.".into(),
+                None,
+            )
+        }
+        AdminAction::CreateApiKey { name } => {
+            let key = members::create_key(txn, viewer, name).await?;
+            let message = format!(
+                "Key {} created. Copy it now: it is not shown again.",
+                key.prefix
+            );
+            (message, Some(key.secret))
+        }
+        AdminAction::RevokeApiKey { id } => {
+            members::revoke_key(txn, viewer, *id, now).await?;
+            ("Key revoked.".into(), None)
+        }
+        _ => (billing_action(txn, viewer, action, now).await?, None),
+    })
+}
+
+/// Auto-recharge, credit requests, allocations and dashboard access.
+async fn billing_action(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    action: &AdminAction,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    Ok(match action {
         AdminAction::SetAutoRecharge {
             pool,
             enabled,
@@ -105,13 +206,14 @@ pub async fn perform(
             amount,
             max_per_period,
         } => {
+            let (threshold, amount) = (*threshold, *amount);
             billing::set_auto_recharge(
-                &txn,
+                txn,
                 viewer,
                 pool,
                 *enabled,
-                *threshold,
-                *amount,
+                threshold,
+                amount,
                 *max_per_period,
             )
             .await?;
@@ -126,49 +228,21 @@ pub async fn perform(
             credits,
             note,
         } => {
-            billing::request_credits(&txn, viewer, pool, *credits, note, now).await?;
+            billing::request_credits(txn, viewer, pool, *credits, note, now).await?;
             format!(
                 "Requested {} credits; a billing admin will decide.",
                 credits.display()
             )
-        }
-
-        AdminAction::InviteMember {
-            email,
-            name,
-            role,
-            team,
-        } => {
-            let token =
-                members::invite(&txn, viewer, email, name, *role, team.as_deref(), now).await?;
-            let base = crate::config::public_url().unwrap_or_default();
-            secret = Some(crate::accounts::set_password_url(&base, &token));
-            format!(
-                "{email} is invited. Send them this link to choose their password (valid {} days, \
-                 once; it is not shown again).",
-                crate::accounts::LINK_DAYS
-            )
-        }
-        AdminAction::ChangeRole { user_id, role } => {
-            members::change_role(&txn, viewer, *user_id, *role).await?;
-            format!("Role changed to {}.", role.label())
-        }
-        AdminAction::SetTeams { user_id, teams } => {
-            members::set_teams(&txn, viewer, *user_id, teams).await?;
-            "Teams updated.".into()
-        }
-        AdminAction::Deactivate { user_id } => {
-            members::deactivate(&txn, viewer, *user_id).await?;
-            "Deactivated: that member can no longer sign in.".into()
         }
         AdminAction::SetAllocation {
             end_user,
             pool,
             credits,
         } => {
+            let org = viewer.organization_id;
             crate::services::allocations::set_end_user_cap(
-                &txn,
-                viewer.organization_id,
+                txn,
+                org,
                 end_user,
                 Some(pool),
                 *credits,
@@ -180,18 +254,6 @@ pub async fn perform(
                 credits.display()
             )
         }
-        AdminAction::CreateApiKey { name } => {
-            let key = members::create_key(&txn, viewer, name).await?;
-            secret = Some(key.secret);
-            format!(
-                "Key {} created. Copy it now: it is not shown again.",
-                key.prefix
-            )
-        }
-        AdminAction::RevokeApiKey { id } => {
-            members::revoke_key(&txn, viewer, *id, now).await?;
-            "Key revoked.".into()
-        }
         AdminAction::SetDashboardRoles { roles } => {
             organization::Entity::update_many()
                 .col_expr(
@@ -199,28 +261,15 @@ pub async fn perform(
                     Expr::value(roles::list_text(roles)),
                 )
                 .filter(organization::Column::Id.eq(viewer.organization_id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
             "Dashboard access saved.".into()
         }
-        AdminAction::ApplyCatalog { .. }
-        | AdminAction::SetPoolPrice { .. }
-        | AdminAction::AddGrant { .. }
-        | AdminAction::VoidGrant { .. }
-        | AdminAction::RemoveTeam { .. } => {
-            let who = Actor {
-                user_id: Some(viewer.user_id),
-                label: actor.email.clone(),
-            };
-            catalog::perform(&txn, viewer, &who, &action, now).await?
+        other => {
+            let why = format!("{} is not carried out in a transaction", other.name());
+            return Err(AppError::internal(why).into());
         }
-        AdminAction::Recalculate => unreachable!("handled above"),
-    };
-    if !action.audited_by_apply() {
-        audit(&txn, viewer, &actor.email, &action, now).await?;
-    }
-    txn.commit().await?;
-    Ok(AdminOutcome { message, secret })
+    })
 }
 
 async fn audit<C: sea_orm::ConnectionTrait>(

@@ -4,11 +4,13 @@
 //! retry with the same key finds the purchase instead of paying twice; a charge cut short
 //! (a crash) is charged again under the same key, which a provider honours once.
 
-use super::payment::PaymentProvider;
-use crate::entities::{grant, organization, pool, purchase};
+use crate::entities::grant::{self, GrantStatus};
+use crate::entities::purchase::{self, PurchaseOrigin, PurchaseStatus};
+use crate::entities::{organization, pool};
 use crate::error::Result;
 use crate::ledger::{self, GrantKind};
 use crate::ledger_store::lock_organization;
+use crate::payment::PaymentProvider;
 use app::credits::Credits;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
@@ -46,10 +48,10 @@ pub async fn buy_once(
         None => format!("buy-{:032x}", rand::random::<u128>()),
     };
     let (org, pool, p) = record(db, &order, &key, now).await?;
-    match p.status.as_str() {
-        "pending" => {}
-        "failed" => return Err(refused(&p)),
-        _ => return Ok(p.id),
+    match p.status {
+        PurchaseStatus::Pending => {}
+        PurchaseStatus::Failed => return Err(refused(&p)),
+        PurchaseStatus::Invoiced | PurchaseStatus::Paid => return Ok(p.id),
     }
     let amount = Credits(p.amount_milli);
     let charged = provider
@@ -102,8 +104,8 @@ async fn record(
                 pool_id: Set(pool.id),
                 amount_milli: Set(order.credits.0),
                 price_cents: Set(crate::money::cost_minor(&pool, order.credits)?),
-                origin: Set("manual".into()),
-                status: Set("pending".into()),
+                origin: Set(PurchaseOrigin::Manual),
+                status: Set(PurchaseStatus::Pending),
                 created_by: Set(order.created_by),
                 created_at: Set(now),
                 idempotency_key: Set(Some(key.to_string())),
@@ -122,21 +124,21 @@ async fn settle(
     db: &DatabaseConnection,
     pool: &pool::Model,
     p: &purchase::Model,
-    charged: Result<super::payment::Payment, AppError>,
+    charged: Result<crate::payment::Payment, AppError>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let txn = db.begin().await?;
     lock_organization(&txn, p.organization_id).await?;
     let (status, reference) = match &charged {
-        Ok(payment) => (payment.status.clone(), payment.reference.clone()),
-        Err(e) => ("failed".to_string(), e.to_string()),
+        Ok(payment) => (payment.status, payment.reference.clone()),
+        Err(e) => (PurchaseStatus::Failed, e.to_string()),
     };
     let first = purchase::Entity::update_many()
         .col_expr(purchase::Column::Status, Expr::value(status))
         .col_expr(purchase::Column::Reference, Expr::value(reference.clone()))
         .filter(purchase::Column::OrganizationId.eq(p.organization_id))
         .filter(purchase::Column::Id.eq(p.id))
-        .filter(purchase::Column::Status.eq("pending"))
+        .filter(purchase::Column::Status.eq(PurchaseStatus::Pending))
         .exec(&txn)
         .await?
         .rows_affected
@@ -164,14 +166,14 @@ pub fn purchased_grant(
     grant::ActiveModel {
         organization_id: Set(pool.organization_id),
         pool_id: Set(pool.id),
-        kind: Set(GrantKind::Purchased.as_str().into()),
+        kind: Set(GrantKind::Purchased),
         description: Set(format!("Top-up {reference}")),
         granted_at: Set(now),
         expires_at: Set(None),
         priority: Set(ledger::recharge::PURCHASE_PRIORITY),
         original_milli: Set(credits.0),
         remaining_milli: Set(credits.0),
-        status: Set("active".into()),
+        status: Set(GrantStatus::Active),
         purchase_id: Set(Some(purchase_id)),
         ..Default::default()
     }

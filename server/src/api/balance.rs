@@ -2,7 +2,8 @@
 
 use super::auth::ApiCaller;
 use crate::error::Error;
-use crate::services::balance::{organization, pool_balance, pools};
+use crate::services::balance::pool_balance;
+use crate::store::{organizations, pools};
 use axum::Json;
 use axum::extract::{Extension, State};
 use chrono::{NaiveDate, Utc};
@@ -39,9 +40,9 @@ pub async fn get_balance(
     Extension(caller): Extension<ApiCaller>,
 ) -> Result<Json<BalanceOut>, Error> {
     let now = Utc::now();
-    let org = organization(&state.db, caller.organization_id).await?;
+    let org = organizations::get(&state.db, caller.organization_id).await?;
     let mut out = Vec::new();
-    for pool in pools(&state.db, org.id).await? {
+    for pool in pools::list(&state.db, org.id).await? {
         let b = pool_balance(&state.db, &org, &pool, now).await?;
         out.push(PoolBalanceOut {
             pool: pool.key.clone(),

@@ -75,14 +75,14 @@ impl GrantOut {
         GrantOut {
             id: g.id,
             pool: pool.to_string(),
-            kind: g.kind.clone(),
+            kind: g.kind.to_string(),
             description: g.description.clone(),
             granted_at: g.granted_at,
             expires_at: g.expires_at,
             priority: g.priority,
             original: app::credits::Credits(g.original_milli).to_decimal_string(),
             remaining: app::credits::Credits(g.remaining_milli).to_decimal_string(),
-            status: crate::services::credits::status_now(g, now).into(),
+            status: sea_orm::ActiveEnum::to_value(&crate::services::credits::status_now(g, now)),
         }
     }
 }

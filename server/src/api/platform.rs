@@ -111,9 +111,9 @@ pub struct CreatedOut {
 }
 
 /// Where users reach the dashboard: `PUBLIC_URL`, else the host this request came to.
-fn base_url(headers: &HeaderMap) -> String {
-    if let Some(u) = crate::config::public_url() {
-        return u;
+fn base_url(config: &crate::config::Config, headers: &HeaderMap) -> String {
+    if let Some(u) = &config.public_url {
+        return u.clone();
     }
     let host = headers
         .get("host")
@@ -146,7 +146,7 @@ pub async fn post_organization(
     let made = provision::create_organization(&state.db, &new, &actor(&key), now)
         .await
         .map_err(|e| e.rename_field(in_catalog))?;
-    let base = base_url(&headers);
+    let base = base_url(&state.config, &headers);
     let owner = made.owner.map(|(u, token)| OwnerOut {
         email: u.email,
         set_password_url: crate::accounts::set_password_url(&base, &token),
@@ -223,7 +223,7 @@ pub async fn put_catalog(
 ) -> Result<Json<CatalogReport>, Error> {
     let dry = dry_run(uri.query())?;
     let doc: CatalogDoc = typed_body(&body.map_err(body_error)?)?;
-    let org = crate::accounts::by_slug(&state.db, &slug).await?;
+    let org = crate::store::organizations::by_slug(&state.db, &slug).await?;
     let txn = state.db.begin().await?;
     let report = crate::catalog::apply(&txn, &org, &doc, dry, &actor(&key), Utc::now()).await?;
     txn.commit().await?;
@@ -259,7 +259,7 @@ pub async fn post_api_key(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<KeyOut>), Error> {
     let k: KeyIn = typed_body(&body.map_err(body_error)?)?;
-    let org = crate::accounts::by_slug(&state.db, &slug).await?;
+    let org = crate::store::organizations::by_slug(&state.db, &slug).await?;
     let txn = state.db.begin().await?;
     let made = crate::api_keys::create_for(&txn, org.id, &k.name, None).await?;
     let detail = format!("key {} ({})", made.prefix, k.name.trim());

@@ -46,10 +46,7 @@ pub async fn viewer<C: ConnectionTrait>(db: &C, parts: &Parts) -> Result<Viewer>
         return Ok(v.clone());
     }
     let session = session(parts)?;
-    let id: Option<i64> = session
-        .get(USER_KEY)
-        .await
-        .map_err(|e| AppError::internal(e))?;
+    let id: Option<i64> = session.get(USER_KEY).await.map_err(AppError::internal)?;
     let Some(id) = id else {
         return Err(AppError::Unauthorized.into());
     };
@@ -83,7 +80,7 @@ pub async fn viewer_of<C: ConnectionTrait>(db: &C, u: &user::Model) -> Result<Vi
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("organization"))?;
-    let role = Role::parse(&u.role).unwrap_or(Role::Member);
+    let role = Role::from(u.role);
     Ok(Viewer {
         organization_id: u.organization_id,
         user_id: u.id,

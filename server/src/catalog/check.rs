@@ -278,7 +278,8 @@ mod tests {
 
     #[test]
     fn every_problem_names_its_field_and_key() {
-        let cases: Vec<(fn(&mut CatalogDoc), &str)> = vec![
+        type Break = fn(&mut CatalogDoc);
+        let cases: Vec<(Break, &str)> = vec![
             (|d| d.features[0].pool = "nope".into(), "features[0].pool"),
             (
                 |d| d.features[0].category = "x".into(),

@@ -16,25 +16,6 @@ pub use store::{apply, show};
 use app::catalog::CatalogDoc;
 use app::error::AppError;
 
-/// A team key from a team's name: `Customer Success` → `customer_success`; `id` keeps names
-/// without letters or digits apart.
-pub fn key_from_name(name: &str, id: i64) -> String {
-    let mut key = String::new();
-    for c in name.trim().to_lowercase().chars() {
-        if c.is_ascii_alphanumeric() {
-            key.push(c);
-        } else if !key.ends_with('_') && !key.is_empty() {
-            key.push('_');
-        }
-    }
-    let key = key.trim_end_matches('_');
-    if key.is_empty() {
-        format!("team_{id}")
-    } else {
-        key.chars().take(check::MAX_KEY).collect()
-    }
-}
-
 /// A problem as the API's error: the field names the entry (`features[2].pool`).
 impl From<Problem> for AppError {
     fn from(p: Problem) -> AppError {
@@ -86,10 +67,10 @@ fn locate(text: &str, path: &str) -> Option<usize> {
     if let (DeValue::Array(items), Ok(i)) = (value.get_ref(), index.parse::<usize>()) {
         let item = items.get(i)?;
         span = item.span();
-        if let DeValue::Table(t) = item.get_ref() {
-            if let Some((k, v)) = t.iter().find(|(k, _)| k.get_ref() == field) {
-                span = k.span().start..v.span().end;
-            }
+        if let DeValue::Table(t) = item.get_ref()
+            && let Some((k, v)) = t.iter().find(|(k, _)| k.get_ref() == field)
+        {
+            span = k.span().start..v.span().end;
         }
     }
     Some(line_of(text, span.start))
@@ -154,12 +135,5 @@ pool = "inbox"
         assert!(e.starts_with("line 2:"), "{e}");
         let e = parse_toml(&FILE.replace("\"0.10\"", "0.1")).unwrap_err();
         assert!(e.starts_with("line 4:") && e.contains("float"), "{e}");
-    }
-
-    #[test]
-    fn team_keys_from_names() {
-        assert_eq!(key_from_name("Customer Success", 1), "customer_success");
-        assert_eq!(key_from_name("  R&D / Labs ", 1), "r_d_labs");
-        assert_eq!(key_from_name("???", 7), "team_7");
     }
 }

@@ -2,7 +2,7 @@
 
 mod setup;
 
-use crate::{accounts, api_keys, config, db, demo, web};
+use crate::{accounts, api_keys, config, demo, web};
 use clap::{Parser, Subcommand};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use setup::{CatalogCommand, GrantCommand, PlatformKeyCommand, TeamCommand};
@@ -133,26 +133,18 @@ pub enum ApiKeyCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = config::Config::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let url = cli.database_url.as_str();
+    let connect = || crate::startup::connect_and_migrate(url);
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            let config = config::Config::from_env().map_err(|e| anyhow::anyhow!(e))?;
-            let db = db::prepare(&cli.database_url, config.sqlite_synchronous, async |db| {
-                if config::seed_when_empty() && is_empty(db).await? {
-                    tracing::info!("empty database: seeding demo data");
-                    seed(db, demo::DEFAULT_EVENTS, 42, false).await?;
-                }
-                Ok(())
-            })
-            .await?;
-            web::serve(db, config).await
-        }
+        Command::Serve => serve(url, config).await,
         Command::Migrate => {
-            db::connect_and_migrate(&cli.database_url).await?;
+            connect().await?;
             println!("migrations applied");
             Ok(())
         }
         Command::SeedDemo { events, seed: s } => {
-            let db = db::connect_and_migrate(&cli.database_url).await?;
+            let db = connect().await?;
             if !is_empty(&db).await? {
                 anyhow::bail!(
                     "the database already has organizations; seed-demo needs an empty database"
@@ -160,23 +152,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             seed(&db, events, s, true).await
         }
-        Command::Recalculate { org } => {
-            let db = db::connect_and_migrate(&cli.database_url).await?;
-            let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(indicatif::ProgressStyle::with_template(
-                "recalculating [{bar:40}] {pos}/{len} events ({per_sec}, {eta})",
-            )?);
-            let started = std::time::Instant::now();
-            let n = crate::ingest::recalculate::recalculate(&db, org.as_deref(), &bar)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
-            bar.finish_and_clear();
-            println!(
-                "rebuilt the rollups from {n} events in {:.1?}",
-                started.elapsed()
-            );
-            Ok(())
-        }
+        Command::Recalculate { org } => recalculate(&connect().await?, org.as_deref()).await,
         Command::Org {
             command:
                 OrgCommand::Create {
@@ -197,38 +173,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 owner_email,
                 owner_name: None,
             };
-            let db = db::connect_and_migrate(&cli.database_url).await?;
-            let actor = crate::audit::Actor::named("command line");
-            let made = crate::provision::create_organization(&db, &new, &actor, chrono::Utc::now())
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
-            println!("organization {} created", made.organization.slug);
-            if let Some(report) = &made.catalog {
-                setup::print_report(report);
-            }
-            if let Some((owner, token)) = &made.owner {
-                let base = config::public_url().unwrap_or_else(|| "http://127.0.0.1:3000".into());
-                let url = crate::accounts::set_password_url(&base, token);
-                println!("{} chooses a password at {url}", owner.email);
-            }
-            Ok(())
+            create_organization(&connect().await?, &config, &new).await
         }
-        Command::Catalog { command } => {
-            let db = db::connect_and_migrate(&cli.database_url).await?;
-            setup::catalog(&db, command).await
-        }
-        Command::Grant { command } => {
-            let db = db::connect_and_migrate(&cli.database_url).await?;
-            setup::grant(&db, command).await
-        }
-        Command::Team { command } => {
-            let db = db::connect_and_migrate(&cli.database_url).await?;
-            setup::team(&db, command).await
-        }
-        Command::PlatformKey { command } => {
-            let db = db::connect_and_migrate(&cli.database_url).await?;
-            setup::platform_key(&db, command).await
-        }
+        Command::Catalog { command } => setup::catalog(&connect().await?, command).await,
+        Command::Grant { command } => setup::grant(&connect().await?, command).await,
+        Command::Team { command } => setup::team(&connect().await?, command).await,
+        Command::PlatformKey { command } => setup::platform_key(&connect().await?, command).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -237,45 +187,103 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     name,
                     role,
                 },
-        } => {
-            let db = db::connect_and_migrate(&cli.database_url).await?;
-            let role = app::roles::Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!("role must be owner, billing_admin, admin or member")
-            })?;
-            let org_row = setup::organization(&db, &org).await?;
-            eprintln!("password (one line):");
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            let u = accounts::create_user(
-                &db,
-                org_row.id,
-                &email,
-                &name,
-                role,
-                password,
-                chrono::Utc::now(),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
-            println!("user {} ({}) created in {org}", u.email, role.as_str());
-            Ok(())
-        }
+        } => create_user(&connect().await?, &org, &email, &name, &role).await,
         Command::ApiKey {
             command: ApiKeyCommand::Create { org, name },
-        } => {
-            let db = db::connect_and_migrate(&cli.database_url).await?;
-            let key = api_keys::create(&db, &org, &name)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?;
-            println!("{}", key.secret);
-            eprintln!(
-                "API key {} (prefix {}) created for {org}. Store it now: it is not shown again.",
-                key.id, key.prefix
-            );
-            Ok(())
-        }
+        } => create_api_key(&connect().await?, &org, &name).await,
     }
+}
+
+/// Migrates (and on an empty database seeds the demo, unless `SEED_DEMO=0`), then serves.
+async fn serve(url: &str, config: config::Config) -> anyhow::Result<()> {
+    let db = crate::startup::prepare(url, config.sqlite_synchronous, async |db| {
+        if config.seed_demo && is_empty(db).await? {
+            tracing::info!("empty database: seeding demo data");
+            seed(db, demo::DEFAULT_EVENTS, 42, false).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    web::serve(db, config).await
+}
+
+fn failed(e: crate::error::Error) -> anyhow::Error {
+    anyhow::anyhow!("{}", app::error::AppError::from(e))
+}
+
+async fn recalculate(db: &DatabaseConnection, org: Option<&str>) -> anyhow::Result<()> {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "recalculating [{bar:40}] {pos}/{len} events ({per_sec}, {eta})",
+    )?);
+    let started = std::time::Instant::now();
+    let n = crate::ingest::recalculate::recalculate(db, org, &bar)
+        .await
+        .map_err(failed)?;
+    bar.finish_and_clear();
+    println!(
+        "rebuilt the rollups from {n} events in {:.1?}",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+async fn create_organization(
+    db: &DatabaseConnection,
+    config: &config::Config,
+    new: &crate::provision::NewOrganization,
+) -> anyhow::Result<()> {
+    let actor = crate::audit::Actor::named("command line");
+    let made = crate::provision::create_organization(db, new, &actor, chrono::Utc::now())
+        .await
+        .map_err(failed)?;
+    println!("organization {} created", made.organization.slug);
+    if let Some(report) = &made.catalog {
+        setup::print_report(report);
+    }
+    if let Some((owner, token)) = &made.owner {
+        let base = config
+            .public_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:3000");
+        let url = crate::accounts::set_password_url(base, token);
+        println!("{} chooses a password at {url}", owner.email);
+    }
+    Ok(())
+}
+
+/// A member with the password read from the first line of standard input.
+async fn create_user(
+    db: &DatabaseConnection,
+    org: &str,
+    email: &str,
+    name: &str,
+    role: &str,
+) -> anyhow::Result<()> {
+    let role = app::roles::Role::parse(role)
+        .ok_or_else(|| anyhow::anyhow!("role must be owner, billing_admin, admin or member"))?;
+    let org_row = setup::organization(db, org).await?;
+    eprintln!("password (one line):");
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let now = chrono::Utc::now();
+    let u = accounts::create_user(db, org_row.id, email, name, role, password, now)
+        .await
+        .map_err(failed)?;
+    println!("user {} ({}) created in {org}", u.email, role.as_str());
+    Ok(())
+}
+
+/// Prints the new key's secret alone on standard output (scripts read it from there).
+async fn create_api_key(db: &DatabaseConnection, org: &str, name: &str) -> anyhow::Result<()> {
+    let key = api_keys::create(db, org, name).await.map_err(failed)?;
+    println!("{}", key.secret);
+    eprintln!(
+        "API key {} (prefix {}) created for {org}. Store it now: it is not shown again.",
+        key.id, key.prefix
+    );
+    Ok(())
 }
 
 async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {

@@ -98,7 +98,9 @@ pub async fn organization(
     db: &DatabaseConnection,
     slug: &str,
 ) -> anyhow::Result<organization::Model> {
-    crate::accounts::by_slug(db, slug).await.map_err(fail)
+    crate::store::organizations::by_slug(db, slug)
+        .await
+        .map_err(fail)
 }
 
 /// Reads a catalog file; a problem names the file, the line and the key.

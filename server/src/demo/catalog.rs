@@ -33,7 +33,15 @@ pub const DEMO_PASSWORD: &str = "demo-password";
 pub const AGENTS: &[(&str, &str)] = &crate::services::overview::AGENTS;
 
 /// (key, name, type, status, [(action key, action name)]).
-pub const FLOWS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
+pub type Flow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+pub const FLOWS: &[Flow] = &[
     (
         "lead_nurture",
         "Lead nurture",

@@ -10,7 +10,9 @@ use crate::ledger::{self, GrantKind, GrantState, Period};
 use app::credits::Credits;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
+use grant::GrantStatus;
 use indicatif::{ProgressBar, ProgressStyle};
+use purchase::{PurchaseOrigin, PurchaseStatus};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sea_orm::{
@@ -214,7 +216,7 @@ async fn generate_usage<C: ConnectionTrait>(
     }
     rollup.upsert(db, refs.organization_id).await?;
     crate::ingest::totals::recount(db, refs.organization_id).await?;
-    let org = crate::services::balance::organization(db, refs.organization_id).await?;
+    let org = crate::store::organizations::get(db, refs.organization_id).await?;
     crate::ingest::rollup::close_weeks(db, &org, now).await?;
     let left: HashMap<i64, Credits> = by_pool
         .into_values()
@@ -287,10 +289,13 @@ async fn plan_grants<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the demo catalog has no ai_credits pool"))?;
-    let purchases: &[(i64, i64, &str)] = if def.auto_recharge {
-        &[(30, 5_000, "auto_recharge")]
+    let purchases: &[(i64, i64, PurchaseOrigin)] = if def.auto_recharge {
+        &[(30, 5_000, PurchaseOrigin::AutoRecharge)]
     } else {
-        &[(60, 5_000, "manual"), (12, 5_000, "manual")]
+        &[
+            (60, 5_000, PurchaseOrigin::Manual),
+            (12, 5_000, PurchaseOrigin::Manual),
+        ]
     };
     for (days_ago, amount, origin) in purchases {
         let at = now - Duration::days(*days_ago);
@@ -301,13 +306,13 @@ async fn plan_grants<C: ConnectionTrait>(
             amount_milli: Set(amount.0),
             price_cents: Set(crate::money::cost_minor(&ai, amount)
                 .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?),
-            origin: Set((*origin).into()),
-            status: Set("paid".into()),
+            origin: Set(*origin),
+            status: Set(PurchaseStatus::Paid),
             created_by: Set(refs
                 .members
                 .first()
                 .copied()
-                .filter(|_| *origin == "manual")),
+                .filter(|_| *origin == PurchaseOrigin::Manual)),
             created_at: Set(at),
             ..Default::default()
         }
@@ -323,7 +328,7 @@ async fn plan_grants<C: ConnectionTrait>(
                 remaining: amount,
             },
             pool_id: ai_pool,
-            description: if *origin == "manual" {
+            description: if *origin == PurchaseOrigin::Manual {
                 "Credit top-up".into()
             } else {
                 "Auto-recharge".into()
@@ -365,24 +370,24 @@ async fn write_grants<C: ConnectionTrait>(
             g.state.remaining = left[&g.state.id];
             let status = if g.state.expires_at.is_some_and(|e| e <= now) && g.state.remaining.0 > 0
             {
-                "expired"
+                GrantStatus::Expired
             } else if g.state.remaining.0 == 0 {
-                "exhausted"
+                GrantStatus::Exhausted
             } else {
-                "active"
+                GrantStatus::Active
             };
             grant::ActiveModel {
                 id: g.stored.map_or(NotSet, Set),
                 organization_id: Set(org),
                 pool_id: Set(g.pool_id),
-                kind: Set(g.state.kind.as_str().into()),
+                kind: Set(g.state.kind),
                 description: Set(g.description),
                 granted_at: Set(g.state.granted_at),
                 expires_at: Set(g.state.expires_at),
                 priority: Set(g.state.priority),
                 original_milli: Set(g.original.0),
                 remaining_milli: Set(g.state.remaining.0),
-                status: Set(status.into()),
+                status: Set(status),
                 purchase_id: Set(g.purchase_id),
             }
         })

@@ -6,6 +6,7 @@ use crate::entities::*;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use sea_orm::ActiveEnum;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -161,7 +162,7 @@ async fn add_people<C: ConnectionTrait>(
             organization_id: Set(oid),
             email: Set(email),
             name: Set(name),
-            role: Set(role.into()),
+            role: Set(user::Role::try_from_value(&role.to_string())?),
             password_hash: Set(password_hash),
             active: Set(true),
             created_at: Set(now),
@@ -276,11 +277,14 @@ async fn add_source<C: ConnectionTrait>(
 ) -> Result<i64, DbErr> {
     let s = source::ActiveModel {
         organization_id: Set(refs.organization_id),
-        kind: Set(kind.into()),
+        kind: Set(source::SourceKind::try_from_value(&kind.to_string())?),
         key: Set(key.into()),
         name: Set(name.into()),
         flow_type: Set(flow.map(|f| f.0.to_string())),
-        status: Set(flow.map(|f| f.1.to_string())),
+        status: Set(match flow {
+            Some((_, status)) => Some(source::FlowStatus::try_from_value(&status.to_string())?),
+            None => None,
+        }),
         ..Default::default()
     }
     .insert(db)
@@ -311,7 +315,7 @@ pub async fn allocate_end_users<C: ConnectionTrait>(
         allocation::ActiveModel {
             organization_id: Set(refs.organization_id),
             pool_id: Set(pool_id),
-            subject_kind: Set("end_user".into()),
+            subject_kind: Set(allocation::SubjectKind::EndUser),
             subject_id: Set(*id),
             cap_milli: Set(cap),
             updated_at: Set(now),

@@ -8,7 +8,7 @@ pub struct Model {
     pub organization_id: i64,
     pub pool_id: i64,
     /// `end_user` or `member`.
-    pub subject_kind: String,
+    pub subject_kind: SubjectKind,
     pub subject_id: i64,
     /// Cap per billing period.
     pub cap_milli: i64,
@@ -19,3 +19,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Whom an allocation caps: a member of the organization or an end user of the SaaS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SubjectKind {
+    #[sea_orm(string_value = "member")]
+    Member,
+    #[sea_orm(string_value = "end_user")]
+    EndUser,
+}

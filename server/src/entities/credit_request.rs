@@ -11,8 +11,7 @@ pub struct Model {
     pub requested_by: i64,
     pub amount_milli: i64,
     pub note: String,
-    /// `pending`, `approved` or `declined`.
-    pub status: String,
+    pub status: RequestStatus,
     pub created_at: DateTimeUtc,
     pub decided_by: Option<i64>,
     pub decided_at: Option<DateTimeUtc>,
@@ -23,3 +22,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A credit request waits for a billing admin, then is approved or declined once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum RequestStatus {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "declined")]
+    Declined,
+}

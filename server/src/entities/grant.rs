@@ -7,16 +7,14 @@ pub struct Model {
     pub id: i64,
     pub organization_id: i64,
     pub pool_id: i64,
-    /// `included`, `purchased`, `promotional` or `allowance`.
-    pub kind: String,
+    pub kind: crate::ledger::GrantKind,
     pub description: String,
     pub granted_at: DateTimeUtc,
     pub expires_at: Option<DateTimeUtc>,
     pub priority: i32,
     pub original_milli: i64,
     pub remaining_milli: i64,
-    /// `active`, `exhausted`, `expired` or `voided`.
-    pub status: String,
+    pub status: GrantStatus,
     pub purchase_id: Option<i64>,
 }
 
@@ -24,3 +22,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Whether a grant can still be burned; a voided grant no longer counts anywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum GrantStatus {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "exhausted")]
+    Exhausted,
+    #[sea_orm(string_value = "expired")]
+    Expired,
+    #[sea_orm(string_value = "voided")]
+    Voided,
+}

@@ -6,15 +6,76 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organization_id: i64,
-    /// `agent`, `flow`, `pilot`, `tool` or `session`.
-    pub kind: String,
+    pub kind: SourceKind,
     pub key: String,
     pub name: String,
     pub flow_type: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<FlowStatus>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What sent usage besides a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SourceKind {
+    #[sea_orm(string_value = "agent")]
+    Agent,
+    #[sea_orm(string_value = "flow")]
+    Flow,
+    #[sea_orm(string_value = "pilot")]
+    Pilot,
+    #[sea_orm(string_value = "tool")]
+    Tool,
+    #[sea_orm(string_value = "session")]
+    Session,
+}
+
+/// A flow's state as its sender reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum FlowStatus {
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "paused")]
+    Paused,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Agent => "agent",
+            SourceKind::Flow => "flow",
+            SourceKind::Pilot => "pilot",
+            SourceKind::Tool => "tool",
+            SourceKind::Session => "session",
+        }
+    }
+}
+
+impl std::fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SourceKind {
+    // The variants are few: a scan is as fast as a map.
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        use sea_orm::Iterable;
+        SourceKind::iter().find(|k| k.as_str() == s).ok_or(())
+    }
+}
+
+impl FlowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowStatus::Active => "active",
+            FlowStatus::Paused => "paused",
+        }
+    }
+}

@@ -7,22 +7,15 @@
 //! while the provider answers, at most `PAYMENT_TIMEOUT_SECS` (`payment::Bounded`); no
 //! answer in time counts as refused. Recharges are a few per period.
 
-use crate::admin::payment::{Payment, PaymentProvider};
-use crate::entities::{organization, pool, purchase};
+use crate::entities::purchase::{self, PurchaseOrigin, PurchaseStatus};
+use crate::entities::{organization, pool};
 use crate::error::Result;
 use crate::ledger::{self, BatchBurn, Period, PoolLedger};
+use crate::payment::{Payment, PaymentProvider};
 use app::credits::Credits;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use std::collections::{BTreeMap, HashMap};
-
-/// The idempotency key of a pool's `number`th auto-recharge (from 1) of `period`.
-pub fn recharge_key(pool_id: i64, period: &Period, number: u32) -> String {
-    format!(
-        "auto-recharge-{pool_id}-{}-{number}",
-        period.start.timestamp()
-    )
-}
 
 struct Refusal {
     pool_id: i64,
@@ -55,6 +48,15 @@ impl<'a> Charges<'a> {
             paid: HashMap::new(),
             refused: Vec::new(),
         }
+    }
+
+    pub fn org_id(&self) -> i64 {
+        self.at.org.id
+    }
+
+    /// The instant the batch is booked at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.at.now
     }
 
     /// Burns `usages` against `ledgers`, charging every auto-recharge decided; a pool whose
@@ -91,7 +93,7 @@ impl<'a> Charges<'a> {
         for (pool_id, _, outcome) in &burned.pools {
             let done = ledgers.get(pool_id).map_or(0, |l| l.recharges_this_period);
             for (n, r) in outcome.recharges.iter().enumerate() {
-                let key = recharge_key(*pool_id, period, done + n as u32 + 1);
+                let key = ledger::recharge_key(*pool_id, period, done + n as u32 + 1);
                 if self.paid.contains_key(&key) {
                     continue;
                 }
@@ -127,8 +129,8 @@ impl<'a> Charges<'a> {
                 pool_id: Set(pool.id),
                 amount_milli: Set(r.amount.0),
                 price_cents: Set(crate::money::cost_minor(pool, r.amount)?),
-                origin: Set("auto_recharge".into()),
-                status: Set("failed".into()),
+                origin: Set(PurchaseOrigin::AutoRecharge),
+                status: Set(PurchaseStatus::Failed),
                 created_by: Set(None),
                 created_at: Set(now),
                 idempotency_key: Set(Some(r.key.clone())),

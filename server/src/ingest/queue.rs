@@ -11,8 +11,8 @@
 //! and kept for the life of the process (an idle task is a few hundred bytes).
 
 use super::{IngestOutcome, Validated};
-use crate::admin::payment::PaymentProvider;
 use crate::error::Result;
+use crate::payment::PaymentProvider;
 use app::error::AppError;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 use std::collections::HashMap;

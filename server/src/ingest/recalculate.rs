@@ -13,7 +13,7 @@ use crate::entities::{organization, usage_event};
 use crate::error::Result;
 use crate::ledger;
 use crate::ledger_store::lock_organization;
-use crate::services::balance::org_tz;
+use crate::store::organizations;
 use app::credits::Credits;
 use chrono::Utc;
 use indicatif::ProgressBar;
@@ -111,7 +111,7 @@ async fn sum_page<C: ConnectionTrait>(
     upto: Option<i64>,
     rollup: &mut DailyRollup,
 ) -> Result<Option<(i64, u64)>> {
-    let tz = org_tz(org)?;
+    let tz = organizations::tz(org)?;
     let mut q = usage_event::Entity::find()
         .filter(usage_event::Column::OrganizationId.eq(org.id))
         .filter(usage_event::Column::Id.gt(after));

@@ -6,6 +6,7 @@ use super::Dims;
 use super::validate::ValidEvent;
 use crate::entities::{action, company, end_user, source, user};
 use crate::error::Result;
+use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter,
@@ -89,13 +90,18 @@ pub async fn resolve<C: ConnectionTrait>(
             .filter(source::Column::OrganizationId.eq(org))
             .filter(source::Column::Kind.eq(kind.as_str()))
             .filter(source::Column::Key.eq(key.as_str()));
+        let stored_kind: source::SourceKind = kind
+            .parse()
+            .map_err(|_| AppError::invalid("source", "unknown source kind"))?;
         let new = source::ActiveModel {
             organization_id: Set(org),
-            kind: Set(kind.clone()),
+            kind: Set(stored_kind),
             key: Set(key.clone()),
             name: Set(key.clone()),
             flow_type: Set(None),
-            status: Set((kind == "flow").then(|| "active".to_string())),
+            status: Set(
+                (stored_kind == source::SourceKind::Flow).then_some(source::FlowStatus::Active)
+            ),
             ..Default::default()
         };
         names.sources.insert(

@@ -9,7 +9,7 @@ use crate::entities::{
 };
 use crate::error::Result;
 use crate::ledger::{local_day, monday_of};
-use crate::services::balance::org_tz;
+use crate::store::organizations;
 use app::credits::Credits;
 use app::error::AppError;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -35,14 +35,52 @@ pub struct Counted {
     pub output_tokens: Option<i64>,
 }
 
-/// (day, pool, feature, user, end user, source, company)
-type DailyKey = (NaiveDate, i64, i64, i64, i64, i64, i64);
-/// (day, feature, user, end user, source, action)
-type ActionKey = (NaiveDate, i64, i64, i64, i64, i64);
-/// (day, pool, feature, source, action, by end user: 0 / 1)
-type FeatureKey = (NaiveDate, i64, i64, i64, i64, i64);
-/// (day, pool, feature, user, end user)
-type UserKey = (NaiveDate, i64, i64, i64, i64);
+// The primary keys of the rollup rows (after the organization), in column order: the maps
+// below keep them sorted, so a batch writes its rows in key order. 0 stands for "none".
+
+/// A `usage_daily` row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct DailyKey {
+    day: NaiveDate,
+    pool_id: i64,
+    feature_id: i64,
+    user_id: i64,
+    end_user_id: i64,
+    source_id: i64,
+    company_id: i64,
+}
+
+/// A `usage_action_daily` row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ActionKey {
+    day: NaiveDate,
+    feature_id: i64,
+    user_id: i64,
+    end_user_id: i64,
+    source_id: i64,
+    action_id: i64,
+}
+
+/// A `usage_feature_daily` row: `by_end_user` is 1 for end users' usage, else 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct FeatureKey {
+    day: NaiveDate,
+    pool_id: i64,
+    feature_id: i64,
+    source_id: i64,
+    action_id: i64,
+    by_end_user: i64,
+}
+
+/// A `usage_user_daily` row, or a `usage_user_weekly` one with the week's Monday as `day`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct UserKey {
+    day: NaiveDate,
+    pool_id: i64,
+    feature_id: i64,
+    user_id: i64,
+    end_user_id: i64,
+}
 
 /// Sums per rollup row: credits, overage, quantity, events (+ input, output tokens).
 #[derive(Default)]
@@ -95,7 +133,7 @@ impl DailyRollup {
 
     pub fn add(&mut self, e: &Counted) -> Result<()> {
         let z = |v: Option<i64>| v.unwrap_or(0);
-        let (user, end_user, source, action) = (
+        let (user_id, end_user_id, source_id, action_id) = (
             z(e.user_id),
             z(e.end_user_id),
             z(e.source_id),
@@ -110,33 +148,47 @@ impl DailyRollup {
             z(e.input_tokens),
             z(e.output_tokens),
         ];
-        let (day, pool, feature) = (e.day, e.pool_id, e.feature_id);
-        let company = z(e.company_id);
-        bump(
-            &mut self.daily,
-            (day, pool, feature, user, end_user, source, company),
-            &v,
-        )?;
-        let by_end_user = i64::from(e.end_user_id.is_some());
-        bump(
-            &mut self.features,
-            (day, pool, feature, source, action, by_end_user),
-            &v,
-        )?;
-        bump(&mut self.users, (day, pool, feature, user, end_user), &v)?;
+        let (day, pool_id, feature_id) = (e.day, e.pool_id, e.feature_id);
+        let daily = DailyKey {
+            day,
+            pool_id,
+            feature_id,
+            user_id,
+            end_user_id,
+            source_id,
+            company_id: z(e.company_id),
+        };
+        bump(&mut self.daily, daily, &v)?;
+        let feature = FeatureKey {
+            day,
+            pool_id,
+            feature_id,
+            source_id,
+            action_id,
+            by_end_user: i64::from(e.end_user_id.is_some()),
+        };
+        bump(&mut self.features, feature, &v)?;
+        let user = UserKey {
+            day,
+            pool_id,
+            feature_id,
+            user_id,
+            end_user_id,
+        };
+        bump(&mut self.users, user, &v)?;
         let week = monday_of(day);
         if self.weekly_until.is_some_and(|until| week < until) {
-            bump(
-                &mut self.users_weekly,
-                (week, pool, feature, user, end_user),
-                &v,
-            )?;
+            bump(&mut self.users_weekly, UserKey { day: week, ..user }, &v)?;
         }
-        bump(
-            &mut self.actions,
-            (day, feature, user, end_user, source, action),
-            &v,
-        )?;
+        let action = ActionKey {
+            day,
+            feature_id,
+            user_id,
+            end_user_id,
+            source_id,
+            action_id,
+        };
+        bump(&mut self.actions, action, &v)?;
         Ok(())
     }
 
@@ -166,7 +218,7 @@ pub async fn close_weeks<C: ConnectionTrait>(
     org: &organization::Model,
     now: DateTime<Utc>,
 ) -> Result<NaiveDate> {
-    let this_week = monday_of(local_day(org_tz(org)?, now));
+    let this_week = monday_of(local_day(organizations::tz(org)?, now));
     if let Some(until) = org.weekly_until.filter(|until| *until >= this_week) {
         return Ok(until);
     }
@@ -178,13 +230,13 @@ pub async fn close_weeks<C: ConnectionTrait>(
     }
     let mut weeks = BTreeMap::new();
     for d in days.all(db).await? {
-        let key = (
-            monday_of(d.day),
-            d.pool_id,
-            d.feature_id,
-            d.user_id,
-            d.end_user_id,
-        );
+        let key = UserKey {
+            day: monday_of(d.day),
+            pool_id: d.pool_id,
+            feature_id: d.feature_id,
+            user_id: d.user_id,
+            end_user_id: d.end_user_id,
+        };
         let v = [d.credits_milli, d.overage_milli, d.quantity, d.events, 0, 0];
         bump(&mut weeks, key, &v)?;
     }
@@ -233,18 +285,18 @@ where
 
 fn daily_row(
     org: i64,
-    (day, pool_id, feature_id, user_id, end_user_id, source_id, company_id): DailyKey,
+    k: DailyKey,
     [credits, overage, quantity, events]: [i64; 4],
 ) -> usage_daily::ActiveModel {
     usage_daily::ActiveModel {
         organization_id: Set(org),
-        day: Set(day),
-        pool_id: Set(pool_id),
-        feature_id: Set(feature_id),
-        user_id: Set(user_id),
-        end_user_id: Set(end_user_id),
-        source_id: Set(source_id),
-        company_id: Set(company_id),
+        day: Set(k.day),
+        pool_id: Set(k.pool_id),
+        feature_id: Set(k.feature_id),
+        user_id: Set(k.user_id),
+        end_user_id: Set(k.end_user_id),
+        source_id: Set(k.source_id),
+        company_id: Set(k.company_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),
@@ -254,17 +306,17 @@ fn daily_row(
 
 fn feature_row(
     org: i64,
-    (day, pool_id, feature_id, source_id, action_id, by_end_user): FeatureKey,
+    k: FeatureKey,
     [credits, overage, quantity, events, input, output]: [i64; 6],
 ) -> usage_feature_daily::ActiveModel {
     usage_feature_daily::ActiveModel {
         organization_id: Set(org),
-        day: Set(day),
-        pool_id: Set(pool_id),
-        feature_id: Set(feature_id),
-        source_id: Set(source_id),
-        action_id: Set(action_id),
-        by_end_user: Set(by_end_user),
+        day: Set(k.day),
+        pool_id: Set(k.pool_id),
+        feature_id: Set(k.feature_id),
+        source_id: Set(k.source_id),
+        action_id: Set(k.action_id),
+        by_end_user: Set(k.by_end_user),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),
@@ -276,16 +328,16 @@ fn feature_row(
 
 fn user_row(
     org: i64,
-    (day, pool_id, feature_id, user_id, end_user_id): UserKey,
+    k: UserKey,
     [credits, overage, quantity, events]: [i64; 4],
 ) -> usage_user_daily::ActiveModel {
     usage_user_daily::ActiveModel {
         organization_id: Set(org),
-        day: Set(day),
-        pool_id: Set(pool_id),
-        feature_id: Set(feature_id),
-        user_id: Set(user_id),
-        end_user_id: Set(end_user_id),
+        day: Set(k.day),
+        pool_id: Set(k.pool_id),
+        feature_id: Set(k.feature_id),
+        user_id: Set(k.user_id),
+        end_user_id: Set(k.end_user_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),
@@ -295,17 +347,17 @@ fn user_row(
 
 fn action_row(
     org: i64,
-    (day, feature_id, user_id, end_user_id, source_id, action_id): ActionKey,
+    k: ActionKey,
     [credits, overage, quantity, events, input, output]: [i64; 6],
 ) -> usage_action_daily::ActiveModel {
     usage_action_daily::ActiveModel {
         organization_id: Set(org),
-        day: Set(day),
-        feature_id: Set(feature_id),
-        user_id: Set(user_id),
-        end_user_id: Set(end_user_id),
-        source_id: Set(source_id),
-        action_id: Set(action_id),
+        day: Set(k.day),
+        feature_id: Set(k.feature_id),
+        user_id: Set(k.user_id),
+        end_user_id: Set(k.end_user_id),
+        source_id: Set(k.source_id),
+        action_id: Set(k.action_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),

@@ -188,6 +188,13 @@ pub fn not_an_object(index: usize) -> Rejection {
     Rejection::new(index, None, "event", "must be a JSON object")
 }
 
+/// A field that failed its check, and why.
+type Bad = (String, String);
+
+fn bad(field: &str, why: impl Into<String>) -> Bad {
+    (field.to_string(), why.into())
+}
+
 /// Checks event number `index`, given its fields and the first key that is not an event field.
 pub fn validate_fields(
     index: usize,
@@ -199,117 +206,40 @@ pub fn validate_fields(
         Some(FieldRef::Str(s)) => Some(s),
         _ => None,
     };
-    let reject = |field: &str, e: String| Rejection::new(index, raw_id, field, e);
+    checked(index, o, unknown, window)
+        .map_err(|(field, why)| Rejection::new(index, raw_id, &field, why))
+}
+
+fn checked(
+    index: usize,
+    o: &(impl Fields + ?Sized),
+    unknown: Option<&str>,
+    window: Window,
+) -> Result<ValidEvent, Bad> {
     if let Some(unknown) = unknown {
-        return Err(reject(unknown, "is not a known field".into()));
+        return Err(bad(unknown, "is not a known field"));
     }
-    let id = text(o, "id", MAX_ID_LEN, true)
-        .map_err(|e| reject("id", e))?
-        .unwrap()
-        .to_string();
-    let at = match o.field("timestamp") {
-        Some(FieldRef::Str(s)) => DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
-                reject(
-                    "timestamp",
-                    "must be an RFC 3339 time such as 2026-11-22T10:00:00Z".into(),
-                )
-            })?,
-        None | Some(FieldRef::Null) => return Err(reject("timestamp", "is required".into())),
-        Some(_) => return Err(reject("timestamp", "must be an RFC 3339 string".into())),
+    let owned = |field: &str, max: usize| -> Result<Option<String>, Bad> {
+        let t = text(o, field, max, false).map_err(|e| bad(field, e))?;
+        Ok(t.map(str::to_string))
     };
-    if at > window.now + Duration::minutes(5) {
-        return Err(reject(
-            "timestamp",
-            "is more than 5 minutes in the future".into(),
-        ));
-    }
-    if at < window.now - window.backfill {
-        return Err(reject(
-            "timestamp",
-            format!(
-                "is older than the backfill window of {} days",
-                window.backfill.num_days()
-            ),
-        ));
-    }
-    let feature = text(o, "feature", 64, true)
-        .map_err(|e| reject("feature", e))?
-        .unwrap()
-        .to_string();
-    let pool = text(o, "pool", 64, false)
-        .map_err(|e| reject("pool", e))?
-        .map(str::to_string);
-    let user = text(o, "user", 256, false)
-        .map_err(|e| reject("user", e))?
-        .map(str::to_string);
-    let source = match o.field("source") {
-        None | Some(FieldRef::Null) => None,
-        Some(FieldRef::Obj(s)) => {
-            let kind = text(s, "kind", 16, true)
-                .map_err(|e| reject("source.kind", e))?
-                .unwrap();
-            if !SOURCE_KINDS.contains(&kind) {
-                return Err(reject(
-                    "source.kind",
-                    format!("must be one of {}", SOURCE_KINDS.join(", ")),
-                ));
-            }
-            let key = text(s, "key", 128, true)
-                .map_err(|e| reject("source.key", e))?
-                .unwrap();
-            Some((kind.to_string(), key.to_string()))
-        }
-        Some(_) => {
-            return Err(reject(
-                "source",
-                "must be an object with kind and key".into(),
-            ));
-        }
+    let required = |field: &str, max: usize| -> Result<String, Bad> {
+        let t = text(o, field, max, true).map_err(|e| bad(field, e))?;
+        t.map(str::to_string)
+            .ok_or_else(|| bad(field, "is required"))
     };
-    let action = text(o, "action", 128, false)
-        .map_err(|e| reject("action", e))?
-        .map(str::to_string);
+    let id = required("id", MAX_ID_LEN)?;
+    let at = timestamp(o, window)?;
+    let feature = required("feature", 64)?;
+    let pool = owned("pool", 64)?;
+    let user = owned("user", 256)?;
+    let source = source(o)?;
+    let action = owned("action", 128)?;
     if action.is_some() && source.as_ref().is_none_or(|(k, _)| k != "flow") {
-        return Err(reject("action", "needs a source of kind flow".into()));
+        return Err(bad("action", "needs a source of kind flow"));
     }
-    let company = text(o, "company", 128, false)
-        .map_err(|e| reject("company", e))?
-        .map(str::to_string);
-    let credits = credits(o, "credits").map_err(|e| reject("credits", e))?;
-    if credits > MAX_EVENT_CREDITS {
-        let max = MAX_EVENT_CREDITS.to_decimal_string();
-        return Err(reject(
-            "credits",
-            format!("must be at most {max} per event"),
-        ));
-    }
-    let quantity = count(o, "quantity", MAX_QUANTITY)
-        .map_err(|e| reject("quantity", e))?
-        .unwrap_or(1);
-    let input_tokens =
-        count(o, "input_tokens", MAX_TOKENS).map_err(|e| reject("input_tokens", e))?;
-    let output_tokens =
-        count(o, "output_tokens", MAX_TOKENS).map_err(|e| reject("output_tokens", e))?;
-    let metadata = match o.field("metadata") {
-        None | Some(FieldRef::Null) => None,
-        Some(FieldRef::Obj(m)) => {
-            let s = serde_json::to_string(m).unwrap_or_default();
-            // PostgreSQL's jsonb has no NUL character.
-            if s.contains("\\u0000") {
-                return Err(reject("metadata", "must not contain NUL characters".into()));
-            }
-            if s.len() > MAX_METADATA_BYTES {
-                return Err(reject(
-                    "metadata",
-                    format!("must be at most {MAX_METADATA_BYTES} bytes"),
-                ));
-            }
-            Some(s)
-        }
-        Some(_) => return Err(reject("metadata", "must be an object".into())),
-    };
+    let count_of = |field: &str, max| count(o, field, max).map_err(|e| bad(field, e));
+    // Checked in this order: an event with several bad fields is answered for the first.
     Ok(ValidEvent {
         batch: 0,
         index,
@@ -320,13 +250,85 @@ pub fn validate_fields(
         user,
         source,
         action,
-        company,
-        credits,
-        quantity,
-        input_tokens,
-        output_tokens,
-        metadata,
+        company: owned("company", 128)?,
+        credits: event_credits(o)?,
+        quantity: count_of("quantity", MAX_QUANTITY)?.unwrap_or(1),
+        input_tokens: count_of("input_tokens", MAX_TOKENS)?,
+        output_tokens: count_of("output_tokens", MAX_TOKENS)?,
+        metadata: metadata(o)?,
     })
+}
+
+/// An RFC 3339 time inside the window: at most 5 minutes ahead, not before the backfill.
+fn timestamp(o: &(impl Fields + ?Sized), window: Window) -> Result<DateTime<Utc>, Bad> {
+    let at = match o.field("timestamp") {
+        Some(FieldRef::Str(s)) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                let why = "must be an RFC 3339 time such as 2026-11-22T10:00:00Z";
+                bad("timestamp", why)
+            })?,
+        None | Some(FieldRef::Null) => return Err(bad("timestamp", "is required")),
+        Some(_) => return Err(bad("timestamp", "must be an RFC 3339 string")),
+    };
+    if at > window.now + Duration::minutes(5) {
+        return Err(bad("timestamp", "is more than 5 minutes in the future"));
+    }
+    if at < window.now - window.backfill {
+        let days = window.backfill.num_days();
+        let why = format!("is older than the backfill window of {days} days");
+        return Err(bad("timestamp", why));
+    }
+    Ok(at)
+}
+
+/// `{"kind": …, "key": …}`: (kind, key), the kind one of [`SOURCE_KINDS`].
+fn source(o: &(impl Fields + ?Sized)) -> Result<Option<(String, String)>, Bad> {
+    let s = match o.field("source") {
+        None | Some(FieldRef::Null) => return Ok(None),
+        Some(FieldRef::Obj(s)) => s,
+        Some(_) => return Err(bad("source", "must be an object with kind and key")),
+    };
+    let kind = text(s, "kind", 16, true)
+        .map_err(|e| bad("source.kind", e))?
+        .ok_or_else(|| bad("source.kind", "is required"))?;
+    if !SOURCE_KINDS.contains(&kind) {
+        let why = format!("must be one of {}", SOURCE_KINDS.join(", "));
+        return Err(bad("source.kind", why));
+    }
+    let key = text(s, "key", 128, true)
+        .map_err(|e| bad("source.key", e))?
+        .ok_or_else(|| bad("source.key", "is required"))?;
+    Ok(Some((kind.to_string(), key.to_string())))
+}
+
+fn event_credits(o: &(impl Fields + ?Sized)) -> Result<Credits, Bad> {
+    let credits = credits(o, "credits").map_err(|e| bad("credits", e))?;
+    if credits > MAX_EVENT_CREDITS {
+        let max = MAX_EVENT_CREDITS.to_decimal_string();
+        return Err(bad("credits", format!("must be at most {max} per event")));
+    }
+    Ok(credits)
+}
+
+/// A JSON object of at most [`MAX_METADATA_BYTES`], stored as its text.
+fn metadata(o: &(impl Fields + ?Sized)) -> Result<Option<String>, Bad> {
+    match o.field("metadata") {
+        None | Some(FieldRef::Null) => Ok(None),
+        Some(FieldRef::Obj(m)) => {
+            let s = serde_json::to_string(m).unwrap_or_default();
+            // PostgreSQL's jsonb has no NUL character.
+            if s.contains("\\u0000") {
+                return Err(bad("metadata", "must not contain NUL characters"));
+            }
+            if s.len() > MAX_METADATA_BYTES {
+                let why = format!("must be at most {MAX_METADATA_BYTES} bytes");
+                return Err(bad("metadata", why));
+            }
+            Ok(Some(s))
+        }
+        Some(_) => Err(bad("metadata", "must be an object")),
+    }
 }
 
 #[cfg(test)]

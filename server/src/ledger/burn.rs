@@ -6,13 +6,20 @@
 
 use app::credits::Credits;
 use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::{DeriveActiveEnum, EnumIter, StringLen};
 use std::cmp::Ordering;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Stored as its word in `grants.kind` (the derive is the only database part of the ledger).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum GrantKind {
+    #[sea_orm(string_value = "included")]
     Included,
+    #[sea_orm(string_value = "promotional")]
     Promotional,
+    #[sea_orm(string_value = "allowance")]
     Allowance,
+    #[sea_orm(string_value = "purchased")]
     Purchased,
 }
 
@@ -46,6 +53,12 @@ impl GrantKind {
             GrantKind::Allowance => 2,
             GrantKind::Purchased => 3,
         }
+    }
+}
+
+impl std::fmt::Display for GrantKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -9,5 +9,5 @@ pub mod recharge;
 pub use burn::{Burn, GrantKind, GrantState, balance_at, burn, burn_order};
 pub use period::{Period, WeekSplit, local_day, monday_of, period_containing, split_weeks};
 pub use recharge::{
-    BatchBurn, BatchOutcome, PoolLedger, Recharge, RechargeRule, apply, apply_batch,
+    BatchBurn, BatchOutcome, PoolLedger, Recharge, RechargeRule, apply, apply_batch, recharge_key,
 };

@@ -2,8 +2,17 @@
 //! auto-recharge per downward crossing of the threshold.
 
 use super::burn::{Burn, GrantKind, GrantState, balance_at, burn};
+use super::period::Period;
 use app::credits::Credits;
 use chrono::{DateTime, Utc};
+
+/// The idempotency key of a pool's `number`th auto-recharge (from 1) of `period`.
+pub fn recharge_key(pool_id: i64, period: &Period, number: u32) -> String {
+    format!(
+        "auto-recharge-{pool_id}-{}-{number}",
+        period.start.timestamp()
+    )
+}
 
 /// Priority given to grants that purchases create.
 pub const PURCHASE_PRIORITY: i32 = 10;
@@ -194,7 +203,7 @@ mod tests {
         // A recharge too small to lift the balance back over the threshold: staying below is
         // not a new crossing, so nothing more is bought.
         let mut p = pool(105, rule(100, 2, 5));
-        let out = apply(&mut p, &vec![(Credits::whole(10), now()); 5], now(), || 0);
+        let out = apply(&mut p, &[(Credits::whole(10), now()); 5], now(), || 0);
         assert_eq!(out.recharges.len(), 1);
         assert_eq!(balance_at(&p.grants, now()), Credits::whole(57));
     }

@@ -1,14 +1,16 @@
 //! Allocations: a cap per billing period for an end user (or member) in a pool, and what
 //! they used of it — read from the daily rollup, whose days are the period's local days.
 
-use super::balance::{org_tz, organization, pool_balance, pools};
+use super::balance::pool_balance;
 use super::range::DateRange;
 use super::sql::sum_i64;
 use super::usage::{Scope, totals};
-use crate::entities::{allocation, end_user, feature, pool, usage_user_daily, user};
+use crate::entities::allocation::{self, SubjectKind};
+use crate::entities::{end_user, feature, pool, usage_user_daily, user};
 use crate::error::Result;
 use crate::ingest::resolve;
 use crate::ledger::{self, Period, allocation::Decision};
+use crate::store::{organizations, pools};
 use app::credits::Credits;
 use app::error::AppError;
 use chrono::{DateTime, Utc};
@@ -24,10 +26,10 @@ pub enum Subject {
 }
 
 impl Subject {
-    fn kind(self) -> (&'static str, i64) {
+    fn kind(self) -> (SubjectKind, i64) {
         match self {
-            Subject::Member(id) => ("member", id),
-            Subject::EndUser(id) => ("end_user", id),
+            Subject::Member(id) => (SubjectKind::Member, id),
+            Subject::EndUser(id) => (SubjectKind::EndUser, id),
         }
     }
 }
@@ -166,14 +168,14 @@ pub async fn set_end_user_cap<C: ConnectionTrait>(
     if external_id.trim().is_empty() || external_id.len() > 256 {
         return Err(AppError::invalid("end_user", "must be 1 to 256 characters").into());
     }
-    let org = organization(db, org_id).await?;
-    let all = pools(db, org_id).await?;
+    let org = organizations::get(db, org_id).await?;
+    let all = pools::list(db, org_id).await?;
     let pool: pool::Model = match pool_key {
         Some(k) => all
             .into_iter()
             .find(|p| p.key == k)
             .ok_or_else(|| AppError::invalid("pool", format!("unknown pool key {k:?}")))?,
-        None => super::balance::main_pool(db, org_id).await?,
+        None => crate::store::pools::main(db, org_id).await?,
     };
     let key = external_id.to_string();
     let ids = resolve::end_users(db, org_id, &[&key], now).await?;
@@ -182,7 +184,7 @@ pub async fn set_end_user_cap<C: ConnectionTrait>(
     allocation::Entity::insert(allocation::ActiveModel {
         organization_id: Set(org_id),
         pool_id: Set(pool.id),
-        subject_kind: Set(kind.into()),
+        subject_kind: Set(kind),
         subject_id: Set(id),
         cap_milli: Set(cap_credits.0),
         updated_at: Set(now),
@@ -200,7 +202,8 @@ pub async fn set_end_user_cap<C: ConnectionTrait>(
     )
     .exec_without_returning(db)
     .await?;
-    let period = ledger::period_containing(org.period_anchor_day as u32, org_tz(&org)?, now);
+    let period =
+        ledger::period_containing(org.period_anchor_day as u32, organizations::tz(&org)?, now);
     let used = used_in_period(db, org_id, pool.id, subject, &period).await?;
     Ok(AllocationState {
         pool: pool.key,
@@ -227,7 +230,7 @@ pub async fn authorize<C: ConnectionTrait>(
     credits: Credits,
     now: DateTime<Utc>,
 ) -> Result<Authorization> {
-    let org = organization(db, org_id).await?;
+    let org = organizations::get(db, org_id).await?;
     let f = feature::Entity::find()
         .filter(feature::Column::OrganizationId.eq(org_id))
         .filter(feature::Column::Key.eq(feature_key))
@@ -242,15 +245,14 @@ pub async fn authorize<C: ConnectionTrait>(
         .ok_or_else(|| AppError::not_found("pool"))?;
     let balance = pool_balance(db, &org, &pool, now).await?;
     let mut allocation = None;
-    if let Some(name) = user_name {
-        if let Some(subject) = find_subject(db, org_id, name).await? {
-            if let Some(c) = cap(db, org_id, pool.id, subject).await? {
-                allocation = Some((
-                    c,
-                    used_in_period(db, org_id, pool.id, subject, &balance.period).await?,
-                ));
-            }
-        }
+    if let Some(name) = user_name
+        && let Some(subject) = find_subject(db, org_id, name).await?
+        && let Some(c) = cap(db, org_id, pool.id, subject).await?
+    {
+        allocation = Some((
+            c,
+            used_in_period(db, org_id, pool.id, subject, &balance.period).await?,
+        ));
     }
     let (decision, remaining) =
         ledger::allocation::authorize(credits, balance.remaining(), allocation);

@@ -3,54 +3,12 @@
 use crate::entities::{auto_recharge_rule, grant, organization, pool};
 use crate::error::{Error, Result};
 use crate::ledger::{self, GrantKind, Period};
+use crate::store::{grants, organizations};
 use app::credits::Credits;
-use app::error::AppError;
 use app::model::BalanceCard;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use futures::TryFutureExt;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-
-pub fn org_tz(org: &organization::Model) -> Result<Tz> {
-    org.time_zone.parse().map_err(|_| {
-        AppError::Internal(format!(
-            "organization has an unknown time zone {}",
-            org.time_zone
-        ))
-        .into()
-    })
-}
-
-pub async fn organization<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<organization::Model> {
-    Ok(organization::Entity::find_by_id(org_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("organization"))?)
-}
-
-pub async fn pools<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<pool::Model>> {
-    Ok(pool::Entity::find()
-        .filter(pool::Column::OrganizationId.eq(org_id))
-        .order_by_asc(pool::Column::Id)
-        .all(db)
-        .await?)
-}
-
-/// The pool a dashboard shows by default: `ai_credits`, else the organization's first pool.
-pub async fn main_pool<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<pool::Model> {
-    let pools = pools(db, org_id).await?;
-    pick_main(&pools)
-        .cloned()
-        .ok_or_else(|| AppError::not_found("pool").into())
-}
-
-/// [`main_pool`] of pools already loaded (in id order).
-pub fn pick_main(pools: &[pool::Model]) -> Option<&pool::Model> {
-    pools
-        .iter()
-        .find(|p| p.key == "ai_credits")
-        .or(pools.first())
-}
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// A pool's balance now, split by grant kind.
 #[derive(Clone, Debug)]
@@ -79,35 +37,15 @@ pub async fn pool_balance<C: ConnectionTrait>(
     pool: &pool::Model,
     now: DateTime<Utc>,
 ) -> Result<PoolBalance> {
-    let tz = org_tz(org)?;
+    let tz = organizations::tz(org)?;
     let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
     let days = super::range::DateRange::of_period(&period);
     let scope = super::usage::Scope::pool(pool.id);
     let (grants, used) = futures::try_join!(
-        pool_grants(db, org.id, pool.id),
+        grants::in_pool(db, org.id, pool.id),
         super::usage::totals(db, org.id, days, &scope)
     )?;
     Ok(balance_of(pool, period, &grants, used.overage, now))
-}
-
-/// A pool's grants that count (all but voided ones).
-pub async fn pool_grants<C: ConnectionTrait>(
-    db: &C,
-    org_id: i64,
-    pool_id: i64,
-) -> Result<Vec<grant::Model>> {
-    Ok(grant::Entity::find()
-        .filter(grant::Column::OrganizationId.eq(org_id))
-        .filter(grant::Column::PoolId.eq(pool_id))
-        .filter(grant::Column::Status.ne("voided"))
-        .all(db)
-        .await?)
-}
-
-/// Whether a grant counts for `pool_id`'s balance and records: the pool's, and not voided
-/// (what [`pool_grants`] reads).
-pub fn counts_in(g: &grant::Model, pool_id: i64) -> bool {
-    g.pool_id == pool_id && g.status != "voided"
 }
 
 /// The balance from the pool's grants (voided ones are skipped) and the overage of the
@@ -119,11 +57,14 @@ pub fn balance_of(
     overage: Credits,
     now: DateTime<Utc>,
 ) -> PoolBalance {
-    let grants: Vec<&grant::Model> = grants.iter().filter(|g| counts_in(g, pool.id)).collect();
+    let grants: Vec<&grant::Model> = grants
+        .iter()
+        .filter(|g| grants::counts_in(g, pool.id))
+        .collect();
     let by_kind = |kind: GrantKind| -> Credits {
         grants
             .iter()
-            .filter(|g| g.kind == kind.as_str())
+            .filter(|g| g.kind == kind)
             // Expiry is applied here, at query time, whether or not a job has marked it.
             .filter(|g| g.granted_at <= now && g.expires_at.is_none_or(|e| now < e))
             .map(|g| Credits(g.remaining_milli))
@@ -132,7 +73,7 @@ pub fn balance_of(
     let this_period: Vec<&&grant::Model> = grants
         .iter()
         .filter(|g| {
-            g.kind == GrantKind::Included.as_str()
+            g.kind == GrantKind::Included
                 && g.granted_at >= period.start
                 && g.granted_at < period.end
         })
@@ -168,7 +109,7 @@ pub async fn balance_card<C: ConnectionTrait>(
     pool: &pool::Model,
     now: DateTime<Utc>,
 ) -> Result<BalanceCard> {
-    let tz = org_tz(org)?;
+    let tz = organizations::tz(org)?;
     let (b, rule) = futures::try_join!(
         pool_balance(db, org, pool, now),
         auto_recharge_rule::Entity::find()

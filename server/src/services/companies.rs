@@ -1,8 +1,8 @@
 //! Usage by company: agencies tag each event with the company it was done for, and the
 //! overview shows where the credits went per company (with the compare period).
 
-use super::overview::share_rows;
 use super::range::DateRange;
+use super::shares::share_rows;
 use super::usage::{Scope, usage_scoped};
 use crate::entities::{company, organization};
 use crate::error::Result;

@@ -66,7 +66,7 @@ pub async fn flows_view<C: ConnectionTrait>(
     // A flow or source filter keeps its own rows (and the actions inside them).
     let wanted = sources
         .into_iter()
-        .filter(|s| super::usage::source_wanted(filter, &s.kind, &s.key));
+        .filter(|s| super::usage::source_wanted(filter, s.kind.as_str(), &s.key));
     for src in wanted {
         let label = format!("{}:{}", src.kind, src.key);
         title.insert(src.id, (label.clone(), src.name.clone()));
@@ -83,8 +83,8 @@ pub async fn flows_view<C: ConnectionTrait>(
             key: src.key,
             name: src.name,
             flow_type: src.flow_type,
-            status: src.status,
-            kind: src.kind.clone(),
+            status: src.status.map(|s| s.as_str().to_string()),
+            kind: src.kind.to_string(),
         };
         match src.kind.as_str() {
             "flow" => flows.push(u),

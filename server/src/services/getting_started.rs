@@ -1,10 +1,11 @@
 //! What a new organization sees before its first event: the balance card of a pool-less
 //! organization, and the hints that lead to a first event (a feature, a key, a `curl`).
 
-use super::balance::{balance_card, org_tz, pick_main, pools};
+use super::balance::balance_card;
 use crate::entities::{feature, organization, usage_feature_daily};
 use crate::error::Result;
 use crate::ledger;
+use crate::store::{organizations, pools};
 use app::credits::Credits;
 use app::model::{BalanceCard, GettingStarted};
 use chrono::{DateTime, Utc};
@@ -16,15 +17,15 @@ pub async fn main_card<C: ConnectionTrait>(
     org: &organization::Model,
     now: DateTime<Utc>,
 ) -> Result<(BalanceCard, Option<i64>)> {
-    let all = pools(db, org.id).await?;
+    let all = pools::list(db, org.id).await?;
     let live: Vec<_> = all
         .into_iter()
         .filter(|p| p.archived_at.is_none())
         .collect();
-    if let Some(pool) = pick_main(&live) {
+    if let Some(pool) = pools::pick_main(&live) {
         return Ok((balance_card(db, org, pool, now).await?, Some(pool.id)));
     }
-    let tz = org_tz(org)?;
+    let tz = organizations::tz(org)?;
     let period = ledger::period_containing(org.period_anchor_day as u32, tz, now);
     let card = BalanceCard {
         pool_key: String::new(),

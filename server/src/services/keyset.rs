@@ -40,8 +40,8 @@ pub fn beyond(
     id: i64,
     descending: bool,
 ) -> SimpleExpr {
-    let row = Expr::tuple([key.into(), id_col.into()]);
-    let at = Expr::tuple([Expr::val(value).into(), Expr::val(id).into()]);
+    let row = Expr::tuple([key, id_col]);
+    let at = Expr::tuple([Expr::val(value), Expr::val(id)]);
     if descending { row.lt(at) } else { row.gt(at) }
 }
 

@@ -4,13 +4,14 @@
 
 use super::getting_started::{getting_started, main_card};
 use super::range::{self, DateRange};
+use super::shares::{by_key, share_rows};
 use super::usage::{Scope, UsageReport, bucket_label, regroup, scope, usage_scoped};
 use crate::entities::{category, feature, organization, source};
 use crate::error::Result;
 use crate::{insights, ledger};
 use app::credits::Credits;
 use app::filter::{Filter, Frequency, GroupBy};
-use app::model::{DailyPoint, FilterOptions, Forecast, Overview, Series, ShareRow};
+use app::model::{DailyPoint, FeatureOption, FilterOptions, Forecast, Overview, Series, ShareRow};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -37,8 +38,16 @@ pub fn buckets(range: DateRange, frequency: Frequency) -> Vec<String> {
     out
 }
 
+/// A feature as the page names it.
+struct FeatureName {
+    name: String,
+    unit: String,
+    /// Its category's key.
+    category: String,
+}
+
 struct Names {
-    features: HashMap<String, (String, String, String)>,
+    features: HashMap<String, FeatureName>,
     categories: HashMap<String, String>,
     agents: HashMap<String, String>,
     /// `kind:key` (as usage reports label sources) → "Flow · Lead nurture"
@@ -80,20 +89,22 @@ async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {
         features: features
             .into_iter()
             .map(|f| {
+                let category = cat_key.get(&f.category_id).cloned().unwrap_or_default();
+                let (name, unit) = (f.name, f.unit);
                 (
                     f.key,
-                    (
-                        f.name,
-                        f.unit,
-                        cat_key.get(&f.category_id).cloned().unwrap_or_default(),
-                    ),
+                    FeatureName {
+                        name,
+                        unit,
+                        category,
+                    },
                 )
             })
             .collect(),
         categories: cats.into_iter().map(|c| (c.key, c.name)).collect(),
         agents: sources
             .iter()
-            .filter(|s| s.kind == "agent")
+            .filter(|s| s.kind == source::SourceKind::Agent)
             .map(|a| (a.key.clone(), a.name.clone()))
             .collect(),
         sources: sources
@@ -182,46 +193,6 @@ async fn run_out<C: ConnectionTrait>(
     Ok(f)
 }
 
-/// Rows of a one-grouping report, keyed by the group value.
-fn by_key(r: &UsageReport) -> HashMap<String, (Credits, i64, i64)> {
-    r.rows
-        .iter()
-        .filter_map(|row| {
-            Some((
-                row.groups[0].clone()?,
-                (row.credits, row.events, row.quantity),
-            ))
-        })
-        .collect()
-}
-
-pub(super) fn share_rows(
-    now: &UsageReport,
-    before: Option<&UsageReport>,
-    name: impl Fn(&str) -> (String, Option<String>, Option<String>),
-) -> Vec<ShareRow> {
-    let before = before.map(by_key);
-    now.rows
-        .iter()
-        .filter_map(|row| {
-            let key = row.groups[0].clone()?;
-            let (name, category, unit) = name(&key);
-            Some(ShareRow {
-                compare_credits: before
-                    .as_ref()
-                    .map(|b| b.get(&key).map_or(Credits::ZERO, |x| x.0)),
-                key,
-                name,
-                category,
-                credits: row.credits,
-                events: row.events,
-                quantity: row.quantity,
-                unit,
-            })
-        })
-        .collect()
-}
-
 pub async fn overview<C: ConnectionTrait>(
     db: &C,
     org_id: i64,
@@ -230,7 +201,6 @@ pub async fn overview<C: ConnectionTrait>(
 ) -> Result<Overview> {
     let range::Resolved { org, tz, range: r } = range::for_filter(db, org_id, filter, now).await?;
     let c = range::compare_with(filter, r, &org, tz);
-    let freq: GroupBy = filter.frequency.into();
     // Independent questions run side by side (on separate pooled connections). The filter's
     // names are resolved once for all the reports below.
     let ((balance, pool_id), n, s, hints) = futures::try_join!(
@@ -239,87 +209,156 @@ pub async fn overview<C: ConnectionTrait>(
         scope(db, org.id, filter),
         getting_started(db, org.id)
     )?;
-    // Two questions per range; categories, features, sources, days and buckets are folded
-    // from their answers.
-    let category_of = |g: &[Option<String>]| {
-        vec![
-            g[0].as_ref()
-                .and_then(|f| n.features.get(f))
-                .map(|f| f.2.clone()),
-        ]
-    };
-    let bucket_of = |day: &Option<String>| {
-        day.as_ref()
-            .and_then(|d| d.parse().ok())
-            .map(|d| bucket_label(d, filter.frequency))
-    };
-    let (org_ref, s_ref) = (&org, &s);
-    let ask = |range: DateRange| async move {
-        let by_source = usage_scoped(
-            db,
-            org_ref,
-            range,
-            s_ref,
-            &[GroupBy::Feature, GroupBy::Source],
-        );
-        let by_day = usage_scoped(db, org_ref, range, s_ref, &[GroupBy::Day, GroupBy::Feature]);
-        futures::try_join!(by_source, by_day)
-    };
     let before = async {
         match c {
-            Some(c) => ask(c).await.map(Some),
+            Some(c) => ask(db, &org, &s, c).await.map(Some),
             None => Ok(None),
         }
     };
     let companies = super::companies::by_company(db, &org, r, c, &s);
-    let ((by_source, by_day), before, companies) = futures::try_join!(ask(r), before, companies)?;
-    let feats = regroup(&by_source, &[GroupBy::Feature], |g| vec![g[0].clone()]);
-    let cats = regroup(&feats, &[GroupBy::Category], category_of);
-    let sources = regroup(&by_source, &[GroupBy::Source], |g| vec![g[1].clone()]);
-    let daily = regroup(&by_day, &[GroupBy::Day], |g| vec![g[0].clone()]);
-    let timeline = regroup(&by_day, &[freq, GroupBy::Feature], |g| {
-        vec![bucket_of(&g[0]), g[1].clone()]
-    });
-    let (c_cats, c_feats, c_sources, c_timeline) = match before {
-        Some((by_source, by_day)) => {
-            let feats = regroup(&by_source, &[GroupBy::Feature], |g| vec![g[0].clone()]);
-            (
-                Some(regroup(&feats, &[GroupBy::Category], category_of)),
-                Some(feats),
-                Some(regroup(&by_source, &[GroupBy::Source], |g| {
-                    vec![g[1].clone()]
-                })),
-                Some(regroup(&by_day, &[freq], |g| vec![bucket_of(&g[0])])),
-            )
-        }
-        None => (None, None, None, None),
-    };
+    let (answers, before, companies) = futures::try_join!(ask(db, &org, &s, r), before, companies)?;
+    let freq = filter.frequency;
+    let this = Folded::of(&answers, &n, freq, &[freq.into(), GroupBy::Feature]);
+    let that = before.map(|b| Folded::of(&b, &n, freq, &[freq.into()]));
+    let shares = Shares::of(&n, &this, that.as_ref());
+    let labels = buckets(r, freq);
+    let series = feature_series(&labels, &this.timeline, &shares.features);
+    let compare_series = c
+        .zip(that.as_ref())
+        .map(|(c, t)| compare_series(&buckets(c, freq), &t.timeline, labels.len()));
+    let daily = daily_points(r, &this.daily);
+    let anomalies =
+        insights::anomalies(&daily.iter().map(|p| (p.day, p.credits)).collect::<Vec<_>>());
+    let (remaining, period_end) = (balance.remaining, balance.period_end);
+    let forecast = run_out(db, &org, tz, pool_id, remaining, period_end, now).await?;
+    Ok(Overview {
+        organization_name: org.name,
+        time_zone: org.time_zone,
+        balance,
+        from: r.from,
+        to: r.to,
+        compare_from: c.map(|c| c.from),
+        compare_to: c.map(|c| c.to),
+        total: this.cats.total.credits,
+        total_events: this.cats.total.events,
+        compare_total: that.map(|x| x.cats.total.credits),
+        categories: shares.categories,
+        features: shares.features,
+        agents: shares.agents,
+        buckets: labels,
+        series,
+        compare_series,
+        daily,
+        anomalies,
+        sources: shares.sources,
+        companies,
+        forecast,
+        getting_started: hints,
+    })
+}
 
-    let categories = share_rows(&cats, c_cats.as_ref(), |k| {
-        (
-            n.categories
+/// The two questions asked of a range; categories, features, sources, days and buckets are
+/// folded from their answers.
+struct Answers {
+    by_source: UsageReport,
+    by_day: UsageReport,
+}
+
+async fn ask<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    s: &Scope,
+    range: DateRange,
+) -> Result<Answers> {
+    let by_source = usage_scoped(db, org, range, s, &[GroupBy::Feature, GroupBy::Source]);
+    let by_day = usage_scoped(db, org, range, s, &[GroupBy::Day, GroupBy::Feature]);
+    let (by_source, by_day) = futures::try_join!(by_source, by_day)?;
+    Ok(Answers { by_source, by_day })
+}
+
+/// One range's answers folded onto what the page shows.
+struct Folded {
+    feats: UsageReport,
+    cats: UsageReport,
+    sources: UsageReport,
+    daily: UsageReport,
+    /// By bucket of the frequency (and by feature, for the range itself).
+    timeline: UsageReport,
+}
+
+impl Folded {
+    fn of(a: &Answers, n: &Names, freq: Frequency, timeline_by: &[GroupBy]) -> Folded {
+        let feats = regroup(&a.by_source, &[GroupBy::Feature], |g| vec![g[0].clone()]);
+        let cats = regroup(&feats, &[GroupBy::Category], |g| {
+            vec![
+                g[0].as_ref()
+                    .and_then(|f| n.features.get(f))
+                    .map(|f| f.category.clone()),
+            ]
+        });
+        let bucket_of = |day: &Option<String>| {
+            day.as_ref()
+                .and_then(|d| d.parse().ok())
+                .map(|d| bucket_label(d, freq))
+        };
+        let timeline = regroup(&a.by_day, timeline_by, |g| {
+            let mut key = vec![bucket_of(&g[0])];
+            key.extend(g.get(1).filter(|_| timeline_by.len() > 1).cloned());
+            key
+        });
+        Folded {
+            sources: regroup(&a.by_source, &[GroupBy::Source], |g| vec![g[1].clone()]),
+            daily: regroup(&a.by_day, &[GroupBy::Day], |g| vec![g[0].clone()]),
+            feats,
+            cats,
+            timeline,
+        }
+    }
+}
+
+/// The "where the credits went" tables, each with the compare range beside it.
+struct Shares {
+    categories: Vec<ShareRow>,
+    features: Vec<ShareRow>,
+    agents: Vec<ShareRow>,
+    sources: Vec<ShareRow>,
+}
+
+impl Shares {
+    fn of(n: &Names, this: &Folded, that: Option<&Folded>) -> Shares {
+        let categories = share_rows(&this.cats, that.map(|t| &t.cats), |k| {
+            let name = n
+                .categories
                 .get(k)
                 .cloned()
-                .unwrap_or_else(|| k.to_string()),
-            None,
-            None,
-        )
-    });
-    let features = share_rows(&feats, c_feats.as_ref(), |k| match n.features.get(k) {
-        Some((name, unit, cat)) => (name.clone(), Some(cat.clone()), Some(unit.clone())),
-        None => (k.to_string(), None, None),
-    });
-    let agents = agent_cards(&n.agents, &sources, c_sources.as_ref());
+                .unwrap_or_else(|| k.to_string());
+            (name, None, None)
+        });
+        let features = share_rows(&this.feats, that.map(|t| &t.feats), |k| {
+            match n.features.get(k) {
+                Some(f) => (
+                    f.name.clone(),
+                    Some(f.category.clone()),
+                    Some(f.unit.clone()),
+                ),
+                None => (k.to_string(), None, None),
+            }
+        });
+        let sources = share_rows(&this.sources, that.map(|t| &t.sources), |k| {
+            let name = n.sources.get(k).cloned().unwrap_or_else(|| k.to_string());
+            (name, None, None)
+        });
+        Shares {
+            agents: agent_cards(&n.agents, &this.sources, that.map(|t| &t.sources)),
+            categories,
+            features,
+            sources,
+        }
+    }
+}
 
-    let ranked = share_rows(&sources, c_sources.as_ref(), |k| {
-        (
-            n.sources.get(k).cloned().unwrap_or_else(|| k.to_string()),
-            None,
-            None,
-        )
-    });
-
-    let labels = buckets(r, filter.frequency);
+/// Credits per bucket of each feature, in the order of the by-feature table.
+fn feature_series(labels: &[String], timeline: &UsageReport, features: &[ShareRow]) -> Vec<Series> {
     let position: HashMap<&str, usize> = labels
         .iter()
         .enumerate()
@@ -336,7 +375,7 @@ pub async fn overview<C: ConnectionTrait>(
                 .or_insert_with(|| vec![Credits::ZERO; labels.len()])[i] += row.credits;
         }
     }
-    let series = features
+    features
         .iter()
         .filter_map(|f| {
             Some(Series {
@@ -345,71 +384,39 @@ pub async fn overview<C: ConnectionTrait>(
                 values: per_feature.remove(&f.key)?,
             })
         })
+        .collect()
+}
+
+/// The compare range's credits per bucket (`its_labels`), laid over the range's `len` buckets.
+fn compare_series(its_labels: &[String], timeline: &UsageReport, len: usize) -> Vec<Credits> {
+    let by: HashMap<String, Credits> = timeline
+        .rows
+        .iter()
+        .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
         .collect();
-    let compare_series = c.zip(c_timeline.as_ref()).map(|(c, t)| {
-        let by: HashMap<String, Credits> = t
-            .rows
-            .iter()
-            .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
-            .collect();
-        let mut v: Vec<Credits> = buckets(c, filter.frequency)
-            .iter()
-            .map(|b| by.get(b).copied().unwrap_or_default())
-            .collect();
-        v.resize(labels.len(), Credits::ZERO);
-        v
-    });
+    let mut v: Vec<Credits> = its_labels
+        .iter()
+        .map(|b| by.get(b).copied().unwrap_or_default())
+        .collect();
+    v.resize(len, Credits::ZERO);
+    v
+}
+
+/// Every day of the range with its credits (0 where none).
+fn daily_points(r: DateRange, daily: &UsageReport) -> Vec<DailyPoint> {
     let by_day: HashMap<String, Credits> = daily
         .rows
         .iter()
         .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
         .collect();
-    let daily: Vec<DailyPoint> = r
-        .from
+    r.from
         .iter_days()
         .take_while(|d| *d <= r.to)
         .map(|day| DailyPoint {
             day,
             credits: by_day.get(&day.to_string()).copied().unwrap_or_default(),
         })
-        .collect();
-    let anomalies =
-        insights::anomalies(&daily.iter().map(|p| (p.day, p.credits)).collect::<Vec<_>>());
-
-    let forecast = run_out(
-        db,
-        &org,
-        tz,
-        pool_id,
-        balance.remaining,
-        balance.period_end,
-        now,
-    )
-    .await?;
-    Ok(Overview {
-        organization_name: org.name,
-        time_zone: org.time_zone,
-        balance,
-        from: r.from,
-        to: r.to,
-        compare_from: c.map(|c| c.from),
-        compare_to: c.map(|c| c.to),
-        total: cats.total.credits,
-        total_events: cats.total.events,
-        compare_total: c_cats.map(|x| x.total.credits),
-        categories,
-        features,
-        agents,
-        buckets: labels,
-        series,
-        compare_series,
-        daily,
-        anomalies,
-        sources: ranked,
-        companies,
-        forecast,
-        getting_started: hints,
-    })
+        .collect()
 }
 
 /// Teams, categories, features and members for the filter bar.
@@ -418,12 +425,16 @@ pub async fn filter_options<C: ConnectionTrait>(db: &C, org: i64) -> Result<Filt
     let n = names(db, org).await?;
     let mut categories: Vec<(String, String)> = n.categories.into_iter().collect();
     categories.sort_by(|a, b| a.1.cmp(&b.1));
-    let mut features: Vec<(String, String, String)> = n
+    let mut features: Vec<FeatureOption> = n
         .features
         .into_iter()
-        .map(|(k, (name, _, cat))| (k, name, cat))
+        .map(|(key, f)| FeatureOption {
+            key,
+            name: f.name,
+            category: f.category,
+        })
         .collect();
-    features.sort_by(|a, b| a.1.cmp(&b.1));
+    features.sort_by(|a, b| a.name.cmp(&b.name));
     let teams = team::Entity::find()
         .filter(team::Column::OrganizationId.eq(org))
         .order_by_asc(team::Column::Name)
@@ -436,7 +447,7 @@ pub async fn filter_options<C: ConnectionTrait>(db: &C, org: i64) -> Result<Filt
         .await?;
     let flows = source::Entity::find()
         .filter(source::Column::OrganizationId.eq(org))
-        .filter(source::Column::Kind.eq("flow"))
+        .filter(source::Column::Kind.eq(source::SourceKind::Flow))
         .order_by_asc(source::Column::Name)
         .all(db)
         .await?;

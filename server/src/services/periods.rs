@@ -2,12 +2,12 @@
 //! by end users — derived from grants, purchases and the daily rollup, so they can never
 //! disagree with the ledger.
 
-use super::balance::{counts_in, org_tz, pool_grants};
 use super::range::DateRange;
 use super::usage::{Scope, UsageRow, daily_totals};
 use crate::entities::{grant, organization, pool, purchase};
 use crate::error::{Error, Result};
 use crate::ledger::{self, GrantKind, Period};
+use crate::store::{grants, organizations};
 use app::credits::Credits;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::TryFutureExt;
@@ -38,7 +38,7 @@ pub async fn period_records<C: ConnectionTrait>(
     let periods = periods_back(org, previous, now)?;
     // Independent reads, side by side on pooled connections.
     let (grants, purchases, days) = futures::try_join!(
-        pool_grants(db, org_id, pool.id),
+        grants::in_pool(db, org_id, pool.id),
         purchase::Entity::find()
             .filter(purchase::Column::OrganizationId.eq(org_id))
             .filter(purchase::Column::PoolId.eq(pool.id))
@@ -55,7 +55,7 @@ pub fn periods_back(
     previous: usize,
     now: DateTime<Utc>,
 ) -> Result<Vec<Period>> {
-    let tz = org_tz(org)?;
+    let tz = organizations::tz(org)?;
     let anchor = org.period_anchor_day as u32;
     let mut periods = vec![ledger::period_containing(anchor, tz, now)];
     for _ in 0..previous {
@@ -101,7 +101,10 @@ pub fn records(
     days: &DailyUse,
     now: DateTime<Utc>,
 ) -> Vec<PeriodRecord> {
-    let grants: Vec<&grant::Model> = grants.iter().filter(|g| counts_in(g, pool.id)).collect();
+    let grants: Vec<&grant::Model> = grants
+        .iter()
+        .filter(|g| grants::counts_in(g, pool.id))
+        .collect();
     let within = |days: &[(NaiveDate, UsageRow)], r: DateRange| {
         let mut sum = (Credits::ZERO, Credits::ZERO);
         for (_, row) in days.iter().filter(|(d, _)| *d >= r.from && *d <= r.to) {
@@ -115,7 +118,7 @@ pub fn records(
         let in_period = |t: DateTime<Utc>| t >= p.start && t < p.end;
         let included_grants: Vec<&&grant::Model> = grants
             .iter()
-            .filter(|g| g.kind == GrantKind::Included.as_str() && in_period(g.granted_at))
+            .filter(|g| g.kind == GrantKind::Included && in_period(g.granted_at))
             .collect();
         let mut included: Credits = included_grants
             .iter()

@@ -57,9 +57,9 @@ pub async fn for_filter<C: sea_orm::ConnectionTrait>(
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Resolved> {
-    let org = super::balance::organization(db, org_id).await?;
+    let org = crate::store::organizations::get(db, org_id).await?;
     check_tz(filter, &org)?;
-    let tz = super::balance::org_tz(&org)?;
+    let tz = crate::store::organizations::tz(&org)?;
     let range = resolve(filter, &org, tz, now)?;
     Ok(Resolved { org, tz, range })
 }

@@ -12,9 +12,5 @@ pub fn sum_i64<C: ColumnTrait>(col: C) -> SimpleExpr {
 /// [`sum_i64`] of any expression (e.g. a column of an aliased table).
 pub fn sum_expr_i64(e: SimpleExpr) -> SimpleExpr {
     let sum: SimpleExpr = Func::sum(e).into();
-    Func::cast_as(
-        Func::coalesce([sum, Expr::val(0i64).into()]),
-        Alias::new("BIGINT"),
-    )
-    .into()
+    Func::cast_as(Func::coalesce([sum, Expr::val(0i64)]), Alias::new("BIGINT")).into()
 }

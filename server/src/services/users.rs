@@ -2,12 +2,13 @@
 //! table), and end-user allocations of the current period, closest to running out first.
 
 use super::allocations::used_by_pool_and_subject;
-use super::balance::pools;
 use super::range;
 use super::usage::{scope, usage_scoped};
-use crate::entities::{allocation, feature};
+use crate::entities::allocation::{self, SubjectKind};
+use crate::entities::feature;
 use crate::error::{Error, Result};
 use crate::ledger;
+use crate::store::pools;
 use app::credits::Credits;
 use app::filter::{Filter, GroupBy};
 use app::model::{AllocationRow, UserUsage, UsersView};
@@ -111,7 +112,7 @@ async fn allocations<C: ConnectionTrait>(
             .filter(allocation::Column::OrganizationId.eq(org_id))
             .all(db)
             .err_into::<Error>(),
-        pools(db, org_id),
+        pools::list(db, org_id),
         used_by_pool_and_subject(db, org_id, None, period)
     )?;
     if caps.is_empty() {
@@ -119,7 +120,7 @@ async fn allocations<C: ConnectionTrait>(
     }
     let capped: Vec<i64> = caps
         .iter()
-        .filter(|a| a.subject_kind != "member")
+        .filter(|a| a.subject_kind != SubjectKind::Member)
         .map(|a| a.subject_id)
         .collect();
     let end_users = super::names::end_user_names(db, org_id, Some(&capped)).await?;
@@ -130,7 +131,7 @@ async fn allocations<C: ConnectionTrait>(
             continue;
         };
         let used = used.entry(a.pool_id).or_default();
-        let (subject, kind, used) = if a.subject_kind == "member" {
+        let (subject, kind, used) = if a.subject_kind == SubjectKind::Member {
             (
                 members.get(&a.subject_id),
                 "member",

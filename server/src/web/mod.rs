@@ -9,7 +9,7 @@ pub use serve::serve;
 use crate::api::{self, ApiState, log::RequestLogger};
 use crate::auth::{csrf, store::DbSessionStore};
 use crate::config::Config;
-use crate::services::MeterServiceImpl;
+use crate::meter::MeterServiceImpl;
 use app::error::AppError;
 use app::service::Services;
 use app::{App, shell};
@@ -39,23 +39,24 @@ pub fn router_with_writers(
     let (log, log_writer) = RequestLogger::start(db.clone());
     let bounds = config.clone();
     let telemetry = crate::telemetry::router(db.clone());
-    let payments: Arc<dyn crate::admin::payment::PaymentProvider> =
-        Arc::new(crate::admin::payment::Bounded {
-            inner: Arc::new(crate::admin::payment::InvoiceProvider),
-            limit: config.payment_timeout,
-        });
+    let payments: Arc<dyn crate::payment::PaymentProvider> = Arc::new(crate::payment::Bounded {
+        inner: Arc::new(crate::payment::InvoiceProvider),
+        limit: config.payment_timeout,
+    });
+    let config = Arc::new(config);
     let api_state = ApiState {
         db: db.clone(),
-        config: Arc::new(config),
+        config: config.clone(),
         log,
         ingest: crate::ingest::queue::IngestQueue::start(db.clone(), payments.clone()),
     };
-    let sessions = session_layer(db.clone());
+    let sessions = session_layer(db.clone(), config.secure_cookies());
     start_cleanup(db.clone(), retention_days);
     let services_db = db.clone();
     let mut meter = MeterServiceImpl::new(db);
     meter.limits = crate::auth::limit::LoginLimits::new(config_proxies);
     meter.payments = payments;
+    meter.config = config;
     let services = Services(Arc::new(meter));
     let routes = generate_route_list(App);
     // Pages behind sign-in: every route but signing in, first-run setup and set-password.
@@ -128,8 +129,6 @@ async fn require_login(
     }
 }
 
-/// Sessions in the database; the cookie is HttpOnly, SameSite=Lax, Secure behind https, and
-/// lasts a week of inactivity.
 /// Brotli or gzip for whatever the client accepts: the wasm bundle travels at ~27 % of its
 /// size, pages and JSON at a fraction. CSV exports stream uncompressed: Chromium cancelled a
 /// compressed streamed download. Quality 5 keeps on-the-fly brotli cheap (a few ms per MB).
@@ -168,12 +167,14 @@ fn start_cleanup(db: DatabaseConnection, retention_days: u32) {
     });
 }
 
-fn session_layer(db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> {
+/// Sessions in the database; the cookie is HttpOnly, SameSite=Lax, Secure behind https, and
+/// lasts a week of inactivity.
+fn session_layer(db: DatabaseConnection, secure: bool) -> SessionManagerLayer<DbSessionStore> {
     let store = DbSessionStore { db };
     SessionManagerLayer::new(store)
         .with_name("cm_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(crate::config::secure_cookies())
+        .with_secure(secure)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
 }

@@ -15,7 +15,10 @@ pub async fn serve(db: DatabaseConnection, config: Config) -> anyhow::Result<()>
         .await
         .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?
     {
-        let base = crate::config::public_url().unwrap_or_else(|| format!("http://{addr}"));
+        let base = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
         tracing::info!("no organization yet: create the first one at {base}/setup?token={token}");
     }
     let grace = config.shutdown_timeout;

@@ -1,4 +1,4 @@
-//! Rollups sized for the dashboard's questions (issue 6, measured at 1 M events):
+//! Rollups sized for the dashboard's questions (measured at 1 M events):
 //! - `usage_feature_daily` gains the action and token sums, so the flows page without a
 //!   person filter reads it instead of the per-person action rollup (rebuilt: the new key
 //!   column cannot be filled from the old rows);

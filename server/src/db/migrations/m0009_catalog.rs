@@ -149,7 +149,7 @@ async fn fill_team_keys(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     for row in rows {
         let id: i64 = row.try_get("", "id")?;
         let name: String = row.try_get("", "name")?;
-        let key = crate::catalog::key_from_name(&name, id);
+        let key = key_from_name(&name, id);
         db.execute_raw(Statement::from_sql_and_values(
             b,
             match b {
@@ -161,4 +161,38 @@ async fn fill_team_keys(m: &SchemaManager<'_>) -> Result<(), DbErr> {
         .await?;
     }
     Ok(())
+}
+
+/// The longest key the catalog took when this migration was written.
+const MAX_KEY: usize = 64;
+
+/// A team key from a team's name: `Customer Success` → `customer_success`; `id` keeps names
+/// without letters or digits apart.
+fn key_from_name(name: &str, id: i64) -> String {
+    let mut key = String::new();
+    for c in name.trim().to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            key.push(c);
+        } else if !key.ends_with('_') && !key.is_empty() {
+            key.push('_');
+        }
+    }
+    let key = key.trim_end_matches('_');
+    if key.is_empty() {
+        format!("team_{id}")
+    } else {
+        key.chars().take(MAX_KEY).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_from_name;
+
+    #[test]
+    fn team_keys_from_names() {
+        assert_eq!(key_from_name("Customer Success", 1), "customer_success");
+        assert_eq!(key_from_name("  R&D / Labs ", 1), "r_d_labs");
+        assert_eq!(key_from_name("???", 7), "team_7");
+    }
 }

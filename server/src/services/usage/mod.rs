@@ -198,17 +198,18 @@ async fn sources<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Opt
         .filter(source::Column::OrganizationId.eq(org))
         .all(db)
         .await?;
-    let named: [(&str, &Option<String>, fn(&str, &str, &str) -> bool); 2] =
+    type Matches = fn(&str, &str, &str) -> bool;
+    let named: [(&str, &Option<String>, Matches); 2] =
         [("flow", &f.flow, is_flow), ("source", &f.source, is_source)];
     for (field, value, matches) in named {
         let Some(v) = value else { continue };
-        if !all.iter().any(|s| matches(v, &s.kind, &s.key)) {
+        if !all.iter().any(|s| matches(v, s.kind.as_str(), &s.key)) {
             return Err(AppError::invalid(field, format!("no {field} {v:?}")).into());
         }
     }
     Ok(Some(
         all.into_iter()
-            .filter(|s| source_wanted(f, &s.kind, &s.key))
+            .filter(|s| source_wanted(f, s.kind.as_str(), &s.key))
             .map(|s| s.id)
             .collect(),
     ))

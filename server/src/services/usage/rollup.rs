@@ -181,7 +181,7 @@ pub(super) fn statement(
         .expr_as(sum_i64(usage_daily::Column::Quantity), "quantity");
     if rollup.has_tokens() {
         for c in ["input_tokens", "output_tokens"] {
-            q.expr_as(sum_expr_i64(Expr::col((UD, c)).into()), c);
+            q.expr_as(sum_expr_i64(Expr::col((UD, c))), c);
         }
     }
     q.and_where(Expr::col((UD, "organization_id")).eq(org))

@@ -1,8 +1,8 @@
 //! Migrations and the demo generator, on SQLite and PostgreSQL.
 
-mod helpers;
+use crate::helpers;
 
-use helpers::{seed, test_now};
+use crate::helpers::{seed, test_now};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     Statement,
@@ -256,7 +256,7 @@ async fn demo_has_the_fixed_names(db: &DatabaseConnection) {
     assert_eq!(promo_expired, 1);
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     migrations_create_every_table_and_are_idempotent,
     tenant_unique_keys_include_the_organization,
     generator_is_deterministic_and_consistent,

@@ -2,13 +2,15 @@
 //! audited, refused ones without trace), tenant isolation between two organizations, the
 //! first owner from the command line, recalculation progress.
 
-mod helpers;
+use crate::helpers;
 
-use helpers::{
+use crate::helpers::{
     act, audit_count, browser, browser_anonymous, key_id, main_balance, org_id, request_id, seed,
     server_fn, spawn_app, user_id,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
 use serde_json::{Value, json};
 use server::entities::*;
 
@@ -173,7 +175,7 @@ async fn globex_state(db: &DatabaseConnection) -> Value {
         .await
         .unwrap()
         .into_iter()
-        .map(|u| (u.email, u.role, u.active))
+        .map(|u| (u.email, u.role.to_value(), u.active))
         .collect();
     let keys: Vec<bool> = api_key::Entity::find()
         .filter(api_key::Column::OrganizationId.eq(org))
@@ -189,7 +191,7 @@ async fn globex_state(db: &DatabaseConnection) -> Value {
         .await
         .unwrap()
         .into_iter()
-        .map(|r| r.status)
+        .map(|r| r.status.to_value())
         .collect();
     let caps: Vec<i64> = allocation::Entity::find()
         .filter(allocation::Column::OrganizationId.eq(org))
@@ -300,7 +302,7 @@ async fn no_organization_reaches_another(db: &DatabaseConnection) {
     assert!(acme_user.active);
 }
 
-on_both_backends!(no_organization_reaches_another);
+crate::on_both_backends!(no_organization_reaches_another);
 
 /// Outside the demo: an organization and its first owner made as `server org/user create`
 /// do; nobody signs in without the password set there.
@@ -384,7 +386,7 @@ async fn recalculation_reports_progress(db: &DatabaseConnection) {
     assert_eq!(last, json!([events, events, true]));
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     first_owner_signs_in_with_their_own_password,
     recalculation_reports_progress,
 );

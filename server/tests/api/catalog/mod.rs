@@ -3,13 +3,13 @@
 //! plan's credits and the exact burn; re-applying, renaming, archiving, refusals, grants,
 //! and the keys' boundaries; `first_run` has the CLI, empty pages and the owner link.
 
-mod first_run;
-#[path = "../helpers/mod.rs"]
-mod helpers;
+use crate::helpers;
 
+mod first_run;
+
+use crate::helpers::{Api, spawn_app};
 use app::credits::Credits;
 use chrono::Utc;
-use helpers::{Api, spawn_app};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
@@ -419,7 +419,7 @@ async fn grants_by_hand(db: &DatabaseConnection) {
     }
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     from_nothing_to_usage,
     keys_stay_on_their_side,
     bad_documents_name_the_field,

@@ -1,5 +1,4 @@
 //! Shared by the integration tests: fresh databases on both backends, seeded demo data.
-#![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -15,7 +14,7 @@ pub struct TestDb {
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/test.db", dir.path().display());
-    let db = server::db::connect_and_migrate(&url)
+    let db = server::startup::connect_and_migrate(&url)
         .await
         .expect("sqlite connects and migrates");
     TestDb {
@@ -44,7 +43,7 @@ pub async fn postgres() -> TestDb {
         .map(|(b, _)| b)
         .unwrap_or(&admin_url);
     let url = format!("{base}/{name}");
-    let db = server::db::connect_and_migrate(&url)
+    let db = server::startup::connect_and_migrate(&url)
         .await
         .expect("postgres migrates");
     TestDb {
@@ -267,7 +266,12 @@ where
             .unwrap_or_else(|e| panic!("not a postcard answer ({e}): {bytes:?}"));
         return (status, serde_json::to_value(value).unwrap());
     }
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    // A server function's error is the typed `AppError`, in postcard; other answers (a
+    // refused request before the function ran) are text.
+    let text = match postcard::from_bytes::<app::error::AppError>(&bytes) {
+        Ok(e) => e.to_string(),
+        Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
+    };
     (status, serde_json::Value::String(text))
 }
 

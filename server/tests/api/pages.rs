@@ -1,13 +1,13 @@
 //! The Users, Flows & agents and API pages' services, the overview's forecast and anomalies,
 //! and the CSV exports over real HTTP — each checked against sums over the raw events.
 
-mod helpers;
+use crate::helpers;
 
+use crate::helpers::{Api, api_key, org_id, seed, spawn_app, test_now};
 use app::credits::Credits;
 use app::filter::{Filter, RangePreset};
 use app::tables;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use helpers::{Api, api_key, org_id, seed, spawn_app, test_now};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use server::entities::*;
 use std::collections::HashMap;
@@ -153,7 +153,7 @@ async fn flows_and_actions_match_raw_events(db: &DatabaseConnection) {
         |v: app::model::FlowsView, raw: Vec<usage_event::Model>, sources: Vec<source::Model>| {
             let src_key: HashMap<i64, (String, String)> = sources
                 .into_iter()
-                .map(|s| (s.id, (s.kind, s.key)))
+                .map(|s| (s.id, (s.kind.to_string(), s.key)))
                 .collect();
             let mut per_source: HashMap<(String, String), (i64, i64)> = HashMap::new();
             for e in &raw {
@@ -307,7 +307,7 @@ async fn users_table_over_week_edges_matches_raw_events(db: &DatabaseConnection)
     }
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     users_table_matches_raw_events,
     users_table_over_week_edges_matches_raw_events,
     flows_and_actions_match_raw_events,
@@ -519,7 +519,7 @@ async fn usage_api_groups_by_action_with_tokens(db: &DatabaseConnection) {
     );
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     csv_exports_hold_the_filtered_rows,
     usage_api_groups_by_action_with_tokens,
 );
@@ -539,7 +539,7 @@ async fn upgrade_fills_the_action_rollup(t: helpers::TestDb) {
     server::db::migrations::Migrator::down(&t.db, Some(3))
         .await
         .unwrap();
-    let db = server::db::connect_and_migrate(&t.url).await.unwrap();
+    let db = server::startup::connect_and_migrate(&t.url).await.unwrap();
     let after = server::services::flows::flows_view(&db, org, &last_30(), test_now())
         .await
         .unwrap();

@@ -1,10 +1,10 @@
 //! Ingest through the ledger, on SQLite and PostgreSQL: exact totals, duplicates, late events,
 //! overage, and concurrent writers.
 
-mod helpers;
+use crate::helpers;
 
+use crate::helpers::{event, org_id, seed, sum};
 use chrono::{Duration, Utc};
-use helpers::{event, org_id, seed, sum};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use server::entities::*;
@@ -166,14 +166,14 @@ async fn concurrent_overlapping_batches(db: &DatabaseConnection, api: Option<hel
     grant::Entity::insert(grant::ActiveModel {
         organization_id: sea_orm::Set(globex),
         pool_id: sea_orm::Set(pool.id),
-        kind: sea_orm::Set("purchased".into()),
+        kind: sea_orm::Set(server::ledger::GrantKind::Purchased),
         description: sea_orm::Set("test".into()),
         granted_at: sea_orm::Set(Utc::now() - Duration::days(1)),
         expires_at: sea_orm::Set(None),
         priority: sea_orm::Set(1),
         original_milli: sea_orm::Set(1_200_000),
         remaining_milli: sea_orm::Set(1_200_000),
-        status: sea_orm::Set("active".into()),
+        status: sea_orm::Set(grant::GrantStatus::Active),
         purchase_id: sea_orm::Set(None),
         ..Default::default()
     })
@@ -233,7 +233,7 @@ async fn concurrent_overlapping_batches(db: &DatabaseConnection, api: Option<hel
     assert_eq!(burned + overage, used);
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     a_batch_lands_with_rejections_and_duplicates,
     late_events_land_in_their_own_day_and_overage_is_kept,
     concurrent_overlapping_batches_count_once_and_recharge_once,
@@ -289,7 +289,7 @@ async fn resent_events_in_a_batch_burn_nothing(db: &DatabaseConnection) {
     );
 }
 
-on_both_backends!(resent_events_in_a_batch_burn_nothing);
+crate::on_both_backends!(resent_events_in_a_batch_burn_nothing);
 
 /// A group of batches in one transaction (SQLite's group commit) ends exactly where the same
 /// batches one after another end: each batch's answer, every event's overage, the grants and
@@ -327,7 +327,7 @@ async fn a_group_equals_its_batches_one_after_another(
         .collect();
     let together = server::ingest::apply(
         group,
-        &server::admin::payment::InvoiceProvider,
+        &server::payment::InvoiceProvider,
         acme,
         &mut validated,
         now,

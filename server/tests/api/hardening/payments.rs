@@ -4,9 +4,9 @@ use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
-use server::admin::payment::{Bounded, Payment, PaymentProvider};
 use server::admin::purchase::{Order, buy_once};
 use server::entities::organization;
+use server::payment::{Bounded, Payment, PaymentProvider};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A provider that counts its charges and refuses them all, or none.
@@ -31,7 +31,7 @@ impl PaymentProvider for TestProvider {
             return Err(AppError::invalid("card", "the card was declined"));
         }
         Ok(Payment {
-            status: "paid".into(),
+            status: server::entities::purchase::PurchaseStatus::Paid,
             reference: format!("T-{key}"),
         })
     }
@@ -131,7 +131,7 @@ pub async fn a_refused_payment_grants_nothing(db: &DatabaseConnection) {
 pub async fn auto_recharge_goes_through_the_provider(db: &DatabaseConnection) {
     seed(db, 300, 93, Utc::now()).await;
     let org = org_id(db, "acme").await;
-    let balance = crate::arm_recharge(db, Credits(500), Credits::whole(100), 5).await;
+    let balance = crate::hardening::arm_recharge(db, Credits(500), Credits::whole(100), 5).await;
     let crossing = |id: &str| {
         vec![
             json!({"id": id, "timestamp": Utc::now().to_rfc3339(), "feature": "personalized_email",
@@ -166,7 +166,8 @@ pub async fn auto_recharge_goes_through_the_provider(db: &DatabaseConnection) {
     // With a fresh rule in a new setup, a paying provider grants the recharge.
     db_clear_failed(db, org).await;
     let paying: &'static TestProvider = Box::leak(Box::new(TestProvider::default()));
-    let now_balance = crate::arm_recharge(db, Credits(500), Credits::whole(100), 5).await;
+    let now_balance =
+        crate::hardening::arm_recharge(db, Credits(500), Credits::whole(100), 5).await;
     let paid_before = purchases(db, org, "paid").await;
     ingest(paying, "ar-3").await;
     assert_eq!(paying.charges.load(Ordering::SeqCst), 1);
@@ -193,7 +194,7 @@ pub async fn admin_actions_succeed_under_ingest_load(db: &DatabaseConnection) {
     let load = tokio::spawn(async move {
         for b in 0..30 {
             let events: Vec<_> = (0..100)
-                .map(|i| crate::input::dated(&format!("load-{b}-{i}"), 0))
+                .map(|i| crate::hardening::input::dated(&format!("load-{b}-{i}"), 0))
                 .collect();
             assert_eq!(
                 api.post("/api/v1/events", json!({"events": events}))
@@ -240,7 +241,7 @@ pub async fn a_silent_provider_holds_nothing_up(db: &DatabaseConnection) {
         inner: std::sync::Arc::new(Silent),
         limit: std::time::Duration::from_millis(300),
     };
-    let balance = crate::arm_recharge(db, Credits(500), Credits::whole(100), 5).await;
+    let balance = crate::hardening::arm_recharge(db, Credits(500), Credits::whole(100), 5).await;
     let crossing = vec![
         json!({"id": "silent-1", "timestamp": Utc::now().to_rfc3339(),
         "feature": "personalized_email", "user": "member@acme.test", "credits": "1"}),

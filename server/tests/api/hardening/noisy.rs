@@ -3,8 +3,8 @@
 //! its latencies are reported beside the same ingest with no rebuild, in the same run.
 //! `NOISY_EVENTS` sets the demo's size (default 20,000; `scripts/soak` uses 1,000,000).
 
+use crate::hardening::rebuild::rollups_match_events;
 use crate::helpers::{Api, api_key, org_id, seed, spawn_app_with};
-use crate::rebuild::rollups_match_events;
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use serde_json::json;

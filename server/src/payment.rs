@@ -10,8 +10,8 @@ use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct Payment {
-    /// `invoiced`, `paid`…: stored as the purchase's status.
-    pub status: String,
+    /// Stored as the purchase's status.
+    pub status: crate::entities::purchase::PurchaseStatus,
     pub reference: String,
 }
 
@@ -47,7 +47,7 @@ impl PaymentProvider for InvoiceProvider {
         use sha2::Digest;
         let tag = hex::encode(&sha2::Sha256::digest(idempotency_key)[..4]).to_uppercase();
         Ok(Payment {
-            status: "invoiced".into(),
+            status: crate::entities::purchase::PurchaseStatus::Invoiced,
             reference: format!(
                 "INV-{}-{}-{tag}",
                 org.slug.to_uppercase(),

@@ -2,9 +2,9 @@
 //! what several servers on one database must agree on. `login` has sign-in limits, proxies
 //! and sessions; `input` has event bounds and the backfill window.
 
+use crate::helpers;
+
 mod faults;
-#[path = "../helpers/mod.rs"]
-mod helpers;
 mod input;
 mod login;
 mod noisy;

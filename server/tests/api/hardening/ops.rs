@@ -11,7 +11,7 @@ pub async fn health_readiness_and_metrics(db: &DatabaseConnection) {
     seed(db, 200, 71, Utc::now()).await;
     let base = spawn_app_with(db, Config::default()).await;
     let api = Api::new(&base, &api_key(db, "acme").await);
-    let batch = json!({"events": [crate::input::dated("m1", 0), {"id": "bad"}]});
+    let batch = json!({"events": [crate::hardening::input::dated("m1", 0), {"id": "bad"}]});
     assert_eq!(api.post("/api/v1/events", batch).await.0, 200);
     let http = reqwest::Client::new();
     for (path, want) in [("/healthz", "ok"), ("/readyz", "ready")] {

@@ -1,10 +1,8 @@
 //! Black-box tests of /api/v1 over real HTTP, on SQLite and PostgreSQL.
 
-mod helpers;
-
+use crate::helpers::{Api, api_key, org_id, seed, spawn_app, sum};
 use app::credits::Credits;
 use chrono::Utc;
-use helpers::{Api, api_key, org_id, seed, spawn_app, sum};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
@@ -525,7 +523,7 @@ async fn eight_http_clients_count_exactly_once(db: &DatabaseConnection) {
     );
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     keys_decide_everything,
     events_bad_input_is_named,
     balance_authorize_and_allocations,

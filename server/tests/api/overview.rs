@@ -1,11 +1,11 @@
 //! The overview service and the server-rendered page, over real seeded databases.
 
-mod helpers;
+use crate::helpers;
 
+use crate::helpers::{seed, test_now};
 use app::credits::Credits;
 use app::filter::{Compare, Filter, Frequency, RangePreset};
 use chrono::{Duration, TimeZone, Utc};
-use helpers::{seed, test_now};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use server::entities::*;
 use server::services::overview::overview;
@@ -172,7 +172,7 @@ async fn filters_and_compare_follow_the_raw_events(db: &DatabaseConnection) {
     );
 }
 
-on_both_backends!(filters_and_compare_follow_the_raw_events);
+crate::on_both_backends!(filters_and_compare_follow_the_raw_events);
 
 /// The raw events' credits of acme matching `keep`.
 async fn raw_sum(
@@ -249,7 +249,7 @@ async fn company_flow_and_source_filters_follow_the_raw_events(db: &DatabaseConn
         .unwrap();
     let flow = sources
         .iter()
-        .find(|s| s.kind == "flow")
+        .find(|s| s.kind == source::SourceKind::Flow)
         .expect("a demo flow");
     let by_flow = Filter {
         flow: Some(flow.key.clone()),
@@ -261,7 +261,7 @@ async fn company_flow_and_source_filters_follow_the_raw_events(db: &DatabaseConn
     assert_eq!(o.total, raw);
     let agent = sources
         .iter()
-        .find(|s| s.kind == "agent")
+        .find(|s| s.kind == source::SourceKind::Agent)
         .expect("a demo agent");
     let by_source = Filter {
         source: Some(format!("agent:{}", agent.key)),
@@ -281,9 +281,9 @@ async fn company_flow_and_source_filters_follow_the_raw_events(db: &DatabaseConn
     assert!(format!("{e:?}").contains("flow"), "{e:?}");
 }
 
-on_both_backends!(company_flow_and_source_filters_follow_the_raw_events);
+crate::on_both_backends!(company_flow_and_source_filters_follow_the_raw_events);
 
-on_both_backends!(balance_matches_the_grants);
+crate::on_both_backends!(balance_matches_the_grants);
 
 /// The promise to outside checks: with the default demo data, acme keeps at least 5,000
 /// ai_credits in the current period, whatever day of the period it is seeded on.
@@ -319,9 +319,7 @@ async fn period_records_add_up(db: &DatabaseConnection) {
         .await
         .unwrap()
         .unwrap();
-    let model = server::services::balance::organization(db, org)
-        .await
-        .unwrap();
+    let model = server::store::organizations::get(db, org).await.unwrap();
     let records = server::services::periods::period_records(db, &model, &pool, 3, test_now())
         .await
         .unwrap();
@@ -364,7 +362,7 @@ async fn period_records_add_up(db: &DatabaseConnection) {
     assert_eq!(end_users, Credits(raw_end_users));
 }
 
-on_both_backends!(period_records_add_up);
+crate::on_both_backends!(period_records_add_up);
 
 async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
     use app::model::{ActivitySort, Cursor};
@@ -462,7 +460,7 @@ async fn activity_pages_cover_every_event_once(db: &DatabaseConnection) {
     );
 }
 
-on_both_backends!(activity_pages_cover_every_event_once);
+crate::on_both_backends!(activity_pages_cover_every_event_once);
 
 async fn credits_page_agrees_with_the_ledger(db: &DatabaseConnection) {
     seed(db, 3_000, 13, test_now()).await;
@@ -505,4 +503,4 @@ async fn credits_page_agrees_with_the_ledger(db: &DatabaseConnection) {
     assert_eq!(ai.expired, expired_sum);
 }
 
-on_both_backends!(credits_page_agrees_with_the_ledger);
+crate::on_both_backends!(credits_page_agrees_with_the_ledger);

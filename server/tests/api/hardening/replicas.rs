@@ -16,7 +16,8 @@ pub async fn three_servers_behave_as_one(db: &DatabaseConnection) {
         format!("DELETE FROM purchases WHERE organization_id = {org} AND origin = 'auto_recharge'");
     db.execute_unprepared(&sql).await.unwrap();
     // Five credits above the threshold; each recharge buys 25.
-    let start = crate::arm_recharge(db, Credits::whole(5), Credits::whole(25), 100).await;
+    let start =
+        crate::hardening::arm_recharge(db, Credits::whole(5), Credits::whole(25), 100).await;
     let recharges_before = sum(db, "purchases", "1", org, "AND origin = 'auto_recharge'").await;
     let events_before = sum(db, "usage_events", "1", org, "").await;
     let key = api_key(db, "acme").await;
@@ -78,7 +79,7 @@ pub async fn three_servers_behave_as_one(db: &DatabaseConnection) {
         Credits(expected),
         "exact balance"
     );
-    crate::rebuild::rollups_match_events(db, org).await;
+    crate::hardening::rebuild::rollups_match_events(db, org).await;
 }
 
 crate::on_both_backends!(three_servers_behave_as_one);

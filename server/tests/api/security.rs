@@ -1,13 +1,13 @@
 //! Security over real HTTP: cross-site requests, login rate limits, sessions ending on
 //! deactivation and logout, revoked API keys, credit requests decided once, governance.
 
-mod helpers;
+use crate::helpers;
 
-use app::credits::Credits;
-use helpers::{
+use crate::helpers::{
     act, audit_count, browser, browser_anonymous, main_balance, org_id, post_json, request_id,
     seed, server_fn, spawn_app, user_id,
 };
+use app::credits::Credits;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use server::entities::*;
@@ -111,15 +111,14 @@ async fn logins_are_rate_limited_and_sessions_end(db: &DatabaseConnection) {
     );
     // Logging out ends the session server-side.
     let admin = browser(&base, "owner@globex.test").await;
-    assert_eq!(
+    assert!(
         admin
             .post(format!("{base}/api/logout"))
             .send()
             .await
             .unwrap()
             .status()
-            .is_success(),
-        true
+            .is_success()
     );
     assert_eq!(
         admin
@@ -244,7 +243,7 @@ async fn revoked_keys_fail_at_once_and_requests_are_decided_once(db: &DatabaseCo
     assert_eq!(res.status(), 200);
 }
 
-on_both_backends!(
+crate::on_both_backends!(
     cross_site_requests_are_refused,
     logins_are_rate_limited_and_sessions_end,
     revoked_keys_fail_at_once_and_requests_are_decided_once,

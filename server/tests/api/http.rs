@@ -1,6 +1,6 @@
 //! The real HTTP server: the first HTML response already carries the numbers (SSR).
 
-mod helpers;
+use crate::helpers;
 
 use server::services::overview::overview;
 
@@ -74,7 +74,7 @@ async fn usage_page_is_server_rendered_with_the_balance() {
     // A hydrated single-page app: no islands, and the server functions' answers travel with
     // the page (hydration asks the server for nothing again).
     assert!(!html.contains("<leptos-island"));
-    let carried: Vec<Result<app::model::OverviewPage, leptos::prelude::ServerFnError>> =
+    let carried: Vec<Result<app::model::OverviewPage, app::error::AppError>> =
         carried_answers(&html);
     let answer = carried.into_iter().find_map(Result::ok);
     let answer = answer.expect("the overview's answer is in the page");

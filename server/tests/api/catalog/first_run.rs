@@ -2,9 +2,8 @@
 //! binary, every page's empty state, and the invited owner's one-time password link.
 
 use super::{catalog, helpers, platform};
-use crate::on_both_backends;
+use crate::helpers::spawn_app;
 use chrono::Utc;
-use helpers::spawn_app;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
@@ -14,7 +13,7 @@ fn the_command_line_sets_up_an_organization() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/cli.db", dir.path().display());
     let file = dir.path().join("catalog.toml");
-    std::fs::write(&file, include_str!("../../demo/acme.toml")).unwrap();
+    std::fs::write(&file, include_str!("../../../demo/acme.toml")).unwrap();
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
             .args(args)
@@ -42,7 +41,7 @@ fn the_command_line_sets_up_an_organization() {
     );
     let (ok, out) = run(&["catalog", "apply", "--org", "trial", f, "--dry-run"]);
     assert!(
-        ok && out.contains("0 would") == false && out.contains("unchanged"),
+        ok && !out.contains("0 would") && out.contains("unchanged"),
         "{out}"
     );
     assert!(
@@ -228,7 +227,7 @@ async fn empty_organization_pages(db: &DatabaseConnection) {
     assert!(!html.contains(r#"data-testid="agent-"#), "{html}");
 }
 
-on_both_backends!(empty_organization_pages);
+crate::on_both_backends!(empty_organization_pages);
 
 /// The owner invited by the platform API chooses a password through the one-time link and
 /// is signed in; the link works once.

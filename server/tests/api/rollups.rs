@@ -1,10 +1,10 @@
 //! The rollups equal the raw events, on SQLite and PostgreSQL: after the demo generator,
 //! live ingest and a rebuild, per rollup key, and the weekly twin per closed week.
 
-mod helpers;
+use crate::helpers;
 
+use crate::helpers::{event, org_id, seed};
 use chrono::{Duration, Utc};
-use helpers::{event, org_id, seed};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use server::entities::*;
@@ -54,7 +54,7 @@ async fn recalculate_reproduces_the_rollup(db: &DatabaseConnection) {
     assert_eq!(snapshot(db.clone()).await, before);
 }
 
-on_both_backends!(recalculate_reproduces_the_rollup);
+crate::on_both_backends!(recalculate_reproduces_the_rollup);
 
 /// Each rollup, grouped by its key (all but the day), equals the raw events grouped the same
 /// way — after the generator, after live ingest of events with sources, actions and tokens,
@@ -178,7 +178,7 @@ fn sums_len(tokens: bool) -> usize {
     if tokens { 5 } else { 3 }
 }
 
-on_both_backends!(every_rollup_equals_the_raw_events_by_its_key);
+crate::on_both_backends!(every_rollup_equals_the_raw_events_by_its_key);
 
 /// Every closed week of `usage_user_weekly` is its days of `usage_user_daily` summed, and no
 /// open week (from `weekly_until` on) has weekly rows.
@@ -275,4 +275,4 @@ async fn closed_weeks_are_their_days(db: &DatabaseConnection) {
     assert_weeks_are_their_days(db, acme, "after recalculate").await;
 }
 
-on_both_backends!(closed_weeks_are_their_days);
+crate::on_both_backends!(closed_weeks_are_their_days);

@@ -27,6 +27,8 @@ fn free_port() -> u16 {
 
 /// Starts `server serve` on `url` and waits until it is ready.
 async fn start(url: &str, port: u16) -> Server {
+    // The caller owns the child and kills and reaps it.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_server"))
         .arg("serve")
         .env("DATABASE_URL", url)
@@ -41,10 +43,10 @@ async fn start(url: &str, port: u16) -> Server {
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     for _ in 0..300 {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-            if r.status() == 200 {
-                return Server { child, base };
-            }
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return Server { child, base };
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -145,7 +147,7 @@ async fn check_totals(t: &TestDb, org: i64, acknowledged: &[String], before: (i6
         used,
         "burned + overage = used"
     );
-    crate::rebuild::rollups_match_events(&t.db, org).await;
+    crate::hardening::rebuild::rollups_match_events(&t.db, org).await;
 }
 
 /// 20 × `kill -9` during 4-client ingest; clients resend what was not acknowledged.
@@ -193,7 +195,7 @@ pub async fn killed_servers_lose_nothing(t: &TestDb) {
     }
     last.child.kill().unwrap();
     last.child.wait().unwrap();
-    let seen = seen.lock().unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
     assert!(seen.unexpected.is_empty(), "{:?}", seen.unexpected);
     assert!(
         seen.acknowledged.len() >= rounds * BATCH,
@@ -249,7 +251,7 @@ pub async fn a_stopped_server_answers_what_it_took(t: &TestDb) {
     for c in clients {
         c.await.unwrap();
     }
-    let seen = seen.lock().unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
     assert!(seen.unexpected.is_empty(), "{:?}", seen.unexpected);
     // A cut connection's batch was never taken: none of it is stored.
     let cut: Vec<String> = seen.unanswered.iter().map(|i| format!("'{i}'")).collect();

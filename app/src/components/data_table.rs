@@ -124,45 +124,14 @@ pub fn DataTableView(
     let pages = total.div_ceil(page_size).max(1);
     let table = StoredValue::new(table);
     let header = table.with_value(|t| {
-        t.columns
+        let cols: Vec<(String, bool)> = t
+            .columns
             .iter()
+            .map(|c| (c.label.clone(), c.numeric))
+            .collect();
+        cols.into_iter()
             .enumerate()
-            .map(|(i, c)| {
-                let numeric = c.numeric;
-                let label = c.label.clone();
-                let aria = move || match sort.get() {
-                    Some((col, true)) if col == i => "descending",
-                    Some((col, false)) if col == i => "ascending",
-                    _ => "none",
-                };
-                let arrow = move || match sort.get() {
-                    Some((col, true)) if col == i => " ▼",
-                    Some((col, false)) if col == i => " ▲",
-                    _ => "",
-                };
-                view! {
-                    <th scope="col" class=if numeric { "num" } else { "" } aria-sort=aria>
-                        <button
-                            type="button"
-                            class="sort"
-                            on:click=move |_| {
-                                sort.update(|s| {
-                                    *s = Some(
-                                        match *s {
-                                            Some((col, desc)) if col == i => (i, !desc),
-                                            _ => (i, numeric),
-                                        },
-                                    );
-                                });
-                                page.set(0);
-                            }
-                        >
-                            {label}
-                            {arrow}
-                        </button>
-                    </th>
-                }
-            })
+            .map(|(i, (label, numeric))| view! { <SortHeader i label numeric sort page /> })
             .collect_view()
     });
     let body = move || {
@@ -228,40 +197,87 @@ pub fn DataTableView(
                 }
                     .into_any()
             }}
-            {(pages > 1)
-                .then(|| {
-                    view! {
-                        <div class="pager">
-                            <button
-                                type="button"
-                                data-testid="table-prev"
-                                disabled=move || { page.get() == 0 }
-                                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
-                            >
-                                "← Previous"
-                            </button>
-                            <span class="muted">
-                                {move || {
-                                    let start = page.get() * page_size;
-                                    format!(
-                                        "Rows {}–{} of {}",
-                                        start + 1,
-                                        (start + page_size).min(total),
-                                        total,
-                                    )
-                                }}
-                            </span>
-                            <button
-                                type="button"
-                                data-testid="table-next"
-                                disabled=move || { page.get() + 1 >= pages }
-                                on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))
-                            >
-                                "Next →"
-                            </button>
-                        </div>
-                    }
-                })}
+            {(pages > 1).then(|| view! { <TablePager page page_size total pages /> })}
+        </div>
+    }
+}
+
+/// A column's header: a button sorting by it (numbers biggest first, text A→Z), then the
+/// other way round.
+#[component]
+fn SortHeader(
+    i: usize,
+    label: String,
+    numeric: bool,
+    sort: RwSignal<Option<(usize, bool)>>,
+    page: RwSignal<usize>,
+) -> impl IntoView {
+    let aria = move || match sort.get() {
+        Some((col, true)) if col == i => "descending",
+        Some((col, false)) if col == i => "ascending",
+        _ => "none",
+    };
+    let arrow = move || match sort.get() {
+        Some((col, true)) if col == i => " ▼",
+        Some((col, false)) if col == i => " ▲",
+        _ => "",
+    };
+    view! {
+        <th scope="col" class=if numeric { "num" } else { "" } aria-sort=aria>
+            <button
+                type="button"
+                class="sort"
+                on:click=move |_| {
+                    sort.update(|s| {
+                        *s = Some(
+                            match *s {
+                                Some((col, desc)) if col == i => (i, !desc),
+                                _ => (i, numeric),
+                            },
+                        );
+                    });
+                    page.set(0);
+                }
+            >
+                {label}
+                {arrow}
+            </button>
+        </th>
+    }
+}
+
+/// Previous / next page of a table paged in the browser.
+#[component]
+fn TablePager(
+    page: RwSignal<usize>,
+    page_size: usize,
+    total: usize,
+    pages: usize,
+) -> impl IntoView {
+    view! {
+        <div class="pager">
+            <button
+                type="button"
+                data-testid="table-prev"
+                disabled=move || { page.get() == 0 }
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
+            >
+                "← Previous"
+            </button>
+            <span class="muted">
+                {move || {
+                    let start = page.get() * page_size;
+                    format!("Rows {}–{} of {}", start + 1, (start + page_size).min(total), total)
+                }}
+            </span>
+            <button
+                type="button"
+                data-testid="table-next"
+                disabled=move || { page.get() + 1 >= pages }
+                on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))
+            >
+                "Next →"
+            </button>
         </div>
     }
 }

@@ -28,6 +28,8 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
         }
     };
     let filter = filter.get_value();
+    let (range, custom) = (filter.range, filter.is_custom());
+    let (compare, frequency) = (filter.compare, filter.frequency);
     let ranges = [
         (RangePreset::Last7, "Last 7 days"),
         (RangePreset::Last30, "Last 30 days"),
@@ -78,49 +80,29 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
                         }
                     })
                 >
-                    {ranges
-                        .map(|(r, text)| {
-                            view! {
-                                <option
-                                    value=r.to_string()
-                                    selected=filter.range == r
-                                        && (r == RangePreset::Custom || !filter.is_custom())
-                                >
-                                    {text}
-                                </option>
-                            }
-                        })}
+                    {word_options(
+                        ranges,
+                        move |r| range == r && (r == RangePreset::Custom || !custom),
+                    )}
                 </select>
             </label>
             {filter
                 .is_custom()
                 .then(|| {
+                    let on_to = on_custom.clone();
                     view! {
-                        <label>
-                            <span>"From"</span>
-                            <input
-                                type="date"
-                                name="from"
-                                value=filter.from.map(|d| d.to_string()).unwrap_or_default()
-                                on:change=on_custom
-                                    .clone()(|f, v| {
-                                    f.range = RangePreset::Custom;
-                                    f.from = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
-                                })
-                            />
-                        </label>
-                        <label>
-                            <span>"To"</span>
-                            <input
-                                type="date"
-                                name="to"
-                                value=filter.to.map(|d| d.to_string()).unwrap_or_default()
-                                on:change=on_custom(|f, v| {
-                                    f.range = RangePreset::Custom;
-                                    f.to = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
-                                })
-                            />
-                        </label>
+                        <CustomDates
+                            from=filter.from
+                            to=filter.to
+                            on_from=on_custom(|f, v| {
+                                f.range = RangePreset::Custom;
+                                f.from = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
+                            })
+                            on_to=on_to(|f, v| {
+                                f.range = RangePreset::Custom;
+                                f.to = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
+                            })
+                        />
                     }
                 })}
             <OneOf
@@ -139,53 +121,16 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
                 current=filter.user.clone()
                 on_change=on(|f, v| f.user = (!v.is_empty()).then_some(v))
             />
-            <label>
-                <span>"Category / feature"</span>
-                <select
-                    name="scope"
-                    on:change=on(|f, v| {
-                        f.category = v.strip_prefix("c:").map(str::to_string);
-                        f.feature = v.strip_prefix("f:").map(str::to_string);
-                    })
-                >
-                    <option value="" selected=filter.category.is_none() && filter.feature.is_none()>
-                        "Everything"
-                    </option>
-                    {cats
-                        .into_iter()
-                        .map(|(ck, cn)| {
-                            let in_cat: Vec<(String, String)> = feats
-                                .iter()
-                                .filter(|f| f.category == ck)
-                                .map(|f| (f.key.clone(), f.name.clone()))
-                                .collect();
-                            view! {
-                                <optgroup label=cn.clone()>
-                                    <option
-                                        value=format!("c:{ck}")
-                                        selected=filter.category.as_ref() == Some(&ck)
-                                    >
-                                        {format!("All of {cn}")}
-                                    </option>
-                                    {in_cat
-                                        .into_iter()
-                                        .map(|(fk, fname)| {
-                                            view! {
-                                                <option
-                                                    value=format!("f:{fk}")
-                                                    selected=filter.feature.as_ref() == Some(&fk)
-                                                >
-                                                    {fname}
-                                                </option>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </optgroup>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </label>
+            <ScopeMenu
+                categories=cats
+                features=feats
+                category=filter.category.clone()
+                feature=filter.feature.clone()
+                on_change=on(|f, v| {
+                    f.category = v.strip_prefix("c:").map(str::to_string);
+                    f.feature = v.strip_prefix("f:").map(str::to_string);
+                })
+            />
             // Agencies tag usage with companies; organizations without any see no such menu.
             {(!companies.is_empty())
                 .then(|| {
@@ -216,27 +161,13 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
             <label>
                 <span>"Compare with"</span>
                 <select name="compare" on:change=on(|f, v| f.compare = parse(&v))>
-                    {compares
-                        .map(|(c, text)| {
-                            view! {
-                                <option value=c.to_string() selected=filter.compare == c>
-                                    {text}
-                                </option>
-                            }
-                        })}
+                    {word_options(compares, move |c| compare == c)}
                 </select>
             </label>
             <label>
                 <span>"Frequency"</span>
                 <select name="frequency" on:change=on(|f, v| f.frequency = parse(&v))>
-                    {freqs
-                        .map(|(q, text)| {
-                            view! {
-                                <option value=q.to_string() selected=filter.frequency == q>
-                                    {text}
-                                </option>
-                            }
-                        })}
+                    {word_options(freqs, move |q| frequency == q)}
                 </select>
             </label>
             // Kept through the form: filters the bar has no menu for.
@@ -250,6 +181,93 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
                 "Apply"
             </button>
         </form>
+    }
+}
+
+/// The options of a menu of filter words, `selected` marking the current one.
+fn word_options<T: std::fmt::Display + Copy + 'static, const N: usize>(
+    choices: [(T, &'static str); N],
+    selected: impl Fn(T) -> bool,
+) -> impl IntoView {
+    choices
+        .into_iter()
+        .map(|(w, text)| {
+            view! {
+                <option value=w.to_string() selected=selected(w)>
+                    {text}
+                </option>
+            }
+        })
+        .collect_view()
+}
+
+/// The custom range's first and last day.
+#[component]
+fn CustomDates(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    on_from: impl FnMut(leptos::ev::Event) + 'static,
+    on_to: impl FnMut(leptos::ev::Event) + 'static,
+) -> impl IntoView {
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    view! {
+        <label>
+            <span>"From"</span>
+            <input type="date" name="from" value=day(from) on:change=on_from />
+        </label>
+        <label>
+            <span>"To"</span>
+            <input type="date" name="to" value=day(to) on:change=on_to />
+        </label>
+    }
+}
+
+/// Everything, a category, or one feature under its category.
+#[component]
+fn ScopeMenu(
+    categories: Vec<(String, String)>,
+    features: Vec<crate::model::FeatureOption>,
+    category: Option<String>,
+    feature: Option<String>,
+    on_change: impl FnMut(leptos::ev::Event) + 'static,
+) -> impl IntoView {
+    let groups = categories
+        .into_iter()
+        .map(|(ck, cn)| {
+            let in_cat = features
+                .iter()
+                .filter(|f| f.category == ck)
+                .map(|f| {
+                    view! {
+                        <option
+                            value=format!("f:{}", f.key)
+                            selected=feature.as_ref() == Some(&f.key)
+                        >
+                            {f.name.clone()}
+                        </option>
+                    }
+                })
+                .collect_view();
+            view! {
+                <optgroup label=cn.clone()>
+                    <option value=format!("c:{ck}") selected=category.as_ref() == Some(&ck)>
+                        {format!("All of {cn}")}
+                    </option>
+                    {in_cat}
+                </optgroup>
+            }
+        })
+        .collect_view();
+    view! {
+        <label>
+            <span>"Category / feature"</span>
+            <select name="scope" on:change=on_change>
+                <option value="" selected=category.is_none() && feature.is_none()>
+                    "Everything"
+                </option>
+                {groups}
+            </select>
+        </label>
     }
 }
 

@@ -1,4 +1,5 @@
 pub mod balance;
+pub mod billing_forms;
 pub mod catalog_forms;
 pub mod chart;
 pub mod data_table;
@@ -6,9 +7,11 @@ pub mod filter_bar;
 pub mod filter_chips;
 pub mod filter_guard;
 pub mod getting_started;
+pub mod grant_forms;
 pub mod link_select;
 pub mod load_error;
 pub mod loaded;
+pub mod member_forms;
 pub mod pager;
 pub mod settings_forms;
 pub mod url;

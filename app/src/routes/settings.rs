@@ -3,8 +3,11 @@
 //! each section only for the roles that may use it; every action checked on the server.
 
 use crate::admin::{AdminOutcome, SettingsView};
-use crate::components::catalog_forms::{CatalogEditor, Grants, PoolPrices};
+use crate::components::billing_forms::*;
+use crate::components::catalog_forms::CatalogEditor;
+use crate::components::grant_forms::{Grants, PoolPrices};
 use crate::components::load_error::LoadError;
+use crate::components::member_forms::*;
 use crate::components::settings_forms::*;
 use crate::error::AppError;
 use leptos::prelude::*;

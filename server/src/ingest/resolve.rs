@@ -56,6 +56,8 @@ impl Names {
     }
 }
 
+/// The ids of every name the events carry: members, end users (made when new), sources,
+/// flow actions and companies (made when new, named by their key until renamed).
 pub async fn resolve<C: ConnectionTrait>(
     db: &C,
     org: i64,
@@ -63,7 +65,21 @@ pub async fn resolve<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Names> {
     let mut names = Names::default();
+    subjects(db, org, events, now, &mut names).await?;
+    sources(db, org, events, &mut names).await?;
+    actions(db, org, events, &mut names).await?;
+    companies(db, org, events, &mut names).await?;
+    Ok(names)
+}
 
+/// A `user` is a member when the organization has one with that email, else an end user.
+async fn subjects<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    events: &[&ValidEvent],
+    now: DateTime<Utc>,
+    names: &mut Names,
+) -> Result<()> {
     let users: BTreeSet<&String> = events.iter().filter_map(|e| e.user.as_ref()).collect();
     for chunk in users.iter().copied().collect::<Vec<_>>().chunks(IN_CHUNK) {
         for m in user::Entity::find()
@@ -80,7 +96,15 @@ pub async fn resolve<C: ConnectionTrait>(
         .filter(|u| !names.members.contains_key(*u))
         .collect();
     names.end_users = end_users(db, org, &others, now).await?;
+    Ok(())
+}
 
+async fn sources<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    events: &[&ValidEvent],
+    names: &mut Names,
+) -> Result<()> {
     let wanted: BTreeSet<(&String, &String)> = events
         .iter()
         .filter_map(|e| e.source.as_ref().map(|(k, v)| (k, v)))
@@ -93,23 +117,29 @@ pub async fn resolve<C: ConnectionTrait>(
         let stored_kind: source::SourceKind = kind
             .parse()
             .map_err(|_| AppError::invalid("source", "unknown source kind"))?;
+        let flow = stored_kind == source::SourceKind::Flow;
         let new = source::ActiveModel {
             organization_id: Set(org),
             kind: Set(stored_kind),
             key: Set(key.clone()),
             name: Set(key.clone()),
             flow_type: Set(None),
-            status: Set(
-                (stored_kind == source::SourceKind::Flow).then_some(source::FlowStatus::Active)
-            ),
+            status: Set(flow.then_some(source::FlowStatus::Active)),
             ..Default::default()
         };
-        names.sources.insert(
-            (kind.clone(), key.clone()),
-            find_or_insert(db, find, new, |m| m.id).await?,
-        );
+        let id = find_or_insert(db, find, new, |m| m.id).await?;
+        names.sources.insert((kind.clone(), key.clone()), id);
     }
+    Ok(())
+}
 
+/// A flow's actions, by key under their flow.
+async fn actions<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    events: &[&ValidEvent],
+    names: &mut Names,
+) -> Result<()> {
     let wanted: BTreeSet<(i64, &String)> = events
         .iter()
         .filter_map(|e| Some((names.sources[e.source.as_ref()?], e.action.as_ref()?)))
@@ -133,7 +163,15 @@ pub async fn resolve<C: ConnectionTrait>(
             .or_default()
             .insert(key.clone(), id);
     }
+    Ok(())
+}
 
+async fn companies<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    events: &[&ValidEvent],
+    names: &mut Names,
+) -> Result<()> {
     let wanted: BTreeSet<&String> = events.iter().filter_map(|e| e.company.as_ref()).collect();
     for key in wanted {
         let find = company::Entity::find()
@@ -145,11 +183,10 @@ pub async fn resolve<C: ConnectionTrait>(
             name: Set(key.clone()),
             ..Default::default()
         };
-        names
-            .companies
-            .insert(key.clone(), find_or_insert(db, find, new, |m| m.id).await?);
+        let id = find_or_insert(db, find, new, |m| m.id).await?;
+        names.companies.insert(key.clone(), id);
     }
-    Ok(names)
+    Ok(())
 }
 
 /// The id of the row `find` selects, inserting `new` when there is none. Callers hold the

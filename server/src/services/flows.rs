@@ -13,20 +13,30 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
-/// (credits, events, quantity, input tokens, output tokens)
-type Sums = (Credits, i64, i64, i64, i64);
+/// What a source or an action used in the range.
+#[derive(Clone, Copy, Default)]
+struct Sums {
+    credits: Credits,
+    events: i64,
+    quantity: i64,
+    input_tokens: i64,
+    output_tokens: i64,
+}
 
 fn add(acc: &mut Sums, r: &super::usage::UsageRow) {
     let (i, o) = r.tokens.unwrap_or_default();
-    acc.0 += r.credits;
-    acc.1 += r.events;
-    acc.2 += r.quantity;
-    acc.3 += i;
-    acc.4 += o;
+    acc.credits += r.credits;
+    acc.events += r.events;
+    acc.quantity += r.quantity;
+    acc.input_tokens += i;
+    acc.output_tokens += o;
 }
 
+type BySource = HashMap<String, Sums>;
+type ByAction = HashMap<(String, String), Sums>;
+
 /// Sums per source label (`kind:key`) and per (source label, action key).
-fn fold(r: &UsageReport) -> (HashMap<String, Sums>, HashMap<(String, String), Sums>) {
+fn fold(r: &UsageReport) -> (BySource, ByAction) {
     let (mut by_source, mut by_action) = (HashMap::new(), HashMap::new());
     for row in &r.rows {
         let Some(src) = &row.groups[0] else { continue };
@@ -56,47 +66,78 @@ pub async fn flows_view<C: ConnectionTrait>(
         Some(c) => Some(fold(&usage_scoped(db, &org, c, &s, &g).await?).0),
         None => None,
     };
-
     let sources = source::Entity::find()
         .filter(source::Column::OrganizationId.eq(org_id))
         .all(db)
         .await?;
-    let (mut flows, mut pilots, mut agents, mut others) = (vec![], vec![], vec![], vec![]);
-    let mut title: HashMap<i64, (String, String)> = HashMap::new();
     // A flow or source filter keeps its own rows (and the actions inside them).
-    let wanted = sources
+    let wanted: Vec<source::Model> = sources
         .into_iter()
-        .filter(|s| super::usage::source_wanted(filter, s.kind.as_str(), &s.key));
-    for src in wanted {
+        .filter(|s| super::usage::source_wanted(filter, s.kind.as_str(), &s.key))
+        .collect();
+    let title: HashMap<i64, (String, String)> = wanted
+        .iter()
+        .map(|s| (s.id, (format!("{}:{}", s.kind, s.key), s.name.clone())))
+        .collect();
+    let [flows, pilots, agents, others] = source_lists(wanted, &by_source, before.as_ref());
+    let actions = action_rows(db, org_id, &title, &by_action).await?;
+    Ok(FlowsView {
+        time_zone: org.time_zone,
+        from: r.from,
+        to: r.to,
+        compare: c.is_some(),
+        flows,
+        actions,
+        pilots,
+        agents,
+        others,
+    })
+}
+
+/// The flows, AI pilots, agents and other sources, each list by credits (most first).
+fn source_lists(
+    sources: Vec<source::Model>,
+    by_source: &BySource,
+    before: Option<&BySource>,
+) -> [Vec<SourceUsage>; 4] {
+    let (mut flows, mut pilots, mut agents, mut others) = (vec![], vec![], vec![], vec![]);
+    for src in sources {
         let label = format!("{}:{}", src.kind, src.key);
-        title.insert(src.id, (label.clone(), src.name.clone()));
         let sums = by_source.get(&label).copied().unwrap_or_default();
         let u = SourceUsage {
-            credits: sums.0,
-            events: sums.1,
-            quantity: sums.2,
-            input_tokens: sums.3,
-            output_tokens: sums.4,
-            compare_credits: before
-                .as_ref()
-                .map(|b| b.get(&label).map_or(Credits::ZERO, |x| x.0)),
+            credits: sums.credits,
+            events: sums.events,
+            quantity: sums.quantity,
+            input_tokens: sums.input_tokens,
+            output_tokens: sums.output_tokens,
+            compare_credits: before.map(|b| b.get(&label).map_or(Credits::ZERO, |x| x.credits)),
             key: src.key,
             name: src.name,
             flow_type: src.flow_type,
             status: src.status.map(|s| s.as_str().to_string()),
             kind: src.kind.to_string(),
         };
-        match src.kind.as_str() {
-            "flow" => flows.push(u),
-            "pilot" => pilots.push(u),
-            "agent" => agents.push(u),
+        match src.kind {
+            source::SourceKind::Flow => flows.push(u),
+            source::SourceKind::Pilot => pilots.push(u),
+            source::SourceKind::Agent => agents.push(u),
             _ => others.push(u),
         }
     }
-    for list in [&mut flows, &mut pilots, &mut agents, &mut others] {
+    let mut lists = [flows, pilots, agents, others];
+    for list in &mut lists {
         list.sort_by(|a, b| b.credits.cmp(&a.credits).then_with(|| a.name.cmp(&b.name)));
     }
+    lists
+}
 
+/// Every action of the listed sources (`title`: id → (label, name)), by credits.
+async fn action_rows<C: ConnectionTrait>(
+    db: &C,
+    org_id: i64,
+    title: &HashMap<i64, (String, String)>,
+    by_action: &ByAction,
+) -> Result<Vec<ActionUsage>> {
     let mut actions: Vec<ActionUsage> = action::Entity::find()
         .filter(action::Column::OrganizationId.eq(org_id))
         .all(db)
@@ -113,23 +154,13 @@ pub async fn flows_view<C: ConnectionTrait>(
                 source: source_name,
                 key: a.key,
                 name: a.name,
-                credits: sums.0,
-                events: sums.1,
-                input_tokens: sums.3,
-                output_tokens: sums.4,
+                credits: sums.credits,
+                events: sums.events,
+                input_tokens: sums.input_tokens,
+                output_tokens: sums.output_tokens,
             })
         })
         .collect();
     actions.sort_by(|a, b| b.credits.cmp(&a.credits).then_with(|| a.name.cmp(&b.name)));
-    Ok(FlowsView {
-        time_zone: org.time_zone,
-        from: r.from,
-        to: r.to,
-        compare: c.is_some(),
-        flows,
-        actions,
-        pilots,
-        agents,
-        others,
-    })
+    Ok(actions)
 }

@@ -22,6 +22,8 @@ pub(super) struct Labels {
     teams: HashMap<i64, String>,
 }
 
+type Names = HashMap<i64, String>;
+
 pub(super) async fn labels<C: ConnectionTrait>(
     db: &C,
     org: i64,
@@ -29,100 +31,82 @@ pub(super) async fn labels<C: ConnectionTrait>(
     raws: &[Raw],
     cols: &[(&str, &str)],
 ) -> Result<Labels> {
-    let ids_of = |col: &str| -> Vec<i64> {
-        let Some(i) = cols.iter().position(|(_, c)| *c == col) else {
-            return vec![];
-        };
-        let mut v: Vec<i64> = raws
-            .iter()
-            .filter_map(|r| match r.values[i] {
-                RawValue::Id(x) if x != 0 => Some(x),
-                _ => None,
-            })
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
     let wants = |g: GroupBy| group_by.contains(&g);
-    let by_feature = wants(GroupBy::Feature) || wants(GroupBy::Category);
-    let (users, end_users, actions) = (
-        ids_of("user_id"),
-        ids_of("end_user_id"),
-        ids_of("action_id"),
-    );
+    let ids = |col: &str| ids_in(raws, cols, col);
+    let (users, end_users, actions) = (ids("user_id"), ids("end_user_id"), ids("action_id"));
     // Each lookup only when a grouping needs it; all of them side by side (pooled connections).
-    let (features, categories, members, end_users, sources, actions, companies, teams) = futures::try_join!(
-        when(by_feature, async {
-            let rows = feature::Entity::find()
-                .filter(feature::Column::OrganizationId.eq(org))
-                .all(db)
-                .await?;
-            Ok(rows
-                .into_iter()
-                .map(|f| (f.id, (f.key, f.category_id)))
-                .collect())
-        }),
-        when(wants(GroupBy::Category), async {
-            let rows = category::Entity::find()
-                .filter(category::Column::OrganizationId.eq(org))
-                .all(db)
-                .await?;
-            Ok(rows.into_iter().map(|c| (c.id, c.key)).collect())
-        }),
-        when(
-            wants(GroupBy::User),
-            names::member_emails(db, org, Some(&users))
-        ),
-        when(
-            wants(GroupBy::User),
-            names::end_user_names(db, org, Some(&end_users))
-        ),
-        when(
-            wants(GroupBy::Source),
-            by_id::<C, source::Entity>(
-                db,
-                source::Column::OrganizationId,
-                org,
-                source::Column::Id,
-                None,
-                |s| (s.id, format!("{}:{}", s.kind, s.key)),
-            )
-        ),
-        when(
-            wants(GroupBy::Action),
-            by_id::<C, action::Entity>(
-                db,
-                action::Column::OrganizationId,
-                org,
-                action::Column::Id,
-                Some(&actions),
-                |a| (a.id, a.key),
-            )
-        ),
-        when(
-            wants(GroupBy::Company),
-            by_id::<C, company::Entity>(
-                db,
-                company::Column::OrganizationId,
-                org,
-                company::Column::Id,
-                None,
-                |c| (c.id, c.key),
-            )
-        ),
-        when(
-            wants(GroupBy::Team),
-            by_id::<C, team::Entity>(
-                db,
-                team::Column::OrganizationId,
-                org,
-                team::Column::Id,
-                None,
-                |t| (t.id, t.name),
-            )
-        ),
-    )?;
+    let catalog = catalog_names(
+        db,
+        org,
+        wants(GroupBy::Feature) || wants(GroupBy::Category),
+        wants(GroupBy::Category),
+    );
+    let people = async {
+        futures::try_join!(
+            when(
+                wants(GroupBy::User),
+                names::member_emails(db, org, Some(&users))
+            ),
+            when(
+                wants(GroupBy::User),
+                names::end_user_names(db, org, Some(&end_users))
+            ),
+        )
+    };
+    let sources = async {
+        futures::try_join!(
+            when(
+                wants(GroupBy::Source),
+                by_id::<C, source::Entity>(
+                    db,
+                    source::Column::OrganizationId,
+                    org,
+                    source::Column::Id,
+                    None,
+                    |s| (s.id, format!("{}:{}", s.kind, s.key)),
+                )
+            ),
+            when(
+                wants(GroupBy::Action),
+                by_id::<C, action::Entity>(
+                    db,
+                    action::Column::OrganizationId,
+                    org,
+                    action::Column::Id,
+                    Some(&actions),
+                    |a| (a.id, a.key),
+                )
+            ),
+        )
+    };
+    let groups = async {
+        futures::try_join!(
+            when(
+                wants(GroupBy::Company),
+                by_id::<C, company::Entity>(
+                    db,
+                    company::Column::OrganizationId,
+                    org,
+                    company::Column::Id,
+                    None,
+                    |c| (c.id, c.key),
+                )
+            ),
+            when(
+                wants(GroupBy::Team),
+                by_id::<C, team::Entity>(
+                    db,
+                    team::Column::OrganizationId,
+                    org,
+                    team::Column::Id,
+                    None,
+                    |t| (t.id, t.name),
+                )
+            ),
+        )
+    };
+    let ((features, categories), (members, end_users), (sources, actions), (companies, teams)) =
+        futures::try_join!(catalog, people, sources, groups)?;
     Ok(Labels {
         features,
         categories,
@@ -133,6 +117,52 @@ pub(super) async fn labels<C: ConnectionTrait>(
         companies,
         teams,
     })
+}
+
+/// The distinct ids (not 0) in column `col` of the rows.
+fn ids_in(raws: &[Raw], cols: &[(&str, &str)], col: &str) -> Vec<i64> {
+    let Some(i) = cols.iter().position(|(_, c)| *c == col) else {
+        return vec![];
+    };
+    let mut v: Vec<i64> = raws
+        .iter()
+        .filter_map(|r| match r.values[i] {
+            RawValue::Id(x) if x != 0 => Some(x),
+            _ => None,
+        })
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Features (key, category id) when a feature or category grouping needs them, and the
+/// categories' keys when grouped by category.
+async fn catalog_names<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    by_feature: bool,
+    by_category: bool,
+) -> Result<(HashMap<i64, (String, i64)>, Names)> {
+    futures::try_join!(
+        when(by_feature, async {
+            let rows = feature::Entity::find()
+                .filter(feature::Column::OrganizationId.eq(org))
+                .all(db)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|f| (f.id, (f.key, f.category_id)))
+                .collect())
+        }),
+        when(by_category, async {
+            let rows = category::Entity::find()
+                .filter(category::Column::OrganizationId.eq(org))
+                .all(db)
+                .await?;
+            Ok(rows.into_iter().map(|c| (c.id, c.key)).collect())
+        }),
+    )
 }
 
 /// The lookup's names when `needed`, else none (and no query).

@@ -85,6 +85,8 @@ impl Scope {
     }
 }
 
+/// The filter's names as ids of the organization; a name it does not have is a 400 naming
+/// the filter's field.
 pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Scope> {
     let mut s = Scope::default();
     if let Some(name) = &f.team {
@@ -93,34 +95,51 @@ pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<S
             .filter(team::Column::Name.eq(name.as_str()))
             .one(db)
             .await?;
-        s.team = Some(
-            t.ok_or_else(|| AppError::invalid("team", format!("no team named {name:?}")))?
-                .id,
-        );
+        let t = t.ok_or_else(|| AppError::invalid("team", format!("no team named {name:?}")))?;
+        s.team = Some(t.id);
     }
     if let Some(u) = &f.user {
-        let m = user::Entity::find()
-            .filter(user::Column::OrganizationId.eq(org))
-            .filter(user::Column::Email.eq(u.as_str()))
+        (s.member, s.end_user) = subject(db, org, u).await?;
+    }
+    s.features = features(db, org, f).await?;
+    s.sources = sources(db, org, f).await?;
+    if let Some(key) = &f.company {
+        let c = company::Entity::find()
+            .filter(company::Column::OrganizationId.eq(org))
+            .filter(company::Column::Key.eq(key.as_str()))
             .one(db)
             .await?;
-        match m {
-            Some(m) => s.member = Some(m.id),
-            None => {
-                let e = end_user::Entity::find()
-                    .filter(end_user::Column::OrganizationId.eq(org))
-                    .filter(end_user::Column::ExternalId.eq(u.as_str()))
-                    .one(db)
-                    .await?;
-                s.end_user = Some(
-                    e.ok_or_else(|| {
-                        AppError::invalid("user", format!("no member or end user {u:?}"))
-                    })?
-                    .id,
-                );
-            }
-        }
+        let c = c.ok_or_else(|| AppError::invalid("company", format!("no company {key:?}")))?;
+        s.company = Some(c.id);
     }
+    Ok(s)
+}
+
+/// A member (by email) or else an end user (by external id): (member, end user).
+async fn subject<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    u: &str,
+) -> Result<(Option<i64>, Option<i64>)> {
+    let m = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(org))
+        .filter(user::Column::Email.eq(u))
+        .one(db)
+        .await?;
+    if let Some(m) = m {
+        return Ok((Some(m.id), None));
+    }
+    let e = end_user::Entity::find()
+        .filter(end_user::Column::OrganizationId.eq(org))
+        .filter(end_user::Column::ExternalId.eq(u))
+        .one(db)
+        .await?;
+    let e = e.ok_or_else(|| AppError::invalid("user", format!("no member or end user {u:?}")))?;
+    Ok((None, Some(e.id)))
+}
+
+/// The features a feature and / or category filter keeps (`None`: all).
+async fn features<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Option<Vec<i64>>> {
     let mut features: Option<Vec<i64>> = None;
     if let Some(key) = &f.feature {
         let x = feature::Entity::find()
@@ -128,10 +147,8 @@ pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<S
             .filter(feature::Column::Key.eq(key.as_str()))
             .one(db)
             .await?;
-        features = Some(vec![
-            x.ok_or_else(|| AppError::invalid("feature", format!("no feature {key:?}")))?
-                .id,
-        ]);
+        let x = x.ok_or_else(|| AppError::invalid("feature", format!("no feature {key:?}")))?;
+        features = Some(vec![x.id]);
     }
     if let Some(key) = &f.category {
         let c = category::Entity::find()
@@ -153,20 +170,7 @@ pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<S
             None => in_cat,
         });
     }
-    s.features = features;
-    s.sources = sources(db, org, f).await?;
-    if let Some(key) = &f.company {
-        let c = company::Entity::find()
-            .filter(company::Column::OrganizationId.eq(org))
-            .filter(company::Column::Key.eq(key.as_str()))
-            .one(db)
-            .await?;
-        s.company = Some(
-            c.ok_or_else(|| AppError::invalid("company", format!("no company {key:?}")))?
-                .id,
-        );
-    }
-    Ok(s)
+    Ok(features)
 }
 
 /// Whether a source is the flow named `flow` (its key).

@@ -187,6 +187,15 @@ pub(super) fn statement(
     q.and_where(Expr::col((UD, "organization_id")).eq(org))
         .and_where(Expr::col((UD, "day")).gte(range.from))
         .and_where(Expr::col((UD, "day")).lte(range.to));
+    narrow(&mut q, org, s, group_by, rollup);
+    for (t, c) in &cols {
+        q.add_group_by([Expr::col((*t, *c))]);
+    }
+    (q, cols)
+}
+
+/// The scope's filters (and the team join a team grouping needs) on `q`.
+fn narrow(q: &mut SelectStatement, org: i64, s: &Scope, group_by: &[GroupBy], rollup: Rollup) {
     if group_by.contains(&GroupBy::Team) {
         // A member of two teams counts in each team's row.
         q.inner_join(
@@ -235,10 +244,6 @@ pub(super) fn statement(
         debug_assert_ne!(rollup, Rollup::Actions, "the action rollup has no pools");
         q.and_where(Expr::col((UD, "pool_id")).eq(pool));
     }
-    for (t, c) in &cols {
-        q.add_group_by([Expr::col((*t, *c))]);
-    }
-    (q, cols)
 }
 
 pub(super) struct Raw {

@@ -146,7 +146,11 @@ pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The body of a GET (a page's HTML), whatever its status.
 pub async fn page(client: &reqwest::Client, url: &str) -> String {
-    client.get(url).send().await.unwrap().text().await.unwrap()
+    let res = client.get(url).send().await.unwrap();
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert!(status.is_success(), "GET {url}: {status} {body}");
+    body
 }
 
 /// A browser-like client (cookies, no redirects followed, this site's Origin on every

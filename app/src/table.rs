@@ -230,8 +230,22 @@ mod tests {
     }
 }
 
-/// Every table a page shows and `/export/{id}.csv` downloads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Every table a page shows and `/export/{id}.csv` downloads; its word (`flow-agents`) is
+/// the id in the export's address and the page's `data-testid`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum TableId {
     Categories,
     Features,
@@ -268,53 +282,9 @@ pub enum Source {
 }
 
 impl TableId {
-    pub const ALL: [TableId; 20] = [
-        TableId::Categories,
-        TableId::Features,
-        TableId::Agents,
-        TableId::Sources,
-        TableId::Companies,
-        TableId::Daily,
-        TableId::Users,
-        TableId::Allocations,
-        TableId::Flows,
-        TableId::Actions,
-        TableId::Pilots,
-        TableId::FlowAgents,
-        TableId::OtherSources,
-        TableId::Activity,
-        TableId::Pools,
-        TableId::Periods,
-        TableId::Grants,
-        TableId::Purchases,
-        TableId::Requests,
-        TableId::Audit,
-    ];
-
-    /// Its name in the export's address.
+    /// Its word in the export's address.
     pub fn as_str(self) -> &'static str {
-        match self {
-            TableId::Categories => "categories",
-            TableId::Features => "features",
-            TableId::Agents => "agents",
-            TableId::Sources => "sources",
-            TableId::Companies => "companies",
-            TableId::Daily => "daily",
-            TableId::Users => "users",
-            TableId::Allocations => "allocations",
-            TableId::Flows => "flows",
-            TableId::Actions => "actions",
-            TableId::Pilots => "pilots",
-            TableId::FlowAgents => "flow-agents",
-            TableId::OtherSources => "other-sources",
-            TableId::Activity => "activity",
-            TableId::Pools => "pools",
-            TableId::Periods => "periods",
-            TableId::Grants => "grants",
-            TableId::Purchases => "purchases",
-            TableId::Requests => "requests",
-            TableId::Audit => "audit",
-        }
+        self.into()
     }
 
     /// Which page's data it comes from; `None` for a table without an export.
@@ -341,18 +311,5 @@ impl TableId {
             TableId::Requests => Some(Source::Requests),
             TableId::Audit => None,
         }
-    }
-}
-
-impl std::fmt::Display for TableId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for TableId {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        TableId::ALL.into_iter().find(|t| t.as_str() == s).ok_or(())
     }
 }

@@ -62,7 +62,7 @@ async fn export(
         .strip_suffix(".csv")
         .ok_or_else(|| AppError::not_found("export (names end in .csv)"))?
         .parse()
-        .map_err(|()| AppError::not_found("table"))?;
+        .map_err(|_| AppError::not_found("table"))?;
     let source = id.source().ok_or_else(|| AppError::not_found("table"))?;
     let filter = Filter::try_from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .map_err(|(field, why)| AppError::invalid(field, why))?;

@@ -6,7 +6,6 @@ use super::Dims;
 use super::validate::ValidEvent;
 use crate::entities::{action, company, end_user, source, user};
 use crate::error::Result;
-use app::error::AppError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter,
@@ -20,7 +19,7 @@ const IN_CHUNK: usize = 500;
 pub struct Names {
     pub members: HashMap<String, i64>,
     pub end_users: HashMap<String, i64>,
-    pub sources: HashMap<(String, String), i64>,
+    pub sources: HashMap<(source::SourceKind, String), i64>,
     /// source id → action key → id
     pub actions: HashMap<i64, HashMap<String, i64>>,
     pub companies: HashMap<String, i64>,
@@ -105,22 +104,19 @@ async fn sources<C: ConnectionTrait>(
     events: &[&ValidEvent],
     names: &mut Names,
 ) -> Result<()> {
-    let wanted: BTreeSet<(&String, &String)> = events
+    let wanted: BTreeSet<(source::SourceKind, &String)> = events
         .iter()
-        .filter_map(|e| e.source.as_ref().map(|(k, v)| (k, v)))
+        .filter_map(|e| e.source.as_ref().map(|(k, v)| (*k, v)))
         .collect();
     for (kind, key) in wanted {
         let find = source::Entity::find()
             .filter(source::Column::OrganizationId.eq(org))
-            .filter(source::Column::Kind.eq(kind.as_str()))
+            .filter(source::Column::Kind.eq(kind))
             .filter(source::Column::Key.eq(key.as_str()));
-        let stored_kind: source::SourceKind = kind
-            .parse()
-            .map_err(|_| AppError::invalid("source", "unknown source kind"))?;
-        let flow = stored_kind == source::SourceKind::Flow;
+        let flow = kind == source::SourceKind::Flow;
         let new = source::ActiveModel {
             organization_id: Set(org),
-            kind: Set(stored_kind),
+            kind: Set(kind),
             key: Set(key.clone()),
             name: Set(key.clone()),
             flow_type: Set(None),
@@ -128,7 +124,7 @@ async fn sources<C: ConnectionTrait>(
             ..Default::default()
         };
         let id = find_or_insert(db, find, new, |m| m.id).await?;
-        names.sources.insert((kind.clone(), key.clone()), id);
+        names.sources.insert((kind, key.clone()), id);
     }
     Ok(())
 }

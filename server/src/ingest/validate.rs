@@ -1,8 +1,10 @@
 //! Checking one incoming usage event, field by field, before anything touches the database.
 //! Every rejection names the field it is about.
 
+use crate::entities::source::SourceKind;
 use app::credits::{Credits, CreditsError};
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::Iterable;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -15,7 +17,6 @@ pub const MAX_METADATA_BYTES: usize = 4096;
 pub const MAX_EVENT_CREDITS: Credits = Credits(1_000_000_000_000);
 pub const MAX_QUANTITY: i64 = 1_000_000_000;
 pub const MAX_TOKENS: i64 = 10_000_000_000;
-pub const SOURCE_KINDS: [&str; 5] = ["agent", "flow", "pilot", "tool", "session"];
 /// An event's fields, in a fixed order (`wire` stores them by position).
 pub const FIELDS: [&str; 13] = [
     "id",
@@ -45,7 +46,7 @@ pub struct ValidEvent {
     pub pool: Option<String>,
     pub user: Option<String>,
     /// (kind, key)
-    pub source: Option<(String, String)>,
+    pub source: Option<(SourceKind, String)>,
     pub action: Option<String>,
     pub company: Option<String>,
     pub credits: Credits,
@@ -235,7 +236,7 @@ fn checked(
     let user = owned("user", 256)?;
     let source = source(o)?;
     let action = owned("action", 128)?;
-    if action.is_some() && source.as_ref().is_none_or(|(k, _)| k != "flow") {
+    if action.is_some() && source.as_ref().is_none_or(|(k, _)| *k != SourceKind::Flow) {
         return Err(bad("action", "needs a source of kind flow"));
     }
     let count_of = |field: &str, max| count(o, field, max).map_err(|e| bad(field, e));
@@ -282,8 +283,8 @@ fn timestamp(o: &(impl Fields + ?Sized), window: Window) -> Result<DateTime<Utc>
     Ok(at)
 }
 
-/// `{"kind": …, "key": …}`: (kind, key), the kind one of [`SOURCE_KINDS`].
-fn source(o: &(impl Fields + ?Sized)) -> Result<Option<(String, String)>, Bad> {
+/// `{"kind": …, "key": …}`: (kind, key), the kind one of [`SourceKind`]'s words.
+fn source(o: &(impl Fields + ?Sized)) -> Result<Option<(SourceKind, String)>, Bad> {
     let s = match o.field("source") {
         None | Some(FieldRef::Null) => return Ok(None),
         Some(FieldRef::Obj(s)) => s,
@@ -292,14 +293,19 @@ fn source(o: &(impl Fields + ?Sized)) -> Result<Option<(String, String)>, Bad> {
     let kind = text(s, "kind", 16, true)
         .map_err(|e| bad("source.kind", e))?
         .ok_or_else(|| bad("source.kind", "is required"))?;
-    if !SOURCE_KINDS.contains(&kind) {
-        let why = format!("must be one of {}", SOURCE_KINDS.join(", "));
-        return Err(bad("source.kind", why));
-    }
+    let kind = SourceKind::iter()
+        .find(|k| k.as_str() == kind)
+        .ok_or_else(|| {
+            let words: Vec<&str> = SourceKind::iter().map(SourceKind::as_str).collect();
+            bad(
+                "source.kind",
+                format!("must be one of {}", words.join(", ")),
+            )
+        })?;
     let key = text(s, "key", 128, true)
         .map_err(|e| bad("source.key", e))?
         .ok_or_else(|| bad("source.key", "is required"))?;
-    Ok(Some((kind.to_string(), key.to_string())))
+    Ok(Some((kind, key.to_string())))
 }
 
 fn event_credits(o: &(impl Fields + ?Sized)) -> Result<Credits, Bad> {

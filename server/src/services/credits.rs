@@ -76,6 +76,7 @@ pub async fn credits_view<C: ConnectionTrait>(
     let tz = organizations::tz(&r.org)?;
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let main_id = pools::pick_main(&r.pools).map(|p| p.id);
+    let pool_key: HashMap<i64, &str> = r.pools.iter().map(|p| (p.id, p.key.as_str())).collect();
     let per_pool = period_records(db, &r, main_id, now).await?;
     let mut history = Vec::new();
     let mut pool_rows = Vec::new();
@@ -89,8 +90,8 @@ pub async fn credits_view<C: ConnectionTrait>(
         restricted: None,
         time_zone: r.org.time_zone.clone(),
         pools: pool_rows,
-        grants: grant_rows(&r, &local, now),
-        purchases: purchase_rows(&r, &local),
+        grants: grant_rows(&r, &pool_key, &local, now),
+        purchases: purchase_rows(&r, &pool_key, &local),
         periods: history.into_iter().map(period_row).collect(),
     })
 }
@@ -163,16 +164,12 @@ fn period_row(r: PeriodRecord) -> PeriodRow {
     }
 }
 
-fn pool_keys(r: &Records) -> HashMap<i64, &str> {
-    r.pools.iter().map(|p| (p.id, p.key.as_str())).collect()
-}
-
 fn grant_rows(
     r: &Records,
+    pool_key: &HashMap<i64, &str>,
     local: &dyn Fn(DateTime<Utc>) -> String,
     now: DateTime<Utc>,
 ) -> Vec<GrantRow> {
-    let pool_key = pool_keys(r);
     r.grants
         .iter()
         .map(|g| GrantRow {
@@ -192,8 +189,11 @@ fn grant_rows(
 }
 
 /// Each purchase at the price (and in the currency) of its pool.
-fn purchase_rows(r: &Records, local: &dyn Fn(DateTime<Utc>) -> String) -> Vec<PurchaseRow> {
-    let pool_key = pool_keys(r);
+fn purchase_rows(
+    r: &Records,
+    pool_key: &HashMap<i64, &str>,
+    local: &dyn Fn(DateTime<Utc>) -> String,
+) -> Vec<PurchaseRow> {
     let price: HashMap<i64, app::credits::Price> = r
         .pools
         .iter()

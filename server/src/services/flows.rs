@@ -10,7 +10,7 @@ use app::credits::Credits;
 use app::filter::{Filter, GroupBy};
 use app::model::{ActionUsage, FlowsView, SourceUsage};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 /// What a source or an action used in the range.
@@ -114,7 +114,7 @@ fn source_lists(
             key: src.key,
             name: src.name,
             flow_type: src.flow_type,
-            status: src.status.map(|s| s.as_str().to_string()),
+            status: src.status.map(|s| s.to_value()),
             kind: src.kind.to_string(),
         };
         match src.kind {

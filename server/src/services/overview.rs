@@ -226,7 +226,8 @@ pub async fn overview<C: ConnectionTrait>(
     let compare_series = c
         .zip(that.as_ref())
         .map(|(c, t)| compare_series(&buckets(c, freq), &t.timeline, labels.len()));
-    let daily = daily_points(r, &this.daily);
+    let daily = regroup(&answers.by_day, &[GroupBy::Day], |g| vec![g[0].clone()]);
+    let daily = daily_points(r, &daily);
     let anomalies =
         insights::anomalies(&daily.iter().map(|p| (p.day, p.credits)).collect::<Vec<_>>());
     let (remaining, period_end) = (balance.remaining, balance.period_end);
@@ -281,7 +282,6 @@ struct Folded {
     feats: UsageReport,
     cats: UsageReport,
     sources: UsageReport,
-    daily: UsageReport,
     /// By bucket of the frequency (and by feature, for the range itself).
     timeline: UsageReport,
 }
@@ -308,7 +308,6 @@ impl Folded {
         });
         Folded {
             sources: regroup(&a.by_source, &[GroupBy::Source], |g| vec![g[1].clone()]),
-            daily: regroup(&a.by_day, &[GroupBy::Day], |g| vec![g[0].clone()]),
             feats,
             cats,
             timeline,

@@ -103,9 +103,39 @@ fn Nav(me: Me) -> impl IntoView {
     }
 }
 
+/// Who is signed in, when the server already knows: its sign-in check found them before the
+/// page was rendered (and sent the page only then).
+fn known_viewer() -> Option<Me> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Me>().cloned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
 /// Everything behind sign-in: no session → the login page (and back here afterwards).
+///
+/// A page the server renders knows its viewer before rendering, and the value travels in the
+/// page, so hydration reads it without a request. The pages are then never rendered inside a
+/// `Suspense` of this parent: the server re-runs a `Suspense`'s children until it settles,
+/// and a page made again there would create its resources again, under ids the browser never
+/// sees. Only an arrival in the browser (after signing in) asks who is signed in.
 #[component]
 fn Signed() -> impl IntoView {
+    let known =
+        leptos::server::SharedValue::<Option<Me>, data::Codec>::new_with_encoding(known_viewer);
+    match known.into_inner() {
+        Some(me) => view! { <SignedIn me /> }.into_any(),
+        None => view! { <SignedLoader /> }.into_any(),
+    }
+}
+
+/// Asks the server who is signed in, then shows the dashboard (or the login page).
+#[component]
+fn SignedLoader() -> impl IntoView {
     let me = crate::data::resource(|| (), |_| routes::login::get_me());
     let location = use_location();
     view! {
@@ -114,39 +144,7 @@ fn Signed() -> impl IntoView {
         }>
             {move || Suspend::new(async move {
                 match me.await {
-                    Ok(Some(me)) => {
-                        let dashboard = me.dashboard;
-                        let open = move || dashboard || location.pathname.get() == "/settings";
-                        let role = me.role.label().to_lowercase();
-                        provide_context(me.clone());
-                        // Settings (credit requests among them) stay open to every member.
-                        view! {
-                            <Nav me />
-                            <main>
-                                <Show
-                                    when=open
-                                    fallback=move || {
-                                        view! {
-                                            <section class="card" data-testid="dashboard-closed">
-                                                <h1>"Usage dashboard"</h1>
-                                                <p>
-                                                    {format!(
-                                                        "Your organization's owners have not opened the usage dashboard to the {role} role. Ask an owner if you need it.",
-                                                    )}
-                                                </p>
-                                                <p>
-                                                    <A href="/settings">"Request credits"</A>
-                                                </p>
-                                            </section>
-                                        }
-                                    }
-                                >
-                                    <Outlet />
-                                </Show>
-                            </main>
-                        }
-                            .into_any()
-                    }
+                    Ok(Some(me)) => view! { <SignedIn me /> }.into_any(),
                     Ok(None) => {
                         let here = format!(
                             "{}{}",
@@ -170,6 +168,41 @@ fn Signed() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The header and the current page; a role the owners have not opened the dashboard to
+/// sees only Settings (credit requests among them).
+#[component]
+fn SignedIn(me: Me) -> impl IntoView {
+    let location = use_location();
+    let dashboard = me.dashboard;
+    let open = move || dashboard || location.pathname.get() == "/settings";
+    let role = me.role.label().to_lowercase();
+    view! {
+        <Nav me />
+        <main>
+            <Show
+                when=open
+                fallback=move || {
+                    view! {
+                        <section class="card" data-testid="dashboard-closed">
+                            <h1>"Usage dashboard"</h1>
+                            <p>
+                                {format!(
+                                    "Your organization's owners have not opened the usage dashboard to the {role} role. Ask an owner if you need it.",
+                                )}
+                            </p>
+                            <p>
+                                <A href="/settings">"Request credits"</A>
+                            </p>
+                        </section>
+                    }
+                }
+            >
+                <Outlet />
+            </Show>
+        </main>
     }
 }
 

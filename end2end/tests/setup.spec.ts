@@ -170,3 +170,37 @@ test("a new meter: setup with the logged token, first event from the page's own 
   await expect(page.getByTestId("setup-closed")).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test("an organization made on the command line, with no catalog and no usage, hydrates every page at both sizes", async ({ browser }) => {
+  const env = { ...process.env, DATABASE_URL: `sqlite://${dir}/fresh.db` };
+  execFileSync(bin, ["org", "create", "--slug", "bare", "--name", "Bare Co"], { env });
+  for (const [email, role] of [["owner@bare.example", "owner"], ["member@bare.example", "member"]]) {
+    execFileSync(bin, ["user", "create", "--org", "bare", "--email", email, "--name", role, "--role", role], {
+      env,
+      input: "bare-password\n",
+    });
+  }
+  for (const email of ["owner@bare.example", "member@bare.example"]) {
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+      const context = await browser.newContext({ storageState: { cookies: [], origins: [] }, baseURL: base, viewport });
+      const page = await context.newPage();
+      const errors = collectErrors(page);
+      await hydrated(page, `${base}/login`);
+      await page.locator("input[name=email]").fill(email);
+      await page.locator("input[name=password]").fill("bare-password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page).toHaveURL((u) => u.pathname === "/usage");
+      // Loaded again and again: the server's answer and the hydrating page must agree every time.
+      for (const url of ["/usage", "/usage", "/usage", "/users", "/flows", "/activity", "/credits", "/settings"]) {
+        await hydrated(page, `${base}${url}`);
+        await expect(page.getByTestId("me")).toHaveText(email);
+        await expect(page.getByText(/Could not load/)).toHaveCount(0);
+        if (url === "/usage") {
+          await expect(page.getByTestId("getting-started")).toContainText("Your catalog has no features yet");
+        }
+      }
+      expect(errors, `${email} at ${viewport.width}px`).toEqual([]);
+      await context.close();
+    }
+  }
+});

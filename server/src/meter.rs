@@ -11,9 +11,8 @@ use app::model::{
 use app::service::{MeterService, Viewer};
 use async_trait::async_trait;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 
-use crate::entities::user;
 use app::roles::Me;
 
 #[derive(Clone)]
@@ -108,19 +107,7 @@ impl MeterService for MeterServiceImpl {
     }
 
     async fn me(&self, viewer: &Viewer) -> Result<Me, AppError> {
-        let u = user::Entity::find_by_id(viewer.user_id)
-            .one(&self.db)
-            .await
-            .map_err(crate::error::Error::from)?
-            .ok_or(AppError::Unauthorized)?;
-        let org = crate::store::organizations::get(&self.db, viewer.organization_id).await?;
-        Ok(Me {
-            email: u.email,
-            name: u.name,
-            role: viewer.role,
-            organization_name: org.name,
-            dashboard: viewer.dashboard,
-        })
+        Ok(crate::auth::me(&self.db, viewer).await?)
     }
 
     async fn overview(&self, viewer: &Viewer, filter: &Filter) -> Result<Overview, AppError> {

@@ -89,6 +89,22 @@ pub async fn viewer_of<C: ConnectionTrait>(db: &C, u: &user::Model) -> Result<Vi
     })
 }
 
+/// The viewer as pages see them: name, email, role and organization.
+pub async fn me<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> Result<roles::Me> {
+    let u = user::Entity::find_by_id(viewer.user_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let org = crate::store::organizations::get(db, viewer.organization_id).await?;
+    Ok(roles::Me {
+        email: u.email,
+        name: u.name,
+        role: viewer.role,
+        organization_name: org.name,
+        dashboard: viewer.dashboard,
+    })
+}
+
 /// Checks the password of `email` and starts a session for that user (a fresh session id,
 /// so an id planted before login is worth nothing).
 pub async fn login<C: ConnectionTrait>(

@@ -112,7 +112,12 @@ async fn require_login(
         let (mut parts, body) = request.into_parts();
         match crate::auth::viewer(&db, &parts).await {
             Ok(viewer) => {
-                // The page's server functions reuse it (see `auth::viewer`).
+                // The page's server functions reuse the viewer (see `auth::viewer`); the page
+                // itself renders its header from `Me` without asking again.
+                match crate::auth::me(&db, &viewer).await {
+                    Ok(me) => parts.extensions.insert(me),
+                    Err(e) => return e.into_response(),
+                };
                 parts.extensions.insert(viewer);
                 next.run(axum::extract::Request::from_parts(parts, body))
                     .await

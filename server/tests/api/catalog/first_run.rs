@@ -155,9 +155,7 @@ async fn empty_organization_pages(db: &DatabaseConnection) {
         "/requests",
         "/settings",
     ] {
-        let res = client.get(format!("{base}{page}")).send().await.unwrap();
-        assert_eq!(res.status(), 200, "{page}");
-        let html = res.text().await.unwrap();
+        let html = helpers::page(&client, &format!("{base}{page}")).await;
         assert!(!html.contains("Could not load"), "{page}: {html}");
         if page == "/usage" {
             assert!(html.contains("Your catalog has no features yet"), "{html}");

@@ -45,6 +45,21 @@ pub async fn viewer<C: ConnectionTrait>(db: &C, parts: &Parts) -> Result<Viewer>
     if let Some(v) = parts.extensions.get::<Viewer>() {
         return Ok(v.clone());
     }
+    Ok(signed_in(db, parts).await?.0)
+}
+
+/// The viewer of a request and the same user as pages see them, from one read of session,
+/// user and organization. No session → `Unauthorized`.
+pub async fn signed_in<C: ConnectionTrait>(db: &C, parts: &Parts) -> Result<(Viewer, roles::Me)> {
+    let u = session_user(db, parts).await?;
+    let org = crate::store::organizations::get(db, u.organization_id).await?;
+    let viewer = viewer_of(&u, &org);
+    let me = me_of(u, org, &viewer);
+    Ok((viewer, me))
+}
+
+/// The active user of the request's session.
+async fn session_user<C: ConnectionTrait>(db: &C, parts: &Parts) -> Result<user::Model> {
     let session = session(parts)?;
     let id: Option<i64> = session.get(USER_KEY).await.map_err(AppError::internal)?;
     let Some(id) = id else {
@@ -59,7 +74,7 @@ pub async fn viewer<C: ConnectionTrait>(db: &C, parts: &Parts) -> Result<Viewer>
         let _ = session.flush().await;
         return Err(AppError::Unauthorized.into());
     }
-    viewer_of(db, &u).await
+    Ok(u)
 }
 
 /// Sessions end after a week without use: a session seen again is saved with a new expiry.
@@ -75,18 +90,24 @@ async fn renew(session: &Session) -> Result<()> {
     Ok(())
 }
 
-pub async fn viewer_of<C: ConnectionTrait>(db: &C, u: &user::Model) -> Result<Viewer> {
-    let org = organization::Entity::find_by_id(u.organization_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("organization"))?;
+fn viewer_of(u: &user::Model, org: &organization::Model) -> Viewer {
     let role = Role::from(u.role);
-    Ok(Viewer {
+    Viewer {
         organization_id: u.organization_id,
         user_id: u.id,
         role,
         dashboard: roles::may_open_dashboard(role, &roles::parse_list(&org.dashboard_roles)),
-    })
+    }
+}
+
+fn me_of(u: user::Model, org: organization::Model, viewer: &Viewer) -> roles::Me {
+    roles::Me {
+        email: u.email,
+        name: u.name,
+        role: viewer.role,
+        organization_name: org.name,
+        dashboard: viewer.dashboard,
+    }
 }
 
 /// The viewer as pages see them: name, email, role and organization.
@@ -96,13 +117,7 @@ pub async fn me<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> Result<roles::Me
         .await?
         .ok_or(AppError::Unauthorized)?;
     let org = crate::store::organizations::get(db, viewer.organization_id).await?;
-    Ok(roles::Me {
-        email: u.email,
-        name: u.name,
-        role: viewer.role,
-        organization_name: org.name,
-        dashboard: viewer.dashboard,
-    })
+    Ok(me_of(u, org, viewer))
 }
 
 /// Checks the password of `email` and starts a session for that user (a fresh session id,

@@ -110,15 +110,12 @@ async fn require_login(
         && pages.iter().any(|p| p == request.uri().path())
     {
         let (mut parts, body) = request.into_parts();
-        match crate::auth::viewer(&db, &parts).await {
-            Ok(viewer) => {
+        match crate::auth::signed_in(&db, &parts).await {
+            Ok((viewer, me)) => {
                 // The page's server functions reuse the viewer (see `auth::viewer`); the page
-                // itself renders its header from `Me` without asking again.
-                match crate::auth::me(&db, &viewer).await {
-                    Ok(me) => parts.extensions.insert(me),
-                    Err(e) => return e.into_response(),
-                };
+                // renders its header from `Me` without asking again.
                 parts.extensions.insert(viewer);
+                parts.extensions.insert(me);
                 next.run(axum::extract::Request::from_parts(parts, body))
                     .await
             }

@@ -36,8 +36,37 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = leptos::server_fn::codec::PostcardEncoding;
 
     fn from_server_fn_error(e: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        AppError::Transport(e.to_string())
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match e {
+            // Arguments the server function cannot read are the caller's mistake: a 400.
+            E::Args(message) | E::MissingArg(message) => invalid_arguments(message),
+            // On the server, what fails to deserialize is a request body (not valid UTF-8…).
+            #[cfg(feature = "ssr")]
+            E::Deserialization(message) => invalid_arguments(message),
+            e => AppError::Transport(e.to_string()),
+        }
     }
+}
+
+fn invalid_arguments(message: String) -> AppError {
+    into_server_error(AppError::Invalid {
+        field: "arguments".into(),
+        message,
+    })
+}
+
+/// The error of a server function, with the HTTP status its kind calls for.
+pub fn into_server_error(e: AppError) -> AppError {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        let status = http::StatusCode::from_u16(e.status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        response.set_status(status);
+        if let Some(secs) = e.retry_after() {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
+    }
+    e
 }
 
 impl AppError {

@@ -146,15 +146,4 @@ pub async fn current() -> Result<(Arc<dyn MeterService>, Viewer), AppError> {
     Ok((services, viewer))
 }
 
-/// The error of a server function, with the HTTP status its kind calls for.
-pub fn into_server_error(e: AppError) -> AppError {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        let status = http::StatusCode::from_u16(e.status())
-            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-        response.set_status(status);
-        if let Some(secs) = e.retry_after() {
-            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
-        }
-    }
-    e
-}
+pub use crate::error::into_server_error;

@@ -76,9 +76,36 @@ async fn usage_page_is_server_rendered_with_the_balance() {
     assert!(!html.contains("<leptos-island"));
     let carried: Vec<Result<app::model::OverviewPage, app::error::AppError>> =
         carried_answers(&html);
-    let answer = carried.into_iter().find_map(Result::ok);
-    let answer = answer.expect("the overview's answer is in the page");
-    assert_eq!(answer.overview.balance, expected.balance);
+    let answers: Vec<_> = carried.into_iter().filter_map(Result::ok).collect();
+    // Made once: a page rendered again during SSR would carry its answers again, under ids
+    // the hydrating browser never reads.
+    assert_eq!(
+        answers.len(),
+        1,
+        "the overview's answer is in the page once"
+    );
+    assert_eq!(answers[0].overview.balance, expected.balance);
+
+    // A server function called with arguments it cannot read answers 400, naming them.
+    for body in [&b"\x00\xff"[..], b"filter=%00", b""] {
+        let res = client
+            .post(format!("http://{addr}/api/overview"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let error: app::error::AppError =
+            postcard::from_bytes(&res.bytes().await.unwrap()).unwrap();
+        assert_eq!(status, 400, "{body:?}: {error:?}");
+        assert!(
+            matches!(&error, app::error::AppError::Invalid { field, .. } if field == "arguments"),
+            "{error:?}"
+        );
+    }
+    // ...and poisons nothing: the page still answers.
+    helpers::page(&client, &format!("http://{addr}/usage")).await;
 
     // Pages are compressed for clients that accept it.
     let compressed = client

@@ -207,55 +207,23 @@ pub fn AutoRecharge(rows: Vec<AutoRechargeRow>, act: Act) -> impl IntoView {
 
 #[component]
 pub fn CreditRequests(v: SettingsView, act: Act) -> impl IntoView {
-    let pool = RwSignal::new(v.pools.first().map(|p| p.0.clone()).unwrap_or_default());
-    let amount = RwSignal::new("500".to_string());
-    let note = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
     let decides = v.role.billing();
+    let form = if v.pools.is_empty() {
+        view! {
+            <p class="muted" data-testid="no-pools">
+                "There is no credit pool to ask for yet: an owner adds pools in "
+                <a href="/settings#catalog">"Settings → Catalog"</a>
+                "."
+            </p>
+        }
+        .into_any()
+    } else {
+        view! { <RequestCreditsForm pools=v.pools act /> }.into_any()
+    };
     view! {
         <section class="card" data-testid="credit-requests">
             <h2>"Credit requests"</h2>
-            <form
-                class="row"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    if let Some(c) = credits(&amount.get(), error) {
-                        send(
-                            act,
-                            AdminAction::RequestCredits {
-                                pool: pool.get(),
-                                credits: c,
-                                note: note.get(),
-                            },
-                        );
-                    }
-                }
-            >
-                <label>
-                    <span>"Pool"</span>
-                    {pool_select(v.pools.clone(), pool)}
-                </label>
-                <label>
-                    <span>"Credits"</span>
-                    <input
-                        name="request-credits"
-                        prop:value=amount
-                        on:input=move |ev| amount.set(event_target_value(&ev))
-                    />
-                </label>
-                <label class="grow">
-                    <span>"Note"</span>
-                    <input
-                        name="note"
-                        prop:value=note
-                        on:input=move |ev| note.set(event_target_value(&ev))
-                    />
-                </label>
-                <button type="submit" data-testid="request-credits">
-                    "Request credits"
-                </button>
-            </form>
-            {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
+            {form}
             <div class="table-wrap">
                 <table class="data">
                     <thead>
@@ -273,66 +241,108 @@ pub fn CreditRequests(v: SettingsView, act: Act) -> impl IntoView {
                         {v
                             .requests
                             .into_iter()
-                            .map(|r| {
-                                let pending = r.status == "pending";
-                                let id = r.id;
-                                view! {
-                                    <tr data-key=r.id.to_string()>
-                                        <td>{r.created}</td>
-                                        <td>{r.requested_by}</td>
-                                        <td>{r.pool}</td>
-                                        <td class="num">{r.credits.display()}</td>
-                                        <td>{r.note}</td>
-                                        <td>
-                                            <span class=format!(
-                                                "status {}",
-                                                r.status,
-                                            )>{r.status.clone()}</span>
-                                            {r.decided_by.map(|d| format!(" by {d}"))}
-                                        </td>
-                                        <td>
-                                            {(decides && pending)
-                                                .then(|| {
-                                                    view! {
-                                                        <button
-                                                            type="button"
-                                                            class="primary"
-                                                            data-testid=format!("approve-{id}")
-                                                            on:click=move |_| send(
-                                                                act,
-                                                                AdminAction::DecideRequest {
-                                                                    id,
-                                                                    approve: true,
-                                                                },
-                                                            )
-                                                        >
-                                                            "Approve"
-                                                        </button>
-                                                        " "
-                                                        <button
-                                                            type="button"
-                                                            data-testid=format!("decline-{id}")
-                                                            on:click=move |_| send(
-                                                                act,
-                                                                AdminAction::DecideRequest {
-                                                                    id,
-                                                                    approve: false,
-                                                                },
-                                                            )
-                                                        >
-                                                            "Decline"
-                                                        </button>
-                                                    }
-                                                })}
-                                        </td>
-                                    </tr>
-                                }
-                            })
+                            .map(|r| view! { <RequestRow r decides act /> })
                             .collect_view()}
                     </tbody>
                 </table>
             </div>
         </section>
+    }
+}
+
+/// A member asks the billing admins for credits of one pool.
+#[component]
+fn RequestCreditsForm(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
+    let pool = RwSignal::new(pools.first().map(|p| p.0.clone()).unwrap_or_default());
+    let amount = RwSignal::new("500".to_string());
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    view! {
+        <form
+            class="row"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                if let Some(c) = credits(&amount.get(), error) {
+                    send(
+                        act,
+                        AdminAction::RequestCredits {
+                            pool: pool.get(),
+                            credits: c,
+                            note: note.get(),
+                        },
+                    );
+                }
+            }
+        >
+            <label>
+                <span>"Pool"</span>
+                {pool_select(pools, pool)}
+            </label>
+            <label>
+                <span>"Credits"</span>
+                <input
+                    name="request-credits"
+                    prop:value=amount
+                    on:input=move |ev| amount.set(event_target_value(&ev))
+                />
+            </label>
+            <label class="grow">
+                <span>"Note"</span>
+                <input
+                    name="note"
+                    prop:value=note
+                    on:input=move |ev| note.set(event_target_value(&ev))
+                />
+            </label>
+            <button type="submit" data-testid="request-credits">
+                "Request credits"
+            </button>
+        </form>
+        {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
+    }
+}
+
+/// One credit request; a billing role decides a pending one in place.
+#[component]
+fn RequestRow(r: crate::admin::CreditRequestRow, decides: bool, act: Act) -> impl IntoView {
+    let pending = r.status == "pending";
+    let id = r.id;
+    let decide = move |approve: bool| send(act, AdminAction::DecideRequest { id, approve });
+    view! {
+        <tr data-key=r.id.to_string()>
+            <td>{r.created}</td>
+            <td>{r.requested_by}</td>
+            <td>{r.pool}</td>
+            <td class="num">{r.credits.display()}</td>
+            <td>{r.note}</td>
+            <td>
+                <span class=format!("status {}", r.status)>{r.status.clone()}</span>
+                {r.decided_by.map(|d| format!(" by {d}"))}
+            </td>
+            <td>
+                {(decides && pending)
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="primary"
+                                data-testid=format!("approve-{id}")
+                                on:click=move |_| decide(true)
+                            >
+                                "Approve"
+                            </button>
+                            " "
+                            <button
+                                type="button"
+                                data-testid=format!("decline-{id}")
+                                on:click=move |_| decide(false)
+                            >
+                                "Decline"
+                            </button>
+                        }
+                    })}
+            </td>
+        </tr>
     }
 }
 

@@ -197,6 +197,30 @@ pub struct AutoRechargeRow {
     pub max_per_period: i32,
 }
 
+/// Where a credit request stands: it waits for a billing role, then is decided once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Declined,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Approved => "approved",
+            RequestStatus::Declined => "declined",
+        }
+    }
+}
+
+impl std::fmt::Display for RequestStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreditRequestRow {
     pub id: i64,
@@ -204,7 +228,7 @@ pub struct CreditRequestRow {
     pub pool: String,
     pub credits: Credits,
     pub note: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub created: String,
     pub decided_by: Option<String>,
 }

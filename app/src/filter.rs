@@ -198,28 +198,29 @@ pub struct Filter {
     pub tz: Option<String>,
 }
 
-/// Every query key a filter is read from (`scope` is the filter form's category / feature menu).
-pub const KEYS: [&str; 14] = [
-    "range",
-    "from",
-    "to",
-    "team",
-    "user",
-    "scope",
-    "feature",
-    "category",
-    "company",
-    "flow",
-    "source",
-    "compare",
-    "frequency",
-    "tz",
-];
-
-/// The filter keys whose values are names or keys (a team, a feature…), not words.
+/// The filter keys whose values are words or dates.
+const WORD_KEYS: [&str; 5] = ["range", "from", "to", "compare", "frequency"];
+/// The filter keys whose values are names or keys (a team, a feature…), not words
+/// (`scope` is the filter form's category / feature menu).
 const TEXT_KEYS: [&str; 9] = [
     "team", "user", "feature", "category", "company", "flow", "source", "scope", "tz",
 ];
+/// Every query key a filter is read from.
+pub const KEYS: [&str; WORD_KEYS.len() + TEXT_KEYS.len()] = concat(WORD_KEYS, TEXT_KEYS);
+
+const fn concat<const A: usize, const B: usize, const N: usize>(
+    a: [&'static str; A],
+    b: [&'static str; B],
+) -> [&'static str; N] {
+    assert!(A + B == N);
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < A { a[i] } else { b[i - A] };
+        i += 1;
+    }
+    out
+}
 /// A name or key longer than any the meter stores cannot match: refused rather than echoed.
 pub const MAX_TEXT: usize = 200;
 const TEXT_BOUND: &str = "must be at most 200 characters, without control characters";

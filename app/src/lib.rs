@@ -206,6 +206,19 @@ fn SignedIn(me: Me) -> impl IntoView {
     }
 }
 
+/// A dashboard page behind the filter guard: a filter the URL cannot read gets its
+/// explanation instead of the page.
+fn guarded<V: IntoView + 'static>(
+    page: fn() -> V,
+) -> impl Fn() -> AnyView + Clone + Send + 'static {
+    move || view! { <FilterGuard>{move || page()}</FilterGuard> }.into_any()
+}
+
+/// A page outside sign-in (login, setup), in the narrow column.
+fn narrow<V: IntoView + 'static>(page: fn() -> V) -> impl Fn() -> AnyView + Clone + Send + 'static {
+    move || view! { <main class="narrow">{page()}</main> }.into_any()
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -223,58 +236,28 @@ pub fn App() -> impl IntoView {
                 <Route
                     path=StaticSegment("login")
                     ssr=SsrMode::Async
-                    view=|| {
-                        view! {
-                            <main class="narrow">
-                                <routes::login::LoginPage />
-                            </main>
-                        }
-                    }
+                    view=narrow(routes::login::LoginPage)
                 />
                 <Route
                     path=StaticSegment("setup")
                     ssr=SsrMode::Async
-                    view=|| {
-                        view! {
-                            <main class="narrow">
-                                <routes::setup::SetupPage />
-                            </main>
-                        }
-                    }
+                    view=narrow(routes::setup::SetupPage)
                 />
                 <Route
                     path=StaticSegment("set-password")
                     ssr=SsrMode::Async
-                    view=|| {
-                        view! {
-                            <main class="narrow">
-                                <routes::setup::SetPasswordPage />
-                            </main>
-                        }
-                    }
+                    view=narrow(routes::setup::SetPasswordPage)
                 />
                 <ParentRoute path=StaticSegment("") ssr=SsrMode::Async view=Signed>
                     <Route
                         path=StaticSegment("usage")
                         ssr=SsrMode::Async
-                        view=|| {
-                            view! {
-                                <FilterGuard>
-                                    <routes::usage::UsagePage />
-                                </FilterGuard>
-                            }
-                        }
+                        view=guarded(routes::usage::UsagePage)
                     />
                     <Route
                         path=StaticSegment("activity")
                         ssr=SsrMode::Async
-                        view=|| {
-                            view! {
-                                <FilterGuard>
-                                    <routes::activity::ActivityPage />
-                                </FilterGuard>
-                            }
-                        }
+                        view=guarded(routes::activity::ActivityPage)
                     />
                     <Route
                         path=StaticSegment("credits")
@@ -284,35 +267,17 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=StaticSegment("users")
                         ssr=SsrMode::Async
-                        view=|| {
-                            view! {
-                                <FilterGuard>
-                                    <routes::users::UsersPage />
-                                </FilterGuard>
-                            }
-                        }
+                        view=guarded(routes::users::UsersPage)
                     />
                     <Route
                         path=StaticSegment("flows")
                         ssr=SsrMode::Async
-                        view=|| {
-                            view! {
-                                <FilterGuard>
-                                    <routes::flows::FlowsPage />
-                                </FilterGuard>
-                            }
-                        }
+                        view=guarded(routes::flows::FlowsPage)
                     />
                     <Route
                         path=StaticSegment("requests")
                         ssr=SsrMode::Async
-                        view=|| {
-                            view! {
-                                <FilterGuard>
-                                    <routes::requests::RequestsPage />
-                                </FilterGuard>
-                            }
-                        }
+                        view=guarded(routes::requests::RequestsPage)
                     />
                     <Route
                         path=StaticSegment("settings")

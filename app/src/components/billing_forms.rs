@@ -1,6 +1,7 @@
 //! The billing sections of the Settings page: buying credits, auto-recharge, credit
 //! requests and end users' allocations.
 
+use super::fields::field;
 use super::settings_forms::{Act, credits, pool_select, send};
 use crate::admin::{AdminAction, AutoRechargeRow, SettingsView};
 use crate::credits::Credits;
@@ -97,6 +98,25 @@ pub fn BuyCredits(
     }
 }
 
+fn recharge_state(enabled: bool) -> impl IntoView {
+    if enabled {
+        view! {
+            <p>
+                <span class="status active">"on"</span>
+                " Tops up when the balance falls below the threshold."
+            </p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p class="muted" data-testid="recharge-off">
+                "Auto-recharge is not enabled."
+            </p>
+        }
+        .into_any()
+    }
+}
+
 #[component]
 fn AutoRechargeForm(row: AutoRechargeRow, act: Act) -> impl IntoView {
     let threshold = RwSignal::new(row.threshold.to_decimal_string());
@@ -131,22 +151,7 @@ fn AutoRechargeForm(row: AutoRechargeRow, act: Act) -> impl IntoView {
     view! {
         <div class="recharge" data-testid=format!("recharge-{}", row.pool)>
             <h3>{row.pool_name.clone()}</h3>
-            {if enabled {
-                view! {
-                    <p>
-                        <span class="status active">"on"</span>
-                        " Tops up when the balance falls below the threshold."
-                    </p>
-                }
-                    .into_any()
-            } else {
-                view! {
-                    <p class="muted" data-testid="recharge-off">
-                        "Auto-recharge is not enabled."
-                    </p>
-                }
-                    .into_any()
-            }}
+            {recharge_state(enabled)}
             <form
                 class="row"
                 on:submit=move |ev| {
@@ -154,30 +159,9 @@ fn AutoRechargeForm(row: AutoRechargeRow, act: Act) -> impl IntoView {
                     save(true);
                 }
             >
-                <label>
-                    <span>"When below"</span>
-                    <input
-                        name="threshold"
-                        prop:value=threshold
-                        on:input=move |ev| threshold.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    <span>"Buy credits"</span>
-                    <input
-                        name="amount"
-                        prop:value=amount
-                        on:input=move |ev| amount.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    <span>"At most per period"</span>
-                    <input
-                        name="max"
-                        prop:value=max
-                        on:input=move |ev| max.set(event_target_value(&ev))
-                    />
-                </label>
+                {field("When below", "threshold".into(), threshold)}
+                {field("Buy credits", "amount".into(), amount)}
+                {field("At most per period", "max".into(), max)}
                 <button type="submit" class="primary">
                     {if enabled { "Save" } else { "Enable" }}
                 </button>
@@ -278,14 +262,7 @@ fn RequestCreditsForm(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
                 <span>"Pool"</span>
                 {pool_select(pools, pool)}
             </label>
-            <label>
-                <span>"Credits"</span>
-                <input
-                    name="request-credits"
-                    prop:value=amount
-                    on:input=move |ev| amount.set(event_target_value(&ev))
-                />
-            </label>
+            {field("Credits", "request-credits".into(), amount)}
             <label class="grow">
                 <span>"Note"</span>
                 <input
@@ -305,7 +282,7 @@ fn RequestCreditsForm(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
 /// One credit request; a billing role decides a pending one in place.
 #[component]
 fn RequestRow(r: crate::admin::CreditRequestRow, decides: bool, act: Act) -> impl IntoView {
-    let pending = r.status == "pending";
+    let pending = r.status == crate::admin::RequestStatus::Pending;
     let id = r.id;
     let decide = move |approve: bool| send(act, AdminAction::DecideRequest { id, approve });
     view! {
@@ -316,7 +293,7 @@ fn RequestRow(r: crate::admin::CreditRequestRow, decides: bool, act: Act) -> imp
             <td class="num">{r.credits.display()}</td>
             <td>{r.note}</td>
             <td>
-                <span class=format!("status {}", r.status)>{r.status.clone()}</span>
+                <span class=format!("status {}", r.status)>{r.status.as_str()}</span>
                 {r.decided_by.map(|d| format!(" by {d}"))}
             </td>
             <td>
@@ -374,26 +351,12 @@ pub fn Allocation(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
                     }
                 }
             >
-                <label>
-                    <span>"End user id"</span>
-                    <input
-                        name="end_user"
-                        prop:value=who
-                        on:input=move |ev| who.set(event_target_value(&ev))
-                    />
-                </label>
+                {field("End user id", "end_user".into(), who)}
                 <label>
                     <span>"Pool"</span>
                     {pool_select(pools, pool)}
                 </label>
-                <label>
-                    <span>"Credits per period"</span>
-                    <input
-                        name="cap"
-                        prop:value=amount
-                        on:input=move |ev| amount.set(event_target_value(&ev))
-                    />
-                </label>
+                {field("Credits per period", "cap".into(), amount)}
                 <button type="submit">"Save allocation"</button>
             </form>
             {move || error.get().map(|e| view! { <p class="error">{e}</p> })}

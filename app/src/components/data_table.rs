@@ -100,6 +100,24 @@ pub fn ServerPagedTable(table: Table) -> impl IntoView {
     }
 }
 
+/// A row; its first cell links to the drill-down when there is one.
+fn row_view(r: crate::table::Row, numeric: &[bool], href: Option<String>) -> impl IntoView + use<> {
+    let mut cells = r.cells.iter().zip(numeric);
+    let first = cells.next().map(|(c, n)| match href {
+        Some(h) => view! {
+            <td class=if *n { "num" } else { "" }>
+                <a href=h data-testid="drill">
+                    {c.display()}
+                </a>
+            </td>
+        }
+        .into_any(),
+        None => cell_view(c, *n).into_any(),
+    });
+    let rest = cells.map(|(c, n)| cell_view(c, *n)).collect_view();
+    view! { <tr data-key=r.key.clone()>{first} {rest}</tr> }
+}
+
 /// The drill-down link of a row with `key`, if its table drills down and the page gave its filter.
 fn drill_href(table: &Table, filter: Option<&Filter>, key: &str) -> Option<String> {
     let d = table.drill.as_ref()?;
@@ -148,23 +166,7 @@ pub fn DataTableView(
             .take(page_size)
             .map(|r| {
                 let href = table.with_value(|t| drill_href(t, drill_filter.as_ref(), &r.key));
-                let mut cells = r.cells.iter().zip(&numeric);
-                let first = cells.next().map(|(c, n)| match href {
-                    Some(h) => view! {
-                        <td class=if *n { "num" } else { "" }>
-                            <a href=h data-testid="drill">
-                                {c.display()}
-                            </a>
-                        </td>
-                    }
-                    .into_any(),
-                    None => cell_view(c, *n).into_any(),
-                });
-                view! {
-                    <tr data-key=r
-                        .key
-                        .clone()>{first} {cells.map(|(c, n)| cell_view(c, *n)).collect_view()}</tr>
-                }
+                row_view(r, &numeric, href)
             })
             .collect_view()
     };

@@ -13,23 +13,123 @@ fn parse<T: std::str::FromStr + Default>(v: &str) -> T {
     v.parse().unwrap_or_default()
 }
 
+/// Makes the menus' change handlers: each applies its edit to the bar's filter and shows
+/// the page for the result.
+#[derive(Clone)]
+struct Changes {
+    filter: StoredValue<Filter>,
+    path: String,
+    go: std::sync::Arc<dyn Fn(&str) + Send + Sync>,
+}
+
+impl Changes {
+    fn on(&self, change: fn(&mut Filter, String)) -> impl FnMut(leptos::ev::Event) + use<> {
+        let this = self.clone();
+        move |ev| {
+            let mut f = this.filter.get_value();
+            change(&mut f, event_target_value(&ev));
+            (this.go)(&format!("{}{}", this.path, query_string(&f)));
+        }
+    }
+}
+
+fn same(names: &[String]) -> Vec<(String, String)> {
+    names.iter().map(|n| (n.clone(), n.clone())).collect()
+}
+
 /// `path` is the page the bar sits on; a change shows it with the new filter.
 #[component]
 pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl IntoView {
-    let go = use_go();
-    let filter = StoredValue::new(filter);
-    let target = path.clone();
-    let on = move |change: fn(&mut Filter, String)| {
-        let (go, path) = (go.clone(), target.clone());
-        move |ev: leptos::ev::Event| {
-            let mut f = filter.get_value();
-            change(&mut f, event_target_value(&ev));
-            go(&format!("{path}{}", query_string(&f)));
-        }
+    let changes = Changes {
+        filter: StoredValue::new(filter.clone()),
+        path: path.clone(),
+        go: std::sync::Arc::new(use_go()),
     };
-    let filter = filter.get_value();
+    let on = |change| changes.on(change);
+    view! {
+        // With JavaScript each change applies at once (the submit is only Enter in a field).
+        <form
+            class="filters"
+            method="get"
+            action=path
+            aria-label="Filters"
+            on:submit=|ev| ev.prevent_default()
+        >
+            <RangeMenu filter=filter.clone() changes=changes.clone() />
+            <OneOf
+                label="Team"
+                name="team"
+                all="All teams"
+                choices=same(&options.teams)
+                current=filter.team.clone()
+                on_change=on(|f, v| f.team = (!v.is_empty()).then_some(v))
+            />
+            <OneOf
+                label="User"
+                name="user"
+                all="All users"
+                choices=same(&options.users)
+                current=filter.user.clone()
+                on_change=on(|f, v| f.user = (!v.is_empty()).then_some(v))
+            />
+            <ScopeMenu
+                categories=options.categories.clone()
+                features=options.features.clone()
+                category=filter.category.clone()
+                feature=filter.feature.clone()
+                on_change=on(|f, v| {
+                    f.category = v.strip_prefix("c:").map(str::to_string);
+                    f.feature = v.strip_prefix("f:").map(str::to_string);
+                })
+            />
+            // Agencies tag usage with companies; organizations without any see no such menu.
+            {(!options.companies.is_empty())
+                .then(|| {
+                    view! {
+                        <OneOf
+                            label="Company"
+                            name="company"
+                            all="All companies"
+                            choices=options.companies.clone()
+                            current=filter.company.clone()
+                            on_change=on(|f, v| f.company = (!v.is_empty()).then_some(v))
+                        />
+                    }
+                })}
+            {(!options.flows.is_empty())
+                .then(|| {
+                    view! {
+                        <OneOf
+                            label="Flow"
+                            name="flow"
+                            all="All flows"
+                            choices=options.flows.clone()
+                            current=filter.flow.clone()
+                            on_change=on(|f, v| f.flow = (!v.is_empty()).then_some(v))
+                        />
+                    }
+                })}
+            <ViewMenus filter=filter.clone() changes=changes.clone() />
+            {kept_fields(&filter)}
+            <button type="submit" class="no-js-only" data-testid="apply">
+                "Apply"
+            </button>
+        </form>
+    }
+}
+
+/// Kept through the form: filters the bar has no menu for.
+fn kept_fields(filter: &Filter) -> impl IntoView + use<> {
+    [("tz", filter.tz.clone()), ("source", filter.source.clone())]
+        .into_iter()
+        .filter_map(|(name, v)| v.map(|v| view! { <input type="hidden" name=name value=v /> }))
+        .collect_view()
+}
+
+/// The date range menu, and its first and last day when the range is custom.
+#[component]
+fn RangeMenu(filter: Filter, changes: Changes) -> impl IntoView {
     let (range, custom) = (filter.range, filter.is_custom());
-    let (compare, frequency) = (filter.compare, filter.frequency);
     let ranges = [
         (RangePreset::Last7, "Last 7 days"),
         (RangePreset::Last30, "Last 30 days"),
@@ -38,6 +138,46 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
         (RangePreset::PreviousPeriod, "Previous billing period"),
         (RangePreset::Custom, "Custom…"),
     ];
+    let on_range = changes.on(|f, v| {
+        f.range = parse(&v);
+        if f.range != RangePreset::Custom {
+            f.from = None;
+            f.to = None;
+        }
+    });
+    view! {
+        <label>
+            <span>"Date range"</span>
+            <select name="range" on:change=on_range>
+                {word_options(ranges, move |r| range == r && (r == RangePreset::Custom || !custom))}
+            </select>
+        </label>
+        {custom
+            .then(|| {
+                view! {
+                    <CustomDates
+                        from=filter.from
+                        to=filter.to
+                        on_from=changes
+                            .on(|f, v| {
+                                f.range = RangePreset::Custom;
+                                f.from = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
+                            })
+                        on_to=changes
+                            .on(|f, v| {
+                                f.range = RangePreset::Custom;
+                                f.to = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
+                            })
+                    />
+                }
+            })}
+    }
+}
+
+/// How the numbers are shown: the compare period and the chart's frequency.
+#[component]
+fn ViewMenus(filter: Filter, changes: Changes) -> impl IntoView {
+    let (compare, frequency) = (filter.compare, filter.frequency);
     let compares = [
         (Compare::None, "No comparison"),
         (Compare::PreviousPeriod, "Previous period"),
@@ -48,139 +188,19 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
         (Frequency::Week, "Weekly"),
         (Frequency::Month, "Monthly"),
     ];
-    let (on_custom, on_company, on_flow) = (on.clone(), on.clone(), on.clone());
-    let (companies, flows) = (options.companies.clone(), options.flows.clone());
-    let same = |names: &[String]| {
-        names
-            .iter()
-            .map(|n| (n.clone(), n.clone()))
-            .collect::<Vec<_>>()
-    };
-    let (teams, users) = (same(&options.teams), same(&options.users));
-    let cats = options.categories.clone();
-    let feats = options.features.clone();
     view! {
-        // With JavaScript each change applies at once (the submit is only Enter in a field).
-        <form
-            class="filters"
-            method="get"
-            action=path
-            aria-label="Filters"
-            on:submit=|ev| ev.prevent_default()
-        >
-            <label>
-                <span>"Date range"</span>
-                <select
-                    name="range"
-                    on:change=on(|f, v| {
-                        f.range = parse(&v);
-                        if f.range != RangePreset::Custom {
-                            f.from = None;
-                            f.to = None;
-                        }
-                    })
-                >
-                    {word_options(
-                        ranges,
-                        move |r| range == r && (r == RangePreset::Custom || !custom),
-                    )}
-                </select>
-            </label>
-            {filter
-                .is_custom()
-                .then(|| {
-                    let on_to = on_custom.clone();
-                    view! {
-                        <CustomDates
-                            from=filter.from
-                            to=filter.to
-                            on_from=on_custom(|f, v| {
-                                f.range = RangePreset::Custom;
-                                f.from = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
-                            })
-                            on_to=on_to(|f, v| {
-                                f.range = RangePreset::Custom;
-                                f.to = chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
-                            })
-                        />
-                    }
-                })}
-            <OneOf
-                label="Team"
-                name="team"
-                all="All teams"
-                choices=teams
-                current=filter.team.clone()
-                on_change=on(|f, v| f.team = (!v.is_empty()).then_some(v))
-            />
-            <OneOf
-                label="User"
-                name="user"
-                all="All users"
-                choices=users
-                current=filter.user.clone()
-                on_change=on(|f, v| f.user = (!v.is_empty()).then_some(v))
-            />
-            <ScopeMenu
-                categories=cats
-                features=feats
-                category=filter.category.clone()
-                feature=filter.feature.clone()
-                on_change=on(|f, v| {
-                    f.category = v.strip_prefix("c:").map(str::to_string);
-                    f.feature = v.strip_prefix("f:").map(str::to_string);
-                })
-            />
-            // Agencies tag usage with companies; organizations without any see no such menu.
-            {(!companies.is_empty())
-                .then(|| {
-                    view! {
-                        <OneOf
-                            label="Company"
-                            name="company"
-                            all="All companies"
-                            choices=companies
-                            current=filter.company.clone()
-                            on_change=on_company(|f, v| f.company = (!v.is_empty()).then_some(v))
-                        />
-                    }
-                })}
-            {(!flows.is_empty())
-                .then(|| {
-                    view! {
-                        <OneOf
-                            label="Flow"
-                            name="flow"
-                            all="All flows"
-                            choices=flows
-                            current=filter.flow.clone()
-                            on_change=on_flow(|f, v| f.flow = (!v.is_empty()).then_some(v))
-                        />
-                    }
-                })}
-            <label>
-                <span>"Compare with"</span>
-                <select name="compare" on:change=on(|f, v| f.compare = parse(&v))>
-                    {word_options(compares, move |c| compare == c)}
-                </select>
-            </label>
-            <label>
-                <span>"Frequency"</span>
-                <select name="frequency" on:change=on(|f, v| f.frequency = parse(&v))>
-                    {word_options(freqs, move |q| frequency == q)}
-                </select>
-            </label>
-            // Kept through the form: filters the bar has no menu for.
-            {[("tz", filter.tz.clone()), ("source", filter.source.clone())]
-                .into_iter()
-                .filter_map(|(name, v)| {
-                    v.map(|v| view! { <input type="hidden" name=name value=v /> })
-                })
-                .collect_view()}
-            <button type="submit" class="no-js-only" data-testid="apply">
-                "Apply"
-            </button>
-        </form>
+        <label>
+            <span>"Compare with"</span>
+            <select name="compare" on:change=changes.on(|f, v| f.compare = parse(&v))>
+                {word_options(compares, move |c| compare == c)}
+            </select>
+        </label>
+        <label>
+            <span>"Frequency"</span>
+            <select name="frequency" on:change=changes.on(|f, v| f.frequency = parse(&v))>
+                {word_options(freqs, move |q| frequency == q)}
+            </select>
+        </label>
     }
 }
 

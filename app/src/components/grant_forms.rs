@@ -1,7 +1,7 @@
 //! The billing-admin parts of the catalog on the Settings page: each pool's price per
 //! credit, and grants given by hand.
 
-use super::catalog_forms::{field, options};
+use super::fields::{field, select_field};
 use super::settings_forms::{Act, credits, pool_select, send};
 use crate::admin::{AdminAction, GrantAdminRow};
 use crate::catalog::PoolDoc;
@@ -68,80 +68,10 @@ pub fn PoolPrices(pools: Vec<PoolDoc>, act: Act) -> impl IntoView {
 
 #[component]
 pub fn Grants(rows: Vec<GrantAdminRow>, pools: Vec<(String, String)>, act: Act) -> impl IntoView {
-    let pool = RwSignal::new(pools.first().map(|p| p.0.clone()).unwrap_or_default());
-    let kind = RwSignal::new("promotional".to_string());
-    let (amount, expires, priority, description) = (
-        RwSignal::new("100".to_string()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-    );
-    let error = RwSignal::new(None::<String>);
-    let kinds = vec![
-        ("promotional".to_string(), "Promotional".to_string()),
-        ("allowance".to_string(), "Allowance".to_string()),
-    ];
     view! {
         <section class="card" id="grants" data-testid="grants">
             <h2>"Grants"</h2>
-            <form
-                class="row"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    let Some(c) = credits(&amount.get(), error) else { return };
-                    let p = priority.get();
-                    let priority = if p.trim().is_empty() {
-                        None
-                    } else {
-                        match p.trim().parse::<i32>() {
-                            Ok(n) => Some(n),
-                            Err(_) => {
-                                error.set(Some("Priority: a whole number".into()));
-                                return;
-                            }
-                        }
-                    };
-                    let e = expires.get();
-                    send(
-                        act,
-                        AdminAction::AddGrant {
-                            pool: pool.get(),
-                            kind: kind.get(),
-                            credits: c,
-                            expires: (!e.trim().is_empty()).then_some(e),
-                            priority,
-                            description: description.get(),
-                        },
-                    );
-                }
-            >
-                <label>
-                    <span>"Pool"</span>
-                    {pool_select(pools, pool)}
-                </label>
-                <label>
-                    <span>"Kind"</span>
-                    <select name="grant-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                        {options(kinds, kind)}
-                    </select>
-                </label>
-                {field("Credits", "grant-credits".into(), amount)}
-                <label>
-                    <span>"Expires (last day)"</span>
-                    <input
-                        type="date"
-                        name="grant-expires"
-                        prop:value=expires
-                        on:input=move |ev| expires.set(event_target_value(&ev))
-                    />
-                </label>
-                {field("Priority (lower burns first)", "grant-priority".into(), priority)}
-                {field("Description", "grant-description".into(), description)}
-                <button type="submit" class="primary">
-                    "Add grant"
-                </button>
-            </form>
-            {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
+            <AddGrantForm pools act />
             <div class="table-wrap">
                 <table class="data">
                     <thead>
@@ -159,47 +89,115 @@ pub fn Grants(rows: Vec<GrantAdminRow>, pools: Vec<(String, String)>, act: Act) 
                         </tr>
                     </thead>
                     <tbody>
-                        {rows
-                            .into_iter()
-                            .map(|g| {
-                                let id = g.id;
-                                view! {
-                                    <tr data-key=g.id.to_string()>
-                                        <td>{g.granted}</td>
-                                        <td>{g.pool}</td>
-                                        <td>{g.kind}</td>
-                                        <td>{g.description}</td>
-                                        <td>{g.expires.unwrap_or_else(|| "never".into())}</td>
-                                        <td class="num">{g.priority}</td>
-                                        <td class="num">{g.original.display()}</td>
-                                        <td class="num">{g.remaining.display()}</td>
-                                        <td>
-                                            <span class=format!(
-                                                "status {}",
-                                                g.status,
-                                            )>{g.status.clone()}</span>
-                                        </td>
-                                        <td>
-                                            {g
-                                                .voidable
-                                                .then(|| {
-                                                    view! {
-                                                        <button
-                                                            type="button"
-                                                            on:click=move |_| send(act, AdminAction::VoidGrant { id })
-                                                        >
-                                                            "Void"
-                                                        </button>
-                                                    }
-                                                })}
-                                        </td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
+                        {rows.into_iter().map(|g| view! { <GrantRow g act /> }).collect_view()}
                     </tbody>
                 </table>
             </div>
         </section>
+    }
+}
+
+#[component]
+fn GrantRow(g: GrantAdminRow, act: Act) -> impl IntoView {
+    let id = g.id;
+    view! {
+        <tr data-key=g.id.to_string()>
+            <td>{g.granted}</td>
+            <td>{g.pool}</td>
+            <td>{g.kind}</td>
+            <td>{g.description}</td>
+            <td>{g.expires.unwrap_or_else(|| "never".into())}</td>
+            <td class="num">{g.priority}</td>
+            <td class="num">{g.original.display()}</td>
+            <td class="num">{g.remaining.display()}</td>
+            <td>
+                <span class=format!("status {}", g.status)>{g.status.clone()}</span>
+            </td>
+            <td>
+                {g
+                    .voidable
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                on:click=move |_| send(act, AdminAction::VoidGrant { id })
+                            >
+                                "Void"
+                            </button>
+                        }
+                    })}
+            </td>
+        </tr>
+    }
+}
+
+/// An optional whole number; a bad one shows its reason instead of being sent.
+fn optional_priority(text: &str, error: RwSignal<Option<String>>) -> Result<Option<i32>, ()> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim().parse::<i32>().map(Some).map_err(|_| {
+        error.set(Some("Priority: a whole number".into()));
+    })
+}
+
+#[component]
+fn AddGrantForm(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
+    let pool = RwSignal::new(pools.first().map(|p| p.0.clone()).unwrap_or_default());
+    let kind = RwSignal::new("promotional".to_string());
+    let (amount, expires, priority, description) = (
+        RwSignal::new("100".to_string()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let error = RwSignal::new(None::<String>);
+    let kinds = vec![
+        ("promotional".to_string(), "Promotional".to_string()),
+        ("allowance".to_string(), "Allowance".to_string()),
+    ];
+    view! {
+        <form
+            class="row"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let Some(c) = credits(&amount.get(), error) else { return };
+                let Ok(priority) = optional_priority(&priority.get(), error) else { return };
+                let e = expires.get();
+                send(
+                    act,
+                    AdminAction::AddGrant {
+                        pool: pool.get(),
+                        kind: kind.get(),
+                        credits: c,
+                        expires: (!e.trim().is_empty()).then_some(e),
+                        priority,
+                        description: description.get(),
+                    },
+                );
+            }
+        >
+            <label>
+                <span>"Pool"</span>
+                {pool_select(pools, pool)}
+            </label>
+            {select_field("Kind", "grant-kind", kinds, kind)}
+            {field("Credits", "grant-credits".into(), amount)}
+            <label>
+                <span>"Expires (last day)"</span>
+                <input
+                    type="date"
+                    name="grant-expires"
+                    prop:value=expires
+                    on:input=move |ev| expires.set(event_target_value(&ev))
+                />
+            </label>
+            {field("Priority (lower burns first)", "grant-priority".into(), priority)}
+            {field("Description", "grant-description".into(), description)}
+            <button type="submit" class="primary">
+                "Add grant"
+            </button>
+        </form>
+        {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
     }
 }

@@ -1,8 +1,9 @@
 //! The governance sections of the Settings page: members and teams, API keys,
 //! recalculation, dashboard access and the audit log.
 
+use super::fields::field;
 use super::settings_forms::{Act, send};
-use crate::admin::{AdminAction, ApiKeyRow, AuditRow, SettingsView};
+use crate::admin::{AdminAction, ApiKeyRow, AuditRow, MemberRow, SettingsView};
 use crate::components::data_table::DataTableView;
 use crate::roles::Role;
 use crate::table::{Cell, Table, TableId};
@@ -18,82 +19,30 @@ fn role_options(selected: Role) -> impl IntoView {
     })
 }
 
+/// The team menu's options: "No team" and every team, `current` selected.
+fn team_options(teams: Vec<String>, current: String) -> impl IntoView {
+    view! {
+        <option value="">"No team"</option>
+        {teams
+            .into_iter()
+            .map(|t| {
+                view! {
+                    <option value=t.clone() selected=t == current>
+                        {t.clone()}
+                    </option>
+                }
+            })
+            .collect_view()}
+    }
+}
+
 #[component]
 pub fn Members(v: SettingsView, act: Act) -> impl IntoView {
-    let (email, name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let role = RwSignal::new(Role::Member);
-    let team = RwSignal::new(v.teams.first().cloned().unwrap_or_default());
     let teams = v.teams.clone();
     view! {
         <section class="card" data-testid="members">
             <h2>"Members and teams"</h2>
-            <form
-                class="row"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    let t = team.get();
-                    send(
-                        act,
-                        AdminAction::InviteMember {
-                            email: email.get(),
-                            name: name.get(),
-                            role: role.get(),
-                            team: (!t.is_empty()).then_some(t),
-                        },
-                    );
-                }
-            >
-                <label>
-                    <span>"Email"</span>
-                    <input
-                        type="email"
-                        name="invite-email"
-                        prop:value=email
-                        on:input=move |ev| email.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    <span>"Name"</span>
-                    <input
-                        name="invite-name"
-                        prop:value=name
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    <span>"Role"</span>
-                    <select
-                        name="invite-role"
-                        on:change=move |ev| {
-                            role.set(Role::parse(&event_target_value(&ev)).unwrap_or(Role::Member))
-                        }
-                    >
-                        {role_options(Role::Member)}
-                    </select>
-                </label>
-                <label>
-                    <span>"Team"</span>
-                    <select
-                        name="invite-team"
-                        on:change=move |ev| team.set(event_target_value(&ev))
-                    >
-                        <option value="">"No team"</option>
-                        {teams
-                            .iter()
-                            .map(|t| {
-                                view! {
-                                    <option value=t.clone() selected=t == &team.get_untracked()>
-                                        {t.clone()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </label>
-                <button type="submit" class="primary">
-                    "Invite"
-                </button>
-            </form>
+            <InviteForm teams=v.teams.clone() act />
             <div class="table-wrap">
                 <table class="data">
                     <thead>
@@ -109,99 +58,120 @@ pub fn Members(v: SettingsView, act: Act) -> impl IntoView {
                         {v
                             .members
                             .into_iter()
-                            .map(|m| {
-                                let id = m.id;
-                                let current = m.teams.first().cloned().unwrap_or_default();
-                                let all_teams = v.teams.clone();
-                                view! {
-                                    <tr data-key=m.email.clone()>
-                                        <td>
-                                            {m.email.clone()}
-                                            <span class="muted">{format!(" · {}", m.name)}</span>
-                                        </td>
-                                        <td>
-                                            <select
-                                                aria-label="Role"
-                                                on:change=move |ev| {
-                                                    if let Some(r) = Role::parse(&event_target_value(&ev)) {
-                                                        send(
-                                                            act,
-                                                            AdminAction::ChangeRole {
-                                                                user_id: id,
-                                                                role: r,
-                                                            },
-                                                        );
-                                                    }
-                                                }
-                                            >
-                                                {role_options(m.role)}
-                                            </select>
-                                        </td>
-                                        <td>
-                                            <select
-                                                aria-label="Team"
-                                                on:change=move |ev| {
-                                                    let t = event_target_value(&ev);
-                                                    send(
-                                                        act,
-                                                        AdminAction::SetTeams {
-                                                            user_id: id,
-                                                            teams: if t.is_empty() { vec![] } else { vec![t] },
-                                                        },
-                                                    );
-                                                }
-                                            >
-                                                <option value="">"No team"</option>
-                                                {all_teams
-                                                    .into_iter()
-                                                    .map(|t| {
-                                                        view! {
-                                                            <option value=t.clone() selected=t == current>
-                                                                {t.clone()}
-                                                            </option>
-                                                        }
-                                                    })
-                                                    .collect_view()}
-                                            </select>
-                                            {(m.teams.len() > 1)
-                                                .then(|| format!(" +{} more", m.teams.len() - 1))}
-                                        </td>
-                                        <td>
-                                            {if m.active {
-                                                view! { <span class="status active">"active"</span> }
-                                                    .into_any()
-                                            } else {
-                                                view! { <span class="status">"deactivated"</span> }
-                                                    .into_any()
-                                            }}
-                                        </td>
-                                        <td>
-                                            {m
-                                                .active
-                                                .then(|| {
-                                                    view! {
-                                                        <button
-                                                            type="button"
-                                                            on:click=move |_| send(
-                                                                act,
-                                                                AdminAction::Deactivate {
-                                                                    user_id: id,
-                                                                },
-                                                            )
-                                                        >
-                                                            "Deactivate"
-                                                        </button>
-                                                    }
-                                                })}
-                                        </td>
-                                    </tr>
-                                }
-                            })
+                            .map(|m| view! { <MemberRowView m teams=teams.clone() act /> })
                             .collect_view()}
                     </tbody>
                 </table>
             </div>
         </section>
+    }
+}
+
+#[component]
+fn InviteForm(teams: Vec<String>, act: Act) -> impl IntoView {
+    let (email, name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let role = RwSignal::new(Role::Member);
+    let first = teams.first().cloned().unwrap_or_default();
+    let team = RwSignal::new(first.clone());
+    view! {
+        <form
+            class="row"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let t = team.get();
+                send(
+                    act,
+                    AdminAction::InviteMember {
+                        email: email.get(),
+                        name: name.get(),
+                        role: role.get(),
+                        team: (!t.is_empty()).then_some(t),
+                    },
+                );
+            }
+        >
+            <label>
+                <span>"Email"</span>
+                <input
+                    type="email"
+                    name="invite-email"
+                    prop:value=email
+                    on:input=move |ev| email.set(event_target_value(&ev))
+                />
+            </label>
+            {field("Name", "invite-name".into(), name)}
+            <label>
+                <span>"Role"</span>
+                <select
+                    name="invite-role"
+                    on:change=move |ev| {
+                        role.set(Role::parse(&event_target_value(&ev)).unwrap_or(Role::Member))
+                    }
+                >
+                    {role_options(Role::Member)}
+                </select>
+            </label>
+            <label>
+                <span>"Team"</span>
+                <select name="invite-team" on:change=move |ev| team.set(event_target_value(&ev))>
+                    {team_options(teams, first)}
+                </select>
+            </label>
+            <button type="submit" class="primary">
+                "Invite"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn MemberRowView(m: MemberRow, teams: Vec<String>, act: Act) -> impl IntoView {
+    let id = m.id;
+    let current = m.teams.first().cloned().unwrap_or_default();
+    let change_role = move |ev| {
+        if let Some(role) = Role::parse(&event_target_value(&ev)) {
+            send(act, AdminAction::ChangeRole { user_id: id, role });
+        }
+    };
+    let change_team = move |ev| {
+        let t = event_target_value(&ev);
+        let teams = if t.is_empty() { vec![] } else { vec![t] };
+        send(act, AdminAction::SetTeams { user_id: id, teams });
+    };
+    let deactivate = move |_| send(act, AdminAction::Deactivate { user_id: id });
+    view! {
+        <tr data-key=m.email.clone()>
+            <td>{m.email.clone()} <span class="muted">{format!(" · {}", m.name)}</span></td>
+            <td>
+                <select aria-label="Role" on:change=change_role>
+                    {role_options(m.role)}
+                </select>
+            </td>
+            <td>
+                <select aria-label="Team" on:change=change_team>
+                    {team_options(teams, current)}
+                </select>
+                {(m.teams.len() > 1).then(|| format!(" +{} more", m.teams.len() - 1))}
+            </td>
+            <td>
+                {if m.active {
+                    view! { <span class="status active">"active"</span> }.into_any()
+                } else {
+                    view! { <span class="status">"deactivated"</span> }.into_any()
+                }}
+            </td>
+            <td>
+                {m
+                    .active
+                    .then(|| {
+                        view! {
+                            <button type="button" on:click=deactivate>
+                                "Deactivate"
+                            </button>
+                        }
+                    })}
+            </td>
+        </tr>
     }
 }
 
@@ -226,14 +196,7 @@ pub fn ApiKeys(keys: Vec<ApiKeyRow>, act: Act) -> impl IntoView {
                     );
                 }
             >
-                <label>
-                    <span>"Name"</span>
-                    <input
-                        name="key-name"
-                        prop:value=name
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                </label>
+                {field("Name", "key-name".into(), name)}
                 <button type="submit">"Create key"</button>
             </form>
             <div class="table-wrap">
@@ -250,47 +213,41 @@ pub fn ApiKeys(keys: Vec<ApiKeyRow>, act: Act) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {keys
-                            .into_iter()
-                            .map(|k| {
-                                let id = k.id;
-                                let key = k.prefix.clone();
-                                view! {
-                                    <tr data-key=key>
-                                        <td>{k.name}</td>
-                                        <td>
-                                            <code>{k.prefix}</code>
-                                        </td>
-                                        <td>{k.created}</td>
-                                        <td>
-                                            {k.created_by.unwrap_or_else(|| "CLI or platform".into())}
-                                        </td>
-                                        <td>{k.last_used.unwrap_or_else(|| "never".into())}</td>
-                                        <td>{if k.revoked { "revoked" } else { "active" }}</td>
-                                        <td>
-                                            {(!k.revoked)
-                                                .then(|| {
-                                                    view! {
-                                                        <button
-                                                            type="button"
-                                                            on:click=move |_| send(
-                                                                act,
-                                                                AdminAction::RevokeApiKey { id },
-                                                            )
-                                                        >
-                                                            "Revoke"
-                                                        </button>
-                                                    }
-                                                })}
-                                        </td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
+                        {keys.into_iter().map(|k| view! { <ApiKeyRowView k act /> }).collect_view()}
                     </tbody>
                 </table>
             </div>
         </section>
+    }
+}
+
+#[component]
+fn ApiKeyRowView(k: ApiKeyRow, act: Act) -> impl IntoView {
+    let id = k.id;
+    view! {
+        <tr data-key=k.prefix.clone()>
+            <td>{k.name}</td>
+            <td>
+                <code>{k.prefix.clone()}</code>
+            </td>
+            <td>{k.created}</td>
+            <td>{k.created_by.unwrap_or_else(|| "CLI or platform".into())}</td>
+            <td>{k.last_used.unwrap_or_else(|| "never".into())}</td>
+            <td>{if k.revoked { "revoked" } else { "active" }}</td>
+            <td>
+                {(!k.revoked)
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                on:click=move |_| send(act, AdminAction::RevokeApiKey { id })
+                            >
+                                "Revoke"
+                            </button>
+                        }
+                    })}
+            </td>
+        </tr>
     }
 }
 

@@ -3,6 +3,7 @@ pub mod billing_forms;
 pub mod catalog_forms;
 pub mod chart;
 pub mod data_table;
+pub mod fields;
 pub mod filter_bar;
 pub mod filter_chips;
 pub mod filter_guard;

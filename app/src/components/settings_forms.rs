@@ -84,17 +84,7 @@ pub fn Outcome(answer: Answer) -> impl IntoView {
 pub(crate) fn pool_select(pools: Vec<(String, String)>, value: RwSignal<String>) -> impl IntoView {
     view! {
         <select name="pool" on:change=move |ev| value.set(event_target_value(&ev))>
-            {pools
-                .into_iter()
-                .map(|(k, n)| {
-                    let k2 = k.clone();
-                    view! {
-                        <option value=k selected=move || value.get() == k2>
-                            {n}
-                        </option>
-                    }
-                })
-                .collect_view()}
+            {super::fields::options(pools, value)}
         </select>
     }
 }

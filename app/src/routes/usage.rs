@@ -12,7 +12,9 @@ use crate::components::url::{query_string, use_filter};
 use crate::credits::{Credits, format_count};
 use crate::error::AppError;
 use crate::filter::Filter;
-use crate::model::{BalanceCard, Charts, Forecast, Overview, OverviewPage, change_percent};
+use crate::model::{
+    BalanceCard, Charts, Forecast, Overview, OverviewPage, ShareRow, change_percent,
+};
 use crate::table::TableId;
 use crate::tables;
 use leptos::prelude::*;
@@ -191,15 +193,10 @@ fn DailyChart(daily: String, week: String, children: Children) -> impl IntoView 
 
 #[component]
 fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
-    let daily_total: Credits = o.daily.iter().map(|p| p.credits).sum();
-    let total = o.total;
     let compare_text = o
         .compare_from
         .zip(o.compare_to)
         .map(|(a, b)| format!(" · vs {} – {}", date(a), date(b)));
-    let empty = o.total.0 == 0;
-    let days = o.daily.len();
-    let anomaly_count = o.anomalies.len();
     view! {
         <h1>{o.organization_name.clone()} " · Usage"</h1>
         <p class="muted">
@@ -211,98 +208,8 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
             <BalanceCardView card=o.balance.clone() />
             <ForecastCard card=o.balance.clone() forecast=o.forecast.clone() />
         </div>
-        <section class="card" aria-labelledby="used-title">
-            <h2 id="used-title">"Credits used"</h2>
-            <p class="big">
-                <span data-testid="total-used">{total.display()}</span>
-                " "
-                {change_badge(o.compare_total.and_then(|c| change_percent(total, c)))}
-            </p>
-            <p class="muted">
-                {format_count(o.total_events)} " events"
-                {o
-                    .compare_total
-                    .map(|c| {
-                        view! {
-                            " · "
-                            <span data-testid="compare-total">{c.display()}</span>
-                            " in the compare period"
-                        }
-                    })}
-            </p>
-            {if empty {
-                view! {
-                    <p class="empty" data-testid="empty">
-                        "No usage in this range."
-                    </p>
-                }
-                    .into_any()
-            } else {
-                view! {
-                    <div class="two">
-                        <DataTable
-                            table=tables::categories(&o)
-                            export=export_href(TableId::Categories, &f)
-                            filter=f.clone()
-                        />
-                        <EChart
-                            id="category-chart"
-                            option=charts.categories.clone()
-                            label="Credits by category"
-                            drill=charts.category_drill.clone()
-                        />
-                    </div>
-                    <DataTable
-                        table=tables::features(&o)
-                        export=export_href(TableId::Features, &f)
-                        filter=f.clone()
-                    />
-                }
-                    .into_any()
-            }}
-        </section>
-        {(!o.agents.is_empty())
-            .then(|| {
-                view! {
-                    <section aria-labelledby="agents-title">
-                        <h2 id="agents-title" class="section-title">
-                            "Agents"
-                        </h2>
-                        <div class="agents">
-                            {o
-                                .agents
-                                .iter()
-                                .map(|a| {
-                                    view! {
-                                        <div
-                                            class="card agent"
-                                            data-testid=format!("agent-{}", a.key)
-                                        >
-                                            <h3>
-                                                <a
-                                                    href=format!(
-                                                        "/usage{}",
-                                                        query_string(&f.with("source", &format!("agent:{}", a.key))),
-                                                    )
-                                                    data-testid="drill"
-                                                >
-                                                    {a.name.clone()}
-                                                </a>
-                                            </h3>
-                                            <p class="big">{a.credits.display()}</p>
-                                            <p class="muted">
-                                                {format_count(a.quantity)} " units · "
-                                                {format_count(a.events)} " events "
-                                                {change_badge(a.change_percent())}
-                                            </p>
-                                        </div>
-                                    }
-                                })
-                                .collect_view()}
-                        </div>
-                    </section>
-                }
-            })}
+        <CreditsUsed o=o.clone() charts=charts.clone() f=f.clone() />
+        {(!o.agents.is_empty()).then(|| view! { <Agents agents=o.agents.clone() f=f.clone() /> })}
         <section class="card">
             <DataTable
                 table=tables::sources(&o)
@@ -333,8 +240,114 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
                 drill=charts.feature_drill.clone()
             />
         </section>
+        <PerDay o charts f />
+    }
+}
+
+/// The range's total against the compare period, and where it went by category and feature.
+#[component]
+fn CreditsUsed(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
+    let total = o.total;
+    view! {
+        <section class="card" aria-labelledby="used-title">
+            <h2 id="used-title">"Credits used"</h2>
+            <p class="big">
+                <span data-testid="total-used">{total.display()}</span>
+                " "
+                {change_badge(o.compare_total.and_then(|c| change_percent(total, c)))}
+            </p>
+            <p class="muted">
+                {format_count(o.total_events)} " events"
+                {o
+                    .compare_total
+                    .map(|c| {
+                        view! {
+                            " · "
+                            <span data-testid="compare-total">{c.display()}</span>
+                            " in the compare period"
+                        }
+                    })}
+            </p>
+            {if total.0 == 0 {
+                view! {
+                    <p class="empty" data-testid="empty">
+                        "No usage in this range."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <div class="two">
+                        <DataTable
+                            table=tables::categories(&o)
+                            export=export_href(TableId::Categories, &f)
+                            filter=f.clone()
+                        />
+                        <EChart
+                            id="category-chart"
+                            option=charts.categories
+                            label="Credits by category"
+                            drill=charts.category_drill
+                        />
+                    </div>
+                    <DataTable
+                        table=tables::features(&o)
+                        export=export_href(TableId::Features, &f)
+                        filter=f.clone()
+                    />
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+/// One card per agent, each a link that filters the page to it.
+#[component]
+fn Agents(agents: Vec<ShareRow>, f: Filter) -> impl IntoView {
+    view! {
+        <section aria-labelledby="agents-title">
+            <h2 id="agents-title" class="section-title">
+                "Agents"
+            </h2>
+            <div class="agents">
+                {agents
+                    .into_iter()
+                    .map(|a| {
+                        let href = format!(
+                            "/usage{}",
+                            query_string(&f.with("source", &format!("agent:{}", a.key))),
+                        );
+                        view! {
+                            <div class="card agent" data-testid=format!("agent-{}", a.key)>
+                                <h3>
+                                    <a href=href data-testid="drill">
+                                        {a.name.clone()}
+                                    </a>
+                                </h3>
+                                <p class="big">{a.credits.display()}</p>
+                                <p class="muted">
+                                    {format_count(a.quantity)} " units · " {format_count(a.events)}
+                                    " events " {change_badge(a.change_percent())}
+                                </p>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </section>
+    }
+}
+
+/// Credits per day with unusual days marked, and the same as a table.
+#[component]
+fn PerDay(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
+    let daily_total: Credits = o.daily.iter().map(|p| p.credits).sum();
+    let days = o.daily.len();
+    let anomaly_count = o.anomalies.len();
+    view! {
         <section class="card" aria-labelledby="daily-title">
-            <DailyChart daily=charts.daily.clone() week=charts.daily_week.clone()>
+            <DailyChart daily=charts.daily week=charts.daily_week>
                 <h2 id="daily-title">
                     "Credits per day · " {days} " days · "
                     <span data-testid="daily-total">{daily_total.display()}</span> " credits"

@@ -14,9 +14,7 @@ use app::credits::Credits;
 use app::error::AppError;
 use app::roles;
 use app::service::Viewer;
-use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 /// Entries of the audit log shown (newest first).
@@ -141,7 +139,7 @@ async fn request_rows<C: ConnectionTrait>(
                 .unwrap_or_default(),
             credits: Credits(r.amount_milli),
             note: r.note,
-            status: r.status.to_value(),
+            status: r.status.into(),
             created: time(r.created_at),
             decided_by: r.decided_by.and_then(|u| email.get(&u).cloned()),
         })

@@ -120,101 +120,26 @@ async fn generate_usage<C: ConnectionTrait>(
     for g in &grants {
         by_pool.entry(g.pool_id).or_default().push(g.state.clone());
     }
-
     let counts = daily_counts(first_day, today, events, rng);
-    let total_weight: u32 = catalog::TEMPLATES.iter().map(|t| t.weight).sum();
-    let mut rollup = DailyRollup::default();
-    let mut buffer = Vec::with_capacity(CHUNK);
-    let (mut credits_total, mut overage_total, mut seq) = (0i64, 0i64, 0u64);
     let since_midnight = (now - ledger::period::local_midnight(tz, today))
         .num_seconds()
         .max(1);
-
+    let mut writer = EventWriter::new(def.slug, refs.organization_id);
     for (day_index, count) in counts.iter().enumerate() {
         let day = first_day + Duration::days(day_index as i64);
         let midnight = ledger::period::local_midnight(tz, day);
-        let mut offsets: Vec<i64> = (0..*count)
-            .map(|_| {
-                if day == today {
-                    rng.random_range(0..since_midnight)
-                } else {
-                    business_second(rng)
-                }
-            })
-            .collect();
-        offsets.sort_unstable();
-        for offset in offsets {
+        let latest = (day == today).then_some(since_midnight);
+        for offset in day_offsets(rng, *count, latest) {
             let at = midnight + Duration::seconds(offset);
-            let t = pick_template(rng, total_weight);
-            let (feature_id, pool_id) = refs.features[t.feature];
-            let (source_id, action_id) = pick_source(rng, refs, t.source);
-            let (user_id, end_user_id) = pick_subject(rng, def, refs, t);
-            let company_id = (!refs.companies.is_empty())
-                .then(|| refs.companies[skewed(rng, refs.companies.len())]);
-            let quantity = rng.random_range(t.quantity.0..=t.quantity.1);
-            let credits =
-                rng.random_range(t.milli_per_unit.0..=t.milli_per_unit.1) / 10 * 10 * quantity;
-            let (input_tokens, output_tokens) = if t.tokens {
-                (
-                    Some(rng.random_range(200..3_000)),
-                    Some(rng.random_range(50..800)),
-                )
-            } else {
-                (None, None)
-            };
+            let mut event = draw_event(rng, def, refs, day);
             let pool_grants = by_pool
-                .get_mut(&pool_id)
+                .get_mut(&event.pool_id)
                 .map_or(&mut [][..], |v| v.as_mut_slice());
-            let overage = ledger::burn(pool_grants, Credits(credits), at, at).overage;
-            seq += 1;
-            credits_total += credits;
-            overage_total += overage.0;
-            rollup.add(&Counted {
-                day,
-                pool_id,
-                feature_id,
-                user_id,
-                end_user_id,
-                source_id,
-                action_id,
-                company_id,
-                credits: Credits(credits),
-                overage,
-                quantity,
-                input_tokens,
-                output_tokens,
-            })?;
-            buffer.push(usage_event::ActiveModel {
-                id: NotSet,
-                organization_id: Set(refs.organization_id),
-                event_id: Set(format!("demo-{}-{seq:08}", def.slug)),
-                occurred_at: Set(at),
-                pool_id: Set(pool_id),
-                feature_id: Set(feature_id),
-                user_id: Set(user_id),
-                end_user_id: Set(end_user_id),
-                source_id: Set(source_id),
-                action_id: Set(action_id),
-                company_id: Set(company_id),
-                credits_milli: Set(credits),
-                overage_milli: Set(overage.0),
-                quantity: Set(quantity),
-                input_tokens: Set(input_tokens),
-                output_tokens: Set(output_tokens),
-                metadata: Set(None),
-                received_at: Set(at),
-            });
-            if buffer.len() == CHUNK {
-                rows::insert(db, std::mem::take(&mut buffer), Conflict::Fail).await?;
-                bar.inc(CHUNK as u64);
-            }
+            event.overage = ledger::burn(pool_grants, event.credits, at, at).overage;
+            writer.push(db, at, event, bar).await?;
         }
     }
-    bar.inc(buffer.len() as u64);
-    if !buffer.is_empty() {
-        rows::insert(db, buffer, Conflict::Fail).await?;
-    }
-    rollup.upsert(db, refs.organization_id).await?;
+    let summary = writer.finish(db, bar).await?;
     crate::ingest::totals::recount(db, refs.organization_id).await?;
     let org = crate::store::organizations::get(db, refs.organization_id).await?;
     crate::ingest::rollup::close_weeks(db, &org, now).await?;
@@ -224,13 +149,137 @@ async fn generate_usage<C: ConnectionTrait>(
         .map(|g| (g.id, g.remaining))
         .collect();
     write_grants(db, refs.organization_id, grants, &left, now).await?;
-    Ok(OrgSummary {
-        slug: def.slug.into(),
-        organization_id: refs.organization_id,
-        events: seq,
-        credits: Credits(credits_total),
-        overage: Credits(overage_total),
-    })
+    Ok(summary)
+}
+
+/// Seconds after local midnight for a day's events, in order; today's stop at `latest`.
+fn day_offsets(rng: &mut ChaCha8Rng, count: u64, latest: Option<i64>) -> Vec<i64> {
+    let mut offsets: Vec<i64> = (0..count)
+        .map(|_| match latest {
+            Some(latest) => rng.random_range(0..latest),
+            None => business_second(rng),
+        })
+        .collect();
+    offsets.sort_unstable();
+    offsets
+}
+
+/// One event's random parts: what was used, by whom, through which source, for how much.
+fn draw_event(rng: &mut ChaCha8Rng, def: &OrgDef, refs: &OrgRefs, day: NaiveDate) -> Counted {
+    let total_weight: u32 = catalog::TEMPLATES.iter().map(|t| t.weight).sum();
+    let t = pick_template(rng, total_weight);
+    let (feature_id, pool_id) = refs.features[t.feature];
+    let (source_id, action_id) = pick_source(rng, refs, t.source);
+    let (user_id, end_user_id) = pick_subject(rng, def, refs, t);
+    let company_id =
+        (!refs.companies.is_empty()).then(|| refs.companies[skewed(rng, refs.companies.len())]);
+    let quantity = rng.random_range(t.quantity.0..=t.quantity.1);
+    let credits = rng.random_range(t.milli_per_unit.0..=t.milli_per_unit.1) / 10 * 10 * quantity;
+    let (input_tokens, output_tokens) = if t.tokens {
+        (
+            Some(rng.random_range(200..3_000)),
+            Some(rng.random_range(50..800)),
+        )
+    } else {
+        (None, None)
+    };
+    Counted {
+        day,
+        pool_id,
+        feature_id,
+        user_id,
+        end_user_id,
+        source_id,
+        action_id,
+        company_id,
+        credits: Credits(credits),
+        overage: Credits(0),
+        quantity,
+        input_tokens,
+        output_tokens,
+    }
+}
+
+/// Writes burned events in chunks and counts them into the daily rollup and the totals.
+struct EventWriter {
+    slug: &'static str,
+    organization_id: i64,
+    buffer: Vec<usage_event::ActiveModel>,
+    rollup: DailyRollup,
+    seq: u64,
+    credits: i64,
+    overage: i64,
+}
+
+impl EventWriter {
+    fn new(slug: &'static str, organization_id: i64) -> Self {
+        EventWriter {
+            slug,
+            organization_id,
+            buffer: Vec::with_capacity(CHUNK),
+            rollup: DailyRollup::default(),
+            seq: 0,
+            credits: 0,
+            overage: 0,
+        }
+    }
+
+    async fn push<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        at: DateTime<Utc>,
+        e: Counted,
+        bar: &ProgressBar,
+    ) -> anyhow::Result<()> {
+        self.seq += 1;
+        self.credits += e.credits.0;
+        self.overage += e.overage.0;
+        self.rollup.add(&e)?;
+        self.buffer.push(usage_event::ActiveModel {
+            id: NotSet,
+            organization_id: Set(self.organization_id),
+            event_id: Set(format!("demo-{}-{:08}", self.slug, self.seq)),
+            occurred_at: Set(at),
+            pool_id: Set(e.pool_id),
+            feature_id: Set(e.feature_id),
+            user_id: Set(e.user_id),
+            end_user_id: Set(e.end_user_id),
+            source_id: Set(e.source_id),
+            action_id: Set(e.action_id),
+            company_id: Set(e.company_id),
+            credits_milli: Set(e.credits.0),
+            overage_milli: Set(e.overage.0),
+            quantity: Set(e.quantity),
+            input_tokens: Set(e.input_tokens),
+            output_tokens: Set(e.output_tokens),
+            metadata: Set(None),
+            received_at: Set(at),
+        });
+        if self.buffer.len() == CHUNK {
+            rows::insert(db, std::mem::take(&mut self.buffer), Conflict::Fail).await?;
+            bar.inc(CHUNK as u64);
+        }
+        Ok(())
+    }
+
+    async fn finish<C: ConnectionTrait>(
+        self,
+        db: &C,
+        bar: &ProgressBar,
+    ) -> anyhow::Result<OrgSummary> {
+        bar.inc(self.buffer.len() as u64);
+        if !self.buffer.is_empty() {
+            rows::insert(db, self.buffer, Conflict::Fail).await?;
+        }
+        self.rollup.upsert(db, self.organization_id).await?;
+        Ok(OrgSummary {
+            slug: self.slug.into(),
+            organization_id: self.organization_id,
+            events: self.seq,
+            credits: Credits(self.credits),
+            overage: Credits(self.overage),
+        })
+    }
 }
 
 /// Included grants for every period the window touches, two purchases, one promotional
@@ -243,7 +292,37 @@ async fn plan_grants<C: ConnectionTrait>(
     first_day: NaiveDate,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<DemoGrant>> {
-    let mut out = Vec::new();
+    let mut out = included_grants(db, def, refs, tz, first_day, now).await?;
+    purchase_grants(db, def, refs, now, &mut out).await?;
+    let (ai_pool, _) = refs.pools["ai_credits"];
+    let promo_at = ledger::period::local_midnight(tz, first_day + Duration::days(10));
+    out.push(DemoGrant {
+        state: GrantState {
+            id: out.len() as i64,
+            kind: GrantKind::Promotional,
+            priority: 20,
+            granted_at: promo_at,
+            expires_at: Some(promo_at + Duration::days(14)),
+            remaining: Credits::whole(3_000),
+        },
+        pool_id: ai_pool,
+        description: "Welcome promotion".into(),
+        original: Credits::whole(3_000),
+        purchase_id: None,
+        stored: None,
+    });
+    Ok(out)
+}
+
+/// Every pool's included grant for each period from the window's first day to now.
+async fn included_grants<C: ConnectionTrait>(
+    db: &C,
+    def: &OrgDef,
+    refs: &OrgRefs,
+    tz: Tz,
+    first_day: NaiveDate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<DemoGrant>> {
     // The catalog's apply already gave the current period's included grants: burn those.
     let stored: HashMap<(i64, DateTime<Utc>), i64> = grant::Entity::find()
         .filter(grant::Column::OrganizationId.eq(refs.organization_id))
@@ -255,11 +334,9 @@ async fn plan_grants<C: ConnectionTrait>(
         .collect();
     let mut pools: Vec<(i64, i64)> = refs.pools.values().copied().collect();
     pools.sort_unstable();
-    let mut period: Period = ledger::period_containing(
-        def.anchor_day,
-        tz,
-        ledger::period::local_midnight(tz, first_day),
-    );
+    let mut out = Vec::new();
+    let start = ledger::period::local_midnight(tz, first_day);
+    let mut period: Period = ledger::period_containing(def.anchor_day, tz, start);
     while period.start <= now {
         for &(pool_id, included) in &pools {
             out.push(DemoGrant {
@@ -284,6 +361,17 @@ async fn plan_grants<C: ConnectionTrait>(
         }
         period = period.next(def.anchor_day, tz);
     }
+    Ok(out)
+}
+
+/// The AI pool's past top-ups (or one auto-recharge), each a paid purchase and its grant.
+async fn purchase_grants<C: ConnectionTrait>(
+    db: &C,
+    def: &OrgDef,
+    refs: &OrgRefs,
+    now: DateTime<Utc>,
+    out: &mut Vec<DemoGrant>,
+) -> anyhow::Result<()> {
     let (ai_pool, _) = refs.pools["ai_credits"];
     let ai = pool::Entity::find_by_id(ai_pool)
         .one(db)
@@ -297,22 +385,19 @@ async fn plan_grants<C: ConnectionTrait>(
             (12, 5_000, PurchaseOrigin::Manual),
         ]
     };
-    for (days_ago, amount, origin) in purchases {
-        let at = now - Duration::days(*days_ago);
-        let amount = Credits::whole(*amount);
+    for &(days_ago, amount, origin) in purchases {
+        let at = now - Duration::days(days_ago);
+        let amount = Credits::whole(amount);
+        let manual = origin == PurchaseOrigin::Manual;
         let purchase = purchase::ActiveModel {
             organization_id: Set(refs.organization_id),
             pool_id: Set(ai_pool),
             amount_milli: Set(amount.0),
             price_cents: Set(crate::money::cost_minor(&ai, amount)
                 .map_err(|e| anyhow::anyhow!("{}", app::error::AppError::from(e)))?),
-            origin: Set(*origin),
+            origin: Set(origin),
             status: Set(PurchaseStatus::Paid),
-            created_by: Set(refs
-                .members
-                .first()
-                .copied()
-                .filter(|_| *origin == PurchaseOrigin::Manual)),
+            created_by: Set(refs.members.first().copied().filter(|_| manual)),
             created_at: Set(at),
             ..Default::default()
         }
@@ -328,33 +413,18 @@ async fn plan_grants<C: ConnectionTrait>(
                 remaining: amount,
             },
             pool_id: ai_pool,
-            description: if *origin == PurchaseOrigin::Manual {
-                "Credit top-up".into()
+            description: if manual {
+                "Credit top-up"
             } else {
-                "Auto-recharge".into()
-            },
+                "Auto-recharge"
+            }
+            .into(),
             original: amount,
             purchase_id: Some(purchase.id),
             stored: None,
         });
     }
-    let promo_at = ledger::period::local_midnight(tz, first_day + Duration::days(10));
-    out.push(DemoGrant {
-        state: GrantState {
-            id: out.len() as i64,
-            kind: GrantKind::Promotional,
-            priority: 20,
-            granted_at: promo_at,
-            expires_at: Some(promo_at + Duration::days(14)),
-            remaining: Credits::whole(3_000),
-        },
-        pool_id: ai_pool,
-        description: "Welcome promotion".into(),
-        original: Credits::whole(3_000),
-        purchase_id: None,
-        stored: None,
-    });
-    Ok(out)
+    Ok(())
 }
 
 async fn write_grants<C: ConnectionTrait>(

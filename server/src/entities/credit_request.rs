@@ -34,3 +34,13 @@ pub enum RequestStatus {
     #[sea_orm(string_value = "declined")]
     Declined,
 }
+
+impl From<RequestStatus> for app::admin::RequestStatus {
+    fn from(s: RequestStatus) -> Self {
+        match s {
+            RequestStatus::Pending => app::admin::RequestStatus::Pending,
+            RequestStatus::Approved => app::admin::RequestStatus::Approved,
+            RequestStatus::Declined => app::admin::RequestStatus::Declined,
+        }
+    }
+}

@@ -39,13 +39,13 @@ type ByAction = HashMap<(String, String), Sums>;
 fn fold(r: &UsageReport) -> (BySource, ByAction) {
     let (mut by_source, mut by_action) = (HashMap::new(), HashMap::new());
     for row in &r.rows {
-        let Some(src) = &row.groups[0] else { continue };
-        add(by_source.entry(src.clone()).or_default(), row);
-        if let Some(act) = &row.groups[1] {
-            add(
-                by_action.entry((src.clone(), act.clone())).or_default(),
-                row,
-            );
+        let Some(src) = r.value(row, GroupBy::Source) else {
+            continue;
+        };
+        add(by_source.entry(src.to_string()).or_default(), row);
+        if let Some(act) = r.value(row, GroupBy::Action) {
+            let key = (src.to_string(), act.to_string());
+            add(by_action.entry(key).or_default(), row);
         }
     }
     (by_source, by_action)

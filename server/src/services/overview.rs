@@ -175,7 +175,7 @@ async fn run_out<C: ConnectionTrait>(
         burned.extend(
             r.rows
                 .iter()
-                .filter_map(|row| Some((row.groups[0].clone()?, row.credits))),
+                .filter_map(|row| Some((r.value(row, GroupBy::Day)?.to_string(), row.credits))),
         );
     }
     let on = |d: chrono::NaiveDate| burned.get(&d.to_string()).copied().unwrap_or_default();
@@ -365,12 +365,14 @@ fn feature_series(labels: &[String], timeline: &UsageReport, features: &[ShareRo
         .collect();
     let mut per_feature: HashMap<String, Vec<Credits>> = HashMap::new();
     for row in &timeline.rows {
-        let (Some(bucket), Some(feature)) = (&row.groups[0], &row.groups[1]) else {
+        let (Some(bucket), Some(feature)) =
+            (timeline.leading(row), timeline.value(row, GroupBy::Feature))
+        else {
             continue;
         };
-        if let Some(&i) = position.get(bucket.as_str()) {
+        if let Some(&i) = position.get(bucket) {
             per_feature
-                .entry(feature.clone())
+                .entry(feature.to_string())
                 .or_insert_with(|| vec![Credits::ZERO; labels.len()])[i] += row.credits;
         }
     }
@@ -391,7 +393,7 @@ fn compare_series(its_labels: &[String], timeline: &UsageReport, len: usize) -> 
     let by: HashMap<String, Credits> = timeline
         .rows
         .iter()
-        .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
+        .filter_map(|row| Some((timeline.leading(row)?.to_string(), row.credits)))
         .collect();
     let mut v: Vec<Credits> = its_labels
         .iter()
@@ -406,7 +408,7 @@ fn daily_points(r: DateRange, daily: &UsageReport) -> Vec<DailyPoint> {
     let by_day: HashMap<String, Credits> = daily
         .rows
         .iter()
-        .filter_map(|row| Some((row.groups[0].clone()?, row.credits)))
+        .filter_map(|row| Some((daily.value(row, GroupBy::Day)?.to_string(), row.credits)))
         .collect();
     r.from
         .iter_days()

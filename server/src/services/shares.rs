@@ -12,7 +12,7 @@ pub(super) fn by_key(r: &UsageReport) -> HashMap<String, (Credits, i64, i64)> {
         .iter()
         .filter_map(|row| {
             Some((
-                row.groups[0].clone()?,
+                r.leading(row)?.to_string(),
                 (row.credits, row.events, row.quantity),
             ))
         })
@@ -29,7 +29,7 @@ pub(super) fn share_rows(
     now.rows
         .iter()
         .filter_map(|row| {
-            let key = row.groups[0].clone()?;
+            let key = now.leading(row)?.to_string();
             let (name, category, unit) = name(&key);
             Some(ShareRow {
                 compare_credits: before

@@ -3,7 +3,7 @@
 
 use super::allocations::used_by_pool_and_subject;
 use super::range;
-use super::usage::{scope, usage_scoped};
+use super::usage::{UsageReport, scope, usage_scoped};
 use crate::entities::allocation::{self, SubjectKind};
 use crate::entities::feature;
 use crate::error::{Error, Result};
@@ -39,47 +39,11 @@ pub async fn users_view<C: ConnectionTrait>(
             .err_into::<Error>()
     )?;
 
-    // Feature columns, biggest first.
-    let mut feature_totals: HashMap<String, Credits> = HashMap::new();
-    for row in &report.rows {
-        if let Some(f) = &row.groups[1] {
-            *feature_totals.entry(f.clone()).or_default() += row.credits;
-        }
-    }
+    let features = feature_columns(&report);
+    let members: HashSet<&String> = emails.values().collect();
+    let users = user_rows(&report, &features, &members);
     let names: HashMap<String, String> =
         feature_rows.into_iter().map(|f| (f.key, f.name)).collect();
-    let mut features: Vec<(String, Credits)> = feature_totals.into_iter().collect();
-    features.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let column: HashMap<&str, usize> = features
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.0.as_str(), i))
-        .collect();
-
-    let members: HashSet<&String> = emails.values().collect();
-    let mut by_user: BTreeMap<Option<String>, UserUsage> = BTreeMap::new();
-    for row in &report.rows {
-        let name = row.groups[0].clone();
-        let u = by_user.entry(name.clone()).or_insert_with(|| UserUsage {
-            kind: match &name {
-                Some(n) if members.contains(n) => "member".into(),
-                Some(_) => "end user".into(),
-                None => String::new(),
-            },
-            name,
-            total: Credits::ZERO,
-            events: 0,
-            by_feature: vec![Credits::ZERO; features.len()],
-        });
-        u.total += row.credits;
-        u.events += row.events;
-        if let Some(i) = row.groups[1].as_deref().and_then(|f| column.get(f)) {
-            u.by_feature[*i] += row.credits;
-        }
-    }
-    let mut users: Vec<UserUsage> = by_user.into_values().collect();
-    users.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
-
     Ok(UsersView {
         time_zone: org.time_zone.clone(),
         from: r.from,
@@ -96,6 +60,56 @@ pub async fn users_view<C: ConnectionTrait>(
         period_end: period.end_date - Duration::days(1),
         allocations,
     })
+}
+
+/// The features used in the report, biggest first: the table's columns.
+fn feature_columns(report: &UsageReport) -> Vec<(String, Credits)> {
+    let mut totals: HashMap<String, Credits> = HashMap::new();
+    for row in &report.rows {
+        if let Some(f) = report.value(row, GroupBy::Feature) {
+            *totals.entry(f.to_string()).or_default() += row.credits;
+        }
+    }
+    let mut features: Vec<(String, Credits)> = totals.into_iter().collect();
+    features.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    features
+}
+
+/// One row per user (member or end user) with credits per feature column, biggest first.
+fn user_rows(
+    report: &UsageReport,
+    features: &[(String, Credits)],
+    members: &HashSet<&String>,
+) -> Vec<UserUsage> {
+    let column: HashMap<&str, usize> = features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.0.as_str(), i))
+        .collect();
+    let mut by_user: BTreeMap<Option<String>, UserUsage> = BTreeMap::new();
+    for row in &report.rows {
+        let name = report.value(row, GroupBy::User).map(str::to_string);
+        let u = by_user.entry(name.clone()).or_insert_with(|| UserUsage {
+            kind: match &name {
+                Some(n) if members.contains(n) => "member".into(),
+                Some(_) => "end user".into(),
+                None => String::new(),
+            },
+            name,
+            total: Credits::ZERO,
+            events: 0,
+            by_feature: vec![Credits::ZERO; features.len()],
+        });
+        u.total += row.credits;
+        u.events += row.events;
+        let feature = report.value(row, GroupBy::Feature);
+        if let Some(i) = feature.and_then(|f| column.get(f)) {
+            u.by_feature[*i] += row.credits;
+        }
+    }
+    let mut users: Vec<UserUsage> = by_user.into_values().collect();
+    users.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
+    users
 }
 
 /// Every allocation with its use in `period`, closest to running out first.

@@ -53,58 +53,14 @@ pub(super) async fn labels<C: ConnectionTrait>(
             ),
         )
     };
-    let sources = async {
-        futures::try_join!(
-            when(
-                wants(GroupBy::Source),
-                by_id::<C, source::Entity>(
-                    db,
-                    source::Column::OrganizationId,
-                    org,
-                    source::Column::Id,
-                    None,
-                    |s| (s.id, format!("{}:{}", s.kind, s.key)),
-                )
-            ),
-            when(
-                wants(GroupBy::Action),
-                by_id::<C, action::Entity>(
-                    db,
-                    action::Column::OrganizationId,
-                    org,
-                    action::Column::Id,
-                    Some(&actions),
-                    |a| (a.id, a.key),
-                )
-            ),
-        )
-    };
-    let groups = async {
-        futures::try_join!(
-            when(
-                wants(GroupBy::Company),
-                by_id::<C, company::Entity>(
-                    db,
-                    company::Column::OrganizationId,
-                    org,
-                    company::Column::Id,
-                    None,
-                    |c| (c.id, c.key),
-                )
-            ),
-            when(
-                wants(GroupBy::Team),
-                by_id::<C, team::Entity>(
-                    db,
-                    team::Column::OrganizationId,
-                    org,
-                    team::Column::Id,
-                    None,
-                    |t| (t.id, t.name),
-                )
-            ),
-        )
-    };
+    let sources = source_names(
+        db,
+        org,
+        wants(GroupBy::Source),
+        wants(GroupBy::Action),
+        &actions,
+    );
+    let groups = group_names(db, org, wants(GroupBy::Company), wants(GroupBy::Team));
     let ((features, categories), (members, end_users), (sources, actions), (companies, teams)) =
         futures::try_join!(catalog, people, sources, groups)?;
     Ok(Labels {
@@ -117,6 +73,73 @@ pub(super) async fn labels<C: ConnectionTrait>(
         companies,
         teams,
     })
+}
+
+/// Sources (`kind:key`) and actions, each only when its grouping is asked for.
+async fn source_names<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    sources: bool,
+    actions: bool,
+    action_ids: &[i64],
+) -> Result<(Names, Names)> {
+    futures::try_join!(
+        when(
+            sources,
+            by_id::<C, source::Entity>(
+                db,
+                source::Column::OrganizationId,
+                org,
+                source::Column::Id,
+                None,
+                |s| (s.id, format!("{}:{}", s.kind, s.key)),
+            )
+        ),
+        when(
+            actions,
+            by_id::<C, action::Entity>(
+                db,
+                action::Column::OrganizationId,
+                org,
+                action::Column::Id,
+                Some(action_ids),
+                |a| (a.id, a.key),
+            )
+        ),
+    )
+}
+
+/// Companies and teams, each only when its grouping is asked for.
+async fn group_names<C: ConnectionTrait>(
+    db: &C,
+    org: i64,
+    companies: bool,
+    teams: bool,
+) -> Result<(Names, Names)> {
+    futures::try_join!(
+        when(
+            companies,
+            by_id::<C, company::Entity>(
+                db,
+                company::Column::OrganizationId,
+                org,
+                company::Column::Id,
+                None,
+                |c| (c.id, c.key),
+            )
+        ),
+        when(
+            teams,
+            by_id::<C, team::Entity>(
+                db,
+                team::Column::OrganizationId,
+                org,
+                team::Column::Id,
+                None,
+                |t| (t.id, t.name),
+            )
+        ),
+    )
 }
 
 /// The distinct ids (not 0) in column `col` of the rows.

@@ -42,6 +42,20 @@ pub struct UsageReport {
     pub total: UsageRow,
 }
 
+impl UsageReport {
+    /// A row's value for grouping `by`; `None` when the row is not attributed to one or the
+    /// report is not grouped by it.
+    pub fn value<'a>(&self, row: &'a UsageRow, by: GroupBy) -> Option<&'a str> {
+        let i = self.group_by.iter().position(|g| *g == by)?;
+        row.groups.get(i)?.as_deref()
+    }
+
+    /// A row's value for the report's first grouping (what a one-grouping table is by).
+    pub fn leading<'a>(&self, row: &'a UsageRow) -> Option<&'a str> {
+        row.groups.first()?.as_deref()
+    }
+}
+
 /// Ids the filter's names stand for; resolve once with [`scope`] and reuse for many reports.
 #[derive(Default)]
 pub struct Scope {

@@ -14,6 +14,7 @@ pub mod credits;
 pub mod data;
 pub mod error;
 pub mod filter;
+pub mod ids;
 pub mod model;
 pub mod roles;
 pub mod routes;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// client sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Viewer {
-    pub organization_id: i64,
+    pub organization_id: crate::ids::OrgId,
     pub user_id: i64,
     pub role: crate::roles::Role,
     /// Whether the organization lets this role open the usage dashboard.

@@ -5,6 +5,7 @@ use crate::auth::password;
 use crate::entities::{organization, password_token, user};
 use crate::error::Result;
 use app::error::AppError;
+use app::ids::OrgId;
 use app::roles::Role;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -59,7 +60,7 @@ pub async fn create_organization<C: ConnectionTrait>(
 /// A new member with a password (argon2id); the email must be new in the organization.
 pub async fn create_user<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     email: &str,
     name: &str,
     role: Role,
@@ -73,7 +74,7 @@ pub async fn create_user<C: ConnectionTrait>(
 /// A new member who signs in once they chose a password through [`password_link`].
 pub async fn create_user_without_password<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     email: &str,
     name: &str,
     role: Role,
@@ -84,7 +85,7 @@ pub async fn create_user_without_password<C: ConnectionTrait>(
 
 async fn insert_user<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     email: &str,
     name: &str,
     role: Role,
@@ -141,7 +142,7 @@ pub fn set_password_url(base: &str, token: &str) -> String {
 /// hash is stored; the token names its organization, so it is looked up only there.
 pub async fn password_link<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<String> {
@@ -175,7 +176,7 @@ pub async fn set_password_with_link<C: ConnectionTrait>(
             "this link is not valid (used, expired or mistyped)",
         )
     };
-    let org_id: i64 = token
+    let org_id: OrgId = token
         .split_once('-')
         .and_then(|(o, _)| o.parse().ok())
         .ok_or_else(bad)?;

@@ -5,6 +5,7 @@
 use crate::entities::api_key;
 use crate::error::Result;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::Utc;
 use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
@@ -50,7 +51,7 @@ pub async fn create<C: ConnectionTrait>(db: &C, org_slug: &str, name: &str) -> R
 /// A new key of the organization (made by `created_by`, a member, when one did).
 pub async fn create_for<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     name: &str,
     created_by: Option<i64>,
 ) -> Result<CreatedKey> {

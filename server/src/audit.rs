@@ -2,6 +2,7 @@
 
 use crate::entities::audit_log;
 use crate::error::Result;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
@@ -26,7 +27,7 @@ impl Actor {
 /// One audit log entry of the organization, in the caller's transaction.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     actor: &Actor,
     action: &str,
     detail: &str,

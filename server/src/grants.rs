@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::ledger::GrantKind;
 use app::credits::Credits;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -39,7 +40,7 @@ pub fn manual_kind(kind: &str) -> Result<GrantKind> {
 
 pub async fn add<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     g: &NewGrant,
     now: DateTime<Utc>,
 ) -> Result<(grant::Model, pool::Model)> {
@@ -109,7 +110,7 @@ pub async fn add<C: ConnectionTrait>(
 /// A pool of the organization that takes new credits.
 pub async fn active_pool<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     key: &str,
 ) -> Result<pool::Model> {
     let p = pool::Entity::find()
@@ -125,7 +126,10 @@ pub async fn active_pool<C: ConnectionTrait>(
 }
 
 /// Every grant of the organization, newest first, with its pool.
-pub async fn list<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<(grant::Model, String)>> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    org_id: OrgId,
+) -> Result<Vec<(grant::Model, String)>> {
     let pools = pool::Entity::find()
         .filter(pool::Column::OrganizationId.eq(org_id))
         .all(db)
@@ -157,7 +161,7 @@ pub fn voidable(g: &grant::Model) -> bool {
 
 /// Voids an unused promotional or allowance grant, under the ingest lock so that no batch
 /// burns it meanwhile.
-pub async fn void<C: ConnectionTrait>(db: &C, org_id: i64, id: i64) -> Result<grant::Model> {
+pub async fn void<C: ConnectionTrait>(db: &C, org_id: OrgId, id: i64) -> Result<grant::Model> {
     crate::ledger_store::lock_organization(db, org_id).await?;
     let g = grant::Entity::find()
         .filter(grant::Column::OrganizationId.eq(org_id))

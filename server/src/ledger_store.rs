@@ -7,6 +7,7 @@ use crate::entities::{auto_recharge_rule, organization, pool};
 use crate::error::Result;
 use crate::ledger::{self, GrantKind, GrantState, Period, PoolLedger, RechargeRule};
 use app::credits::Credits;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -18,7 +19,7 @@ pub const INCLUDED_PRIORITY: i32 = 10;
 /// The organization's ingest lock, held until the caller's transaction ends. The row update
 /// serialises the organization's batches (and catalog or grant changes) on PostgreSQL and
 /// takes SQLite's write lock up front (no read-then-upgrade deadlocks).
-pub async fn lock_organization<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<()> {
+pub async fn lock_organization<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<()> {
     let locked = organization::Entity::update_many()
         .col_expr(
             organization::Column::IngestSeq,

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::grants::{self, NewGrant};
 use app::admin::AdminAction;
 use app::error::AppError;
+use app::ids::OrgId;
 use app::service::Viewer;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -102,7 +103,7 @@ fn expiry(org: &organization::Model, text: &str) -> Result<DateTime<Utc>> {
     Ok(crate::ledger::period::local_midnight(tz, day))
 }
 
-async fn remove_team<C: ConnectionTrait>(db: &C, org_id: i64, key: &str) -> Result<String> {
+async fn remove_team<C: ConnectionTrait>(db: &C, org_id: OrgId, key: &str) -> Result<String> {
     let t = team::Entity::find()
         .filter(team::Column::OrganizationId.eq(org_id))
         .filter(team::Column::Key.eq(key))

@@ -5,6 +5,7 @@ use crate::accounts;
 use crate::entities::{api_key, team, team_member, user};
 use crate::error::Result;
 use app::error::AppError;
+use app::ids::OrgId;
 use app::roles::Role;
 use app::service::Viewer;
 use chrono::{DateTime, Utc};
@@ -22,7 +23,7 @@ async fn member<C: ConnectionTrait>(db: &C, viewer: &Viewer, user_id: i64) -> Re
         .ok_or_else(|| AppError::not_found("member"))?)
 }
 
-async fn team_ids<C: ConnectionTrait>(db: &C, org: i64, names: &[String]) -> Result<Vec<i64>> {
+async fn team_ids<C: ConnectionTrait>(db: &C, org: OrgId, names: &[String]) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
     for name in names.iter().filter(|n| !n.trim().is_empty()) {
         let t = team::Entity::find()
@@ -97,7 +98,7 @@ pub async fn change_role<C: ConnectionTrait>(
 
 async fn set_memberships<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     user_id: i64,
     teams: &[i64],
 ) -> Result<()> {

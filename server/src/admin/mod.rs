@@ -12,6 +12,7 @@ use crate::entities::{organization, user};
 use crate::error::Result;
 use app::admin::{AdminAction, AdminOutcome};
 use app::error::AppError;
+use app::ids::OrgId;
 use app::roles;
 use app::service::Viewer;
 use chrono::{DateTime, Utc};
@@ -28,10 +29,10 @@ pub use view::settings_view;
 
 /// Recalculations running or finished, per organization: (events done, events in all, done).
 #[derive(Clone, Default)]
-pub struct Jobs(Arc<Mutex<HashMap<i64, ProgressBar>>>);
+pub struct Jobs(Arc<Mutex<HashMap<OrgId, ProgressBar>>>);
 
 impl Jobs {
-    pub fn progress(&self, org: i64) -> Option<(u64, u64, bool)> {
+    pub fn progress(&self, org: OrgId) -> Option<(u64, u64, bool)> {
         let jobs = self.0.lock().ok()?;
         let bar = jobs.get(&org)?;
         Some((bar.position(), bar.length().unwrap_or(0), bar.is_finished()))
@@ -298,7 +299,7 @@ async fn audit<C: sea_orm::ConnectionTrait>(
 async fn start_recalculation(
     db: &DatabaseConnection,
     jobs: &Jobs,
-    org_id: i64,
+    org_id: OrgId,
 ) -> Result<AdminOutcome> {
     let org = organization::Entity::find_by_id(org_id)
         .one(db)

@@ -13,6 +13,7 @@ use crate::ledger_store::lock_organization;
 use crate::payment::PaymentProvider;
 use app::credits::Credits;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -24,7 +25,7 @@ pub const MAX_KEY_LEN: usize = 100;
 
 /// What to buy, for whom.
 pub struct Order<'a> {
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub pool_key: &'a str,
     pub credits: Credits,
     pub created_by: Option<i64>,

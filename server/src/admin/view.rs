@@ -12,6 +12,7 @@ use app::admin::{
 };
 use app::credits::Credits;
 use app::error::AppError;
+use app::ids::OrgId;
 use app::roles;
 use app::service::Viewer;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -88,7 +89,7 @@ type Time<'a> = &'a (dyn Fn(chrono::DateTime<chrono::Utc>) -> String + Sync);
 /// Each pool's auto-recharge rule, or the defaults the form starts from.
 async fn auto_recharge_rows<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     pools: &[pool::Model],
 ) -> Result<Vec<AutoRechargeRow>> {
     let rules = auto_recharge_rule::Entity::find()
@@ -149,7 +150,7 @@ async fn request_rows<C: ConnectionTrait>(
 /// Every member with their teams, and the team names.
 async fn member_rows<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     people: &[user::Model],
 ) -> Result<(Vec<MemberRow>, Vec<String>)> {
     let team_rows = team::Entity::find()
@@ -186,7 +187,7 @@ async fn member_rows<C: ConnectionTrait>(
 
 async fn api_key_rows<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     email: &HashMap<i64, String>,
     time: Time<'_>,
 ) -> Result<Vec<ApiKeyRow>> {
@@ -211,7 +212,7 @@ async fn api_key_rows<C: ConnectionTrait>(
 /// The newest entries of the audit log.
 async fn audit_rows<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     time: Time<'_>,
 ) -> Result<Vec<AuditRow>> {
     Ok(audit_log::Entity::find()
@@ -231,7 +232,7 @@ async fn audit_rows<C: ConnectionTrait>(
 }
 
 /// (team key, members) of every team.
-async fn team_sizes<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<(String, usize)>> {
+async fn team_sizes<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<Vec<(String, usize)>> {
     let teams = team::Entity::find()
         .filter(team::Column::OrganizationId.eq(org_id))
         .order_by_asc(team::Column::Name)
@@ -252,7 +253,7 @@ async fn team_sizes<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<(Stri
 
 async fn grant_rows<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     time: Time<'_>,
 ) -> Result<Vec<GrantAdminRow>> {
     let now = chrono::Utc::now();

@@ -6,6 +6,7 @@ use crate::api_keys::hash_key;
 use crate::entities::{api_key, request_log};
 use crate::error::Error;
 use app::error::AppError;
+use app::ids::OrgId;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
@@ -18,7 +19,7 @@ use std::time::Instant;
 /// Who is calling: resolved from the API key only.
 #[derive(Clone, Debug)]
 pub struct ApiCaller {
-    pub organization_id: i64,
+    pub organization_id: OrgId,
     pub key_id: i64,
     pub prefix: String,
 }

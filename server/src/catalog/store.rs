@@ -11,6 +11,7 @@ use crate::ledger;
 use app::catalog::{CatalogDoc, CatalogReport, CategoryDoc, Decimal, FeatureDoc, PoolDoc, TeamDoc};
 use app::credits::{Credits, Price};
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -71,7 +72,7 @@ pub async fn edit<C: ConnectionTrait>(
 }
 
 /// The organization's catalog as a document: every entry not archived.
-pub async fn show<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<CatalogDoc> {
+pub async fn show<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<CatalogDoc> {
     let stored = load(db, org_id).await?;
     let live = |archived: bool| !archived;
     Ok(CatalogDoc {
@@ -120,7 +121,7 @@ pub async fn show<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<CatalogDoc>
     })
 }
 
-async fn pools<C: ConnectionTrait>(db: &C, org: i64) -> Result<Vec<pool::Model>> {
+async fn pools<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Vec<pool::Model>> {
     Ok(pool::Entity::find()
         .filter(pool::Column::OrganizationId.eq(org))
         .order_by_asc(pool::Column::Id)
@@ -133,7 +134,7 @@ async fn distinct<C: ConnectionTrait, E: EntityTrait>(
     db: &C,
     org_col: E::Column,
     col: E::Column,
-    org: i64,
+    org: OrgId,
 ) -> Result<HashSet<i64>> {
     Ok(E::find()
         .select_only()
@@ -148,7 +149,7 @@ async fn distinct<C: ConnectionTrait, E: EntityTrait>(
 }
 
 /// Features with usage, and pools with usage or purchases: their history pins them.
-async fn used<C: ConnectionTrait>(db: &C, org: i64) -> Result<(HashSet<i64>, HashSet<i64>)> {
+async fn used<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<(HashSet<i64>, HashSet<i64>)> {
     let features = distinct::<_, usage::Entity>(
         db,
         usage::Column::OrganizationId,
@@ -175,7 +176,7 @@ async fn used<C: ConnectionTrait>(db: &C, org: i64) -> Result<(HashSet<i64>, Has
     Ok((features, pools))
 }
 
-pub async fn load<C: ConnectionTrait>(db: &C, org: i64) -> Result<StoredCatalog> {
+pub async fn load<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<StoredCatalog> {
     use futures::TryFutureExt;
     let (pool_rows, categories, features, teams, (used_features, used_pools)) = futures::try_join!(
         pools(db, org),
@@ -283,7 +284,7 @@ fn assemble(
 /// Runs the plan's changes in order; keys of pools and categories become ids as they exist.
 async fn execute<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     stored: &StoredCatalog,
     ops: Vec<Op>,
     now: DateTime<Utc>,
@@ -355,7 +356,7 @@ async fn execute<C: ConnectionTrait>(
 /// Sets `archived_at` on a pool, category or feature of the organization.
 async fn archive<C: ConnectionTrait, E: EntityTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -370,7 +371,7 @@ async fn archive<C: ConnectionTrait, E: EntityTrait>(
 }
 
 /// Deletes a category or feature of the organization (one the plan found unused).
-async fn remove<C: ConnectionTrait, E: EntityTrait>(db: &C, org: i64, id: i64) -> Result<()> {
+async fn remove<C: ConnectionTrait, E: EntityTrait>(db: &C, org: OrgId, id: i64) -> Result<()> {
     use sea_orm::sea_query::Alias;
     E::delete_many()
         .filter(Expr::col(Alias::new("organization_id")).eq(org))
@@ -380,7 +381,7 @@ async fn remove<C: ConnectionTrait, E: EntityTrait>(db: &C, org: i64, id: i64) -
     Ok(())
 }
 
-fn pool_model(org: i64, id: sea_orm::ActiveValue<i64>, s: &PoolSpec) -> pool::ActiveModel {
+fn pool_model(org: OrgId, id: sea_orm::ActiveValue<i64>, s: &PoolSpec) -> pool::ActiveModel {
     pool::ActiveModel {
         id,
         organization_id: Set(org),
@@ -395,7 +396,7 @@ fn pool_model(org: i64, id: sea_orm::ActiveValue<i64>, s: &PoolSpec) -> pool::Ac
 }
 
 fn category_model(
-    org: i64,
+    org: OrgId,
     id: sea_orm::ActiveValue<i64>,
     s: &CategorySpec,
 ) -> category::ActiveModel {
@@ -409,7 +410,7 @@ fn category_model(
 }
 
 fn feature_model(
-    org: i64,
+    org: OrgId,
     id: sea_orm::ActiveValue<i64>,
     s: &FeatureSpec,
     pools: &HashMap<String, i64>,

@@ -8,6 +8,7 @@ use crate::entities::*;
 use crate::ingest::rollup::{Counted, DailyRollup};
 use crate::ledger::{self, GrantKind, GrantState, Period};
 use app::credits::Credits;
+use app::ids::OrgId;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use grant::GrantStatus;
@@ -49,7 +50,7 @@ impl DemoOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrgSummary {
     pub slug: String,
-    pub organization_id: i64,
+    pub organization_id: OrgId,
     pub events: u64,
     pub credits: Credits,
     pub overage: Credits,
@@ -203,7 +204,7 @@ fn draw_event(rng: &mut ChaCha8Rng, def: &OrgDef, refs: &OrgRefs, day: NaiveDate
 /// Writes burned events in chunks and counts them into the daily rollup and the totals.
 struct EventWriter {
     slug: &'static str,
-    organization_id: i64,
+    organization_id: OrgId,
     buffer: Vec<usage_event::ActiveModel>,
     rollup: DailyRollup,
     seq: u64,
@@ -212,7 +213,7 @@ struct EventWriter {
 }
 
 impl EventWriter {
-    fn new(slug: &'static str, organization_id: i64) -> Self {
+    fn new(slug: &'static str, organization_id: OrgId) -> Self {
         EventWriter {
             slug,
             organization_id,
@@ -429,7 +430,7 @@ async fn purchase_grants<C: ConnectionTrait>(
 
 async fn write_grants<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     grants: Vec<DemoGrant>,
     left: &HashMap<i64, Credits>,
     now: DateTime<Utc>,

@@ -3,6 +3,7 @@
 
 use super::catalog::{self, OrgDef};
 use crate::entities::*;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 
 /// Ids of what was created, for the event generator.
 pub struct OrgRefs {
-    pub organization_id: i64,
+    pub organization_id: OrgId,
     pub members: Vec<i64>,
     pub end_users: Vec<i64>,
     pub companies: Vec<i64>,
@@ -91,7 +92,7 @@ async fn provision<C: ConnectionTrait>(
     db: &C,
     def: &OrgDef,
     now: DateTime<Utc>,
-) -> Result<i64, DbErr> {
+) -> Result<OrgId, DbErr> {
     let doc = crate::catalog::parse_toml(def.catalog).map_err(db_err)?;
     let new = crate::provision::NewOrganization {
         slug: def.slug.into(),
@@ -120,7 +121,7 @@ async fn provision<C: ConnectionTrait>(
 async fn add_people<C: ConnectionTrait>(
     db: &C,
     def: &OrgDef,
-    oid: i64,
+    oid: OrgId,
     now: DateTime<Utc>,
     rng: &mut ChaCha8Rng,
 ) -> Result<Vec<i64>, DbErr> {
@@ -192,7 +193,7 @@ async fn add_people<C: ConnectionTrait>(
 async fn add_end_users<C: ConnectionTrait>(
     db: &C,
     def: &OrgDef,
-    oid: i64,
+    oid: OrgId,
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, DbErr> {
     let mut end_users = Vec::new();

@@ -1,3 +1,4 @@
+use app::ids::OrgId;
 use sea_orm::entity::prelude::*;
 
 /// Who did what, when: one row per admin action.
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organization_id: i64,
+    pub organization_id: OrgId,
     pub at: DateTimeUtc,
     pub actor_id: Option<i64>,
     pub actor: String,

@@ -1,3 +1,4 @@
+use app::ids::OrgId;
 use sea_orm::entity::prelude::*;
 
 /// A one-click ask for more credits, decided by a billing admin.
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organization_id: i64,
+    pub organization_id: OrgId,
     pub pool_id: i64,
     pub requested_by: i64,
     pub amount_milli: i64,

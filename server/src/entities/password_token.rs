@@ -1,3 +1,4 @@
+use app::ids::OrgId;
 use sea_orm::entity::prelude::*;
 
 /// A one-time link that lets a member choose their password.
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub organization_id: i64,
+    pub organization_id: OrgId,
     pub user_id: i64,
     pub token_hash: String,
     pub created_at: DateTimeUtc,

@@ -1,10 +1,11 @@
+use app::ids::OrgId;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "usage_daily")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub organization_id: i64,
+    pub organization_id: OrgId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub day: Date,
     #[sea_orm(primary_key, auto_increment = false)]

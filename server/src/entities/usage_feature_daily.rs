@@ -1,3 +1,4 @@
+use app::ids::OrgId;
 use sea_orm::entity::prelude::*;
 
 /// Daily rollup by pool, feature, source and action, nothing per person (migrations m0006, m0007).
@@ -5,7 +6,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "usage_feature_daily")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub organization_id: i64,
+    pub organization_id: OrgId,
     #[sea_orm(primary_key, auto_increment = false)]
     pub day: Date,
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,3 +1,4 @@
+use app::ids::OrgId;
 use sea_orm::entity::prelude::*;
 
 /// Weekly rollup by pool, feature, member and end user (migration m0008): `usage_user_daily`
@@ -6,7 +7,7 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "usage_user_weekly")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub organization_id: i64,
+    pub organization_id: OrgId,
     /// The Monday that starts the week (a local day, as in the daily rollups).
     #[sea_orm(primary_key, auto_increment = false)]
     pub day: Date,

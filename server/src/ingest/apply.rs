@@ -14,6 +14,7 @@ use crate::ledger_store;
 use crate::payment::PaymentProvider;
 use app::credits::Credits;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::{
@@ -29,7 +30,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub async fn apply(
     db: &DatabaseConnection,
     payments: &dyn PaymentProvider,
-    org_id: i64,
+    org_id: OrgId,
     batches: &mut [Validated],
     clock: impl Into<Clock>,
 ) -> Result<Vec<IngestOutcome>> {
@@ -126,7 +127,7 @@ struct Catalog {
 }
 
 impl Catalog {
-    async fn load(txn: &DatabaseTransaction, org_id: i64) -> Result<Catalog> {
+    async fn load(txn: &DatabaseTransaction, org_id: OrgId) -> Result<Catalog> {
         let pools = pool::Entity::find()
             .filter(pool::Column::OrganizationId.eq(org_id))
             .all(txn)
@@ -300,7 +301,7 @@ fn usages(placed: &[Placed]) -> Vec<(i64, Credits, DateTime<Utc>)> {
 
 /// The events' rows, each with its overage, received at `now`.
 fn event_rows(
-    org_id: i64,
+    org_id: OrgId,
     now: DateTime<Utc>,
     placed: &[Placed],
     overage: &[Credits],
@@ -370,7 +371,7 @@ async fn roll_up(
 /// Counts the written events in their batches' outcomes and in the lifetime totals.
 async fn count_accepted(
     txn: &DatabaseTransaction,
-    org_id: i64,
+    org_id: OrgId,
     before: totals::Totals,
     placed: &[Placed<'_>],
     outs: &mut [IngestOutcome],
@@ -387,7 +388,7 @@ async fn count_accepted(
 /// Which of these event ids the organization has stored already.
 async fn stored_ids<'a, C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     ids: impl Iterator<Item = &'a str>,
 ) -> Result<HashSet<String>> {
     let ids: Vec<&str> = ids.collect();

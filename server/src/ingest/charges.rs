@@ -50,7 +50,7 @@ impl<'a> Charges<'a> {
         }
     }
 
-    pub fn org_id(&self) -> i64 {
+    pub fn org_id(&self) -> app::ids::OrgId {
         self.at.org.id
     }
 

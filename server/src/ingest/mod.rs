@@ -21,6 +21,7 @@ pub mod wire;
 use crate::error::Result;
 use crate::payment::PaymentProvider;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
@@ -104,7 +105,7 @@ fn validate_each<T>(
 /// Ingests `events` (raw JSON objects), invoiced auto-recharges, for organization `org_id`, received at `now`.
 pub async fn ingest(
     db: &DatabaseConnection,
-    org_id: i64,
+    org_id: OrgId,
     events: &[Value],
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome> {
@@ -116,7 +117,7 @@ pub async fn ingest(
 pub async fn apply_one(
     db: &DatabaseConnection,
     payments: &dyn PaymentProvider,
-    org_id: i64,
+    org_id: OrgId,
     mut batch: Validated,
     now: impl Into<Clock>,
 ) -> Result<IngestOutcome> {

@@ -14,6 +14,7 @@ use super::{IngestOutcome, Validated};
 use crate::error::Result;
 use crate::payment::PaymentProvider;
 use app::error::AppError;
+use app::ids::OrgId;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,7 +28,7 @@ const QUEUE: usize = 64;
 const SEND_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 struct Job {
-    org_id: i64,
+    org_id: OrgId,
     batch: Validated,
     reply: oneshot::Sender<Result<IngestOutcome, AppError>>,
 }
@@ -53,20 +54,20 @@ impl IngestQueue {
         }
     }
 
-    fn key(&self, org_id: i64) -> i64 {
+    fn key(&self, org_id: OrgId) -> i64 {
         match self.db.get_database_backend() {
             DatabaseBackend::Sqlite => 0,
-            _ => org_id,
+            _ => org_id.0,
         }
     }
 
-    fn forget(&self, org_id: i64) {
+    fn forget(&self, org_id: OrgId) {
         let mut writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
         writers.remove(&self.key(org_id));
     }
 
     /// The queue of `org_id`'s writer, starting it for the first batch.
-    fn writer(&self, org_id: i64) -> mpsc::Sender<Job> {
+    fn writer(&self, org_id: OrgId) -> mpsc::Sender<Job> {
         let mut writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
         writers
             .entry(self.key(org_id))
@@ -79,7 +80,7 @@ impl IngestQueue {
     }
 
     /// Applies one organization's validated batch and answers when it is committed.
-    pub async fn ingest(&self, org_id: i64, batch: Validated) -> Result<IngestOutcome> {
+    pub async fn ingest(&self, org_id: OrgId, batch: Validated) -> Result<IngestOutcome> {
         let (reply, answer) = oneshot::channel();
         let stopped = || AppError::internal("the ingest writer has stopped");
         let job = Job {
@@ -123,7 +124,7 @@ async fn write_groups(
         metrics::gauge!(crate::telemetry::INGEST_QUEUE).decrement(jobs.len() as f64);
         metrics::histogram!(crate::telemetry::GROUP_EVENTS).record(events as f64);
         // One transaction per organization (the lock is the organization's), arrival order kept.
-        let mut by_org: Vec<(i64, Vec<Job>)> = Vec::new();
+        let mut by_org: Vec<(OrgId, Vec<Job>)> = Vec::new();
         for job in jobs {
             match by_org.iter_mut().find(|(org, _)| *org == job.org_id) {
                 Some((_, same)) => same.push(job),
@@ -141,7 +142,7 @@ async fn write_groups(
 async fn write_group(
     db: &DatabaseConnection,
     payments: &dyn PaymentProvider,
-    org_id: i64,
+    org_id: OrgId,
     jobs: Vec<Job>,
 ) {
     let (mut batches, replies): (Vec<_>, Vec<_>) =

@@ -5,6 +5,7 @@
 use crate::db::numbered;
 use crate::error::Result;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, Statement, Value};
 
@@ -12,7 +13,7 @@ use sea_orm::{ConnectionTrait, Statement, Value};
 pub const STALE: Duration = Duration::minutes(2);
 
 pub struct RebuildLock {
-    org_id: i64,
+    org_id: OrgId,
     holder: String,
 }
 
@@ -26,7 +27,7 @@ impl RebuildLock {
     /// Takes the organization's lock, or answers 503 while another rebuild holds it.
     pub async fn claim<C: ConnectionTrait>(
         db: &C,
-        org_id: i64,
+        org_id: OrgId,
         now: DateTime<Utc>,
     ) -> Result<RebuildLock> {
         let holder = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());

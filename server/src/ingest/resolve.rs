@@ -6,6 +6,7 @@ use super::Dims;
 use super::validate::ValidEvent;
 use crate::entities::{action, company, end_user, source, user};
 use crate::error::Result;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter,
@@ -59,7 +60,7 @@ impl Names {
 /// flow actions and companies (made when new, named by their key until renamed).
 pub async fn resolve<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     events: &[&ValidEvent],
     now: DateTime<Utc>,
 ) -> Result<Names> {
@@ -74,7 +75,7 @@ pub async fn resolve<C: ConnectionTrait>(
 /// A `user` is a member when the organization has one with that email, else an end user.
 async fn subjects<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     events: &[&ValidEvent],
     now: DateTime<Utc>,
     names: &mut Names,
@@ -100,7 +101,7 @@ async fn subjects<C: ConnectionTrait>(
 
 async fn sources<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     events: &[&ValidEvent],
     names: &mut Names,
 ) -> Result<()> {
@@ -132,7 +133,7 @@ async fn sources<C: ConnectionTrait>(
 /// A flow's actions, by key under their flow.
 async fn actions<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     events: &[&ValidEvent],
     names: &mut Names,
 ) -> Result<()> {
@@ -164,7 +165,7 @@ async fn actions<C: ConnectionTrait>(
 
 async fn companies<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     events: &[&ValidEvent],
     names: &mut Names,
 ) -> Result<()> {
@@ -208,7 +209,7 @@ where
 /// End users by external id, registering the missing ones.
 pub async fn end_users<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     external_ids: &[&String],
     now: DateTime<Utc>,
 ) -> Result<HashMap<String, i64>> {

@@ -12,6 +12,7 @@ use crate::ledger::{local_day, monday_of};
 use crate::store::organizations;
 use app::credits::Credits;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -193,7 +194,7 @@ impl DailyRollup {
     }
 
     /// Adds these sums to the stored rows (inserting missing ones).
-    pub async fn upsert<C: ConnectionTrait>(self, db: &C, org: i64) -> Result<()> {
+    pub async fn upsert<C: ConnectionTrait>(self, db: &C, org: OrgId) -> Result<()> {
         let daily = self.daily.into_iter().map(|(k, v)| daily_row(org, k, v));
         add_into(db, daily.collect()).await?;
         let features = self
@@ -251,7 +252,7 @@ pub async fn close_weeks<C: ConnectionTrait>(
 
 async fn add_weeks<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     weeks: BTreeMap<UserKey, [i64; 4]>,
 ) -> Result<()> {
     let rows = weeks.into_iter().map(|(k, v)| {
@@ -284,7 +285,7 @@ where
 }
 
 fn daily_row(
-    org: i64,
+    org: OrgId,
     k: DailyKey,
     [credits, overage, quantity, events]: [i64; 4],
 ) -> usage_daily::ActiveModel {
@@ -305,7 +306,7 @@ fn daily_row(
 }
 
 fn feature_row(
-    org: i64,
+    org: OrgId,
     k: FeatureKey,
     [credits, overage, quantity, events, input, output]: [i64; 6],
 ) -> usage_feature_daily::ActiveModel {
@@ -327,7 +328,7 @@ fn feature_row(
 }
 
 fn user_row(
-    org: i64,
+    org: OrgId,
     k: UserKey,
     [credits, overage, quantity, events]: [i64; 4],
 ) -> usage_user_daily::ActiveModel {
@@ -346,7 +347,7 @@ fn user_row(
 }
 
 fn action_row(
-    org: i64,
+    org: OrgId,
     k: ActionKey,
     [credits, overage, quantity, events, input, output]: [i64; 6],
 ) -> usage_action_daily::ActiveModel {

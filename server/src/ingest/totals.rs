@@ -8,6 +8,7 @@
 use super::validate::ValidEvent;
 use crate::entities::{organization, usage_event};
 use crate::error::Result;
+use app::ids::OrgId;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -57,7 +58,7 @@ impl Totals {
 }
 
 /// Adds `added` to the organization's stored totals (under its ingest lock).
-pub async fn add<C: ConnectionTrait>(db: &C, org_id: i64, added: Totals) -> Result<()> {
+pub async fn add<C: ConnectionTrait>(db: &C, org_id: OrgId, added: Totals) -> Result<()> {
     if added == Totals::default() {
         return Ok(());
     }
@@ -83,7 +84,7 @@ pub async fn add<C: ConnectionTrait>(db: &C, org_id: i64, added: Totals) -> Resu
 
 /// Sets the stored totals to what the organization's raw events add up to (after events
 /// were written in bulk, or a rebuild).
-pub async fn recount<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<()> {
+pub async fn recount<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<()> {
     use organization::Column as C;
     use sea_orm::{FromQueryResult, QuerySelect};
     use usage_event::Column as E;

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::ledger::period::local_midnight;
 use app::credits::Credits;
 use app::filter::Filter;
+use app::ids::OrgId;
 use app::model::{ActivityPage, ActivityRow, ActivitySort, Cursor};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
@@ -45,7 +46,7 @@ fn after_cursor(sort: ActivitySort, k: i64, id: i64, descending: bool) -> Simple
 /// back (Previous); neither = the first page.
 pub async fn activity<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     filter: &Filter,
     cursor: &Cursor,
     now: DateTime<Utc>,
@@ -81,7 +82,7 @@ pub async fn activity<C: ConnectionTrait>(
 
 async fn label_rows<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     tz: chrono_tz::Tz,
     events: &[usage_event::Model],
 ) -> Result<Vec<ActivityRow>> {

@@ -13,6 +13,7 @@ use crate::ledger::{self, Period, allocation::Decision};
 use crate::store::{organizations, pools};
 use app::credits::Credits;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
@@ -37,7 +38,7 @@ impl Subject {
 /// A member email or end-user external id; `None` when unknown.
 pub async fn find_subject<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     name: &str,
 ) -> Result<Option<Subject>> {
     if let Some(m) = user::Entity::find()
@@ -59,7 +60,7 @@ pub async fn find_subject<C: ConnectionTrait>(
 /// Credits `subject` used in `pool` during `period`.
 pub async fn used_in_period<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     pool_id: i64,
     subject: Subject,
     period: &Period,
@@ -82,7 +83,7 @@ pub struct UsedBySubject {
 
 pub async fn used_by_subject<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     pool_id: i64,
     period: &Period,
 ) -> Result<UsedBySubject> {
@@ -93,7 +94,7 @@ pub async fn used_by_subject<C: ConnectionTrait>(
 /// [`used_by_subject`] for every pool (`None`) or one, still in one grouped query.
 pub async fn used_by_pool_and_subject<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     pool_id: Option<i64>,
     period: &Period,
 ) -> Result<HashMap<i64, UsedBySubject>> {
@@ -132,7 +133,7 @@ pub async fn used_by_pool_and_subject<C: ConnectionTrait>(
 
 pub async fn cap<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     pool_id: i64,
     subject: Subject,
 ) -> Result<Option<Credits>> {
@@ -159,7 +160,7 @@ pub struct AllocationState {
 /// Sets an end user's cap in a pool (registering the end user if new).
 pub async fn set_end_user_cap<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     external_id: &str,
     pool_key: Option<&str>,
     cap_credits: Credits,
@@ -224,7 +225,7 @@ pub struct Authorization {
 /// May `user` spend `credits` on `feature_key` now?
 pub async fn authorize<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     user_name: Option<&str>,
     feature_key: &str,
     credits: Credits,

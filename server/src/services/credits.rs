@@ -7,6 +7,7 @@ use crate::entities::{allocation, organization, pool, purchase};
 use crate::error::{Error, Result};
 use crate::store::{organizations, pools};
 use app::credits::Credits;
+use app::ids::OrgId;
 use app::model::{CreditsView, GrantRow, PeriodRow, PoolRow, PurchaseRow};
 use chrono::{DateTime, Utc};
 use futures::TryFutureExt;
@@ -38,7 +39,7 @@ struct Records {
 
 impl Records {
     /// Read side by side (separate pooled connections).
-    async fn load<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Records> {
+    async fn load<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<Records> {
         let (org, pools, grants, purchases, allocations) = futures::try_join!(
             organizations::get(db, org_id),
             pools::list(db, org_id),
@@ -69,7 +70,7 @@ impl Records {
 
 pub async fn credits_view<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     now: DateTime<Utc>,
 ) -> Result<CreditsView> {
     let r = Records::load(db, org_id).await?;

@@ -8,6 +8,7 @@ use crate::entities::{action, source};
 use crate::error::Result;
 use app::credits::Credits;
 use app::filter::{Filter, GroupBy};
+use app::ids::OrgId;
 use app::model::{ActionUsage, FlowsView, SourceUsage};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -53,7 +54,7 @@ fn fold(r: &UsageReport) -> (BySource, ByAction) {
 
 pub async fn flows_view<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<FlowsView> {
@@ -134,7 +135,7 @@ fn source_lists(
 /// Every action of the listed sources (`title`: id → (label, name)), by credits.
 async fn action_rows<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     title: &HashMap<i64, (String, String)>,
     by_action: &ByAction,
 ) -> Result<Vec<ActionUsage>> {

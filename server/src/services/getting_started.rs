@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::ledger;
 use crate::store::{organizations, pools};
 use app::credits::Credits;
+use app::ids::OrgId;
 use app::model::{BalanceCard, GettingStarted};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -48,7 +49,7 @@ pub async fn main_card<C: ConnectionTrait>(
 /// Hints until the organization has both features and its first event; `None` after.
 pub async fn getting_started<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
 ) -> Result<Option<GettingStarted>> {
     let (used, first_feature) = futures::try_join!(
         usage_feature_daily::Entity::find()

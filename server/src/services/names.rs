@@ -3,6 +3,7 @@
 
 use crate::entities::{end_user, user};
 use crate::error::Result;
+use app::ids::OrgId;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ const CHUNK: usize = 500;
 pub(crate) async fn by_id<C, E>(
     db: &C,
     org_col: E::Column,
-    org: i64,
+    org: OrgId,
     id_col: E::Column,
     ids: Option<&[i64]>,
     name: fn(E::Model) -> (i64, String),
@@ -37,7 +38,7 @@ where
 /// Member emails: of `ids`, or of every member with `None`.
 pub async fn member_emails<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     ids: Option<&[i64]>,
 ) -> Result<HashMap<i64, String>> {
     by_id::<C, user::Entity>(
@@ -54,7 +55,7 @@ pub async fn member_emails<C: ConnectionTrait>(
 /// End users' external ids: of `ids`, or of every end user with `None`.
 pub async fn end_user_names<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     ids: Option<&[i64]>,
 ) -> Result<HashMap<i64, String>> {
     by_id::<C, end_user::Entity>(

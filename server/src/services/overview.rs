@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::{insights, ledger};
 use app::credits::Credits;
 use app::filter::{Filter, Frequency, GroupBy};
+use app::ids::OrgId;
 use app::model::{DailyPoint, FeatureOption, FilterOptions, Forecast, Overview, Series, ShareRow};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -71,7 +72,7 @@ pub fn source_title(s: &source::Model) -> String {
     }
 }
 
-async fn names<C: ConnectionTrait>(db: &C, org: i64) -> Result<Names> {
+async fn names<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Names> {
     let cats = category::Entity::find()
         .filter(category::Column::OrganizationId.eq(org))
         .all(db)
@@ -195,7 +196,7 @@ async fn run_out<C: ConnectionTrait>(
 
 pub async fn overview<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Overview> {
@@ -421,7 +422,7 @@ fn daily_points(r: DateRange, daily: &UsageReport) -> Vec<DailyPoint> {
 }
 
 /// Teams, categories, features and members for the filter bar.
-pub async fn filter_options<C: ConnectionTrait>(db: &C, org: i64) -> Result<FilterOptions> {
+pub async fn filter_options<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<FilterOptions> {
     use crate::entities::{team, user};
     let n = names(db, org).await?;
     let mut categories: Vec<(String, String)> = n.categories.into_iter().collect();

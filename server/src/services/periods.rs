@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::ledger::{self, GrantKind, Period};
 use crate::store::{grants, organizations};
 use app::credits::Credits;
+use app::ids::OrgId;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::TryFutureExt;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -75,7 +76,7 @@ pub struct DailyUse {
 /// both from the coarse rollup.
 pub async fn usage_by_day<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     pool_id: i64,
     periods: &[Period],
 ) -> Result<DailyUse> {

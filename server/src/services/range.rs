@@ -5,6 +5,7 @@ use crate::error::Result;
 use crate::ledger::{self, period_containing};
 use app::error::AppError;
 use app::filter::{Compare, Filter, RangePreset};
+use app::ids::OrgId;
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 
@@ -53,7 +54,7 @@ pub struct Resolved {
 
 pub async fn for_filter<C: sea_orm::ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Resolved> {

@@ -6,6 +6,7 @@ use crate::entities::request_log;
 use crate::error::Result;
 use crate::ledger::period::local_midnight;
 use app::filter::Filter;
+use app::ids::OrgId;
 use app::model::{Cursor, RequestCounts, RequestLogView, RequestRow};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -21,7 +22,7 @@ fn encode(e: &request_log::Model) -> String {
 /// One page in time order, newest first; the range's counts when `counts`.
 pub async fn request_log<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     filter: &Filter,
     cursor: &Cursor,
     counts: bool,

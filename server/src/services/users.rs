@@ -11,6 +11,7 @@ use crate::ledger;
 use crate::store::pools;
 use app::credits::Credits;
 use app::filter::{Filter, GroupBy};
+use app::ids::OrgId;
 use app::model::{AllocationRow, UserUsage, UsersView};
 use chrono::{DateTime, Duration, Utc};
 use futures::TryFutureExt;
@@ -19,7 +20,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub async fn users_view<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<UsersView> {
@@ -115,7 +116,7 @@ fn user_rows(
 /// Every allocation with its use in `period`, closest to running out first.
 async fn allocations<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     period: &ledger::Period,
     members: &HashMap<i64, String>,
 ) -> Result<Vec<AllocationRow>> {

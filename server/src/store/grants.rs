@@ -2,12 +2,13 @@
 
 use crate::entities::grant::{self, GrantStatus};
 use crate::error::Result;
+use app::ids::OrgId;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// A pool's grants that count (all but voided ones).
 pub async fn in_pool<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     pool_id: i64,
 ) -> Result<Vec<grant::Model>> {
     Ok(grant::Entity::find()

@@ -3,10 +3,11 @@
 use crate::entities::organization;
 use crate::error::Result;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-pub async fn get<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<organization::Model> {
+pub async fn get<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<organization::Model> {
     Ok(organization::Entity::find_by_id(org_id)
         .one(db)
         .await?

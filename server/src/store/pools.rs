@@ -3,10 +3,11 @@
 use crate::entities::pool;
 use crate::error::Result;
 use app::error::AppError;
+use app::ids::OrgId;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// Its pools in id order.
-pub async fn list<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<pool::Model>> {
+pub async fn list<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<Vec<pool::Model>> {
     Ok(pool::Entity::find()
         .filter(pool::Column::OrganizationId.eq(org_id))
         .order_by_asc(pool::Column::Id)
@@ -15,7 +16,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<Vec<pool::M
 }
 
 /// The pool a dashboard shows by default: `ai_credits`, else the organization's first pool.
-pub async fn main<C: ConnectionTrait>(db: &C, org_id: i64) -> Result<pool::Model> {
+pub async fn main<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<pool::Model> {
     let pools = list(db, org_id).await?;
     pick_main(&pools)
         .cloned()

@@ -1,6 +1,7 @@
 //! Migrations and the demo generator, on SQLite and PostgreSQL.
 
 use crate::helpers;
+use app::ids::OrgId;
 
 use crate::helpers::{seed, test_now};
 use sea_orm::{
@@ -206,7 +207,7 @@ async fn demo_has_the_fixed_names(db: &DatabaseConnection) {
             assert!(agents.contains(&key.to_string()), "agent {key}");
         }
     }
-    let rule = |org: i64| {
+    let rule = |org: OrgId| {
         auto_recharge_rule::Entity::find()
             .filter(auto_recharge_rule::Column::OrganizationId.eq(org))
     };

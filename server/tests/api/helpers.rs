@@ -1,5 +1,6 @@
 //! Shared by the integration tests: fresh databases on both backends, seeded demo data.
 
+use app::ids::OrgId;
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use server::demo::{DemoOptions, OrgSummary, seed_demo};
@@ -90,7 +91,7 @@ macro_rules! on_both_backends {
 }
 
 /// Sums a BIGINT expression over a table for one organization (independent of the services).
-pub async fn sum(db: &DatabaseConnection, table: &str, expr: &str, org: i64, extra: &str) -> i64 {
+pub async fn sum(db: &DatabaseConnection, table: &str, expr: &str, org: OrgId, extra: &str) -> i64 {
     let sql = format!(
         "SELECT CAST(COALESCE(SUM({expr}), 0) AS BIGINT) FROM {table} WHERE organization_id = {org} {extra}"
     );
@@ -105,7 +106,7 @@ pub async fn sum(db: &DatabaseConnection, table: &str, expr: &str, org: i64, ext
     row.try_get_by_index::<i64>(0).expect("an integer")
 }
 
-pub async fn org_id(db: &DatabaseConnection, slug: &str) -> i64 {
+pub async fn org_id(db: &DatabaseConnection, slug: &str) -> OrgId {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use server::entities::organization;
     organization::Entity::find()
@@ -321,7 +322,7 @@ pub async fn user_id(db: &DatabaseConnection, email: &str) -> i64 {
 }
 
 /// The id of the organization's first credit request (tests make one).
-pub async fn request_id(db: &DatabaseConnection, org: i64) -> i64 {
+pub async fn request_id(db: &DatabaseConnection, org: OrgId) -> i64 {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use server::entities::credit_request;
     credit_request::Entity::find()
@@ -334,7 +335,7 @@ pub async fn request_id(db: &DatabaseConnection, org: i64) -> i64 {
 }
 
 /// The id of the organization's first API key.
-pub async fn key_id(db: &DatabaseConnection, org: i64) -> i64 {
+pub async fn key_id(db: &DatabaseConnection, org: OrgId) -> i64 {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     use server::entities::api_key;
     api_key::Entity::find()
@@ -346,7 +347,7 @@ pub async fn key_id(db: &DatabaseConnection, org: i64) -> i64 {
         .id
 }
 
-pub async fn audit_count(db: &DatabaseConnection, org: i64) -> u64 {
+pub async fn audit_count(db: &DatabaseConnection, org: OrgId) -> u64 {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     use server::entities::audit_log;
     audit_log::Entity::find()
@@ -357,7 +358,7 @@ pub async fn audit_count(db: &DatabaseConnection, org: i64) -> u64 {
 }
 
 /// What the organization's main pool has left now, as the overview shows it.
-pub async fn main_balance(db: &DatabaseConnection, org: i64) -> app::credits::Credits {
+pub async fn main_balance(db: &DatabaseConnection, org: OrgId) -> app::credits::Credits {
     server::services::overview::overview(db, org, &Default::default(), Utc::now())
         .await
         .unwrap()

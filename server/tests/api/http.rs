@@ -49,7 +49,7 @@ async fn usage_page_is_server_rendered_with_the_balance() {
     let html = page.text().await.unwrap();
     let expected = overview(
         &t.db,
-        1,
+        app::ids::OrgId(1),
         &app::filter::Filter::default(),
         chrono::Utc::now(),
     )

@@ -2,6 +2,7 @@
 //! overage, and concurrent writers.
 
 use crate::helpers;
+use app::ids::OrgId;
 
 use crate::helpers::{event, org_id, seed, sum};
 use chrono::{Duration, Utc};
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 use server::entities::*;
 use server::ingest::ingest;
 
-async fn totals(db: &DatabaseConnection, org: i64) -> (i64, i64, i64, i64) {
+async fn totals(db: &DatabaseConnection, org: OrgId) -> (i64, i64, i64, i64) {
     (
         sum(db, "usage_events", "credits_milli", org, "").await,
         sum(db, "usage_daily", "credits_milli", org, "").await,

@@ -1,6 +1,7 @@
 //! The overview service and the server-rendered page, over real seeded databases.
 
 use crate::helpers;
+use app::ids::OrgId;
 
 use crate::helpers::{seed, test_now};
 use app::credits::Credits;
@@ -12,11 +13,11 @@ use server::services::overview::overview;
 
 const DAILY_WINDOW_DAYS: i64 = 30;
 
-async fn acme_id(db: &DatabaseConnection) -> i64 {
+async fn acme_id(db: &DatabaseConnection) -> OrgId {
     org_id(db, "acme").await
 }
 
-async fn org_id(db: &DatabaseConnection, slug: &str) -> i64 {
+async fn org_id(db: &DatabaseConnection, slug: &str) -> OrgId {
     organization::Entity::find()
         .filter(organization::Column::Slug.eq(slug))
         .one(db)
@@ -177,7 +178,7 @@ crate::on_both_backends!(filters_and_compare_follow_the_raw_events);
 /// The raw events' credits of acme matching `keep`.
 async fn raw_sum(
     db: &DatabaseConnection,
-    org: i64,
+    org: OrgId,
     keep: impl Fn(&usage_event::Model) -> bool,
 ) -> Credits {
     let events = usage_event::Entity::find()

@@ -2,6 +2,7 @@
 //! and the CSV exports over real HTTP — each checked against sums over the raw events.
 
 use crate::helpers;
+use app::ids::OrgId;
 
 use crate::helpers::{Api, api_key, org_id, seed, spawn_app, test_now};
 use app::credits::Credits;
@@ -22,7 +23,7 @@ fn new_york_midnight(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 /// Acme's raw events since a moment, straight from the table.
 async fn events_since(
     db: &DatabaseConnection,
-    org: i64,
+    org: OrgId,
     from: DateTime<Utc>,
 ) -> Vec<usage_event::Model> {
     usage_event::Entity::find()
@@ -41,7 +42,7 @@ fn last_30() -> Filter {
 }
 
 /// End users' external ids by id.
-async fn end_user_ids(db: &DatabaseConnection, org: i64) -> HashMap<i64, String> {
+async fn end_user_ids(db: &DatabaseConnection, org: OrgId) -> HashMap<i64, String> {
     end_user::Entity::find()
         .filter(end_user::Column::OrganizationId.eq(org))
         .all(db)
@@ -55,7 +56,7 @@ async fn end_user_ids(db: &DatabaseConnection, org: i64) -> HashMap<i64, String>
 /// Credits per (member email or end user, feature key) of these raw events.
 async fn cells_of(
     db: &DatabaseConnection,
-    org: i64,
+    org: OrgId,
     raw: &[usage_event::Model],
 ) -> HashMap<(Option<String>, String), i64> {
     let emails: HashMap<i64, String> = user::Entity::find()
@@ -321,7 +322,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-async fn request_log(db: &DatabaseConnection, org: i64) -> app::model::RequestLogView {
+async fn request_log(db: &DatabaseConnection, org: OrgId) -> app::model::RequestLogView {
     let newest = app::model::Cursor {
         before: None,
         after: None,

@@ -2,6 +2,7 @@
 //! live ingest and a rebuild, per rollup key, and the weekly twin per closed week.
 
 use crate::helpers;
+use app::ids::OrgId;
 
 use crate::helpers::{event, org_id, seed};
 use chrono::{Duration, Utc};
@@ -182,7 +183,7 @@ crate::on_both_backends!(every_rollup_equals_the_raw_events_by_its_key);
 
 /// Every closed week of `usage_user_weekly` is its days of `usage_user_daily` summed, and no
 /// open week (from `weekly_until` on) has weekly rows.
-async fn assert_weeks_are_their_days(db: &DatabaseConnection, org: i64, label: &str) {
+async fn assert_weeks_are_their_days(db: &DatabaseConnection, org: OrgId, label: &str) {
     type Key = (chrono::NaiveDate, i64, i64, i64, i64);
     let until = organization::Entity::find_by_id(org)
         .one(db)

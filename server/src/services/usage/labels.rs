@@ -6,6 +6,7 @@ use crate::entities::*;
 use crate::error::Result;
 use crate::services::names::{self, by_id};
 use app::filter::{Frequency, GroupBy};
+use app::ids::OrgId;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::future::Future;
@@ -26,7 +27,7 @@ type Names = HashMap<i64, String>;
 
 pub(super) async fn labels<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     group_by: &[GroupBy],
     raws: &[Raw],
     cols: &[(&str, &str)],
@@ -78,7 +79,7 @@ pub(super) async fn labels<C: ConnectionTrait>(
 /// Sources (`kind:key`) and actions, each only when its grouping is asked for.
 async fn source_names<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     sources: bool,
     actions: bool,
     action_ids: &[i64],
@@ -112,7 +113,7 @@ async fn source_names<C: ConnectionTrait>(
 /// Companies and teams, each only when its grouping is asked for.
 async fn group_names<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     companies: bool,
     teams: bool,
 ) -> Result<(Names, Names)> {
@@ -163,7 +164,7 @@ fn ids_in(raws: &[Raw], cols: &[(&str, &str)], col: &str) -> Vec<i64> {
 /// categories' keys when grouped by category.
 async fn catalog_names<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     by_feature: bool,
     by_category: bool,
 ) -> Result<(HashMap<i64, (String, i64)>, Names)> {

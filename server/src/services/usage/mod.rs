@@ -14,6 +14,7 @@ use crate::error::Result;
 use app::credits::Credits;
 use app::error::AppError;
 use app::filter::{Filter, Frequency, GroupBy};
+use app::ids::OrgId;
 use chrono::{DateTime, NaiveDate, Utc};
 use labels::{label, labels};
 use rollup::run;
@@ -101,7 +102,7 @@ impl Scope {
 
 /// The filter's names as ids of the organization; a name it does not have is a 400 naming
 /// the filter's field.
-pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Scope> {
+pub async fn scope<C: ConnectionTrait>(db: &C, org: OrgId, f: &Filter) -> Result<Scope> {
     let mut s = Scope::default();
     if let Some(name) = &f.team {
         let t = team::Entity::find()
@@ -132,7 +133,7 @@ pub async fn scope<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<S
 /// A member (by email) or else an end user (by external id): (member, end user).
 async fn subject<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     u: &str,
 ) -> Result<(Option<i64>, Option<i64>)> {
     let m = user::Entity::find()
@@ -153,7 +154,7 @@ async fn subject<C: ConnectionTrait>(
 }
 
 /// The features a feature and / or category filter keeps (`None`: all).
-async fn features<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Option<Vec<i64>>> {
+async fn features<C: ConnectionTrait>(db: &C, org: OrgId, f: &Filter) -> Result<Option<Vec<i64>>> {
     let mut features: Option<Vec<i64>> = None;
     if let Some(key) = &f.feature {
         let x = feature::Entity::find()
@@ -208,7 +209,7 @@ pub fn source_wanted(f: &Filter, kind: &str, key: &str) -> bool {
 }
 
 /// The sources a filter's `flow` and `source` name; a name that matches none is refused.
-async fn sources<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Option<Vec<i64>>> {
+async fn sources<C: ConnectionTrait>(db: &C, org: OrgId, f: &Filter) -> Result<Option<Vec<i64>>> {
     if f.flow.is_none() && f.source.is_none() {
         return Ok(None);
     }
@@ -237,7 +238,7 @@ async fn sources<C: ConnectionTrait>(db: &C, org: i64, f: &Filter) -> Result<Opt
 /// activity log), with the same meaning as for the rollup.
 pub async fn scope_events<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     f: &Filter,
     mut q: sea_orm::Select<usage_event::Entity>,
 ) -> Result<sea_orm::Select<usage_event::Entity>> {
@@ -293,7 +294,7 @@ fn usage_row(groups: Vec<Option<String>>, s: [i64; 6], tokens: bool) -> UsageRow
 
 pub async fn usage<C: ConnectionTrait>(
     db: &C,
-    org_id: i64,
+    org_id: OrgId,
     filter: &Filter,
     group_by: &[GroupBy],
     now: DateTime<Utc>,
@@ -317,7 +318,7 @@ pub async fn usage_in<C: ConnectionTrait>(
 /// The sums over a range for a scope (no grouping), from the smallest rollup that can answer.
 pub async fn totals<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     range: DateRange,
     s: &Scope,
 ) -> Result<UsageRow> {
@@ -333,7 +334,7 @@ pub async fn totals<C: ConnectionTrait>(
 /// smallest rollup that can answer: one query however many periods the range spans.
 pub async fn daily_totals<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     range: DateRange,
     s: &Scope,
 ) -> Result<Vec<(NaiveDate, UsageRow)>> {

@@ -8,6 +8,7 @@ use crate::entities::*;
 use crate::error::Result;
 use crate::ledger::split_weeks;
 use app::filter::GroupBy;
+use app::ids::OrgId;
 use chrono::{Duration, NaiveDate};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
@@ -155,7 +156,7 @@ pub(super) fn sql_columns(g: GroupBy) -> &'static [(&'static str, &'static str)]
 
 /// The grouped sums over `range` of `table` (the rollup's daily table or its weekly twin).
 pub(super) fn statement(
-    org: i64,
+    org: OrgId,
     range: DateRange,
     s: &Scope,
     group_by: &[GroupBy],
@@ -195,7 +196,7 @@ pub(super) fn statement(
 }
 
 /// The scope's filters (and the team join a team grouping needs) on `q`.
-fn narrow(q: &mut SelectStatement, org: i64, s: &Scope, group_by: &[GroupBy], rollup: Rollup) {
+fn narrow(q: &mut SelectStatement, org: OrgId, s: &Scope, group_by: &[GroupBy], rollup: Rollup) {
     if group_by.contains(&GroupBy::Team) {
         // A member of two teams counts in each team's row.
         q.inner_join(
@@ -264,7 +265,7 @@ pub(super) enum RawValue {
 /// group, so callers see one row per group.
 pub(super) async fn run<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     range: DateRange,
     s: &Scope,
     group_by: &[GroupBy],
@@ -321,7 +322,7 @@ pub(super) async fn run<C: ConnectionTrait>(
 /// One statement over one table.
 async fn read<C: ConnectionTrait>(
     db: &C,
-    org: i64,
+    org: OrgId,
     range: DateRange,
     s: &Scope,
     group_by: &[GroupBy],

@@ -2,6 +2,7 @@
 //! nothing counts twice, the ledger and the rollups still add up.
 
 use crate::helpers::{self, TestDb, api_key, org_id, seed, sum};
+use app::ids::OrgId;
 use chrono::Utc;
 use serde_json::json;
 use std::process::{Child, Command, Stdio};
@@ -121,12 +122,12 @@ fn client(
 }
 
 /// burned (from grants) + overage, to compare before and after.
-async fn booked(t: &TestDb, org: i64) -> i64 {
+async fn booked(t: &TestDb, org: OrgId) -> i64 {
     sum(&t.db, "grants", "original_milli - remaining_milli", org, "").await
         + sum(&t.db, "usage_events", "overage_milli", org, "").await
 }
 
-async fn check_totals(t: &TestDb, org: i64, acknowledged: &[String], before: (i64, i64)) {
+async fn check_totals(t: &TestDb, org: OrgId, acknowledged: &[String], before: (i64, i64)) {
     let list: Vec<String> = acknowledged.iter().map(|i| format!("'{i}'")).collect();
     let stored = sum(
         &t.db,

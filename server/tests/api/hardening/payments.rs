@@ -1,6 +1,7 @@
 use crate::helpers::{act, browser, main_balance, org_id, seed, spawn_app, sum};
 use app::credits::Credits;
 use app::error::AppError;
+use app::ids::OrgId;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -37,7 +38,7 @@ impl PaymentProvider for TestProvider {
     }
 }
 
-async fn purchases(db: &DatabaseConnection, org: i64, status: &str) -> i64 {
+async fn purchases(db: &DatabaseConnection, org: OrgId, status: &str) -> i64 {
     sum(
         db,
         "purchases",
@@ -178,7 +179,7 @@ pub async fn auto_recharge_goes_through_the_provider(db: &DatabaseConnection) {
     );
 }
 
-async fn db_clear_failed(db: &DatabaseConnection, org: i64) {
+async fn db_clear_failed(db: &DatabaseConnection, org: OrgId) {
     use sea_orm::ConnectionTrait;
     let sql = format!("DELETE FROM purchases WHERE organization_id = {org} AND status = 'failed'");
     db.execute_unprepared(&sql).await.unwrap();

@@ -1,4 +1,5 @@
 use crate::helpers::{Api, api_key, org_id, seed, spawn_app_with, sum};
+use app::ids::OrgId;
 use chrono::{Duration, Utc};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -18,7 +19,7 @@ fn events(prefix: &str, n: usize) -> serde_json::Value {
 }
 
 /// Rollups equal the raw events, column by column.
-pub async fn rollups_match_events(db: &DatabaseConnection, org: i64) {
+pub async fn rollups_match_events(db: &DatabaseConnection, org: OrgId) {
     for (col, rollup_col) in [
         ("credits_milli", "credits_milli"),
         ("quantity", "quantity"),

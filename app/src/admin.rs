@@ -199,6 +199,7 @@ pub struct AutoRechargeRow {
 
 /// Where a credit request stands: it waits for a billing role, then is decided once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     Pending,
     Approved,

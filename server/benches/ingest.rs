@@ -161,6 +161,9 @@ async fn bulk_run(db: &sea_orm::DatabaseConnection, batches: usize, tag: &str) -
             quantity: Set(1),
             input_tokens: Set(Some(900)),
             output_tokens: Set(Some(200)),
+            cached_input_tokens: Set(None),
+            model: Set(None),
+            priced_by_sender: Set(true),
             metadata: Set(None),
             received_at: Set(now),
         });

@@ -25,6 +25,7 @@ pub mod money;
 pub mod payment;
 pub mod platform_keys;
 pub mod provision;
+pub mod rates;
 pub mod services;
 pub mod setup;
 pub mod startup;

@@ -12,6 +12,7 @@ mod events;
 pub mod log;
 pub mod openapi;
 mod platform;
+mod rates;
 mod usage;
 
 use crate::error::Error;
@@ -41,6 +42,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: ApiState) -> Router<S> {
         .route("/usage", get(usage::get_usage))
         .route("/allocations/{end_user}", put(allocations::put_allocation))
         .route("/catalog", get(catalog::get_catalog))
+        .route("/rates", get(rates::get_rates))
+        .route("/rates/{feature}", put(rates::put_rate))
         .route(
             "/grants",
             post(catalog::post_grant).get(catalog::get_grants),

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Credit meter API", version = "1", description = "Usage ingest, balances, authorization, usage reports, the catalog and grants: authenticate with `Authorization: Bearer <api key>` (an organization's key). The platform routes under `/api/platform/v1` provision organizations and take a platform key instead (`server platform-key create`); neither key works on the other's routes."),
+    info(title = "Credit meter API", version = "1", description = "Usage ingest (events priced by the sender, or rated by the meter from their units, tokens and model), balances, authorization, usage reports, the catalog, rates and grants: authenticate with `Authorization: Bearer <api key>` (an organization's key). The platform routes under `/api/platform/v1` provision organizations and take a platform key instead (`server platform-key create`); neither key works on the other's routes."),
     paths(
         super::events::post_events,
         super::balance::get_balance,
@@ -16,6 +16,8 @@ use utoipa::{Modify, OpenApi};
         super::catalog::get_catalog,
         super::catalog::post_grant,
         super::catalog::get_grants,
+        super::rates::put_rate,
+        super::rates::get_rates,
         super::platform::post_organization,
         super::platform::get_organizations,
         super::platform::put_catalog,

@@ -1,5 +1,6 @@
 //! The command line: the contract later work builds on.
 
+mod rates;
 mod setup;
 
 use crate::{accounts, api_keys, config, demo, web};
@@ -72,6 +73,11 @@ pub enum Command {
     Team {
         #[command(subcommand)]
         command: TeamCommand,
+    },
+    /// Feature prices: what the meter rates unpriced events at.
+    Rates {
+        #[command(subcommand)]
+        command: rates::RatesCommand,
     },
     /// Instance-wide keys for the platform API (provisioning organizations).
     PlatformKey {
@@ -178,6 +184,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog { command } => setup::catalog(&connect().await?, command).await,
         Command::Grant { command } => setup::grant(&connect().await?, command).await,
         Command::Team { command } => setup::team(&connect().await?, command).await,
+        Command::Rates { command } => rates::run(&connect().await?, command).await,
         Command::PlatformKey { command } => setup::platform_key(&connect().await?, command).await,
         Command::User {
             command:

@@ -253,6 +253,9 @@ impl EventWriter {
             quantity: Set(e.quantity),
             input_tokens: Set(e.input_tokens),
             output_tokens: Set(e.output_tokens),
+            cached_input_tokens: Set(None),
+            model: Set(None),
+            priced_by_sender: Set(true),
             metadata: Set(None),
             received_at: Set(at),
         });

@@ -16,6 +16,7 @@ pub mod password_token;
 pub mod platform_key;
 pub mod pool;
 pub mod purchase;
+pub mod rate;
 pub mod request_log;
 pub mod session;
 pub mod setup_token;

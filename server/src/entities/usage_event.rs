@@ -23,6 +23,11 @@ pub struct Model {
     pub quantity: i64,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
+    pub cached_input_tokens: Option<i64>,
+    /// The model the usage ran on, as sent.
+    pub model: Option<String>,
+    /// Whether the sender gave the credits (else the meter rated the usage).
+    pub priced_by_sender: bool,
     pub metadata: Option<String>,
     pub received_at: DateTimeUtc,
 }

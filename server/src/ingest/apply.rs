@@ -4,7 +4,8 @@
 
 use super::validate::{Rejection, ValidEvent};
 use super::{
-    Clock, Dims, INSERT_CHUNK, IngestOutcome, Placed, Validated, charges, resolve, rollup, totals,
+    Clock, Dims, INSERT_CHUNK, IngestOutcome, Placed, Validated, charges, rating, resolve, rollup,
+    totals,
 };
 use crate::db::rows::{self, Conflict};
 use crate::entities::{feature, organization, pool, usage_event};
@@ -36,8 +37,7 @@ pub async fn apply(
 ) -> Result<Vec<IngestOutcome>> {
     let clock = clock.into();
     let mut outs = outcomes_for(batches);
-    let valid: Vec<&ValidEvent> = batches.iter().flat_map(|b| &b.valid).collect();
-    if valid.is_empty() {
+    if batches.iter().all(|b| b.valid.is_empty()) {
         return Ok(outs);
     }
     let txn = crate::db::begin_write(db).await?;
@@ -47,8 +47,15 @@ pub async fn apply(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("organization"))?;
-    let fresh = first_occurrences(valid, &mut outs);
     let catalog = Catalog::load(&txn, org_id).await?;
+    let unrated =
+        rating::rate_unpriced(&txn, org_id, &catalog.features, batches, &mut outs).await?;
+    let valid: Vec<&ValidEvent> = batches
+        .iter()
+        .flat_map(|b| &b.valid)
+        .filter(|e| !unrated.contains(&(e.batch, e.index)))
+        .collect();
+    let fresh = first_occurrences(valid, &mut outs);
     let mut placed = place(&fresh, &catalog, &mut outs);
     let before = within_lifetime_caps(&org, &mut placed, &mut outs);
     let refs: Vec<&ValidEvent> = placed.iter().map(|p| p.e).collect();
@@ -328,6 +335,9 @@ fn event_rows(
                 quantity: Set(e.quantity),
                 input_tokens: Set(e.input_tokens),
                 output_tokens: Set(e.output_tokens),
+                cached_input_tokens: Set(e.cached_input_tokens),
+                model: Set(e.model.clone()),
+                priced_by_sender: Set(e.priced_by_sender),
                 metadata: Set(e.metadata.clone()),
                 received_at: Set(now),
             }

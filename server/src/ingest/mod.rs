@@ -10,6 +10,7 @@
 mod apply;
 pub mod charges;
 pub mod queue;
+mod rating;
 pub mod rebuild_lock;
 pub mod recalculate;
 pub mod resolve;

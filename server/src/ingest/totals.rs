@@ -137,9 +137,12 @@ mod tests {
             action: None,
             company: None,
             credits: Credits(credits),
+            priced_by_sender: true,
             quantity,
             input_tokens: Some(tokens),
             output_tokens: Some(tokens),
+            cached_input_tokens: None,
+            model: None,
             metadata: None,
         }
     }

@@ -17,8 +17,9 @@ pub const MAX_METADATA_BYTES: usize = 4096;
 pub const MAX_EVENT_CREDITS: Credits = Credits(1_000_000_000_000);
 pub const MAX_QUANTITY: i64 = 1_000_000_000;
 pub const MAX_TOKENS: i64 = 10_000_000_000;
+pub const MAX_MODEL_LEN: usize = 128;
 /// An event's fields, in a fixed order (`wire` stores them by position).
-pub const FIELDS: [&str; 13] = [
+pub const FIELDS: [&str; 15] = [
     "id",
     "timestamp",
     "feature",
@@ -31,6 +32,8 @@ pub const FIELDS: [&str; 13] = [
     "quantity",
     "input_tokens",
     "output_tokens",
+    "cached_input_tokens",
+    "model",
     "metadata",
 ];
 
@@ -49,10 +52,15 @@ pub struct ValidEvent {
     pub source: Option<(SourceKind, String)>,
     pub action: Option<String>,
     pub company: Option<String>,
+    /// As sent, or (when the sender left them out) rated by the meter before burning.
     pub credits: Credits,
+    /// The sender gave `credits` (its price wins); else the meter rates the usage.
+    pub priced_by_sender: bool,
     pub quantity: i64,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
+    pub cached_input_tokens: Option<i64>,
+    pub model: Option<String>,
     pub metadata: Option<String>,
 }
 
@@ -240,6 +248,7 @@ fn checked(
         return Err(bad("action", "needs a source of kind flow"));
     }
     let count_of = |field: &str, max| count(o, field, max).map_err(|e| bad(field, e));
+    let credits = event_credits(o)?;
     // Checked in this order: an event with several bad fields is answered for the first.
     Ok(ValidEvent {
         batch: 0,
@@ -252,10 +261,13 @@ fn checked(
         source,
         action,
         company: owned("company", 128)?,
-        credits: event_credits(o)?,
+        credits: credits.unwrap_or(Credits::ZERO),
+        priced_by_sender: credits.is_some(),
         quantity: count_of("quantity", MAX_QUANTITY)?.unwrap_or(1),
         input_tokens: count_of("input_tokens", MAX_TOKENS)?,
         output_tokens: count_of("output_tokens", MAX_TOKENS)?,
+        cached_input_tokens: count_of("cached_input_tokens", MAX_TOKENS)?,
+        model: owned("model", MAX_MODEL_LEN)?,
         metadata: metadata(o)?,
     })
 }
@@ -308,13 +320,17 @@ fn source(o: &(impl Fields + ?Sized)) -> Result<Option<(SourceKind, String)>, Ba
     Ok(Some((kind, key.to_string())))
 }
 
-fn event_credits(o: &(impl Fields + ?Sized)) -> Result<Credits, Bad> {
+/// The sender's credits; `None` when left out (the meter rates the event).
+fn event_credits(o: &(impl Fields + ?Sized)) -> Result<Option<Credits>, Bad> {
+    if matches!(o.field("credits"), None | Some(FieldRef::Null)) {
+        return Ok(None);
+    }
     let credits = credits(o, "credits").map_err(|e| bad("credits", e))?;
     if credits > MAX_EVENT_CREDITS {
         let max = MAX_EVENT_CREDITS.to_decimal_string();
         return Err(bad("credits", format!("must be at most {max} per event")));
     }
-    Ok(credits)
+    Ok(Some(credits))
 }
 
 /// A JSON object of at most [`MAX_METADATA_BYTES`], stored as its text.

@@ -4,6 +4,7 @@
 pub mod allocation;
 pub mod burn;
 pub mod period;
+pub mod rate;
 pub mod recharge;
 
 pub use burn::{Burn, GrantKind, GrantState, balance_at, burn, burn_order};

@@ -5,3 +5,4 @@
 pub mod grants;
 pub mod organizations;
 pub mod pools;
+pub mod rates;

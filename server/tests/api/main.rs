@@ -13,5 +13,6 @@ mod http;
 mod ingest;
 mod overview;
 mod pages;
+mod rates;
 mod rollups;
 mod security;

@@ -12,6 +12,7 @@ pub mod m0009_catalog;
 mod m0010_shared_state;
 mod m0011_usage_totals;
 mod m0012_payments;
+mod m0013_rates;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_shared_state::Migration),
             Box::new(m0011_usage_totals::Migration),
             Box::new(m0012_payments::Migration),
+            Box::new(m0013_rates::Migration),
         ]
     }
 }

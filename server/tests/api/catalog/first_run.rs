@@ -94,6 +94,36 @@ fn the_command_line_sets_up_an_organization() {
     ]);
     assert!(!ok && out.contains("kind"), "{out}");
     let (ok, out) = run(&[
+        "rates",
+        "set",
+        "--org",
+        "trial",
+        "--feature",
+        "ai_rewrite",
+        "--model",
+        "gpt-4o-mini",
+        "--per-1k-input-tokens",
+        "0.15",
+        "--per-1k-output-tokens",
+        "0.6",
+    ]);
+    assert!(ok && out.contains("ai_rewrite\tgpt-4o-mini"), "{out}");
+    let (ok, out) = run(&[
+        "rates",
+        "set",
+        "--org",
+        "trial",
+        "--feature",
+        "ai_rewrite",
+        "--from",
+        "2020-01-01T00:00:00Z",
+    ]);
+    assert!(!ok && out.contains("effective_from"), "{out}");
+    let (ok, out) = run(&["rates", "set", "--org", "trial", "--feature", "nope"]);
+    assert!(!ok && out.contains("nope"), "{out}");
+    let (ok, out) = run(&["rates", "list", "--org", "trial"]);
+    assert!(ok && out.contains("in/1k 0.15\tout/1k 0.6"), "{out}");
+    let (ok, out) = run(&[
         "team", "add", "--org", "trial", "--key", "support", "--name", "Support",
     ]);
     assert!(ok && out.contains("added team support"), "{out}");

@@ -446,8 +446,20 @@ mod tests {
             "metadata"
         );
         assert_eq!(field_of(with("colour", json!("red"))), "colour");
+        assert_eq!(field_of(with("model", json!(""))), "model");
+        assert_eq!(field_of(with("model", json!("m".repeat(129)))), "model");
+        assert_eq!(
+            field_of(with("cached_input_tokens", json!(-1))),
+            "cached_input_tokens"
+        );
+        // Without credits the event is left for the meter to rate (or refuse) at ingest.
         let mut v = ok();
         v.as_object_mut().unwrap().remove("credits");
-        assert_eq!(field_of(v), "credits");
+        v["model"] = json!("gpt-4o-mini");
+        let unpriced = validate(0, &v, now()).unwrap();
+        assert!(!unpriced.priced_by_sender);
+        assert_eq!(unpriced.credits, Credits::ZERO);
+        assert_eq!(unpriced.model.as_deref(), Some("gpt-4o-mini"));
+        assert!(validate(0, &ok(), now()).unwrap().priced_by_sender);
     }
 }

@@ -95,6 +95,63 @@ pub enum AdminAction {
     RemoveTeam {
         key: String,
     },
+    /// Billing roles: a new version of a feature's price.
+    SetRate {
+        rate: RateForm,
+    },
+}
+
+/// A price version as typed on the Settings page: decimal texts (empty is 0), a model or
+/// none (any model), and when it takes effect (empty: now).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateForm {
+    pub feature: String,
+    pub model: Option<String>,
+    /// RFC 3339, or `2027-01-01T09:00` in the organization's time zone; `None`: now.
+    pub effective_from: Option<String>,
+    pub per_unit: String,
+    pub per_1k_input_tokens: String,
+    pub per_1k_output_tokens: String,
+    pub per_1k_cached_input_tokens: String,
+    pub minimum: String,
+}
+
+/// Where a price version stands: the one in effect for its feature and model, one it
+/// replaced, or one still to come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateStatus {
+    InEffect,
+    Replaced,
+    Scheduled,
+}
+
+impl RateStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            RateStatus::InEffect => "in effect",
+            RateStatus::Replaced => "replaced",
+            RateStatus::Scheduled => "scheduled",
+        }
+    }
+}
+
+/// One version of a feature's price, as the Settings page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RateRow {
+    pub feature: String,
+    pub feature_name: String,
+    /// `None`: any model the feature has no own price for.
+    pub model: Option<String>,
+    /// Local time in the organization's zone.
+    pub effective_from: String,
+    pub per_unit: String,
+    pub per_1k_input_tokens: String,
+    pub per_1k_output_tokens: String,
+    pub per_1k_cached_input_tokens: String,
+    pub minimum: String,
+    pub status: RateStatus,
 }
 
 impl AdminAction {
@@ -120,6 +177,7 @@ impl AdminAction {
             AdminAction::AddGrant { .. } => "add_grant",
             AdminAction::VoidGrant { .. } => "void_grant",
             AdminAction::RemoveTeam { .. } => "remove_team",
+            AdminAction::SetRate { .. } => "set_rate",
         }
     }
 
@@ -144,7 +202,8 @@ impl AdminAction {
             | AdminAction::RemoveTeam { .. } => role.governs(),
             AdminAction::SetPoolPrice { .. }
             | AdminAction::AddGrant { .. }
-            | AdminAction::VoidGrant { .. } => role.billing(),
+            | AdminAction::VoidGrant { .. }
+            | AdminAction::SetRate { .. } => role.billing(),
         }
     }
 
@@ -293,6 +352,8 @@ pub struct SettingsView {
     pub team_sizes: Vec<(String, usize)>,
     /// Billing roles: every grant, newest first.
     pub grants: Vec<GrantAdminRow>,
+    /// Everyone: every version of every feature's price, by feature, model and time.
+    pub rates: Vec<RateRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,4 +1,5 @@
-//! The catalog document: what an organization meters (pools, categories, features, teams).
+//! The catalog document: what an organization meters (pools, categories, features, teams)
+//! and the rates that price its features.
 //! One schema for the TOML file, the JSON of the REST API and the settings page. Keys are
 //! immutable ids; names, units and amounts may change. Checked by `server::catalog`.
 
@@ -63,6 +64,39 @@ pub struct CatalogDoc {
     pub features: Vec<FeatureDoc>,
     #[serde(default)]
     pub teams: Vec<TeamDoc>,
+    /// Prices of the features: a changed one becomes a new version from the time it is
+    /// applied; a rate the document leaves out keeps its versions.
+    // Never skipped when empty: the server functions' postcard has no field names.
+    #[serde(default)]
+    pub rates: Vec<RateDoc>,
+}
+
+/// A feature's price, for one model or any: each part a decimal of credits (0 to 1000000,
+/// at most 9 decimals), omitted parts 0.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RateDoc {
+    /// A feature key of the document.
+    #[cfg_attr(feature = "ssr", schema(example = "personalized_email"))]
+    pub feature: String,
+    /// The model this price is for; omitted: any model the feature has no own price for.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(example = "gpt-4o-mini"))]
+    pub model: Option<String>,
+    #[serde(default = "Decimal::zero")]
+    pub per_unit: Decimal,
+    #[serde(default = "Decimal::zero")]
+    #[cfg_attr(feature = "ssr", schema(example = "0.15"))]
+    pub per_1k_input_tokens: Decimal,
+    #[serde(default = "Decimal::zero")]
+    #[cfg_attr(feature = "ssr", schema(example = "0.6"))]
+    pub per_1k_output_tokens: Decimal,
+    #[serde(default = "Decimal::zero")]
+    pub per_1k_cached_input_tokens: Decimal,
+    /// The least an event is rated at.
+    #[serde(default = "Decimal::zero")]
+    pub minimum: Decimal,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,6 +169,7 @@ pub enum EntryKind {
     Category,
     Feature,
     Team,
+    Rate,
 }
 
 impl EntryKind {
@@ -144,6 +179,7 @@ impl EntryKind {
             EntryKind::Category => "category",
             EntryKind::Feature => "feature",
             EntryKind::Team => "team",
+            EntryKind::Rate => "rate",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The one filter type shared by the page URLs, the server functions, the REST API and the
-//! CSV exports: date range, team, user, feature/category, company, flow / source, compare-with,
-//! frequency, time zone.
+//! CSV exports: date range, team, user, feature/category, company, flow / source, model,
+//! compare-with, frequency, time zone.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -95,10 +95,12 @@ pub enum GroupBy {
     /// The action of a flow (or other source) that did the work.
     Action,
     Company,
+    /// The model the usage ran on.
+    Model,
 }
 
 impl GroupBy {
-    pub const ALL: [GroupBy; 10] = [
+    pub const ALL: [GroupBy; 11] = [
         GroupBy::Day,
         GroupBy::Week,
         GroupBy::Month,
@@ -109,6 +111,7 @@ impl GroupBy {
         GroupBy::Source,
         GroupBy::Action,
         GroupBy::Company,
+        GroupBy::Model,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,7 +126,13 @@ impl GroupBy {
             GroupBy::Source => "source",
             GroupBy::Action => "action",
             GroupBy::Company => "company",
+            GroupBy::Model => "model",
         }
+    }
+
+    /// Whether rows grouped by this carry token sums (the rollups with tokens answer them).
+    pub fn has_tokens(self) -> bool {
+        matches!(self, GroupBy::Action | GroupBy::Model)
     }
 
     pub fn is_time(self) -> bool {
@@ -137,7 +146,7 @@ impl GroupBy {
             let g = GroupBy::ALL
                 .into_iter()
                 .find(|g| g.as_str() == word)
-                .ok_or_else(|| format!("unknown grouping {word:?}; use any of day, week, month, feature, category, user, team, source, action, company"))?;
+                .ok_or_else(|| format!("unknown grouping {word:?}; use any of day, week, month, feature, category, user, team, source, action, company, model"))?;
             if !out.contains(&g) {
                 out.push(g);
             }
@@ -189,6 +198,9 @@ pub struct Filter {
     /// Key of a source of any kind (agent, flow, pilot, tool, session).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Name of the model the usage ran on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     #[serde(default)]
     pub compare: Compare,
     #[serde(default)]
@@ -202,8 +214,8 @@ pub struct Filter {
 const WORD_KEYS: [&str; 5] = ["range", "from", "to", "compare", "frequency"];
 /// The filter keys whose values are names or keys (a team, a feature…), not words
 /// (`scope` is the filter form's category / feature menu).
-const TEXT_KEYS: [&str; 9] = [
-    "team", "user", "feature", "category", "company", "flow", "source", "scope", "tz",
+const TEXT_KEYS: [&str; 10] = [
+    "team", "user", "feature", "category", "company", "flow", "source", "model", "scope", "tz",
 ];
 /// Every query key a filter is read from.
 pub const KEYS: [&str; WORD_KEYS.len() + TEXT_KEYS.len()] = concat(WORD_KEYS, TEXT_KEYS);
@@ -283,6 +295,7 @@ impl Filter {
                 "company" => f.company = text(),
                 "flow" => f.flow = text(),
                 "source" => f.source = text(),
+                "model" => f.model = text(),
                 // The filter form's one menu for both: `c:<category>` or `f:<feature>`.
                 "scope" => {
                     (f.category, f.feature) = match v.split_once(':') {
@@ -334,6 +347,7 @@ impl Filter {
             ("company", &self.company),
             ("flow", &self.flow),
             ("source", &self.source),
+            ("model", &self.model),
             ("tz", &self.tz),
         ] {
             if let Some(v) = v {

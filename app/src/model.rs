@@ -1,6 +1,6 @@
 //! Data shapes that travel from the query services to the pages (serialised by server functions).
 
-use crate::credits::Credits;
+use crate::credits::{Credits, Money};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +56,8 @@ pub struct ShareRow {
     pub unit: Option<String>,
     /// Credits in the compare range, when compare-with is on.
     pub compare_credits: Option<Credits>,
+    /// What the credits cost (feature rows), at the pool's price on each day.
+    pub money: Option<Money>,
 }
 
 impl ShareRow {
@@ -103,6 +105,9 @@ pub struct Overview {
     pub compare_from: Option<NaiveDate>,
     pub compare_to: Option<NaiveDate>,
     pub total: Credits,
+    /// What the range's credits cost, one amount per currency, at the pools' prices on
+    /// each day.
+    pub money: Vec<Money>,
     pub total_events: i64,
     pub compare_total: Option<Credits>,
     pub categories: Vec<ShareRow>,
@@ -123,6 +128,8 @@ pub struct Overview {
     pub sources: Vec<ShareRow>,
     /// Credits per company (empty when the organization tags no usage with companies).
     pub companies: Vec<ShareRow>,
+    /// Usage that named a model, by model, most credits first.
+    pub models: Vec<ModelUsage>,
     pub forecast: Forecast,
     /// Until the organization has features and its first event: how to get there.
     pub getting_started: Option<GettingStarted>,
@@ -212,6 +219,8 @@ pub struct FilterOptions {
     pub companies: Vec<(String, String)>,
     /// (key, name)
     pub flows: Vec<(String, String)>,
+    /// Model names.
+    pub models: Vec<String>,
 }
 
 /// A feature in the filter bar's menu, under its category.
@@ -317,6 +326,8 @@ pub struct PeriodRow {
     pub current: bool,
     pub included: Credits,
     pub purchased: Credits,
+    /// Adjustments added less debits.
+    pub adjusted: Credits,
     pub used: Credits,
     pub overage: Credits,
     pub expired: Credits,
@@ -439,6 +450,21 @@ pub struct ActionUsage {
     pub output_tokens: i64,
 }
 
+/// What usage on one model (e.g. `gpt-4o-mini`) came to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelUsage {
+    pub model: String,
+    pub events: i64,
+    /// Not counted for a company's usage (the rollup by company has no tokens).
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub credits: Credits,
+    /// Credits in the compare range, when compare-with is on.
+    pub compare_credits: Option<Credits>,
+    /// What the credits cost, when they are in one currency.
+    pub money: Option<Money>,
+}
+
 /// Everything on the Flows & agents page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FlowsView {
@@ -452,6 +478,8 @@ pub struct FlowsView {
     pub agents: Vec<SourceUsage>,
     /// AI tools and browser sessions.
     pub others: Vec<SourceUsage>,
+    /// Usage that named a model, by model, most credits first.
+    pub models: Vec<ModelUsage>,
 }
 
 /// One call of the REST API.

@@ -252,6 +252,8 @@ pub enum TableId {
     Agents,
     Sources,
     Companies,
+    /// The overview's usage by model.
+    Models,
     Daily,
     Users,
     Allocations,
@@ -260,6 +262,8 @@ pub enum TableId {
     Pilots,
     FlowAgents,
     OtherSources,
+    /// The flows page's usage by model.
+    FlowModels,
     Activity,
     Pools,
     Periods,
@@ -295,6 +299,7 @@ impl TableId {
             TableId::Agents => Some(Source::Overview),
             TableId::Sources => Some(Source::Overview),
             TableId::Companies => Some(Source::Overview),
+            TableId::Models => Some(Source::Overview),
             TableId::Daily => Some(Source::Overview),
             TableId::Users => Some(Source::Users),
             TableId::Allocations => Some(Source::Users),
@@ -303,6 +308,7 @@ impl TableId {
             TableId::Pilots => Some(Source::Flows),
             TableId::FlowAgents => Some(Source::Flows),
             TableId::OtherSources => Some(Source::Flows),
+            TableId::FlowModels => Some(Source::Flows),
             TableId::Activity => Some(Source::Activity),
             TableId::Pools => Some(Source::Credits),
             TableId::Periods => Some(Source::Credits),

@@ -8,7 +8,11 @@ use crate::table::{Cell, Table, TableId};
 /// A "where did the credits go" table: name, credits, share, count (+ change with compare).
 pub fn shares(id: TableId, title: &str, rows: &[ShareRow], total: Credits) -> Table {
     let compare = rows.iter().any(|r| r.compare_credits.is_some());
+    let money = rows.iter().any(|r| r.money.is_some());
     let mut cols = vec!["Name", "#Credits", "#Share", "#Count", "#Events"];
+    if money {
+        cols.push("#Money");
+    }
     if compare {
         cols.extend(["#Compare credits", "#Change"]);
     }
@@ -26,6 +30,9 @@ pub fn shares(id: TableId, title: &str, rows: &[ShareRow], total: Credits) -> Ta
             Cell::Text(count),
             Cell::Count(r.events),
         ];
+        if money {
+            cells.push(r.money.clone().map_or(Cell::Empty, Cell::Money));
+        }
         if compare {
             cells.push(r.compare_credits.map_or(Cell::Empty, Cell::Credits));
             cells.push(Cell::Change(r.change_percent()));
@@ -60,6 +67,46 @@ pub fn sources(o: &Overview) -> Table {
 
 pub fn companies(o: &Overview) -> Table {
     shares(TableId::Companies, "By company", &o.companies, o.total).drills_to("/usage", "company")
+}
+
+/// Usage by model: credits, events and the tokens they came from (+ compare credits).
+fn models(id: TableId, rows: &[ModelUsage]) -> Table {
+    let compare = rows.iter().any(|r| r.compare_credits.is_some());
+    let mut cols = vec![
+        "Model",
+        "#Credits",
+        "#Events",
+        "#Input tokens",
+        "#Output tokens",
+        "#Money",
+    ];
+    if compare {
+        cols.push("#Compare credits");
+    }
+    let mut t = Table::new(id, "By model", &cols);
+    for r in rows {
+        let mut cells = vec![
+            Cell::text(r.model.clone()),
+            Cell::Credits(r.credits),
+            Cell::Count(r.events),
+            r.input_tokens.map_or(Cell::Empty, Cell::Count),
+            r.output_tokens.map_or(Cell::Empty, Cell::Count),
+            r.money.clone().map_or(Cell::Empty, Cell::Money),
+        ];
+        if compare {
+            cells.push(r.compare_credits.map_or(Cell::Empty, Cell::Credits));
+        }
+        t.row(r.model.clone(), cells);
+    }
+    t.drills_to("/usage", "model")
+}
+
+pub fn overview_models(o: &Overview) -> Table {
+    models(TableId::Models, &o.models)
+}
+
+pub fn flow_models(v: &FlowsView) -> Table {
+    models(TableId::FlowModels, &v.models)
 }
 
 pub fn daily(o: &Overview) -> Table {
@@ -122,6 +169,7 @@ pub fn periods(v: &CreditsView) -> Table {
             "Period",
             "#Included",
             "#Purchased",
+            "#Adjusted",
             "#Used",
             "#Overage",
             "#Expired",
@@ -136,6 +184,7 @@ pub fn periods(v: &CreditsView) -> Table {
                 Cell::text(format!("{} – {}{current}", p.start, p.end)),
                 Cell::Credits(p.included),
                 Cell::Credits(p.purchased),
+                Cell::Credits(p.adjusted),
                 Cell::Credits(p.used),
                 Cell::Credits(p.overage),
                 Cell::Credits(p.expired),

@@ -106,3 +106,41 @@ test("an owner closes the dashboard to members; a member gets the reason and can
     await expect(page.getByTestId("outcome")).toHaveText("Dashboard access saved.");
   }
 });
+
+test("a billing admin adds a rate version; a member reads the rates and cannot change them", async ({ browser }) => {
+  const billing = await signedIn(browser, "billing@acme.test");
+  const errors = collectErrors(billing);
+  await billing.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  const rates = billing.getByTestId("rates");
+  // The demo's AI features are rated by their cards, with one price cut in the history.
+  await expect(rates.locator("tbody tr[data-status='replaced']").first()).toBeVisible();
+  const form = rates.getByTestId("rate-form");
+  await form.locator("select[name=rate-feature]").selectOption("voice_call");
+  await form.locator("input[name=rate-per-unit]").fill("0.75");
+  await form.locator("input[name=rate-minimum]").fill("1");
+  await form.getByRole("button", { name: "Add version" }).click();
+  await expect(billing.getByTestId("outcome")).toContainText("New price of voice_call (any model) saved.");
+  const row = rates.locator("tbody tr").filter({ hasText: "Voice call" });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText("0.75");
+  await expect(row).toHaveAttribute("data-status", "in effect");
+  // A bad part is refused, naming it.
+  await form.locator("input[name=rate-per-unit]").fill("-1");
+  await form.getByRole("button", { name: "Add version" }).click();
+  await expect(billing.getByTestId("outcome")).toContainText("per_unit");
+  expect(errors).toEqual([]);
+
+  const member = await signedIn(browser, "member@acme.test");
+  await member.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  const seen = member.getByTestId("rates");
+  await expect(seen.locator("tbody tr").filter({ hasText: "Voice call" })).toContainText("0.75");
+  await expect(seen.getByTestId("rate-form")).toHaveCount(0);
+  // The server refuses the action itself, not only the page.
+  const answer = await member.request.post("/api/admin", {
+    headers: { origin: new URL(member.url()).origin },
+    data: { action: { SetRate: { rate: { feature: "voice_call", model: null, effective_from: null, per_unit: "0",
+      per_1k_input_tokens: "0", per_1k_output_tokens: "0", per_1k_cached_input_tokens: "0", minimum: "0" } } } },
+  });
+  expect(answer.ok()).toBe(false);
+  expect(await answer.text()).toContain("not open to the member role");
+});

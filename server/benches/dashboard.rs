@@ -250,10 +250,37 @@ async fn bench(
             .unwrap();
         sizes.push(format!("{table} {}", row.try_get::<i64>("", "n").unwrap()));
     }
+    // The same rollups' keys without the model: the rows they would hold without that dimension.
+    let mut before_model = Vec::new();
+    for (table, key) in [
+        (
+            "usage_daily",
+            "day, pool_id, feature_id, user_id, end_user_id, source_id, company_id",
+        ),
+        (
+            "usage_action_daily",
+            "day, feature_id, user_id, end_user_id, source_id, action_id",
+        ),
+        (
+            "usage_feature_daily",
+            "day, pool_id, feature_id, source_id, action_id, by_end_user",
+        ),
+    ] {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT DISTINCT organization_id, {key} FROM {table}) k"
+        );
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        before_model.push(format!("{table} {}", row.try_get::<i64>("", "n").unwrap()));
+    }
     println!(
-        "\n### {backend}, {events} events (seeded in {:.1} s)\n\nRows: {}.\n",
+        "\n### {backend}, {events} events (seeded in {:.1} s)\n\nRows: {}.\nWithout the model dimension: {}.\n",
         seeded.as_secs_f64(),
-        sizes.join(", ")
+        sizes.join(", "),
+        before_model.join(", ")
     );
     println!("| question | p50 ms | p99 ms | naive p50 ms | naive ÷ service |");
     println!("|---|---:|---:|---:|---:|");

@@ -175,7 +175,7 @@ async fn bulk_run(db: &sea_orm::DatabaseConnection, batches: usize, tag: &str) -
             input_tokens: Set(Some(900)),
             output_tokens: Set(Some(200)),
             cached_input_tokens: Set(None),
-            model: Set(None),
+            model_id: Set(None),
             priced_by_sender: Set(true),
             metadata: Set(None),
             received_at: Set(now),

@@ -106,7 +106,13 @@ async fn table(
 ) -> Result<Table, AppError> {
     use TableId as T;
     Ok(match id {
-        T::Categories | T::Features | T::Agents | T::Sources | T::Companies | T::Daily => {
+        T::Categories
+        | T::Features
+        | T::Agents
+        | T::Sources
+        | T::Companies
+        | T::Models
+        | T::Daily => {
             let o = services.overview(viewer, filter).await?;
             match id {
                 T::Categories => tables::categories(&o),
@@ -114,18 +120,20 @@ async fn table(
                 T::Agents => tables::agents(&o),
                 T::Sources => tables::sources(&o),
                 T::Companies => tables::companies(&o),
+                T::Models => tables::overview_models(&o),
                 _ => tables::daily(&o),
             }
         }
         T::Users => tables::users(&services.users(viewer, filter).await?),
         T::Allocations => tables::allocations(&services.users(viewer, filter).await?),
-        T::Flows | T::Actions | T::Pilots | T::FlowAgents | T::OtherSources => {
+        T::Flows | T::Actions | T::Pilots | T::FlowAgents | T::OtherSources | T::FlowModels => {
             let v = services.flows(viewer, filter).await?;
             match id {
                 T::Flows => tables::flows(&v),
                 T::Actions => tables::actions(&v),
                 T::Pilots => tables::pilots(&v),
                 T::FlowAgents => tables::flow_agents(&v),
+                T::FlowModels => tables::flow_models(&v),
                 _ => tables::other_sources(&v),
             }
         }

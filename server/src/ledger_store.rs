@@ -158,6 +158,28 @@ pub struct Charged<'a> {
     pub period: &'a Period,
 }
 
+/// Writes the grants' balances that changed from `before` to `after` (the same grants).
+pub async fn save_balances<C: ConnectionTrait>(
+    db: &C,
+    org_id: OrgId,
+    before: &[GrantState],
+    after: &[GrantState],
+) -> Result<()> {
+    for (old, new) in before.iter().zip(after) {
+        if old.remaining != new.remaining {
+            let status = burned_status(new.remaining);
+            grant::Entity::update_many()
+                .col_expr(grant::Column::RemainingMilli, Expr::value(new.remaining.0))
+                .col_expr(grant::Column::Status, Expr::value(status))
+                .filter(grant::Column::OrganizationId.eq(org_id))
+                .filter(grant::Column::Id.eq(new.id))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes back what `ledger::apply` changed: grant balances, and for every recharge its
 /// paid purchase and purchased grant.
 pub async fn save_pool<C: ConnectionTrait>(
@@ -170,18 +192,7 @@ pub async fn save_pool<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let (org_id, pool_id) = (pool.organization_id, pool.id);
-    for (old, new) in before.grants.iter().zip(&after.grants) {
-        if old.remaining != new.remaining {
-            let status = burned_status(new.remaining);
-            grant::Entity::update_many()
-                .col_expr(grant::Column::RemainingMilli, Expr::value(new.remaining.0))
-                .col_expr(grant::Column::Status, Expr::value(status))
-                .filter(grant::Column::OrganizationId.eq(org_id))
-                .filter(grant::Column::Id.eq(new.id))
-                .exec(db)
-                .await?;
-        }
-    }
+    save_balances(db, org_id, &before.grants, &after.grants).await?;
     for (n, r) in outcome.recharges.iter().enumerate() {
         let number = before.recharges_this_period + n as u32 + 1;
         let key = ledger::recharge_key(pool_id, charged.period, number);

@@ -34,3 +34,52 @@ pub fn cost_minor(pool: &pool::Model, credits: Credits) -> Result<i64> {
         .map(|m| m.minor)
         .ok_or_else(|| AppError::invalid("credits", "is too large to price").into())
 }
+
+/// Pools' price versions, to value credits at the price in effect when they were used or
+/// bought. Before a pool's first version its first price applies (the price it was made with).
+#[derive(Clone, Debug, Default)]
+pub struct PriceBook {
+    /// pool id → (from, price in micros), oldest first.
+    versions: std::collections::HashMap<i64, Vec<(chrono::DateTime<chrono::Utc>, i64)>>,
+}
+
+impl PriceBook {
+    pub fn new(rows: impl IntoIterator<Item = crate::entities::pool_price::Model>) -> Self {
+        let mut book = PriceBook::default();
+        for r in rows {
+            book.versions
+                .entry(r.pool_id)
+                .or_default()
+                .push((r.effective_from, r.price_micros));
+        }
+        for v in book.versions.values_mut() {
+            v.sort_unstable();
+        }
+        book
+    }
+
+    /// The pool's price per credit at `at`, in micros (`pool`'s own when it has no version).
+    pub fn micros_at(&self, pool: &pool::Model, at: chrono::DateTime<chrono::Utc>) -> i64 {
+        let Some(v) = self.versions.get(&pool.id).filter(|v| !v.is_empty()) else {
+            return pool.price_micros;
+        };
+        let n = v.partition_point(|(from, _)| *from <= at);
+        v[n.saturating_sub(1)].1
+    }
+
+    /// What `credits` of `pool` used at `at` cost, in its currency.
+    pub fn cost_at(
+        &self,
+        pool: &pool::Model,
+        credits: Credits,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Money> {
+        let price = Price {
+            micros: self.micros_at(pool, at),
+            ..price_of(pool)
+        };
+        price
+            .cost(credits)
+            .ok_or_else(|| AppError::invalid("credits", "is too large to price").into())
+    }
+}

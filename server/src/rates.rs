@@ -4,8 +4,7 @@
 
 use crate::entities::{feature, rate};
 use crate::error::Result;
-use crate::ingest::validate::MAX_MODEL_LEN;
-use crate::ledger::rate::{Price, RateVersion, parse_price};
+use crate::ledger::rate::{Price, RateVersion, model_name, parse_price};
 use crate::store;
 use app::error::AppError;
 use app::ids::OrgId;
@@ -85,18 +84,9 @@ fn price(input: &RateInput) -> Result<Price> {
 }
 
 fn model(m: &Option<String>) -> Result<Option<String>> {
-    match m.as_deref() {
-        None => Ok(None),
-        Some(m) if m.trim().is_empty() => {
-            Err(AppError::invalid("model", "must not be empty").into())
-        }
-        Some(m) if m.len() > MAX_MODEL_LEN || m.chars().any(char::is_control) => {
-            let why =
-                format!("must be at most {MAX_MODEL_LEN} characters, without control characters");
-            Err(AppError::invalid("model", why).into())
-        }
-        Some(m) => Ok(Some(m.to_string())),
-    }
+    m.as_deref()
+        .map(|m| model_name(m).map_err(|why| AppError::invalid("model", why).into()))
+        .transpose()
 }
 
 /// Stores a new version of a feature's price (for a model, or any model).

@@ -21,13 +21,17 @@ pub async fn prepare(
     then: impl AsyncFnOnce(&DatabaseConnection) -> anyhow::Result<()>,
 ) -> anyhow::Result<DatabaseConnection> {
     let lock = StartupLock::take(url).await?;
-    let db = db::connect_with(url, sync).await?;
     let done = async {
-        migrate(&db).await?;
-        then(&db).await
+        let db = db::connect_for_migration(url).await?;
+        let migrated = migrate(&db).await;
+        db.close().await?;
+        migrated?;
+        let db = db::connect_with(url, sync).await?;
+        let done = then(&db).await;
+        db.close().await?;
+        done
     }
     .await;
-    db.close().await?;
     lock.release().await?;
     done?;
     db::connect_with(url, sync).await
@@ -75,6 +79,7 @@ async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
                 | "m0006_rollups_by_question"
                 | "m0007_end_user_flag"
                 | "m0008_user_weekly"
+                | "m0014_models"
         )
     });
     let fresh = pending.len() == Migrator::migrations().len();

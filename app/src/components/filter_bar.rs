@@ -82,33 +82,7 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
                     f.feature = v.strip_prefix("f:").map(str::to_string);
                 })
             />
-            // Agencies tag usage with companies; organizations without any see no such menu.
-            {(!options.companies.is_empty())
-                .then(|| {
-                    view! {
-                        <OneOf
-                            label="Company"
-                            name="company"
-                            all="All companies"
-                            choices=options.companies.clone()
-                            current=filter.company.clone()
-                            on_change=on(|f, v| f.company = (!v.is_empty()).then_some(v))
-                        />
-                    }
-                })}
-            {(!options.flows.is_empty())
-                .then(|| {
-                    view! {
-                        <OneOf
-                            label="Flow"
-                            name="flow"
-                            all="All flows"
-                            choices=options.flows.clone()
-                            current=filter.flow.clone()
-                            on_change=on(|f, v| f.flow = (!v.is_empty()).then_some(v))
-                        />
-                    }
-                })}
+            <TaggedMenus filter=filter.clone() options=options.clone() changes=changes.clone() />
             <ViewMenus filter=filter.clone() changes=changes.clone() />
             {kept_fields(&filter)}
             <button type="submit" class="no-js-only" data-testid="apply">
@@ -116,6 +90,55 @@ pub fn FilterBar(filter: Filter, options: FilterOptions, path: String) -> impl I
             </button>
         </form>
     }
+}
+
+/// A filter field's menu: label, name, the choice of none, choices, current value, setter.
+type Menu = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<(String, String)>,
+    Option<String>,
+    fn(&mut Filter, String),
+);
+
+/// The menus of what only some organizations tag usage with (agencies' companies, flows,
+/// models): an organization without any sees no such menu.
+#[component]
+fn TaggedMenus(filter: Filter, options: FilterOptions, changes: Changes) -> impl IntoView {
+    let menus: [Menu; 3] = [
+        (
+            "Company",
+            "company",
+            "All companies",
+            options.companies,
+            filter.company,
+            |f, v| f.company = (!v.is_empty()).then_some(v),
+        ),
+        (
+            "Flow",
+            "flow",
+            "All flows",
+            options.flows,
+            filter.flow,
+            |f, v| f.flow = (!v.is_empty()).then_some(v),
+        ),
+        (
+            "Model",
+            "model",
+            "All models",
+            same(&options.models),
+            filter.model,
+            |f, v| f.model = (!v.is_empty()).then_some(v),
+        ),
+    ];
+    menus
+        .into_iter()
+        .filter(|m| !m.3.is_empty())
+        .map(|(label, name, all, choices, current, set)| {
+            view! { <OneOf label name all choices current on_change=changes.on(set) /> }
+        })
+        .collect_view()
 }
 
 /// Kept through the form: filters the bar has no menu for.

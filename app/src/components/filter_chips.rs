@@ -68,6 +68,9 @@ fn chips(f: &Filter, options: &FilterOptions) -> Vec<Chip> {
     if let Some(k) = &f.source {
         chip("chip-source", format!("Source: {k}"), |w| w.source = None);
     }
+    if let Some(m) = &f.model {
+        chip("chip-model", format!("Model: {m}"), |w| w.model = None);
+    }
     if f.compare != Compare::None {
         let label = match f.compare {
             Compare::PreviousYear => "Compared with the previous year",

@@ -155,6 +155,14 @@ fn AddGrantForm(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
     let kinds = vec![
         ("promotional".to_string(), "Promotional".to_string()),
         ("allowance".to_string(), "Allowance".to_string()),
+        (
+            "adjustment".to_string(),
+            "Adjustment (adds, with reason)".to_string(),
+        ),
+        (
+            "debit".to_string(),
+            "Debit (takes away, with reason)".to_string(),
+        ),
     ];
     view! {
         <form

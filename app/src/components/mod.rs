@@ -14,6 +14,7 @@ pub mod load_error;
 pub mod loaded;
 pub mod member_forms;
 pub mod pager;
+pub mod rate_forms;
 pub mod settings_forms;
 pub mod url;
 #[cfg(feature = "ssr")]

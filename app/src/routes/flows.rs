@@ -36,6 +36,7 @@ pub fn FlowsPage() -> impl IntoView {
                     let sections = [
                         tables::flows(&v),
                         tables::actions(&v),
+                        tables::flow_models(&v),
                         tables::pilots(&v),
                         tables::flow_agents(&v),
                         tables::other_sources(&v),

@@ -1,5 +1,5 @@
 //! The Settings page (route `/settings`): buy credits, auto-recharge, credit requests,
-//! allocations, members and teams, API keys, dashboard access, recalculation, audit log —
+//! rates, allocations, members and teams, API keys, dashboard access, recalculation, audit log —
 //! each section only for the roles that may use it; every action checked on the server.
 
 use crate::admin::{AdminOutcome, SettingsView};
@@ -8,6 +8,7 @@ use crate::components::catalog_forms::CatalogEditor;
 use crate::components::grant_forms::{Grants, PoolPrices};
 use crate::components::load_error::LoadError;
 use crate::components::member_forms::*;
+use crate::components::rate_forms::Rates;
 use crate::components::settings_forms::*;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -100,6 +101,16 @@ fn Sections(v: SettingsView, act: ServerAction<AdminActionFn>) -> impl IntoView 
         sections
             .push(view! { <Grants rows=v.grants.clone() pools=v.pools.clone() act /> }.into_any());
     }
+    // Everyone reads the prices; billing roles (who see the catalog) add versions.
+    let features: Vec<(String, String)> = match (&v.catalog, role.billing()) {
+        (Some(doc), true) => doc
+            .features
+            .iter()
+            .map(|f| (f.key.clone(), f.name.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    sections.push(view! { <Rates rows=v.rates.clone() features act /> }.into_any());
     sections.push(view! { <CreditRequests v=v.clone() act /> }.into_any());
     if role.allocates() {
         sections.push(view! { <Allocation pools=v.pools.clone() act /> }.into_any());

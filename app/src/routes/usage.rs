@@ -231,6 +231,19 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
                     </section>
                 }
             })}
+        {(!o.models.is_empty())
+            .then(|| {
+                view! {
+                    <section class="card">
+                        <DataTable
+                            table=tables::overview_models(&o)
+                            export=export_href(TableId::Models, &f)
+                            page_size=10
+                            filter=f.clone()
+                        />
+                    </section>
+                }
+            })}
         <section class="card" aria-labelledby="features-title">
             <h2 id="features-title">"Credits by feature over time"</h2>
             <EChart
@@ -258,6 +271,14 @@ fn CreditsUsed(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
             </p>
             <p class="muted">
                 {format_count(o.total_events)} " events"
+                {(!o.money.is_empty())
+                    .then(|| {
+                        let money: Vec<String> = o.money.iter().map(|m| m.display()).collect();
+                        view! {
+                            " · "
+                            <span data-testid="money-used">{money.join(" + ")}</span>
+                        }
+                    })}
                 {o
                     .compare_total
                     .map(|c| {

@@ -5,7 +5,7 @@ use crate::audit::Actor;
 use crate::entities::{organization, team, team_member};
 use crate::error::Result;
 use crate::grants::{self, NewGrant};
-use app::admin::AdminAction;
+use app::admin::{AdminAction, RateForm};
 use app::error::AppError;
 use app::ids::OrgId;
 use app::service::Viewer;
@@ -82,6 +82,7 @@ pub async fn perform<C: ConnectionTrait>(
             Ok("Grant voided.".into())
         }
         AdminAction::RemoveTeam { key } => remove_team(db, org.id, key).await,
+        AdminAction::SetRate { rate } => set_rate(db, &org, rate, now).await,
         other => Err(AppError::internal(format!("{} is no catalog action", other.name())).into()),
     }
 }
@@ -101,6 +102,51 @@ fn expiry(org: &organization::Model, text: &str) -> Result<DateTime<Utc>> {
         })?;
     let tz = crate::store::organizations::tz(org)?;
     Ok(crate::ledger::period::local_midnight(tz, day))
+}
+
+/// A price version from the page: the same checks as the API and the command line.
+async fn set_rate<C: ConnectionTrait>(
+    db: &C,
+    org: &organization::Model,
+    f: &RateForm,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let effective_from = match f.effective_from.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) => Some(local_time(org, t)?),
+    };
+    let text = |t: &str| {
+        let t = t.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    };
+    let input = crate::rates::RateInput {
+        feature: f.feature.clone(),
+        model: f.model.as_deref().and_then(text),
+        effective_from,
+        per_unit: text(&f.per_unit),
+        per_1k_input_tokens: text(&f.per_1k_input_tokens),
+        per_1k_output_tokens: text(&f.per_1k_output_tokens),
+        per_1k_cached_input_tokens: text(&f.per_1k_cached_input_tokens),
+        minimum: text(&f.minimum),
+    };
+    let out = crate::rates::set(db, org.id, &input, now).await?;
+    let model = out.model.as_deref().unwrap_or("any model");
+    Ok(format!("New price of {} ({model}) saved.", out.feature))
+}
+
+/// A time as typed: RFC 3339, or `2027-01-01T09:00` in the organization's time zone.
+fn local_time(org: &organization::Model, text: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.to_utc());
+    }
+    let why = || AppError::invalid("effective_from", "must be a time such as 2027-01-01T09:00");
+    let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").map_err(|_| why())?;
+    let tz = crate::store::organizations::tz(org)?;
+    // A time inside a clock change's gap does not exist there.
+    let t = chrono::TimeZone::from_local_datetime(&tz, &local)
+        .earliest()
+        .ok_or_else(why)?;
+    Ok(t.to_utc())
 }
 
 async fn remove_team<C: ConnectionTrait>(db: &C, org_id: OrgId, key: &str) -> Result<String> {

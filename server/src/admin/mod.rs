@@ -83,7 +83,8 @@ pub async fn perform(
         | AdminAction::SetPoolPrice { .. }
         | AdminAction::AddGrant { .. }
         | AdminAction::VoidGrant { .. }
-        | AdminAction::RemoveTeam { .. } => {
+        | AdminAction::RemoveTeam { .. }
+        | AdminAction::SetRate { .. } => {
             let who = Actor {
                 user_id: Some(viewer.user_id),
                 label: actor.email.clone(),

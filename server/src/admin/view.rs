@@ -8,7 +8,8 @@ use crate::entities::{
 use crate::error::Result;
 use crate::store::{organizations, pools};
 use app::admin::{
-    ApiKeyRow, AuditRow, AutoRechargeRow, CreditRequestRow, GrantAdminRow, MemberRow, SettingsView,
+    ApiKeyRow, AuditRow, AutoRechargeRow, CreditRequestRow, GrantAdminRow, MemberRow, RateRow,
+    RateStatus, SettingsView,
 };
 use app::credits::Credits;
 use app::error::AppError;
@@ -63,6 +64,7 @@ pub async fn settings_view<C: ConnectionTrait>(
         catalog: None,
         team_sizes: vec![],
         grants: vec![],
+        rates: rate_rows(db, org_id, &time, chrono::Utc::now()).await?,
     };
     if role.billing() {
         v.auto_recharge = auto_recharge_rows(db, org_id, &pools).await?;
@@ -85,6 +87,53 @@ pub async fn settings_view<C: ConnectionTrait>(
 }
 
 type Time<'a> = &'a (dyn Fn(chrono::DateTime<chrono::Utc>) -> String + Sync);
+
+/// Every price version, each with where it stands at `now` for its feature and model.
+async fn rate_rows<C: ConnectionTrait>(
+    db: &C,
+    org_id: OrgId,
+    time: Time<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<RateRow>> {
+    let names: HashMap<String, String> = crate::entities::feature::Entity::find()
+        .filter(crate::entities::feature::Column::OrganizationId.eq(org_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.key, f.name))
+        .collect();
+    // By feature, model and time: the in-effect one is the last not after `now`.
+    let rates = crate::rates::list(db, org_id).await?;
+    let in_effect = |i: usize| {
+        let r = &rates[i];
+        r.effective_from <= now
+            && rates.get(i + 1).is_none_or(|n| {
+                (&n.feature, &n.model) != (&r.feature, &r.model) || n.effective_from > now
+            })
+    };
+    Ok(rates
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RateRow {
+            feature_name: names.get(&r.feature).cloned().unwrap_or_default(),
+            feature: r.feature.clone(),
+            model: r.model.clone(),
+            effective_from: time(r.effective_from),
+            per_unit: r.per_unit.clone(),
+            per_1k_input_tokens: r.per_1k_input_tokens.clone(),
+            per_1k_output_tokens: r.per_1k_output_tokens.clone(),
+            per_1k_cached_input_tokens: r.per_1k_cached_input_tokens.clone(),
+            minimum: r.minimum.clone(),
+            status: if in_effect(i) {
+                RateStatus::InEffect
+            } else if r.effective_from > now {
+                RateStatus::Scheduled
+            } else {
+                RateStatus::Replaced
+            },
+        })
+        .collect())
+}
 
 /// Each pool's auto-recharge rule, or the defaults the form starts from.
 async fn auto_recharge_rows<C: ConnectionTrait>(

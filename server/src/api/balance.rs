@@ -21,6 +21,8 @@ pub struct PoolBalanceOut {
     purchased: String,
     promotional: String,
     allowance: String,
+    /// Left on adjustments (corrections that added credits).
+    adjusted: String,
     /// Usage beyond every grant in the current period.
     overage: String,
     period_start: NaiveDate,
@@ -52,6 +54,7 @@ pub async fn get_balance(
             purchased: b.purchased.to_decimal_string(),
             promotional: b.promotional.to_decimal_string(),
             allowance: b.allowance.to_decimal_string(),
+            adjusted: b.adjusted.to_decimal_string(),
             overage: b.overage.to_decimal_string(),
             period_start: b.period.start_date,
             period_end: b.period.last_day(),

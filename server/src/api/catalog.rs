@@ -35,7 +35,9 @@ pub struct GrantIn {
     /// Pool key.
     #[schema(example = "ai_credits", min_length = 1, max_length = 64)]
     pool: String,
-    /// `promotional` or `allowance`.
+    /// `promotional`, `allowance`, `adjustment` (credits added as a correction) or `debit`
+    /// (credits taken from the pool's grants in burn order as a correction, never past what
+    /// it holds); a correction needs its reason in `description` and never expires.
     #[schema(example = "promotional")]
     kind: String,
     /// More than 0, at most 1000000000000, at most 3 decimals.
@@ -44,7 +46,7 @@ pub struct GrantIn {
     /// RFC 3339; in the future. Missing: never expires.
     #[schema(example = "2027-01-31T23:59:59Z")]
     expires_at: Option<String>,
-    /// 0–1000, lower burns first; default 20 for promotional, 10 for allowance.
+    /// 0–1000, lower burns first; default 10 for allowance, 20 for the others.
     #[schema(example = 20)]
     priority: Option<i32>,
     /// At most 200 characters.
@@ -56,7 +58,8 @@ pub struct GrantIn {
 pub struct GrantOut {
     id: i64,
     pool: String,
-    /// included, purchased, promotional or allowance.
+    /// included, purchased, promotional, allowance or adjustment (a debit: negative
+    /// `original`, nothing remaining).
     kind: String,
     description: String,
     granted_at: DateTime<Utc>,

@@ -14,9 +14,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-const PARAMS: [&str; 12] = [
+const PARAMS: [&str; 13] = [
     "from", "to", "group_by", "team", "user", "feature", "category", "company", "flow", "source",
-    "tz", "range",
+    "model", "tz", "range",
 ];
 
 #[derive(Serialize, ToSchema)]
@@ -28,7 +28,7 @@ pub struct UsageRowOut {
     overage: String,
     events: i64,
     quantity: i64,
-    /// Only with `group_by=action` (answered from the rollup that counts tokens).
+    /// Only with `group_by=action` or `model` (answered from a rollup that counts tokens).
     #[serde(skip_serializing_if = "Option::is_none")]
     input_tokens: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,7 +114,7 @@ pub fn to_csv(report: &UsageReport) -> Result<String, Error> {
         ("from" = Option<String>, Query, description = "first day, YYYY-MM-DD"),
         ("to" = Option<String>, Query, description = "last day (inclusive), YYYY-MM-DD"),
         ("range" = Option<String>, Query, description = "last_7 | last_30 (default) | last_90 | current_period | previous_period"),
-        ("group_by" = Option<String>, Query, description = "comma list of day, week, month, feature, category, user, team, source, action, company"),
+        ("group_by" = Option<String>, Query, description = "comma list of day, week, month, feature, category, user, team, source, action, company, model; company cannot go with action (400)"),
         ("team" = Option<String>, Query, max_length = 200, description = "team name; names and keys below: at most 200 characters, no control characters"),
         ("user" = Option<String>, Query, max_length = 200, description = "member email or end-user id"),
         ("feature" = Option<String>, Query, max_length = 200, description = "feature key"),
@@ -122,6 +122,7 @@ pub fn to_csv(report: &UsageReport) -> Result<String, Error> {
         ("company" = Option<String>, Query, max_length = 200, description = "company key"),
         ("flow" = Option<String>, Query, max_length = 200, description = "key of a flow"),
         ("source" = Option<String>, Query, max_length = 200, description = "key of a source of any kind (agent, flow, pilot, tool, session)"),
+        ("model" = Option<String>, Query, max_length = 200, description = "name of the model the usage ran on"),
         ("tz" = Option<String>, Query, max_length = 200, description = "must be the organization's time zone when given"),
     ),
     responses((status = 200, description = "JSON, or CSV with `Accept: text/csv`",

@@ -1,7 +1,8 @@
 //! Checks a catalog document and turns it into typed entries. Every problem names the
 //! field (`features[2].pool`) and the entry's key.
 
-use app::catalog::{CatalogDoc, Decimal};
+use crate::ledger::rate::{Price as RatePrice, model_name, parse_price};
+use app::catalog::{CatalogDoc, Decimal, RateDoc};
 use app::credits::Credits;
 use std::collections::HashSet;
 
@@ -62,6 +63,14 @@ pub struct FeatureSpec {
 
 pub type TeamSpec = CategorySpec;
 
+/// A feature's price for one model (`None`: any model).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateSpec {
+    pub feature: String,
+    pub model: Option<String>,
+    pub price: RatePrice,
+}
+
 /// A document that passed every check; entries in document order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Checked {
@@ -69,6 +78,7 @@ pub struct Checked {
     pub categories: Vec<CategorySpec>,
     pub features: Vec<FeatureSpec>,
     pub teams: Vec<TeamSpec>,
+    pub rates: Vec<RateSpec>,
 }
 
 pub fn check(doc: &CatalogDoc) -> Result<Checked, Problem> {
@@ -77,6 +87,7 @@ pub fn check(doc: &CatalogDoc) -> Result<Checked, Problem> {
         ("categories", doc.categories.len()),
         ("features", doc.features.len()),
         ("teams", doc.teams.len()),
+        ("rates", doc.rates.len()),
     ] {
         if n > MAX_ENTRIES {
             return Err(Problem::new(
@@ -107,9 +118,33 @@ pub fn check(doc: &CatalogDoc) -> Result<Checked, Problem> {
         let name = name(&format!("categories[{i}].name"), Some(&key), &c.name)?;
         out.categories.push(CategorySpec { key, name });
     }
-    let pools: HashSet<&str> = out.pools.iter().map(|p| p.key.as_str()).collect();
-    let categories: HashSet<&str> = out.categories.iter().map(|c| c.key.as_str()).collect();
+    out.features = features(doc, &out)?;
+    keys.clear();
+    for (i, t) in doc.teams.iter().enumerate() {
+        let key = entry_key(&format!("teams[{i}].key"), &t.key, &mut keys)?;
+        let name = name(&format!("teams[{i}].name"), Some(&key), &t.name)?;
+        out.teams.push(TeamSpec { key, name });
+    }
+    out.rates = rates(&doc.rates, &out.features)?;
+    let mut team_names = HashSet::new();
+    for (i, t) in out.teams.iter().enumerate() {
+        if !team_names.insert(t.name.to_lowercase()) {
+            return Err(Problem::new(
+                format!("teams[{i}].name"),
+                Some(&t.key),
+                format!("{:?} is the name of another team", t.name),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The features, each naming a pool and a category of the document (already checked).
+fn features(doc: &CatalogDoc, checked: &Checked) -> Result<Vec<FeatureSpec>, Problem> {
+    let pools: HashSet<&str> = checked.pools.iter().map(|p| p.key.as_str()).collect();
+    let categories: HashSet<&str> = checked.categories.iter().map(|c| c.key.as_str()).collect();
     let mut feature_keys = HashSet::new();
+    let mut out = Vec::new();
     for (i, f) in doc.features.iter().enumerate() {
         let at = |x: &str| format!("features[{i}].{x}");
         let key = entry_key(&at("key"), &f.key, &mut feature_keys)?;
@@ -125,7 +160,7 @@ pub fn check(doc: &CatalogDoc) -> Result<Checked, Problem> {
                 ))
             }
         };
-        out.features.push(FeatureSpec {
+        out.push(FeatureSpec {
             name: name(&at("name"), k, &f.name)?,
             unit: unit(&at("unit"), k, &f.unit)?,
             category: refer("category", &f.category, &categories, "category")?,
@@ -133,21 +168,50 @@ pub fn check(doc: &CatalogDoc) -> Result<Checked, Problem> {
             key,
         });
     }
-    keys.clear();
-    for (i, t) in doc.teams.iter().enumerate() {
-        let key = entry_key(&format!("teams[{i}].key"), &t.key, &mut keys)?;
-        let name = name(&format!("teams[{i}].name"), Some(&key), &t.name)?;
-        out.teams.push(TeamSpec { key, name });
-    }
-    let mut team_names = HashSet::new();
-    for (i, t) in out.teams.iter().enumerate() {
-        if !team_names.insert(t.name.to_lowercase()) {
-            return Err(Problem::new(
-                format!("teams[{i}].name"),
-                Some(&t.key),
-                format!("{:?} is the name of another team", t.name),
-            ));
+    Ok(out)
+}
+
+/// Each rate names a feature of the document, at most once per model; every part is a price.
+fn rates(docs: &[RateDoc], features: &[FeatureSpec]) -> Result<Vec<RateSpec>, Problem> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (i, r) in docs.iter().enumerate() {
+        let at = |x: &str| format!("rates[{i}].{x}");
+        let k = Some(r.feature.as_str());
+        if !features.iter().any(|f| f.key == r.feature) {
+            let why = format!(
+                "names feature {:?}, which the document does not define",
+                r.feature
+            );
+            return Err(Problem::new(at("feature"), k, why));
         }
+        let model = r
+            .model
+            .as_deref()
+            .map(|m| model_name(m).map_err(|why| Problem::new(at("model"), k, why)))
+            .transpose()?;
+        if !seen.insert((r.feature.clone(), model.clone())) {
+            let why = "prices the same feature and model twice";
+            return Err(Problem::new(at("model"), k, why));
+        }
+        let part = |field: &str, d: &Decimal| {
+            parse_price(&d.0).map_err(|e| Problem::new(at(field), k, e.to_string()))
+        };
+        let price = RatePrice {
+            per_unit: part("per_unit", &r.per_unit)?,
+            per_1k_input_tokens: part("per_1k_input_tokens", &r.per_1k_input_tokens)?,
+            per_1k_output_tokens: part("per_1k_output_tokens", &r.per_1k_output_tokens)?,
+            per_1k_cached_input_tokens: part(
+                "per_1k_cached_input_tokens",
+                &r.per_1k_cached_input_tokens,
+            )?,
+            minimum: part("minimum", &r.minimum)?,
+        };
+        out.push(RateSpec {
+            feature: r.feature.clone(),
+            model,
+            price,
+        });
     }
     Ok(out)
 }
@@ -241,7 +305,7 @@ pub fn currency(field: &str, key: Option<&str>, code: &str) -> Result<String, Pr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::catalog::{CategoryDoc, FeatureDoc, PoolDoc};
+    use app::catalog::{CategoryDoc, FeatureDoc, PoolDoc, RateDoc};
 
     fn doc() -> CatalogDoc {
         CatalogDoc {
@@ -265,6 +329,15 @@ mod tests {
                 pool: "ai_credits".into(),
             }],
             teams: vec![],
+            rates: vec![RateDoc {
+                feature: "personalized_email".into(),
+                model: None,
+                per_unit: Decimal::zero(),
+                per_1k_input_tokens: Decimal("0.15".into()),
+                per_1k_output_tokens: Decimal("0.6".into()),
+                per_1k_cached_input_tokens: Decimal::zero(),
+                minimum: Decimal::zero(),
+            }],
         }
     }
 
@@ -311,6 +384,17 @@ mod tests {
                 |d| d.features.push(d.features[0].clone()),
                 "features[1].key",
             ),
+            (|d| d.rates[0].feature = "nope".into(), "rates[0].feature"),
+            (
+                |d| d.rates[0].per_1k_input_tokens = Decimal("-1".into()),
+                "rates[0].per_1k_input_tokens",
+            ),
+            (
+                |d| d.rates[0].minimum = Decimal("0.0000000001".into()),
+                "rates[0].minimum",
+            ),
+            (|d| d.rates[0].model = Some("a\nb".into()), "rates[0].model"),
+            (|d| d.rates.push(d.rates[0].clone()), "rates[1].model"),
         ];
         for (edit, field) in cases {
             let mut d = doc();

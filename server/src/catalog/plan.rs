@@ -2,7 +2,7 @@
 //! added, changed (or restored from the archive), archived and removed, and what is refused
 //! because it would rewrite history.
 
-use super::check::{CategorySpec, Checked, FeatureSpec, PoolSpec, Problem, TeamSpec};
+use super::check::{CategorySpec, Checked, FeatureSpec, PoolSpec, Problem, RateSpec, TeamSpec};
 use app::catalog::{CatalogReport, EntryKind, ReportItem};
 use app::credits::Price;
 use std::collections::HashSet;
@@ -23,6 +23,8 @@ pub struct StoredCatalog {
     pub categories: Vec<Stored<CategorySpec>>,
     pub features: Vec<Stored<FeatureSpec>>,
     pub teams: Vec<Stored<TeamSpec>>,
+    /// Each feature's price in effect now, per model.
+    pub rates: Vec<RateSpec>,
 }
 
 /// A change to make, in an order the database accepts (what features refer to exists first).
@@ -46,6 +48,8 @@ pub enum Op {
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     pub ops: Vec<Op>,
+    /// New versions of features' prices, from the time of the apply (after the ops).
+    pub rates: Vec<RateSpec>,
     pub report: CatalogReport,
 }
 
@@ -119,6 +123,7 @@ pub fn plan(stored: &StoredCatalog, doc: &Checked) -> Result<Plan, Problem> {
     }
     plan_teams(&mut p, stored, &doc.teams)?;
     plan_leftovers(&mut p, stored, doc);
+    plan_rates(&mut p, stored, &doc.rates);
     Ok(p)
 }
 
@@ -152,6 +157,36 @@ fn plan_teams(p: &mut Plan, stored: &StoredCatalog, teams: &[TeamSpec]) -> Resul
         }
     }
     Ok(())
+}
+
+/// A rate that differs from the price in effect (or has none) becomes a new version; the
+/// versions before it stay, and rates the document leaves out are kept as they are.
+fn plan_rates(p: &mut Plan, stored: &StoredCatalog, rates: &[RateSpec]) {
+    for spec in rates {
+        let key = match &spec.model {
+            Some(m) => format!("{} ({m})", spec.feature),
+            None => spec.feature.clone(),
+        };
+        let current = stored
+            .rates
+            .iter()
+            .find(|s| s.feature == spec.feature && s.model == spec.model);
+        match current {
+            Some(s) if s.price == spec.price => {
+                p.report.unchanged += 1;
+                continue;
+            }
+            None => p
+                .report
+                .added
+                .push(item(EntryKind::Rate, &key, String::new())),
+            Some(_) => {
+                let detail = "a new version from now".to_string();
+                p.report.changed.push(item(EntryKind::Rate, &key, detail));
+            }
+        }
+        p.rates.push(spec.clone());
+    }
 }
 
 /// Entries the document leaves out: archived when they have history, else removed. Pools are

@@ -1,14 +1,16 @@
 //! The stored catalog: read it as a document, and apply a document's plan in the caller's
 //! transaction under the organization's ingest lock (so a batch never sees half a catalog).
 
-use super::check::{self, CategorySpec, FeatureSpec, PoolSpec, TeamSpec};
+use super::check::{self, CategorySpec, FeatureSpec, PoolSpec, RateSpec, TeamSpec};
 use super::plan::{self, Op, Stored, StoredCatalog};
 use crate::audit::Actor;
 use crate::entities::usage_feature_daily as usage;
 use crate::entities::{category, feature, organization, pool, purchase, team};
 use crate::error::Result;
 use crate::ledger;
-use app::catalog::{CatalogDoc, CatalogReport, CategoryDoc, Decimal, FeatureDoc, PoolDoc, TeamDoc};
+use app::catalog::{
+    CatalogDoc, CatalogReport, CategoryDoc, Decimal, FeatureDoc, PoolDoc, RateDoc, TeamDoc,
+};
 use app::credits::{Credits, Price};
 use app::error::AppError;
 use app::ids::OrgId;
@@ -33,7 +35,7 @@ pub async fn apply<C: ConnectionTrait>(
     let checked = check::check(doc).map_err(AppError::from)?;
     // Batches and other applies of this organization wait for this one.
     crate::ledger_store::lock_organization(db, org.id).await?;
-    let stored = load(db, org.id).await?;
+    let stored = load(db, org.id, now).await?;
     let plan = plan::plan(&stored, &checked).map_err(AppError::from)?;
     let mut report = plan.report;
     report.dry_run = dry_run;
@@ -41,6 +43,7 @@ pub async fn apply<C: ConnectionTrait>(
         return Ok(report);
     }
     execute(db, org.id, &stored, plan.ops, now).await?;
+    set_rates(db, org.id, &plan.rates, now).await?;
     let tz: chrono_tz::Tz = org
         .time_zone
         .parse()
@@ -71,9 +74,22 @@ pub async fn edit<C: ConnectionTrait>(
     apply(db, org, &doc, false, actor, now).await
 }
 
-/// The organization's catalog as a document: every entry not archived.
+/// The organization's catalog as a document: every entry not archived, each rate as in
+/// effect now.
 pub async fn show<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<CatalogDoc> {
-    let stored = load(db, org_id).await?;
+    let stored = load(db, org_id, Utc::now()).await?;
+    let live_features: HashSet<&str> = stored
+        .features
+        .iter()
+        .filter(|s| !s.archived)
+        .map(|s| s.spec.key.as_str())
+        .collect();
+    let rates = stored
+        .rates
+        .iter()
+        .filter(|r| live_features.contains(r.feature.as_str()))
+        .map(rate_doc)
+        .collect();
     let live = |archived: bool| !archived;
     Ok(CatalogDoc {
         pools: stored
@@ -118,7 +134,84 @@ pub async fn show<C: ConnectionTrait>(db: &C, org_id: OrgId) -> Result<CatalogDo
                 name: s.spec.name.clone(),
             })
             .collect(),
+        rates,
     })
+}
+
+fn rate_doc(r: &RateSpec) -> RateDoc {
+    let text = |d: rust_decimal::Decimal| Decimal(d.normalize().to_string());
+    RateDoc {
+        feature: r.feature.clone(),
+        model: r.model.clone(),
+        per_unit: text(r.price.per_unit),
+        per_1k_input_tokens: text(r.price.per_1k_input_tokens),
+        per_1k_output_tokens: text(r.price.per_1k_output_tokens),
+        per_1k_cached_input_tokens: text(r.price.per_1k_cached_input_tokens),
+        minimum: text(r.price.minimum),
+    }
+}
+
+/// Each feature's price in effect at `now`, per model (what a document is compared with).
+async fn rates_in_effect<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    features: &[feature::Model],
+    now: DateTime<Utc>,
+) -> Result<Vec<RateSpec>> {
+    let keys: HashMap<i64, &str> = features.iter().map(|f| (f.id, f.key.as_str())).collect();
+    let mut current: HashMap<(i64, Option<String>), crate::ledger::rate::RateVersion> =
+        HashMap::new();
+    for r in crate::store::rates::list(db, org).await? {
+        let v = crate::store::rates::version_of(&r)?;
+        if v.effective_from <= now {
+            // Listed oldest first: the last one in effect wins.
+            current.insert((v.feature_id, v.model.clone()), v);
+        }
+    }
+    let mut out: Vec<RateSpec> = current
+        .into_values()
+        .filter_map(|v| {
+            Some(RateSpec {
+                feature: keys.get(&v.feature_id)?.to_string(),
+                model: v.model,
+                price: v.price,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.feature, &a.model).cmp(&(&b.feature, &b.model)));
+    Ok(out)
+}
+
+/// Stores the plan's new rate versions, from `now` (the features exist by now).
+async fn set_rates<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    rates: &[RateSpec],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if rates.is_empty() {
+        return Ok(());
+    }
+    let ids: HashMap<String, i64> = feature::Entity::find()
+        .filter(feature::Column::OrganizationId.eq(org))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.key, f.id))
+        .collect();
+    for r in rates {
+        let feature_id = *ids
+            .get(&r.feature)
+            .ok_or_else(|| AppError::internal(format!("feature {} is gone", r.feature)))?;
+        let version = crate::ledger::rate::RateVersion {
+            feature_id,
+            model: r.model.clone(),
+            effective_from: now,
+            price: r.price,
+        };
+        crate::store::rates::put(db, org, &version, now).await?;
+    }
+    Ok(())
 }
 
 async fn pools<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Vec<pool::Model>> {
@@ -176,7 +269,12 @@ async fn used<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<(HashSet<i64>, H
     Ok((features, pools))
 }
 
-pub async fn load<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<StoredCatalog> {
+/// The stored catalog, with the rates in effect at `now`.
+pub async fn load<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    now: DateTime<Utc>,
+) -> Result<StoredCatalog> {
     use futures::TryFutureExt;
     let (pool_rows, categories, features, teams, (used_features, used_pools)) = futures::try_join!(
         pools(db, org),
@@ -197,14 +295,17 @@ pub async fn load<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<StoredCatalo
             .err_into::<crate::error::Error>(),
         used(db, org)
     )?;
-    Ok(assemble(
+    let rates = rates_in_effect(db, org, &features, now).await?;
+    let mut stored = assemble(
         pool_rows,
         categories,
         features,
         teams,
         &used_features,
         &used_pools,
-    ))
+    );
+    stored.rates = rates;
+    Ok(stored)
 }
 
 /// The stored rows as the plan sees them: keys instead of ids, archived and used flags.
@@ -278,6 +379,7 @@ fn assemble(
                 used: false,
             })
             .collect(),
+        rates: Vec::new(),
     }
 }
 
@@ -303,10 +405,13 @@ async fn execute<C: ConnectionTrait>(
         match op {
             Op::AddPool(s) => {
                 let row = pool_model(org, NotSet, &s).insert(db).await?;
+                crate::store::pool_prices::record(db, org, row.id, s.price_micros, now).await?;
                 pool_ids.insert(s.key, row.id);
             }
             Op::UpdatePool(id, s) => {
                 pool_model(org, Set(id), &s).update(db).await?;
+                // A new price is a version from now: earlier usage keeps the price it had.
+                crate::store::pool_prices::record(db, org, id, s.price_micros, now).await?;
             }
             Op::AddCategory(s) => {
                 let row = category_model(org, NotSet, &s).insert(db).await?;

@@ -42,7 +42,7 @@ pub enum GrantCommand {
         /// Credits, a decimal with at most 3 decimals.
         #[arg(long)]
         credits: String,
-        /// promotional or allowance.
+        /// promotional, allowance, adjustment or debit (corrections need --description).
         #[arg(long)]
         kind: String,
         /// RFC 3339 time the grant expires (default: never).

@@ -45,6 +45,21 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 }
 
 pub async fn connect_with(url: &str, sync: Synchronous) -> anyhow::Result<DatabaseConnection> {
+    connect_pooled(url, sync, 8).await
+}
+
+/// A pool of one SQLite connection, for migrations: schema changes made on one pooled
+/// connection can meet another connection's stale schema (an index a dropped table took
+/// with it still "exists" there).
+pub async fn connect_for_migration(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_pooled(url, Synchronous::default(), 1).await
+}
+
+async fn connect_pooled(
+    url: &str,
+    sync: Synchronous,
+    sqlite_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
     let url = prepare_sqlite_path(url)?;
     let mut opts = ConnectOptions::new(url.clone());
     opts.sqlx_logging(false)
@@ -53,7 +68,7 @@ pub async fn connect_with(url: &str, sync: Synchronous) -> anyhow::Result<Databa
         // One writer at a time is SQLite's model; a small pool avoids lock churn. Set on every
         // pooled connection: WAL lets readers run while a batch is written, busy_timeout makes
         // writers queue instead of failing with SQLITE_BUSY.
-        opts.max_connections(8)
+        opts.max_connections(sqlite_connections)
             .min_connections(1)
             .map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)

@@ -121,6 +121,9 @@ async fn generate_usage<C: ConnectionTrait>(
     for g in &grants {
         by_pool.entry(g.pool_id).or_default().push(g.state.clone());
     }
+    let history = ledger::period::local_midnight(tz, first_day);
+    let cut = ledger::period::local_midnight(tz, first_day + Duration::days(DAYS / 2));
+    let rates = super::rating::create(db, refs, history, cut).await?;
     let counts = daily_counts(first_day, today, events, rng);
     let since_midnight = (now - ledger::period::local_midnight(tz, today))
         .num_seconds()
@@ -133,6 +136,7 @@ async fn generate_usage<C: ConnectionTrait>(
         for offset in day_offsets(rng, *count, latest) {
             let at = midnight + Duration::seconds(offset);
             let mut event = draw_event(rng, def, refs, day);
+            rates.rate(rng, &mut event, at)?;
             let pool_grants = by_pool
                 .get_mut(&event.pool_id)
                 .map_or(&mut [][..], |v| v.as_mut_slice());
@@ -193,6 +197,7 @@ fn draw_event(rng: &mut ChaCha8Rng, def: &OrgDef, refs: &OrgRefs, day: NaiveDate
         source_id,
         action_id,
         company_id,
+        model_id: None,
         credits: Credits(credits),
         overage: Credits(0),
         quantity,
@@ -254,8 +259,9 @@ impl EventWriter {
             input_tokens: Set(e.input_tokens),
             output_tokens: Set(e.output_tokens),
             cached_input_tokens: Set(None),
-            model: Set(None),
-            priced_by_sender: Set(true),
+            model_id: Set(e.model_id),
+            // The demo's events with a model are exactly the ones the meter rated.
+            priced_by_sender: Set(e.model_id.is_none()),
             metadata: Set(None),
             received_at: Set(at),
         });

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 mod generator;
+mod rating;
 mod setup;
 
 pub use generator::{DEFAULT_EVENTS, DemoOptions, OrgSummary, seed_demo};

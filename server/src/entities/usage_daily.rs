@@ -21,6 +21,9 @@ pub struct Model {
     pub source_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub company_id: i64,
+    /// 0 when the event named no model.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub model_id: i64,
     pub credits_milli: i64,
     pub overage_milli: i64,
     pub quantity: i64,

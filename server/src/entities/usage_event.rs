@@ -24,8 +24,8 @@ pub struct Model {
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
     pub cached_input_tokens: Option<i64>,
-    /// The model the usage ran on, as sent.
-    pub model: Option<String>,
+    /// The model the usage ran on (`models`).
+    pub model_id: Option<i64>,
     /// Whether the sender gave the credits (else the meter rated the usage).
     pub priced_by_sender: bool,
     pub metadata: Option<String>,

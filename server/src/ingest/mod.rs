@@ -47,6 +47,7 @@ pub struct Dims {
     pub source_id: Option<i64>,
     pub action_id: Option<i64>,
     pub company_id: Option<i64>,
+    pub model_id: Option<i64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -137,6 +137,7 @@ async fn sum_page<C: ConnectionTrait>(
             source_id: e.source_id,
             action_id: e.action_id,
             company_id: e.company_id,
+            model_id: e.model_id,
             credits: Credits(e.credits_milli),
             overage: Credits(e.overage_milli),
             quantity: e.quantity,

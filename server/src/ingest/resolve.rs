@@ -1,10 +1,11 @@
-//! Turning the names in a batch (users, sources, actions, companies) into ids. End users,
-//! sources, actions and companies seen for the first time are registered on the spot; the
+//! Turning the names in a batch (users, sources, actions, companies, models) into ids. End
+//! users, sources, actions, companies and models seen for the first time are registered on
+//! the spot; the
 //! SaaS should not have to pre-register every customer or flow. Features must be known.
 
 use super::Dims;
 use super::validate::ValidEvent;
-use crate::entities::{action, company, end_user, source, user};
+use crate::entities::{action, company, end_user, model, source, user};
 use crate::error::Result;
 use app::ids::OrgId;
 use chrono::{DateTime, Utc};
@@ -24,6 +25,7 @@ pub struct Names {
     /// source id → action key → id
     pub actions: HashMap<i64, HashMap<String, i64>>,
     pub companies: HashMap<String, i64>,
+    pub models: HashMap<String, i64>,
 }
 
 impl Names {
@@ -52,12 +54,13 @@ impl Names {
             source_id,
             action_id,
             company_id: e.company.as_ref().map(|c| self.companies[c]),
+            model_id: e.model.as_ref().map(|m| self.models[m]),
         }
     }
 }
 
 /// The ids of every name the events carry: members, end users (made when new), sources,
-/// flow actions and companies (made when new, named by their key until renamed).
+/// flow actions and companies (made when new, named by their key until renamed), models.
 pub async fn resolve<C: ConnectionTrait>(
     db: &C,
     org: OrgId,
@@ -69,6 +72,7 @@ pub async fn resolve<C: ConnectionTrait>(
     sources(db, org, events, &mut names).await?;
     actions(db, org, events, &mut names).await?;
     companies(db, org, events, &mut names).await?;
+    models(db, org, events, &mut names).await?;
     Ok(names)
 }
 
@@ -182,6 +186,28 @@ async fn companies<C: ConnectionTrait>(
         };
         let id = find_or_insert(db, find, new, |m| m.id).await?;
         names.companies.insert(key.clone(), id);
+    }
+    Ok(())
+}
+
+async fn models<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    events: &[&ValidEvent],
+    names: &mut Names,
+) -> Result<()> {
+    let wanted: BTreeSet<&String> = events.iter().filter_map(|e| e.model.as_ref()).collect();
+    for name in wanted {
+        let find = model::Entity::find()
+            .filter(model::Column::OrganizationId.eq(org))
+            .filter(model::Column::Name.eq(name.as_str()));
+        let new = model::ActiveModel {
+            organization_id: Set(org),
+            name: Set(name.clone()),
+            ..Default::default()
+        };
+        let id = find_or_insert(db, find, new, |m| m.id).await?;
+        names.models.insert(name.clone(), id);
     }
     Ok(())
 }

@@ -29,6 +29,7 @@ pub struct Counted {
     pub source_id: Option<i64>,
     pub action_id: Option<i64>,
     pub company_id: Option<i64>,
+    pub model_id: Option<i64>,
     pub credits: Credits,
     pub overage: Credits,
     pub quantity: i64,
@@ -49,6 +50,7 @@ struct DailyKey {
     end_user_id: i64,
     source_id: i64,
     company_id: i64,
+    model_id: i64,
 }
 
 /// A `usage_action_daily` row.
@@ -60,6 +62,7 @@ struct ActionKey {
     end_user_id: i64,
     source_id: i64,
     action_id: i64,
+    model_id: i64,
 }
 
 /// A `usage_feature_daily` row: `by_end_user` is 1 for end users' usage, else 0.
@@ -71,6 +74,7 @@ struct FeatureKey {
     source_id: i64,
     action_id: i64,
     by_end_user: i64,
+    model_id: i64,
 }
 
 /// A `usage_user_daily` row, or a `usage_user_weekly` one with the week's Monday as `day`.
@@ -134,11 +138,12 @@ impl DailyRollup {
 
     pub fn add(&mut self, e: &Counted) -> Result<()> {
         let z = |v: Option<i64>| v.unwrap_or(0);
-        let (user_id, end_user_id, source_id, action_id) = (
+        let (user_id, end_user_id, source_id, action_id, model_id) = (
             z(e.user_id),
             z(e.end_user_id),
             z(e.source_id),
             z(e.action_id),
+            z(e.model_id),
         );
         // credits, overage, quantity, events, input tokens, output tokens
         let v = [
@@ -158,6 +163,7 @@ impl DailyRollup {
             end_user_id,
             source_id,
             company_id: z(e.company_id),
+            model_id,
         };
         bump(&mut self.daily, daily, &v)?;
         let feature = FeatureKey {
@@ -167,6 +173,7 @@ impl DailyRollup {
             source_id,
             action_id,
             by_end_user: i64::from(e.end_user_id.is_some()),
+            model_id,
         };
         bump(&mut self.features, feature, &v)?;
         let user = UserKey {
@@ -188,6 +195,7 @@ impl DailyRollup {
             end_user_id,
             source_id,
             action_id,
+            model_id,
         };
         bump(&mut self.actions, action, &v)?;
         Ok(())
@@ -298,6 +306,7 @@ fn daily_row(
         end_user_id: Set(k.end_user_id),
         source_id: Set(k.source_id),
         company_id: Set(k.company_id),
+        model_id: Set(k.model_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),
@@ -318,6 +327,7 @@ fn feature_row(
         source_id: Set(k.source_id),
         action_id: Set(k.action_id),
         by_end_user: Set(k.by_end_user),
+        model_id: Set(k.model_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),
@@ -359,6 +369,7 @@ fn action_row(
         end_user_id: Set(k.end_user_id),
         source_id: Set(k.source_id),
         action_id: Set(k.action_id),
+        model_id: Set(k.model_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),

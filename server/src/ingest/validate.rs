@@ -17,7 +17,7 @@ pub const MAX_METADATA_BYTES: usize = 4096;
 pub const MAX_EVENT_CREDITS: Credits = Credits(1_000_000_000_000);
 pub const MAX_QUANTITY: i64 = 1_000_000_000;
 pub const MAX_TOKENS: i64 = 10_000_000_000;
-pub const MAX_MODEL_LEN: usize = 128;
+pub use crate::ledger::rate::MAX_MODEL_LEN;
 /// An event's fields, in a fixed order (`wire` stores them by position).
 pub const FIELDS: [&str; 15] = [
     "id",

@@ -17,6 +17,9 @@ pub enum GrantKind {
     Included,
     #[sea_orm(string_value = "promotional")]
     Promotional,
+    /// A correction: credits added with a reason, or (negative, nothing left on it) a debit.
+    #[sea_orm(string_value = "adjustment")]
+    Adjustment,
     #[sea_orm(string_value = "allowance")]
     Allowance,
     #[sea_orm(string_value = "purchased")]
@@ -24,9 +27,10 @@ pub enum GrantKind {
 }
 
 impl GrantKind {
-    pub const ALL: [GrantKind; 4] = [
+    pub const ALL: [GrantKind; 5] = [
         GrantKind::Included,
         GrantKind::Promotional,
+        GrantKind::Adjustment,
         GrantKind::Allowance,
         GrantKind::Purchased,
     ];
@@ -35,6 +39,7 @@ impl GrantKind {
         match self {
             GrantKind::Included => "included",
             GrantKind::Promotional => "promotional",
+            GrantKind::Adjustment => "adjustment",
             GrantKind::Allowance => "allowance",
             GrantKind::Purchased => "purchased",
         }
@@ -50,8 +55,9 @@ impl GrantKind {
         match self {
             GrantKind::Included => 0,
             GrantKind::Promotional => 1,
-            GrantKind::Allowance => 2,
-            GrantKind::Purchased => 3,
+            GrantKind::Adjustment => 2,
+            GrantKind::Allowance => 3,
+            GrantKind::Purchased => 4,
         }
     }
 }

@@ -17,6 +17,22 @@ pub const MAX_SCALE: u32 = 9;
 /// the largest event (10¹⁰ tokens) stays exact in a 96-bit decimal.
 pub const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 
+/// The longest model name (e.g. `gpt-4o-mini-2024-07-18`), in bytes.
+pub const MAX_MODEL_LEN: usize = 128;
+
+/// A model name as a rate or an event names it, or why it is refused.
+pub fn model_name(m: &str) -> Result<String, String> {
+    if m.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    if m.len() > MAX_MODEL_LEN || m.chars().any(char::is_control) {
+        return Err(format!(
+            "must be at most {MAX_MODEL_LEN} characters, without control characters"
+        ));
+    }
+    Ok(m.to_string())
+}
+
 /// A price: credits per unit, per 1,000 tokens of each kind, and a minimum per event.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Price {

@@ -19,6 +19,8 @@ pub struct PoolBalance {
     pub purchased: Credits,
     pub promotional: Credits,
     pub allowance: Credits,
+    /// Left on adjustments (corrections that added credits).
+    pub adjusted: Credits,
     pub included_granted: Credits,
     pub included_used: Credits,
     /// Usage beyond every grant in the current period.
@@ -27,7 +29,7 @@ pub struct PoolBalance {
 
 impl PoolBalance {
     pub fn remaining(&self) -> Credits {
-        self.included + self.purchased + self.promotional + self.allowance
+        self.included + self.purchased + self.promotional + self.allowance + self.adjusted
     }
 }
 
@@ -97,6 +99,7 @@ pub fn balance_of(
         purchased: by_kind(GrantKind::Purchased),
         promotional: by_kind(GrantKind::Promotional),
         allowance: by_kind(GrantKind::Allowance),
+        adjusted: by_kind(GrantKind::Adjustment),
         included_granted,
         included_used,
         overage,

@@ -2,8 +2,8 @@
 //! overview shows where the credits went per company (with the compare period).
 
 use super::range::DateRange;
-use super::shares::share_rows;
-use super::usage::{Scope, usage_scoped};
+use super::shares::{share_rows, with_compare};
+use super::usage::Scope;
 use crate::entities::{company, organization};
 use crate::error::Result;
 use app::filter::GroupBy;
@@ -30,14 +30,7 @@ pub async fn by_company<C: ConnectionTrait>(
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let group = [GroupBy::Company];
-    let before = async {
-        match compare {
-            Some(c) => usage_scoped(db, org, c, s, &group).await.map(Some),
-            None => Ok(None),
-        }
-    };
-    let (now, before) = futures::try_join!(usage_scoped(db, org, range, s, &group), before)?;
+    let (now, before) = with_compare(db, org, range, compare, s, &[GroupBy::Company]).await?;
     let mut rows = share_rows(&now, before.as_ref(), |k| {
         let name = names.get(k).cloned().unwrap_or_else(|| k.to_string());
         (name, None, None)

@@ -158,6 +158,7 @@ fn period_row(r: PeriodRecord) -> PeriodRow {
         current: r.current,
         included: r.included,
         purchased: r.purchased,
+        adjusted: r.adjusted,
         used: r.used,
         overage: r.overage,
         expired: r.expired,

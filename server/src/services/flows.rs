@@ -82,6 +82,8 @@ pub async fn flows_view<C: ConnectionTrait>(
         .collect();
     let [flows, pilots, agents, others] = source_lists(wanted, &by_source, before.as_ref());
     let actions = action_rows(db, org_id, &title, &by_action).await?;
+    let valuer = super::value::Valuer::load(db, &org).await?;
+    let models = super::models::by_model(db, &org, r, c, &s, &valuer).await?;
     Ok(FlowsView {
         time_zone: org.time_zone,
         from: r.from,
@@ -92,6 +94,7 @@ pub async fn flows_view<C: ConnectionTrait>(
         pilots,
         agents,
         others,
+        models,
     })
 }
 

@@ -6,6 +6,7 @@ use super::getting_started::{getting_started, main_card};
 use super::range::{self, DateRange};
 use super::shares::{by_key, share_rows};
 use super::usage::{Scope, UsageReport, bucket_label, regroup, scope, usage_scoped};
+use super::value::{Amounts, Valuer};
 use crate::entities::{category, feature, organization, source};
 use crate::error::Result;
 use crate::{insights, ledger};
@@ -147,6 +148,7 @@ fn agent_cards(
                 compare_credits: before
                     .as_ref()
                     .map(|b| b.get(&k).map_or(Credits::ZERO, |x| x.0)),
+                money: None,
             }
         })
         .collect()
@@ -204,11 +206,12 @@ pub async fn overview<C: ConnectionTrait>(
     let c = range::compare_with(filter, r, &org, tz);
     // Independent questions run side by side (on separate pooled connections). The filter's
     // names are resolved once for all the reports below.
-    let ((balance, pool_id), n, s, hints) = futures::try_join!(
+    let ((balance, pool_id), n, s, hints, valuer) = futures::try_join!(
         main_card(db, &org, now),
         names(db, org.id),
         scope(db, org.id, filter),
-        getting_started(db, org.id)
+        getting_started(db, org.id),
+        Valuer::load(db, &org)
     )?;
     let before = async {
         match c {
@@ -217,11 +220,17 @@ pub async fn overview<C: ConnectionTrait>(
         }
     };
     let companies = super::companies::by_company(db, &org, r, c, &s);
-    let (answers, before, companies) = futures::try_join!(ask(db, &org, &s, r), before, companies)?;
+    let models = super::models::by_model(db, &org, r, c, &s, &valuer);
+    let (answers, before, companies, models) =
+        futures::try_join!(ask(db, &org, &s, r), before, companies, models)?;
     let freq = filter.frequency;
     let this = Folded::of(&answers, &n, freq, &[freq.into(), GroupBy::Feature]);
     let that = before.map(|b| Folded::of(&b, &n, freq, &[freq.into()]));
-    let shares = Shares::of(&n, &this, that.as_ref());
+    let mut shares = Shares::of(&n, &this, that.as_ref());
+    let (money, per_feature) = valuer.value(&answers.by_day, GroupBy::Feature)?;
+    for f in &mut shares.features {
+        f.money = per_feature.get(&f.key).and_then(Amounts::single);
+    }
     let labels = buckets(r, freq);
     let series = feature_series(&labels, &this.timeline, &shares.features);
     let compare_series = c
@@ -242,6 +251,7 @@ pub async fn overview<C: ConnectionTrait>(
         compare_from: c.map(|c| c.from),
         compare_to: c.map(|c| c.to),
         total: this.cats.total.credits,
+        money: money.into_vec(),
         total_events: this.cats.total.events,
         compare_total: that.map(|x| x.cats.total.credits),
         categories: shares.categories,
@@ -254,6 +264,7 @@ pub async fn overview<C: ConnectionTrait>(
         anomalies,
         sources: shares.sources,
         companies,
+        models,
         forecast,
         getting_started: hints,
     })
@@ -421,7 +432,7 @@ fn daily_points(r: DateRange, daily: &UsageReport) -> Vec<DailyPoint> {
         .collect()
 }
 
-/// Teams, categories, features and members for the filter bar.
+/// Teams, categories, features, members, companies, flows and models for the filter bar.
 pub async fn filter_options<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<FilterOptions> {
     use crate::entities::{team, user};
     let n = names(db, org).await?;
@@ -458,7 +469,13 @@ pub async fn filter_options<C: ConnectionTrait>(db: &C, org: OrgId) -> Result<Fi
         .order_by_asc(crate::entities::company::Column::Name)
         .all(db)
         .await?;
+    let models = crate::entities::model::Entity::find()
+        .filter(crate::entities::model::Column::OrganizationId.eq(org))
+        .order_by_asc(crate::entities::model::Column::Name)
+        .all(db)
+        .await?;
     Ok(FilterOptions {
+        models: models.into_iter().map(|m| m.name).collect(),
         companies: companies.into_iter().map(|c| (c.key, c.name)).collect(),
         flows: flows.into_iter().map(|f| (f.key, f.name)).collect(),
         teams: teams.into_iter().map(|t| t.name).collect(),

@@ -1,5 +1,5 @@
-//! Billing period records: per period, what was included, purchased, used, expired and used
-//! by end users — derived from grants, purchases and the daily rollup, so they can never
+//! Billing period records: per period, what was included, purchased, adjusted, used, expired
+//! and used by end users — derived from grants, purchases and the daily rollup, so they can never
 //! disagree with the ledger.
 
 use super::range::DateRange;
@@ -19,6 +19,8 @@ pub struct PeriodRecord {
     pub period: Period,
     pub included: Credits,
     pub purchased: Credits,
+    /// Corrections made in the period: adjustments added, less debits.
+    pub adjusted: Credits,
     pub used: Credits,
     pub overage: Credits,
     /// Left on grants that expired during the period (only once expired).
@@ -146,6 +148,11 @@ pub fn records(
                 .iter()
                 .filter(|x| x.pool_id == pool.id && in_period(x.created_at))
                 .map(|x| Credits(x.amount_milli))
+                .sum(),
+            adjusted: grants
+                .iter()
+                .filter(|g| g.kind == GrantKind::Adjustment && in_period(g.granted_at))
+                .map(|g| Credits(g.original_milli))
                 .sum(),
             used,
             overage,

@@ -4,5 +4,6 @@
 
 pub mod grants;
 pub mod organizations;
+pub mod pool_prices;
 pub mod pools;
 pub mod rates;

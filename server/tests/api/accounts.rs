@@ -93,11 +93,17 @@ async fn actions(
             json!({"SetDashboardRoles": {"roles": ["owner", "billing_admin", "admin", "member"]}}),
         ),
         ("recalculate", json!("Recalculate")),
+        (
+            "rate",
+            json!({"SetRate": {"rate": {"feature": "voice_call", "model": null, "effective_from": null,
+                "per_unit": "0.5", "per_1k_input_tokens": "", "per_1k_output_tokens": "0",
+                "per_1k_cached_input_tokens": "0", "minimum": "0"}}}),
+        ),
     ]
 }
 
 /// Who may do what, written out here rather than derived from the code under test.
-const ALLOWED: [(&str, [bool; 4]); 16] = [
+const ALLOWED: [(&str, [bool; 4]); 17] = [
     //                owner  billing admin  member
     ("buy", [true, true, false, false]),
     ("auto-recharge", [true, true, false, false]),
@@ -116,6 +122,7 @@ const ALLOWED: [(&str, [bool; 4]); 16] = [
     ("revoke key", [true, false, true, false]),
     ("governance", [true, false, false, false]),
     ("recalculate", [true, false, true, false]),
+    ("rate", [true, true, false, false]),
 ];
 
 async fn each_role_may_take_exactly_its_actions(role_index: usize, email: &str) {

@@ -49,7 +49,10 @@ async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).expect("an integer")
 }
 
-async fn migrations_create_every_table_and_are_idempotent(db: &DatabaseConnection) {
+/// Migrations run on a pool of one SQLite connection, as start-up runs them (another pooled
+/// connection may hold a stale schema across a schema change).
+async fn migrations_create_every_table_and_are_idempotent(t: helpers::TestDb) {
+    let db = &server::db::connect_for_migration(&t.url).await.unwrap();
     for t in TABLES {
         assert_eq!(
             scalar(db, &format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {t}")).await,
@@ -257,8 +260,20 @@ async fn demo_has_the_fixed_names(db: &DatabaseConnection) {
     assert_eq!(promo_expired, 1);
 }
 
+mod migrations_create_every_table_and_are_idempotent {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::migrations_create_every_table_and_are_idempotent(crate::helpers::sqlite().await)
+            .await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::migrations_create_every_table_and_are_idempotent(crate::helpers::postgres().await)
+            .await;
+    }
+}
+
 crate::on_both_backends!(
-    migrations_create_every_table_and_are_idempotent,
     tenant_unique_keys_include_the_organization,
     generator_is_deterministic_and_consistent,
     demo_has_the_fixed_names,

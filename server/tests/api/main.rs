@@ -11,6 +11,8 @@ mod database;
 mod hardening;
 mod http;
 mod ingest;
+mod models;
+mod money;
 mod overview;
 mod pages;
 mod rates;

@@ -536,10 +536,13 @@ async fn upgrade_fills_the_action_rollup(t: helpers::TestDb) {
     let overview_before = server::services::overview::overview(&t.db, org, &last_30(), test_now())
         .await
         .unwrap();
-    // Back to before the newest rollups (m0005 feature, m0004 accounts, m0003 action).
-    server::db::migrations::Migrator::down(&t.db, Some(3))
+    // Back to before the newest rollup shape (m0015 pool prices, m0014 models), on one
+    // connection as start-up migrates.
+    let one = server::db::connect_for_migration(&t.url).await.unwrap();
+    server::db::migrations::Migrator::down(&one, Some(2))
         .await
         .unwrap();
+    one.close().await.unwrap();
     let db = server::startup::connect_and_migrate(&t.url).await.unwrap();
     let after = server::services::flows::flows_view(&db, org, &last_30(), test_now())
         .await

@@ -35,6 +35,11 @@ async fn rates_set_versions_and_refuse_bad_input(db: &DatabaseConnection) {
     seed(db, 200, 1, Utc::now()).await;
     let base = spawn_app(db).await;
     let api = Api::new(&base, &api_key(db, "acme").await);
+    let other = Api::new(&base, &api_key(db, "globex").await);
+    // The demo's own rate cards, as history.
+    let count = |list: &Value| list.as_array().unwrap().len();
+    let before = count(&api.get("/api/v1/rates").await.1);
+    let others = other.get("/api/v1/rates").await.1;
     let (s, b) = api
         .put(
             "/api/v1/rates/reply_suggestion",
@@ -120,10 +125,9 @@ async fn rates_set_versions_and_refuse_bad_input(db: &DatabaseConnection) {
     }
     let (s, list) = api.get("/api/v1/rates").await;
     assert_eq!(s, 200);
-    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
-    // Another organization's key sees none of them.
-    let other = Api::new(&base, &api_key(db, "globex").await);
-    assert_eq!(other.get("/api/v1/rates").await.1, json!([]));
+    assert_eq!(count(&list), before + 1, "{list}");
+    // Another organization's rates are untouched.
+    assert_eq!(other.get("/api/v1/rates").await.1, others);
 }
 
 async fn events_are_rated_by_the_version_in_effect(db: &DatabaseConnection) {
@@ -172,7 +176,7 @@ async fn events_are_rated_by_the_version_in_effect(db: &DatabaseConnection) {
         // The sender's price wins.
         ev("r-sent", now, json!({"input_tokens": 1800, "credits": "7"})),
         // No rate for this feature: refused alone, naming credits.
-        {"id": "r-none", "timestamp": at(now), "feature": "ai_rewrite", "input_tokens": 5},
+        {"id": "r-none", "timestamp": at(now), "feature": "voice_call", "input_tokens": 5},
     ]);
     let (s, b) = api
         .post("/api/v1/events", json!({"events": events.clone()}))
@@ -185,7 +189,7 @@ async fn events_are_rated_by_the_version_in_effect(db: &DatabaseConnection) {
     );
     let why = b["rejected"][0]["error"].as_str().unwrap();
     assert!(
-        why.contains("ai_rewrite") && why.contains("no rate"),
+        why.contains("voice_call") && why.contains("no rate"),
         "{why}"
     );
     for (id, milli) in [

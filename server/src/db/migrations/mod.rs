@@ -13,6 +13,8 @@ mod m0010_shared_state;
 mod m0011_usage_totals;
 mod m0012_payments;
 mod m0013_rates;
+mod m0014_models;
+mod m0015_pool_prices;
 
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_usage_totals::Migration),
             Box::new(m0012_payments::Migration),
             Box::new(m0013_rates::Migration),
+            Box::new(m0014_models::Migration),
+            Box::new(m0015_pool_prices::Migration),
         ]
     }
 }

@@ -21,6 +21,7 @@ pub(super) struct Labels {
     actions: HashMap<i64, String>,
     companies: HashMap<i64, String>,
     teams: HashMap<i64, String>,
+    models: HashMap<i64, String>,
 }
 
 type Names = HashMap<i64, String>;
@@ -62,8 +63,24 @@ pub(super) async fn labels<C: ConnectionTrait>(
         &actions,
     );
     let groups = group_names(db, org, wants(GroupBy::Company), wants(GroupBy::Team));
-    let ((features, categories), (members, end_users), (sources, actions), (companies, teams)) =
-        futures::try_join!(catalog, people, sources, groups)?;
+    let models = when(
+        wants(GroupBy::Model),
+        by_id::<C, model::Entity>(
+            db,
+            model::Column::OrganizationId,
+            org,
+            model::Column::Id,
+            None,
+            |m| (m.id, m.name),
+        ),
+    );
+    let (
+        (features, categories),
+        (members, end_users),
+        (sources, actions),
+        (companies, teams),
+        models,
+    ) = futures::try_join!(catalog, people, sources, groups, models)?;
     Ok(Labels {
         features,
         categories,
@@ -73,6 +90,7 @@ pub(super) async fn labels<C: ConnectionTrait>(
         actions,
         companies,
         teams,
+        models,
     })
 }
 
@@ -232,5 +250,6 @@ pub(super) fn label(g: GroupBy, raw: &Raw, cols: &[(&str, &str)], l: &Labels) ->
         GroupBy::Action => l.actions.get(&id("action_id")).cloned(),
         GroupBy::Company => l.companies.get(&id("company_id")).cloned(),
         GroupBy::Team => l.teams.get(&id("team_id")).cloned(),
+        GroupBy::Model => l.models.get(&id("model_id")).cloned(),
     }
 }

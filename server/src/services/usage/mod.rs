@@ -1,6 +1,7 @@
-//! Usage grouped by any of day/week/month, feature, category, user, team, source, company,
-//! filtered by team, user, feature, category — answered from the smallest rollup that holds
-//! the columns asked for (`rollup`), never from raw events.
+//! Usage grouped by any of day/week/month, feature, category, user, team, source, action,
+//! company, model, filtered by team, user, feature, category, company, flow / source, model —
+//! answered from the smallest rollup that holds the columns asked for (`rollup`), never
+//! from raw events.
 //! The REST API, the CSV export and the dashboard all call [`usage`].
 
 mod labels;
@@ -67,6 +68,7 @@ pub struct Scope {
     /// Only usage done by these sources (a flow, or every source with a key).
     sources: Option<Vec<i64>>,
     company: Option<i64>,
+    model: Option<i64>,
     /// Only usage of this pool (not a dashboard filter: the balance forecast needs it).
     pool: Option<i64>,
     /// Only usage attributed to some end user (period records).
@@ -126,6 +128,15 @@ pub async fn scope<C: ConnectionTrait>(db: &C, org: OrgId, f: &Filter) -> Result
             .await?;
         let c = c.ok_or_else(|| AppError::invalid("company", format!("no company {key:?}")))?;
         s.company = Some(c.id);
+    }
+    if let Some(name) = &f.model {
+        let m = model::Entity::find()
+            .filter(model::Column::OrganizationId.eq(org))
+            .filter(model::Column::Name.eq(name.as_str()))
+            .one(db)
+            .await?;
+        let m = m.ok_or_else(|| AppError::invalid("model", format!("no model {name:?}")))?;
+        s.model = Some(m.id);
     }
     Ok(s)
 }
@@ -269,6 +280,9 @@ pub async fn scope_events<C: ConnectionTrait>(
     if let Some(c) = s.company {
         q = q.filter(usage_event::Column::CompanyId.eq(c));
     }
+    if let Some(m) = s.model {
+        q = q.filter(usage_event::Column::ModelId.eq(m));
+    }
     Ok(q)
 }
 
@@ -322,7 +336,7 @@ pub async fn totals<C: ConnectionTrait>(
     range: DateRange,
     s: &Scope,
 ) -> Result<UsageRow> {
-    let (raws, _) = run(db, org, range, s, &[], Rollup::for_question(s, &[]), None).await?;
+    let (raws, _) = run(db, org, range, s, &[], Rollup::for_question(s, &[])?, None).await?;
     Ok(usage_row(
         vec![],
         raws.first().map_or([0; 6], |r| r.sums),
@@ -339,7 +353,7 @@ pub async fn daily_totals<C: ConnectionTrait>(
     s: &Scope,
 ) -> Result<Vec<(NaiveDate, UsageRow)>> {
     let by_day = [GroupBy::Day];
-    let rollup = Rollup::for_question(s, &by_day);
+    let rollup = Rollup::for_question(s, &by_day)?;
     let (raws, _) = run(db, org, range, s, &by_day, rollup, None).await?;
     Ok(raws
         .iter()
@@ -359,8 +373,8 @@ pub async fn usage_scoped<C: ConnectionTrait>(
     s: &Scope,
     group_by: &[GroupBy],
 ) -> Result<UsageReport> {
-    let rollup = Rollup::for_question(s, group_by);
-    let tokens = group_by.contains(&GroupBy::Action);
+    let rollup = Rollup::for_question(s, group_by)?;
+    let tokens = rollup.has_tokens() && group_by.iter().any(|g| g.has_tokens());
     let weeks = org.weekly_until;
     let (raws, cols) = run(db, org.id, range, s, group_by, rollup, weeks).await?;
     // Boxed: eight lookups side by side make a large future, kept off the stack.

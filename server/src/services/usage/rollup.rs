@@ -7,6 +7,7 @@ use super::Scope;
 use crate::entities::*;
 use crate::error::Result;
 use crate::ledger::split_weeks;
+use app::error::AppError;
 use app::filter::GroupBy;
 use app::ids::OrgId;
 use chrono::{Duration, NaiveDate};
@@ -17,14 +18,14 @@ use std::collections::BTreeMap;
 /// Which rollup answers: the smallest one that has every column the question needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rollup {
-    /// Day × pool × feature × source × action × whether an end user's, with tokens: nothing
+    /// Day × pool × feature × source × action × whether an end user's × model, with tokens: nothing
     /// per person, so its size does not grow with events or people (a few thousand rows).
     Features,
     /// Day × pool × feature × member × end user.
     Users,
-    /// Day × pool × feature × member × end user × source × company.
+    /// Day × pool × feature × member × end user × source × company × model.
     Daily,
-    /// Day × feature × member × end user × source × action, with tokens.
+    /// Day × feature × member × end user × source × action × model, with tokens.
     Actions,
 }
 
@@ -63,6 +64,7 @@ impl Rollup {
                 "source_id",
                 "action_id",
                 "by_end_user",
+                "model_id",
                 "tokens",
             ],
             Rollup::Users => &["day", "pool_id", "feature_id", "user_id", "end_user_id"],
@@ -74,6 +76,7 @@ impl Rollup {
                 "end_user_id",
                 "source_id",
                 "company_id",
+                "model_id",
             ],
             Rollup::Actions => &[
                 "day",
@@ -82,6 +85,7 @@ impl Rollup {
                 "end_user_id",
                 "source_id",
                 "action_id",
+                "model_id",
                 "tokens",
             ],
         }
@@ -89,7 +93,7 @@ impl Rollup {
 
     /// The smallest rollup with the columns a grouping and a scope need. Token sums are
     /// reported for groupings by action.
-    pub fn for_question(s: &Scope, group_by: &[GroupBy]) -> Rollup {
+    pub fn for_question(s: &Scope, group_by: &[GroupBy]) -> Result<Rollup> {
         let mut needs: Vec<&str> = group_by
             .iter()
             .flat_map(|g| sql_columns(*g))
@@ -116,13 +120,35 @@ impl Rollup {
         if s.company.is_some() {
             needs.push("company_id");
         }
-        if group_by.contains(&GroupBy::Action) {
-            needs.push("tokens");
+        if s.model.is_some() {
+            needs.push("model_id");
         }
-        Rollup::ALL
-            .into_iter()
-            .find(|r| needs.iter().all(|c| r.has(c)))
-            .expect("usage_daily and usage_action_daily together have every column")
+        let find = |needs: &[&str]| {
+            Rollup::ALL
+                .into_iter()
+                .find(|r| needs.iter().all(|c| r.has(c)))
+        };
+        // Token sums where a rollup counts them beside everything else asked for (a
+        // company's usage is counted without them).
+        let with_tokens = group_by.iter().any(|g| g.has_tokens()).then(|| {
+            let mut all = needs.clone();
+            all.push("tokens");
+            find(&all)
+        });
+        // Only companies (usage_daily) and actions (the action rollup) are apart.
+        let field = if s.company.is_some() {
+            "company"
+        } else {
+            "group_by"
+        };
+        with_tokens
+            .flatten()
+            .or_else(|| find(&needs))
+            .ok_or_else(|| {
+                let why = "usage by company is not counted per flow action: ask for companies \
+                       without grouping by action";
+                AppError::invalid(field, why).into()
+            })
     }
 
     /// Whether the rollup can group or filter by `column`: "by end user" is a column of its
@@ -150,6 +176,7 @@ pub(super) fn sql_columns(g: GroupBy) -> &'static [(&'static str, &'static str)]
         GroupBy::Source => &[(UD, "source_id")],
         GroupBy::Action => &[(UD, "action_id")],
         GroupBy::Company => &[(UD, "company_id")],
+        GroupBy::Model => &[(UD, "model_id")],
         GroupBy::Team => &[(TM, "team_id")],
     }
 }
@@ -233,6 +260,9 @@ fn narrow(q: &mut SelectStatement, org: OrgId, s: &Scope, group_by: &[GroupBy], 
     }
     if let Some(c) = s.company {
         q.and_where(Expr::col((UD, "company_id")).eq(c));
+    }
+    if let Some(m) = s.model {
+        q.and_where(Expr::col((UD, "model_id")).eq(m));
     }
     if s.any_end_user {
         q.and_where(if rollup.columns().contains(&"by_end_user") {

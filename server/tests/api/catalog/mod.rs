@@ -6,6 +6,7 @@
 use crate::helpers;
 
 mod first_run;
+mod rates;
 
 use crate::helpers::{Api, spawn_app};
 use app::credits::Credits;

@@ -16,6 +16,8 @@ pub struct BalanceCard {
     pub promotional_remaining: Credits,
     /// Background / automatic-work allowance, shown separately.
     pub allowance_remaining: Credits,
+    /// Left on corrections that added credits (shown when not zero).
+    pub adjusted_remaining: Credits,
     /// Included credits granted for the current period, and how many of them were burned.
     pub included_granted: Credits,
     pub included_used: Credits,
@@ -108,6 +110,9 @@ pub struct Overview {
     /// What the range's credits cost, one amount per currency, at the pools' prices on
     /// each day.
     pub money: Vec<Money>,
+    /// The part of `total` the meter rated from usage (the rest its senders priced); `None`
+    /// under a team, user or company filter (those rollups do not keep the split).
+    pub rated: Option<Credits>,
     pub total_events: i64,
     pub compare_total: Option<Credits>,
     pub categories: Vec<ShareRow>,

@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { collectErrors } from "./support";
+import { acme, collectErrors, credits, hydrated, totalUsed } from "./support";
 
 test("the server-rendered balance card carries the numbers before any script runs", async ({ request }) => {
   const res = await request.get("/usage");
@@ -37,5 +37,21 @@ test("/ opens the usage dashboard, hydrates and draws the daily chart", async ({
   expect(Math.abs(sum - (await num("daily-total")))).toBeLessThan(0.001);
 
   await page.screenshot({ path: "test-results/usage-1280.png", fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test("usage by model: the table lists the demo's models and the model filter narrows the total", async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto("/usage?range=last_90");
+  await hydrated(page);
+  const models = page.getByTestId("models");
+  await expect(models.locator("tbody tr")).toHaveCount(2);
+  await expect(models).toContainText("gpt-4o-mini");
+  await expect(page.getByTestId("rated")).toBeVisible();
+  await page.locator("select[name=model]").selectOption("gpt-4o-mini");
+  await expect(page).toHaveURL(/model=gpt-4o-mini/);
+  await expect(page.getByTestId("chip-model")).toContainText("Model: gpt-4o-mini");
+  const want = credits(`model_id = (SELECT id FROM models WHERE name = 'gpt-4o-mini' AND organization_id = ${acme})`);
+  await expect.poll(() => totalUsed(page)).toBe(want);
   expect(errors).toEqual([]);
 });

@@ -239,6 +239,7 @@ async fn bench(
         "usage_action_daily",
         "usage_user_daily",
         "usage_feature_daily",
+        "usage_model_daily",
     ] {
         let row = db
             .query_one_raw(Statement::from_string(
@@ -250,7 +251,8 @@ async fn bench(
             .unwrap();
         sizes.push(format!("{table} {}", row.try_get::<i64>("", "n").unwrap()));
     }
-    // The same rollups' keys without the model: the rows they would hold without that dimension.
+    // The same rollups' keys without the model: the rows they would hold without it
+    // (`usage_feature_daily` is `usage_model_daily` without it).
     let mut before_model = Vec::new();
     for (table, key) in [
         (
@@ -260,10 +262,6 @@ async fn bench(
         (
             "usage_action_daily",
             "day, feature_id, user_id, end_user_id, source_id, action_id",
-        ),
-        (
-            "usage_feature_daily",
-            "day, pool_id, feature_id, source_id, action_id, by_end_user",
         ),
     ] {
         let sql = format!(

@@ -67,19 +67,19 @@ impl PriceBook {
         v[n.saturating_sub(1)].1
     }
 
-    /// What `credits` of `pool` used at `at` cost, in its currency.
-    pub fn cost_at(
+    /// The one price of the pool over `from..=to` (a version starting inside that changes
+    /// it: `None`).
+    pub fn micros_over(
         &self,
         pool: &pool::Model,
-        credits: Credits,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Money> {
-        let price = Price {
-            micros: self.micros_at(pool, at),
-            ..price_of(pool)
-        };
-        price
-            .cost(credits)
-            .ok_or_else(|| AppError::invalid("credits", "is too large to price").into())
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Option<i64> {
+        let first = self.micros_at(pool, from);
+        let changes = self.versions.get(&pool.id).is_some_and(|v| {
+            v.iter()
+                .any(|(at, micros)| *at > from && *at <= to && *micros != first)
+        });
+        (!changes).then_some(first)
     }
 }

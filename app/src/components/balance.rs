@@ -37,6 +37,15 @@ pub fn BalanceCardView(card: BalanceCard) -> impl IntoView {
                     <dt>"Background allowance"</dt>
                     <dd data-testid="allowance">{card.allowance_remaining.display()}</dd>
                 </div>
+                {(card.adjusted_remaining.0 != 0)
+                    .then(|| {
+                        view! {
+                            <div>
+                                <dt>"Adjustments"</dt>
+                                <dd data-testid="adjusted">{card.adjusted_remaining.display()}</dd>
+                            </div>
+                        }
+                    })}
             </dl>
             <p class="muted">
                 "Billing period " {card.period_start.format("%b %-d").to_string()} " – "

@@ -280,6 +280,18 @@ fn CreditsUsed(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
                         }
                     })}
                 {o
+                    .rated
+                    .filter(|r| r.0 > 0)
+                    .map(|r| {
+                        view! {
+                            " · "
+                            <span data-testid="rated">{r.display()}</span>
+                            " rated by the meter, "
+                            {(total - r).display()}
+                            " priced by the sender"
+                        }
+                    })}
+                {o
                     .compare_total
                     .map(|c| {
                         view! {

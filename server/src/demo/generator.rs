@@ -203,6 +203,7 @@ fn draw_event(rng: &mut ChaCha8Rng, def: &OrgDef, refs: &OrgRefs, day: NaiveDate
         quantity,
         input_tokens,
         output_tokens,
+        rated: false,
     }
 }
 
@@ -260,8 +261,7 @@ impl EventWriter {
             output_tokens: Set(e.output_tokens),
             cached_input_tokens: Set(None),
             model_id: Set(e.model_id),
-            // The demo's events with a model are exactly the ones the meter rated.
-            priced_by_sender: Set(e.model_id.is_none()),
+            priced_by_sender: Set(!e.rated),
             metadata: Set(None),
             received_at: Set(at),
         });

@@ -98,6 +98,7 @@ impl DemoRates {
         };
         let i = usize::from(rng.random_range(0..4) == 0);
         e.model_id = Some(self.model_ids[i]);
+        e.rated = true;
         let usage = Usage {
             quantity: e.quantity,
             input_tokens,

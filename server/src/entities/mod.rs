@@ -29,6 +29,7 @@ pub mod usage_action_daily;
 pub mod usage_daily;
 pub mod usage_event;
 pub mod usage_feature_daily;
+pub mod usage_model_daily;
 pub mod usage_user_daily;
 pub mod usage_user_weekly;
 pub mod user;

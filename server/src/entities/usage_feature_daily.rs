@@ -22,15 +22,14 @@ pub struct Model {
     /// 1 when the events were end users', 0 otherwise (members' or nobody's; m0007).
     #[sea_orm(primary_key, auto_increment = false)]
     pub by_end_user: i64,
-    /// 0 when the event named no model.
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub model_id: i64,
     pub credits_milli: i64,
     pub overage_milli: i64,
     pub quantity: i64,
     pub events: i64,
     pub input_tokens: i64,
     pub output_tokens: i64,
+    /// The part of `credits_milli` the meter rated (the rest its senders priced).
+    pub rated_milli: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

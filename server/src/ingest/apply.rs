@@ -374,6 +374,7 @@ async fn roll_up(
             quantity: e.quantity,
             input_tokens: e.input_tokens,
             output_tokens: e.output_tokens,
+            rated: !e.priced_by_sender,
         })?;
     }
     daily.upsert(txn, org.id).await

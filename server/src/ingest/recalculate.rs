@@ -143,6 +143,7 @@ async fn sum_page<C: ConnectionTrait>(
             quantity: e.quantity,
             input_tokens: e.input_tokens,
             output_tokens: e.output_tokens,
+            rated: !e.priced_by_sender,
         })?;
     }
     Ok(Some((last.id, page.len() as u64)))

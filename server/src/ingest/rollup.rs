@@ -5,7 +5,8 @@
 use crate::db::rows::{self, Conflict};
 use crate::entities::organization;
 use crate::entities::{
-    usage_action_daily, usage_daily, usage_feature_daily, usage_user_daily, usage_user_weekly,
+    usage_action_daily, usage_daily, usage_feature_daily, usage_model_daily, usage_user_daily,
+    usage_user_weekly,
 };
 use crate::error::Result;
 use crate::ledger::{local_day, monday_of};
@@ -35,6 +36,8 @@ pub struct Counted {
     pub quantity: i64,
     pub input_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
+    /// Whether the meter rated the credits (else the sender priced them).
+    pub rated: bool,
 }
 
 // The primary keys of the rollup rows (after the organization), in column order: the maps
@@ -74,6 +77,12 @@ struct FeatureKey {
     source_id: i64,
     action_id: i64,
     by_end_user: i64,
+}
+
+/// A `usage_model_daily` row: a `usage_feature_daily` one by model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct ModelKey {
+    feature: FeatureKey,
     model_id: i64,
 }
 
@@ -87,12 +96,14 @@ struct UserKey {
     end_user_id: i64,
 }
 
-/// Sums per rollup row: credits, overage, quantity, events (+ input, output tokens).
+/// Sums per rollup row: credits, overage, quantity, events (+ input, output tokens, + rated
+/// credits).
 #[derive(Default)]
 pub struct DailyRollup {
     daily: BTreeMap<DailyKey, [i64; 4]>,
     actions: BTreeMap<ActionKey, [i64; 6]>,
-    features: BTreeMap<FeatureKey, [i64; 6]>,
+    features: BTreeMap<FeatureKey, [i64; 7]>,
+    models: BTreeMap<ModelKey, [i64; 6]>,
     users: BTreeMap<UserKey, [i64; 4]>,
     /// As `users`, keyed by the week's Monday: only for days before `weekly_until` (the
     /// closed weeks; the open ones are summed when they close).
@@ -103,7 +114,7 @@ pub struct DailyRollup {
 fn bump<K: Ord, const N: usize>(
     map: &mut BTreeMap<K, [i64; N]>,
     key: K,
-    values: &[i64; 6],
+    values: &[i64; 7],
 ) -> Result<()> {
     let acc = map.entry(key).or_insert([0; N]);
     for (a, v) in acc.iter_mut().zip(values) {
@@ -116,10 +127,11 @@ fn bump<K: Ord, const N: usize>(
 }
 
 /// Every daily rollup table, for rebuilding them from the raw events.
-pub const TABLES: [&str; 4] = [
+pub const TABLES: [&str; 5] = [
     "usage_daily",
     "usage_action_daily",
     "usage_feature_daily",
+    "usage_model_daily",
     "usage_user_daily",
 ];
 
@@ -145,7 +157,7 @@ impl DailyRollup {
             z(e.action_id),
             z(e.model_id),
         );
-        // credits, overage, quantity, events, input tokens, output tokens
+        // credits, overage, quantity, events, input tokens, output tokens, rated credits
         let v = [
             e.credits.0,
             e.overage.0,
@@ -153,6 +165,7 @@ impl DailyRollup {
             1,
             z(e.input_tokens),
             z(e.output_tokens),
+            if e.rated { e.credits.0 } else { 0 },
         ];
         let (day, pool_id, feature_id) = (e.day, e.pool_id, e.feature_id);
         let daily = DailyKey {
@@ -173,9 +186,9 @@ impl DailyRollup {
             source_id,
             action_id,
             by_end_user: i64::from(e.end_user_id.is_some()),
-            model_id,
         };
         bump(&mut self.features, feature, &v)?;
+        bump(&mut self.models, ModelKey { feature, model_id }, &v)?;
         let user = UserKey {
             day,
             pool_id,
@@ -210,6 +223,8 @@ impl DailyRollup {
             .into_iter()
             .map(|(k, v)| feature_row(org, k, v));
         add_into(db, features.collect()).await?;
+        let models = self.models.into_iter().map(|(k, v)| model_row(org, k, v));
+        add_into(db, models.collect()).await?;
         let users = self.users.into_iter().map(|(k, v)| user_row(org, k, v));
         add_into(db, users.collect()).await?;
         add_weeks(db, org, self.users_weekly).await?;
@@ -246,7 +261,15 @@ pub async fn close_weeks<C: ConnectionTrait>(
             user_id: d.user_id,
             end_user_id: d.end_user_id,
         };
-        let v = [d.credits_milli, d.overage_milli, d.quantity, d.events, 0, 0];
+        let v = [
+            d.credits_milli,
+            d.overage_milli,
+            d.quantity,
+            d.events,
+            0,
+            0,
+            0,
+        ];
         bump(&mut weeks, key, &v)?;
     }
     add_weeks(db, org.id, weeks).await?;
@@ -317,7 +340,7 @@ fn daily_row(
 fn feature_row(
     org: OrgId,
     k: FeatureKey,
-    [credits, overage, quantity, events, input, output]: [i64; 6],
+    [credits, overage, quantity, events, input, output, rated]: [i64; 7],
 ) -> usage_feature_daily::ActiveModel {
     usage_feature_daily::ActiveModel {
         organization_id: Set(org),
@@ -327,7 +350,33 @@ fn feature_row(
         source_id: Set(k.source_id),
         action_id: Set(k.action_id),
         by_end_user: Set(k.by_end_user),
-        model_id: Set(k.model_id),
+        credits_milli: Set(credits),
+        overage_milli: Set(overage),
+        quantity: Set(quantity),
+        events: Set(events),
+        input_tokens: Set(input),
+        output_tokens: Set(output),
+        rated_milli: Set(rated),
+    }
+}
+
+fn model_row(
+    org: OrgId,
+    ModelKey {
+        feature: k,
+        model_id,
+    }: ModelKey,
+    [credits, overage, quantity, events, input, output]: [i64; 6],
+) -> usage_model_daily::ActiveModel {
+    usage_model_daily::ActiveModel {
+        organization_id: Set(org),
+        day: Set(k.day),
+        pool_id: Set(k.pool_id),
+        feature_id: Set(k.feature_id),
+        source_id: Set(k.source_id),
+        action_id: Set(k.action_id),
+        by_end_user: Set(k.by_end_user),
+        model_id: Set(model_id),
         credits_milli: Set(credits),
         overage_milli: Set(overage),
         quantity: Set(quantity),

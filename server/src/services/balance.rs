@@ -130,6 +130,7 @@ pub async fn balance_card<C: ConnectionTrait>(
         purchased_remaining: b.purchased,
         promotional_remaining: b.promotional,
         allowance_remaining: b.allowance,
+        adjusted_remaining: b.adjusted,
         included_granted: b.included_granted,
         included_used: b.included_used,
         period_start: b.period.start_date,

@@ -3,7 +3,7 @@
 //! answered from the action rollup, which counts tokens.
 
 use super::range;
-use super::usage::{UsageReport, scope, usage_scoped};
+use super::usage::{UsageReport, scope};
 use crate::entities::{action, source};
 use crate::error::Result;
 use app::credits::Credits;
@@ -62,11 +62,16 @@ pub async fn flows_view<C: ConnectionTrait>(
     let c = range::compare_with(filter, r, &org, tz);
     let s = scope(db, org_id, filter).await?;
     let g = [GroupBy::Source, GroupBy::Action];
-    let (by_source, by_action) = fold(&usage_scoped(db, &org, r, &s, &g).await?);
-    let before = match c {
-        Some(c) => Some(fold(&usage_scoped(db, &org, c, &s, &g).await?).0),
-        None => None,
-    };
+    // The by-model table (and its money) from its own smaller question, side by side.
+    let by_model = [GroupBy::Model, GroupBy::Feature];
+    let ((now, before), (models_now, models_before), valuer) = futures::try_join!(
+        super::shares::with_compare(db, &org, r, c, &s, &g),
+        super::shares::with_compare(db, &org, r, c, &s, &by_model),
+        super::value::Valuer::load(db, &org)
+    )?;
+    let models = super::models::by_model(&models_now, models_before.as_ref(), &valuer)?;
+    let (by_source, by_action) = fold(&now);
+    let before = before.as_ref().map(|b| fold(b).0);
     let sources = source::Entity::find()
         .filter(source::Column::OrganizationId.eq(org_id))
         .all(db)
@@ -82,8 +87,6 @@ pub async fn flows_view<C: ConnectionTrait>(
         .collect();
     let [flows, pilots, agents, others] = source_lists(wanted, &by_source, before.as_ref());
     let actions = action_rows(db, org_id, &title, &by_action).await?;
-    let valuer = super::value::Valuer::load(db, &org).await?;
-    let models = super::models::by_model(db, &org, r, c, &s, &valuer).await?;
     Ok(FlowsView {
         time_zone: org.time_zone,
         from: r.from,

@@ -36,6 +36,7 @@ pub async fn main_card<C: ConnectionTrait>(
         purchased_remaining: Credits::ZERO,
         promotional_remaining: Credits::ZERO,
         allowance_remaining: Credits::ZERO,
+        adjusted_remaining: Credits::ZERO,
         included_granted: Credits::ZERO,
         included_used: Credits::ZERO,
         period_start: period.start_date,

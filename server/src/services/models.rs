@@ -1,36 +1,32 @@
 //! Usage by model: what the usage that named a model (`gpt-4o-mini`…) came to in events,
 //! tokens, credits and money, with the compare period's credits. The overview and the flows
-//! page show it; usage without a model is not in it.
+//! page fold it from a report they ask anyway (grouped by model and feature among others);
+//! usage without a model is not in it.
 
-use super::range::DateRange;
-use super::shares::{by_key, with_compare};
-use super::usage::{Scope, regroup};
+use super::shares::by_key;
+use super::usage::{UsageReport, regroup};
 use super::value::{Amounts, Valuer};
-use crate::entities::organization;
 use crate::error::Result;
 use app::credits::Credits;
 use app::filter::GroupBy;
 use app::model::ModelUsage;
-use sea_orm::ConnectionTrait;
 
-/// Every model with usage over `range`, most credits first.
-pub async fn by_model<C: ConnectionTrait>(
-    db: &C,
-    org: &organization::Model,
-    range: DateRange,
-    compare: Option<DateRange>,
-    s: &Scope,
+/// Every model of `now` (a report grouped by model and feature), most credits first, with
+/// `before`'s credits beside.
+pub fn by_model(
+    now: &UsageReport,
+    before: Option<&UsageReport>,
     valuer: &Valuer,
 ) -> Result<Vec<ModelUsage>> {
-    // By feature and day too: each day's credits are valued at their pool's price then.
-    let by = [GroupBy::Model, GroupBy::Feature, GroupBy::Day];
-    let (detail, before) = with_compare(db, org, range, compare, s, &by).await?;
-    let (_, money) = valuer.value(&detail, GroupBy::Model)?;
-    let now = regroup(&detail, &[GroupBy::Model], |g| vec![g[0].clone()]);
-    let before = before
-        .map(|b| regroup(&b, &[GroupBy::Model], |g| vec![g[0].clone()]))
-        .as_ref()
-        .map(by_key);
+    let money = valuer.value(now, GroupBy::Model)?.per;
+    let model = |r: &UsageReport| {
+        let i = r.group_by.iter().position(|g| *g == GroupBy::Model);
+        regroup(r, &[GroupBy::Model], move |g| {
+            vec![i.and_then(|i| g.get(i).cloned()).flatten()]
+        })
+    };
+    let (now, before) = (model(now), before.map(model));
+    let before = before.as_ref().map(by_key);
     Ok(now
         .rows
         .iter()

@@ -220,14 +220,19 @@ pub async fn overview<C: ConnectionTrait>(
         }
     };
     let companies = super::companies::by_company(db, &org, r, c, &s);
-    let models = super::models::by_model(db, &org, r, c, &s, &valuer);
-    let (answers, before, companies, models) =
-        futures::try_join!(ask(db, &org, &s, r), before, companies, models)?;
+    let rated = super::usage::rated(db, org.id, r, &s);
+    let (answers, before, companies, rated) =
+        futures::try_join!(ask(db, &org, &s, r), before, companies, rated)?;
+    let models = super::models::by_model(
+        &answers.by_source,
+        before.as_ref().map(|b| &b.by_source),
+        &valuer,
+    )?;
     let freq = filter.frequency;
     let this = Folded::of(&answers, &n, freq, &[freq.into(), GroupBy::Feature]);
     let that = before.map(|b| Folded::of(&b, &n, freq, &[freq.into()]));
     let mut shares = Shares::of(&n, &this, that.as_ref());
-    let (money, per_feature) = valuer.value(&answers.by_day, GroupBy::Feature)?;
+    let (money, per_feature) = money(&valuer, &answers)?;
     for f in &mut shares.features {
         f.money = per_feature.get(&f.key).and_then(Amounts::single);
     }
@@ -252,6 +257,7 @@ pub async fn overview<C: ConnectionTrait>(
         compare_to: c.map(|c| c.to),
         total: this.cats.total.credits,
         money: money.into_vec(),
+        rated,
         total_events: this.cats.total.events,
         compare_total: that.map(|x| x.cats.total.credits),
         categories: shares.categories,
@@ -270,6 +276,17 @@ pub async fn overview<C: ConnectionTrait>(
     })
 }
 
+/// What the range's usage cost, in all and per feature: from the by-source answer, or by
+/// day where a pool's price changed within the range.
+fn money(valuer: &Valuer, a: &Answers) -> Result<(Amounts, HashMap<String, Amounts>)> {
+    let by_range = valuer.value(&a.by_source, GroupBy::Feature)?;
+    let valued = match by_range.total {
+        Some(_) => by_range,
+        None => valuer.value(&a.by_day, GroupBy::Feature)?,
+    };
+    Ok((valued.total.unwrap_or_default(), valued.per))
+}
+
 /// The two questions asked of a range; categories, features, sources, days and buckets are
 /// folded from their answers.
 struct Answers {
@@ -283,7 +300,9 @@ async fn ask<C: ConnectionTrait>(
     s: &Scope,
     range: DateRange,
 ) -> Result<Answers> {
-    let by_source = usage_scoped(db, org, range, s, &[GroupBy::Feature, GroupBy::Source]);
+    // By model too: the by-model table is folded from it.
+    let by = [GroupBy::Feature, GroupBy::Source, GroupBy::Model];
+    let by_source = usage_scoped(db, org, range, s, &by);
     let by_day = usage_scoped(db, org, range, s, &[GroupBy::Day, GroupBy::Feature]);
     let (by_source, by_day) = futures::try_join!(by_source, by_day)?;
     Ok(Answers { by_source, by_day })

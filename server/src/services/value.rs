@@ -1,19 +1,20 @@
-//! What usage cost: credits valued on each local day at the price then in effect of the
-//! feature's pool (`money::PriceBook`), each day's part rounded down to the minor unit and
-//! the parts summed; amounts in different currencies are kept apart.
+//! What usage cost: credits valued at the price of the feature's pool in effect at the start
+//! of each local day (`money::PriceBook`); the credits of a feature at one price are rounded
+//! down once to the minor unit and the parts summed; currencies are kept apart.
 
+use super::range::DateRange;
 use super::usage::UsageReport;
 use crate::entities::{feature, organization, pool};
 use crate::error::Result;
 use crate::money::PriceBook;
 use crate::store;
-use app::credits::{Credits, Money};
+use app::credits::{Credits, Money, Price};
 use app::error::AppError;
 use app::filter::GroupBy;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Money in one or more currencies, one amount per currency in the order first seen.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -44,6 +45,16 @@ impl Amounts {
     pub fn into_vec(self) -> Vec<Money> {
         self.0
     }
+}
+
+/// A report's money: in all (`None` when some part could not be valued) and per key.
+pub struct Valued {
+    pub total: Option<Amounts>,
+    pub per: HashMap<String, Amounts>,
+}
+
+fn too_much() -> crate::error::Error {
+    AppError::internal("a sum of credits or money passed the 64-bit range").into()
 }
 
 /// The organization's pools, their price versions and which pool each feature draws on.
@@ -77,46 +88,72 @@ impl Valuer {
         })
     }
 
-    /// What `credits` of the feature (its key) used on local `day` cost; `None` for a
-    /// feature the organization does not have.
-    pub fn cost(&self, feature: &str, day: NaiveDate, credits: Credits) -> Result<Option<Money>> {
-        let Some(pool) = self
-            .feature_pool
-            .get(feature)
-            .and_then(|id| self.pools.get(id))
-        else {
-            return Ok(None);
-        };
-        let at = crate::ledger::period::local_midnight(self.tz, day);
-        self.book.cost_at(pool, credits, at).map(Some)
+    /// The pool's price per credit (micros) on a report row: the version in effect at the
+    /// start of its day, or for a row of the whole range the one price in effect over it
+    /// (`None` when the price changed within the range).
+    fn micros(
+        &self,
+        pool: &pool::Model,
+        day: Option<&str>,
+        range: DateRange,
+    ) -> Result<Option<i64>> {
+        let midnight = |d: NaiveDate| crate::ledger::period::local_midnight(self.tz, d);
+        Ok(match day {
+            Some(d) => {
+                let d: NaiveDate = d
+                    .parse()
+                    .map_err(|_| AppError::internal(format!("a day label {d:?}")))?;
+                Some(self.book.micros_at(pool, midnight(d)))
+            }
+            None => self
+                .book
+                .micros_over(pool, midnight(range.from), midnight(range.to)),
+        })
     }
 
-    /// The money of a report grouped by day and feature (and `by`): in all, and per value of
-    /// `by` (a key of the report's rows).
-    pub fn value(
-        &self,
-        r: &UsageReport,
-        by: GroupBy,
-    ) -> Result<(Amounts, HashMap<String, Amounts>)> {
-        let mut total = Amounts::default();
-        let mut per: HashMap<String, Amounts> = HashMap::new();
+    /// The money of a report grouped by feature (and maybe day): in all and per value of
+    /// `by`. The credits of each feature at each price are rounded down once to the minor
+    /// unit. A row without a day whose range saw its pool's price change cannot be valued:
+    /// its key is left out of `per` and the whole is `None`.
+    pub fn value(&self, r: &UsageReport, by: GroupBy) -> Result<Valued> {
+        let mut credits: HashMap<(String, i64, i64), Credits> = HashMap::new();
+        let mut unknown = HashSet::new();
         for row in &r.rows {
-            let (Some(day), Some(feature)) =
-                (r.value(row, GroupBy::Day), r.value(row, GroupBy::Feature))
+            let key = r.value(row, by).unwrap_or_default().to_string();
+            let Some(pool) = r
+                .value(row, GroupBy::Feature)
+                .and_then(|f| self.feature_pool.get(f))
+                .and_then(|id| self.pools.get(id))
             else {
                 continue;
             };
-            let day: NaiveDate = day
-                .parse()
-                .map_err(|_| AppError::internal(format!("a day label {day:?}")))?;
-            let Some(m) = self.cost(feature, day, row.credits)? else {
-                continue;
-            };
-            if let Some(key) = r.value(row, by) {
-                per.entry(key.to_string()).or_default().add(m.clone())?;
+            match self.micros(pool, r.value(row, GroupBy::Day), r.range)? {
+                Some(micros) => {
+                    let c = credits.entry((key, pool.id, micros)).or_default();
+                    *c = Credits(c.0.checked_add(row.credits.0).ok_or_else(too_much)?);
+                }
+                None => {
+                    unknown.insert(key);
+                }
             }
-            total.add(m)?;
         }
-        Ok((total, per))
+        let mut total = Amounts::default();
+        let mut per: HashMap<String, Amounts> = HashMap::new();
+        for ((key, pool_id, micros), c) in credits {
+            let pool = &self.pools[&pool_id];
+            let price = Price {
+                micros,
+                ..crate::money::price_of(pool)
+            };
+            let m = price.cost(c).ok_or_else(too_much)?;
+            total.add(m.clone())?;
+            if !unknown.contains(&key) {
+                per.entry(key).or_default().add(m)?;
+            }
+        }
+        Ok(Valued {
+            total: unknown.is_empty().then_some(total),
+            per,
+        })
     }
 }

@@ -31,6 +31,7 @@ const TABLES: &[&str] = &[
     "usage_daily",
     "usage_action_daily",
     "usage_feature_daily",
+    "usage_model_daily",
     "usage_user_daily",
     "api_keys",
     "allocations",

@@ -2,7 +2,7 @@
 //! filter equal the raw events, models sent at ingest are named once per organization, and
 //! a question no rollup can answer is a 400 naming the field.
 
-use crate::helpers::{Api, api_key, org_id, seed, spawn_app};
+use crate::helpers::{Api, api_key, org_id, seed, spawn_app, sum};
 use app::credits::Credits;
 use app::ids::OrgId;
 use chrono::{Duration, SecondsFormat, Utc};
@@ -69,6 +69,28 @@ async fn usage_by_model_equals_the_raw_events(db: &DatabaseConnection) {
         assert_eq!(row["input_tokens"].as_i64().unwrap(), input, "{key:?}");
     }
     assert!(want.is_empty(), "every model is listed: {want:?}");
+
+    // The overview splits the credits into rated by the meter and priced by the sender.
+    let last_90 = app::filter::Filter {
+        range: app::filter::RangePreset::Last90,
+        ..Default::default()
+    };
+    let o = server::services::overview::overview(db, org, &last_90, Utc::now())
+        .await
+        .unwrap();
+    let rated = sum(
+        db,
+        "usage_events",
+        "credits_milli",
+        org,
+        "AND NOT priced_by_sender",
+    )
+    .await;
+    assert!(
+        rated > 0 && rated < o.total.0,
+        "the demo rates its AI features only"
+    );
+    assert_eq!(o.rated, Some(Credits(rated)));
 
     // Filtered to one model and grouped otherwise: that model's events only.
     let path = "/api/v1/usage?range=last_90&model=gpt-4o-mini&group_by=feature";

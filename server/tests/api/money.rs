@@ -12,8 +12,8 @@ use serde_json::json;
 use server::entities::{feature, pool, purchase, usage_event};
 use std::collections::HashMap;
 
-/// Σ over (local day, feature) of the day's credits × its pool's price, rounded down to the
-/// cent each, from the raw events of the last 30 days (every demo pool is in USD).
+/// Σ over features of their credits × the pool's price, rounded down to the cent each, from
+/// the raw events of the last 30 days (every demo pool is in USD, at one price so far).
 async fn cents_from_raw(db: &DatabaseConnection, org: OrgId, from: chrono::NaiveDate) -> i64 {
     let o = server::store::organizations::get(db, org).await.unwrap();
     let tz: chrono_tz::Tz = o.time_zone.parse().unwrap();
@@ -33,7 +33,7 @@ async fn cents_from_raw(db: &DatabaseConnection, org: OrgId, from: chrono::Naive
         .into_iter()
         .map(|f| (f.id, f.pool_id))
         .collect();
-    let mut per: HashMap<(chrono::NaiveDate, i64), i64> = HashMap::new();
+    let mut per: HashMap<i64, i64> = HashMap::new();
     for e in usage_event::Entity::find()
         .filter(usage_event::Column::OrganizationId.eq(org))
         .all(db)
@@ -42,11 +42,11 @@ async fn cents_from_raw(db: &DatabaseConnection, org: OrgId, from: chrono::Naive
     {
         let day = e.occurred_at.with_timezone(&tz).date_naive();
         if day >= from {
-            *per.entry((day, e.feature_id)).or_default() += e.credits_milli;
+            *per.entry(e.feature_id).or_default() += e.credits_milli;
         }
     }
     per.into_iter()
-        .map(|((_, f), milli)| {
+        .map(|(f, milli)| {
             let micros = price[&pool_of[&f]];
             (i128::from(milli) * i128::from(micros) * 100 / 1_000_000_000) as i64
         })

@@ -68,14 +68,15 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
             json!({"id": format!("k-{i}"), "timestamp": (Utc::now() - Duration::hours(i * 7)).to_rfc3339(),
                    "feature": "personalized_email", "user": if i % 2 == 0 { "member@acme.test" } else { "cust-007" },
                    "source": {"kind": "flow", "key": "lead_nurture"}, "action": format!("step_{}", i % 3),
-                   "credits": "1.125", "input_tokens": 100 + i, "output_tokens": 7 * i})
+                   "credits": "1.125", "input_tokens": 100 + i, "output_tokens": 7 * i,
+                   "model": if i % 4 == 0 { "gpt-4o" } else { "gpt-4o-mini" }})
         })
         .collect();
     assert_eq!(
         ingest(db, acme, &live, Utc::now()).await.unwrap().accepted,
         40
     );
-    let tables: [(&str, &[&str], bool); 4] = [
+    let tables: [(&str, &[&str], bool); 5] = [
         (
             "usage_daily",
             &[
@@ -85,6 +86,7 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
                 "end_user_id",
                 "source_id",
                 "company_id",
+                "model_id",
             ],
             false,
         ),
@@ -96,6 +98,7 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
                 "end_user_id",
                 "source_id",
                 "action_id",
+                "model_id",
             ],
             true,
         ),
@@ -107,6 +110,18 @@ async fn every_rollup_equals_the_raw_events_by_its_key(db: &DatabaseConnection) 
                 "source_id",
                 "action_id",
                 "by_end_user",
+            ],
+            true,
+        ),
+        (
+            "usage_model_daily",
+            &[
+                "pool_id",
+                "feature_id",
+                "source_id",
+                "action_id",
+                "by_end_user",
+                "model_id",
             ],
             true,
         ),

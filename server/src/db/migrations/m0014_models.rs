@@ -1,10 +1,12 @@
 //! Model as a usage dimension: a `models` table (names interned per organization, as flows'
 //! actions are), `usage_events.model_id` in place of the model's text, and `model_id` in the
-//! key of the rollups that hold tokens or companies (`usage_feature_daily`,
-//! `usage_action_daily`, `usage_daily`). A feature runs on one or two models, so the rows
-//! grow by that factor at most (measured in docs/benchmarks.md); the per-person
-//! `usage_user_daily` and its weekly twin stay as they are. The three rollups are rebuilt:
-//! start-up refills them from the raw events.
+//! key of `usage_action_daily` and `usage_daily`. The coarse `usage_feature_daily`, which
+//! most questions read, keeps its key (a feature runs on one or two models: with the model
+//! its rows grow by that factor, measured in docs/benchmarks.md) and gains the credits the
+//! meter rated (`rated_milli`, the rest senders priced); its twin `usage_model_daily` has the
+//! model in the key, for the questions by model. The per-person `usage_user_daily` and its
+//! weekly twin stay as they are. The rollups are rebuilt: start-up refills them from the raw
+//! events.
 
 use super::tenant_table;
 use sea_orm_migration::prelude::*;
@@ -21,19 +23,18 @@ impl MigrationName for Migration {
 const SUMS: [&str; 4] = ["credits_milli", "overage_milli", "quantity", "events"];
 const TOKENS: [&str; 2] = ["input_tokens", "output_tokens"];
 
+/// The key of the coarse rollup after organization and day (and of its twin by model).
+const FEATURE_KEY: &[&str] = &[
+    "pool_id",
+    "feature_id",
+    "source_id",
+    "action_id",
+    "by_end_user",
+];
+
 /// The rollups this migration rebuilds: (table, key after organization and day, with tokens).
 const ROLLUPS: [(&str, &[&str], bool); 3] = [
-    (
-        "usage_feature_daily",
-        &[
-            "pool_id",
-            "feature_id",
-            "source_id",
-            "action_id",
-            "by_end_user",
-        ],
-        true,
-    ),
+    ("usage_feature_daily", FEATURE_KEY, true),
     (
         "usage_action_daily",
         &[
@@ -59,12 +60,13 @@ const ROLLUPS: [(&str, &[&str], bool); 3] = [
     ),
 ];
 
-/// A rollup table keyed by organization, day, `keys` (+ `model_id` when `with_model`).
+/// A rollup table keyed by organization, day, `keys` (+ `model_id` when `with_model`), with
+/// the part the meter rated when `rated`.
 fn rollup(
     table: &'static str,
     keys: &[&'static str],
     tokens: bool,
-    with_model: bool,
+    (with_model, rated): (bool, bool),
 ) -> TableCreateStatement {
     let mut t = Table::create();
     t.table(table);
@@ -88,6 +90,10 @@ fn rollup(
     for s in sums {
         t.col(big_integer(*s));
     }
+    if rated {
+        // The part of the credits the meter rated (the rest the senders priced).
+        t.col(big_integer("rated_milli"));
+    }
     t.primary_key(&mut pk);
     t
 }
@@ -102,10 +108,20 @@ fn user_day_index() -> IndexCreateStatement {
         .to_owned()
 }
 
-async fn rebuild_rollups(m: &SchemaManager<'_>, with_model: bool) -> Result<(), DbErr> {
+/// Up: the rollups in their new shapes and the coarse rollup's twin by model; down: the
+/// m0013 shapes.
+async fn rebuild_rollups(m: &SchemaManager<'_>, up: bool) -> Result<(), DbErr> {
     for (table, keys, tokens) in ROLLUPS {
+        let coarse = table == "usage_feature_daily";
         m.drop_table(Table::drop().table(table).to_owned()).await?;
-        m.create_table(rollup(table, keys, tokens, with_model))
+        m.create_table(rollup(table, keys, tokens, (up && !coarse, up && coarse)))
+            .await?;
+    }
+    if up {
+        let twin = rollup("usage_model_daily", FEATURE_KEY, true, (true, false));
+        m.create_table(twin).await?;
+    } else {
+        m.drop_table(Table::drop().table("usage_model_daily").to_owned())
             .await?;
     }
     m.create_index(user_day_index()).await

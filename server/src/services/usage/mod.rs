@@ -329,6 +329,17 @@ pub async fn usage_in<C: ConnectionTrait>(
     usage_scoped(db, org, range, &s, group_by).await
 }
 
+/// The credits the meter rated over a range (the rest their senders priced); `None` for a
+/// scope only the per-person rollups answer (they do not keep the split).
+pub async fn rated<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    range: DateRange,
+    s: &Scope,
+) -> Result<Option<Credits>> {
+    Ok(rollup::rated(db, org, range, s).await?.map(Credits))
+}
+
 /// The sums over a range for a scope (no grouping), from the smallest rollup that can answer.
 pub async fn totals<C: ConnectionTrait>(
     db: &C,

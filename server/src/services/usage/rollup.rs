@@ -18,9 +18,11 @@ use std::collections::BTreeMap;
 /// Which rollup answers: the smallest one that has every column the question needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rollup {
-    /// Day × pool × feature × source × action × whether an end user's × model, with tokens: nothing
+    /// Day × pool × feature × source × action × whether an end user's, with tokens: nothing
     /// per person, so its size does not grow with events or people (a few thousand rows).
     Features,
+    /// As `Features`, by model too.
+    Models,
     /// Day × pool × feature × member × end user.
     Users,
     /// Day × pool × feature × member × end user × source × company × model.
@@ -31,8 +33,9 @@ pub enum Rollup {
 
 impl Rollup {
     /// Smallest first.
-    const ALL: [Rollup; 4] = [
+    const ALL: [Rollup; 5] = [
         Rollup::Features,
+        Rollup::Models,
         Rollup::Users,
         Rollup::Daily,
         Rollup::Actions,
@@ -43,6 +46,7 @@ impl Rollup {
             Rollup::Daily => "usage_daily",
             Rollup::Actions => "usage_action_daily",
             Rollup::Features => "usage_feature_daily",
+            Rollup::Models => "usage_model_daily",
             Rollup::Users => "usage_user_daily",
         }
     }
@@ -58,6 +62,15 @@ impl Rollup {
     fn columns(self) -> &'static [&'static str] {
         match self {
             Rollup::Features => &[
+                "day",
+                "pool_id",
+                "feature_id",
+                "source_id",
+                "action_id",
+                "by_end_user",
+                "tokens",
+            ],
+            Rollup::Models => &[
                 "day",
                 "pool_id",
                 "feature_id",
@@ -392,4 +405,26 @@ async fn read<C: ConnectionTrait>(
         out.push(Raw { values, sums });
     }
     Ok((out, cols))
+}
+
+/// The credits the meter rated over `range` (the rest senders priced), where the coarse
+/// rollup can answer the scope (it alone sums them); `None` for a scope it cannot.
+pub(super) async fn rated<C: ConnectionTrait>(
+    db: &C,
+    org: OrgId,
+    range: DateRange,
+    s: &Scope,
+) -> Result<Option<i64>> {
+    if Rollup::for_question(s, &[])? != Rollup::Features {
+        return Ok(None);
+    }
+    let (mut q, _) = statement(org, range, s, &[], Rollup::Features, "usage_feature_daily");
+    q.expr_as(sum_expr_i64(Expr::col((UD, "rated_milli"))), "rated");
+    let row = db
+        .query_one_raw(db.get_database_backend().build(&q))
+        .await?;
+    Ok(Some(match row {
+        Some(r) => r.try_get("", "rated")?,
+        None => 0,
+    }))
 }

@@ -127,7 +127,7 @@ test("a billing admin adds a rate version; a member reads the rates and cannot c
   // A bad part is refused, naming it.
   await form.locator("input[name=rate-per-unit]").fill("-1");
   await form.getByRole("button", { name: "Add version" }).click();
-  await expect(billing.getByTestId("outcome")).toContainText("per_unit");
+  await expect(billing.getByTestId("outcome")).toContainText("per unit: must not be negative");
   expect(errors).toEqual([]);
 
   const member = await signedIn(browser, "member@acme.test");

@@ -20,6 +20,18 @@ pub enum Error {
 impl Error {
     /// The same problem under the name the caller's request gives the field: `rename` maps
     /// a field name to the new one, or `None` to keep it.
+    /// A refusal whose message names its field (`per_unit: must not be negative`), for a
+    /// page form of many fields that shows the message alone.
+    pub fn field_in_message(self) -> Error {
+        match self {
+            Error::App(AppError::Invalid { field, message }) => {
+                let message = format!("{}: {message}", field.replace('_', " "));
+                AppError::Invalid { field, message }.into()
+            }
+            other => other,
+        }
+    }
+
     pub fn rename_field(self, rename: impl FnOnce(&str) -> Option<String>) -> Error {
         match self {
             Error::App(AppError::Invalid { field, message }) => {

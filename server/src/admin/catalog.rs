@@ -129,7 +129,9 @@ async fn set_rate<C: ConnectionTrait>(
         per_1k_cached_input_tokens: text(&f.per_1k_cached_input_tokens),
         minimum: text(&f.minimum),
     };
-    let out = crate::rates::set(db, org.id, &input, now).await?;
+    let out = crate::rates::set(db, org.id, &input, now)
+        .await
+        .map_err(crate::error::Error::field_in_message)?;
     let model = out.model.as_deref().unwrap_or("any model");
     Ok(format!("New price of {} ({model}) saved.", out.feature))
 }

@@ -5,10 +5,21 @@ use leptos::prelude::*;
 
 /// A text box bound to `value`, named for tests and labelled for screen readers.
 pub(crate) fn field(label: &'static str, name: String, value: RwSignal<String>) -> impl IntoView {
+    typed_field(label, name, None, value)
+}
+
+/// As [`field`], of an input type (`date`, `datetime-local`).
+pub(crate) fn typed_field(
+    label: &'static str,
+    name: String,
+    kind: Option<&'static str>,
+    value: RwSignal<String>,
+) -> impl IntoView {
     view! {
         <label>
             <span>{label}</span>
             <input
+                type=kind
                 name=name
                 prop:value=value
                 on:input=move |ev| value.set(event_target_value(&ev))

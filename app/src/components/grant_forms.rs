@@ -1,7 +1,7 @@
 //! The billing-admin parts of the catalog on the Settings page: each pool's price per
 //! credit, and grants given by hand.
 
-use super::fields::{field, select_field};
+use super::fields::{field, select_field, typed_field};
 use super::settings_forms::{Act, credits, pool_select, send};
 use crate::admin::{AdminAction, GrantAdminRow};
 use crate::catalog::PoolDoc;
@@ -191,15 +191,7 @@ fn AddGrantForm(pools: Vec<(String, String)>, act: Act) -> impl IntoView {
             </label>
             {select_field("Kind", "grant-kind", kinds, kind)}
             {field("Credits", "grant-credits".into(), amount)}
-            <label>
-                <span>"Expires (last day)"</span>
-                <input
-                    type="date"
-                    name="grant-expires"
-                    prop:value=expires
-                    on:input=move |ev| expires.set(event_target_value(&ev))
-                />
-            </label>
+            {typed_field("Expires (last day)", "grant-expires".into(), Some("date"), expires)}
             {field("Priority (lower burns first)", "grant-priority".into(), priority)}
             {field("Description", "grant-description".into(), description)}
             <button type="submit" class="primary">

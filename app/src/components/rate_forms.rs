@@ -1,7 +1,7 @@
 //! The Settings page's rate cards: every version of every feature's price (everyone reads
 //! them), and for owners and billing admins a form that adds a version from now or later.
 
-use super::fields::{field, select_field};
+use super::fields::{field, select_field, typed_field};
 use super::settings_forms::{Act, send};
 use crate::admin::{AdminAction, RateForm, RateRow};
 use leptos::prelude::*;
@@ -118,15 +118,7 @@ fn RateEditor(features: Vec<(String, String)>, act: Act) -> impl IntoView {
         >
             {select_field("Feature", "rate-feature", features, feature)}
             {field("Model (empty: any)", "rate-model".into(), model)}
-            <label>
-                <span>"From (empty: now)"</span>
-                <input
-                    type="datetime-local"
-                    name="rate-from"
-                    prop:value=from
-                    on:input=move |ev| from.set(event_target_value(&ev))
-                />
-            </label>
+            {typed_field("From (empty: now)", "rate-from".into(), Some("datetime-local"), from)}
             {field("Per unit", "rate-per-unit".into(), unit)}
             {field("Per 1K input tokens", "rate-input".into(), input)}
             {field("Per 1K output tokens", "rate-output".into(), output)}

@@ -133,6 +133,9 @@ pub struct Overview {
     pub sources: Vec<ShareRow>,
     /// Credits per company (empty when the organization tags no usage with companies).
     pub companies: Vec<ShareRow>,
+    /// Credits and money per team (empty when the organization has no teams); a member of
+    /// two teams counts in both.
+    pub teams: Vec<ShareRow>,
     /// Usage that named a model, by model, most credits first.
     pub models: Vec<ModelUsage>,
     pub forecast: Forecast,

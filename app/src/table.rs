@@ -252,6 +252,8 @@ pub enum TableId {
     Agents,
     Sources,
     Companies,
+    /// The overview's usage by team.
+    Teams,
     /// The overview's usage by model.
     Models,
     Daily,
@@ -300,6 +302,7 @@ impl TableId {
             TableId::Sources => Some(Source::Overview),
             TableId::Companies => Some(Source::Overview),
             TableId::Models => Some(Source::Overview),
+            TableId::Teams => Some(Source::Overview),
             TableId::Daily => Some(Source::Overview),
             TableId::Users => Some(Source::Users),
             TableId::Allocations => Some(Source::Users),

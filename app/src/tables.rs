@@ -65,6 +65,10 @@ pub fn sources(o: &Overview) -> Table {
     .drills_to("/usage", "source")
 }
 
+pub fn teams(o: &Overview) -> Table {
+    shares(TableId::Teams, "By team", &o.teams, o.total).drills_to("/usage", "team")
+}
+
 pub fn companies(o: &Overview) -> Table {
     shares(TableId::Companies, "By company", &o.companies, o.total).drills_to("/usage", "company")
 }

@@ -112,6 +112,7 @@ async fn table(
         | T::Sources
         | T::Companies
         | T::Models
+        | T::Teams
         | T::Daily => {
             let o = services.overview(viewer, filter).await?;
             match id {
@@ -121,6 +122,7 @@ async fn table(
                 T::Sources => tables::sources(&o),
                 T::Companies => tables::companies(&o),
                 T::Models => tables::overview_models(&o),
+                T::Teams => tables::teams(&o),
                 _ => tables::daily(&o),
             }
         }

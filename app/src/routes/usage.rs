@@ -231,6 +231,19 @@ fn OverviewView(o: Overview, charts: Charts, f: Filter) -> impl IntoView {
                     </section>
                 }
             })}
+        {(!o.teams.is_empty())
+            .then(|| {
+                view! {
+                    <section class="card">
+                        <DataTable
+                            table=tables::teams(&o)
+                            export=export_href(TableId::Teams, &f)
+                            page_size=10
+                            filter=f.clone()
+                        />
+                    </section>
+                }
+            })}
         {(!o.models.is_empty())
             .then(|| {
                 view! {

@@ -17,6 +17,7 @@ pub mod range;
 pub mod requests;
 mod shares;
 mod sql;
+pub mod teams;
 pub mod usage;
 pub mod users;
 pub mod value;

@@ -221,8 +221,9 @@ pub async fn overview<C: ConnectionTrait>(
     };
     let companies = super::companies::by_company(db, &org, r, c, &s);
     let rated = super::usage::rated(db, org.id, r, &s);
-    let (answers, before, companies, rated) =
-        futures::try_join!(ask(db, &org, &s, r), before, companies, rated)?;
+    let teams = super::teams::by_team(db, &org, (r, c), &s, &valuer);
+    let (answers, before, companies, rated, teams) =
+        futures::try_join!(ask(db, &org, &s, r), before, companies, rated, teams)?;
     let models = super::models::by_model(
         &answers.by_source,
         before.as_ref().map(|b| &b.by_source),
@@ -232,10 +233,7 @@ pub async fn overview<C: ConnectionTrait>(
     let this = Folded::of(&answers, &n, freq, &[freq.into(), GroupBy::Feature]);
     let that = before.map(|b| Folded::of(&b, &n, freq, &[freq.into()]));
     let mut shares = Shares::of(&n, &this, that.as_ref());
-    let (money, per_feature) = money(&valuer, &answers)?;
-    for f in &mut shares.features {
-        f.money = per_feature.get(&f.key).and_then(Amounts::single);
-    }
+    let money = money(&valuer, &answers, &mut shares.features)?;
     let labels = buckets(r, freq);
     let series = feature_series(&labels, &this.timeline, &shares.features);
     let compare_series = c
@@ -270,21 +268,25 @@ pub async fn overview<C: ConnectionTrait>(
         anomalies,
         sources: shares.sources,
         companies,
+        teams,
         models,
         forecast,
         getting_started: hints,
     })
 }
 
-/// What the range's usage cost, in all and per feature: from the by-source answer, or by
-/// day where a pool's price changed within the range.
-fn money(valuer: &Valuer, a: &Answers) -> Result<(Amounts, HashMap<String, Amounts>)> {
+/// What the range's usage cost, in all and (set on `features`) per feature: from the
+/// by-source answer, or by day where a pool's price changed within the range.
+fn money(valuer: &Valuer, a: &Answers, features: &mut [ShareRow]) -> Result<Amounts> {
     let by_range = valuer.value(&a.by_source, GroupBy::Feature)?;
     let valued = match by_range.total {
         Some(_) => by_range,
         None => valuer.value(&a.by_day, GroupBy::Feature)?,
     };
-    Ok((valued.total.unwrap_or_default(), valued.per))
+    for f in features {
+        f.money = valued.per.get(&f.key).and_then(Amounts::single);
+    }
+    Ok(valued.total.unwrap_or_default())
 }
 
 /// The two questions asked of a range; categories, features, sources, days and buckets are

@@ -116,20 +116,22 @@ impl Valuer {
     /// unit. A row without a day whose range saw its pool's price change cannot be valued:
     /// its key is left out of `per` and the whole is `None`.
     pub fn value(&self, r: &UsageReport, by: GroupBy) -> Result<Valued> {
-        let mut credits: HashMap<(String, i64, i64), Credits> = HashMap::new();
+        // (key, feature, pool, price) → credits
+        let mut credits: HashMap<(String, &str, i64, i64), Credits> = HashMap::new();
         let mut unknown = HashSet::new();
         for row in &r.rows {
             let key = r.value(row, by).unwrap_or_default().to_string();
-            let Some(pool) = r
-                .value(row, GroupBy::Feature)
-                .and_then(|f| self.feature_pool.get(f))
+            let feature = r.value(row, GroupBy::Feature).unwrap_or_default();
+            let Some(pool) = self
+                .feature_pool
+                .get(feature)
                 .and_then(|id| self.pools.get(id))
             else {
                 continue;
             };
             match self.micros(pool, r.value(row, GroupBy::Day), r.range)? {
                 Some(micros) => {
-                    let c = credits.entry((key, pool.id, micros)).or_default();
+                    let c = credits.entry((key, feature, pool.id, micros)).or_default();
                     *c = Credits(c.0.checked_add(row.credits.0).ok_or_else(too_much)?);
                 }
                 None => {
@@ -139,7 +141,7 @@ impl Valuer {
         }
         let mut total = Amounts::default();
         let mut per: HashMap<String, Amounts> = HashMap::new();
-        for ((key, pool_id, micros), c) in credits {
+        for ((key, _, pool_id, micros), c) in credits {
             let pool = &self.pools[&pool_id];
             let price = Price {
                 micros,

@@ -9,12 +9,18 @@ use app::ids::OrgId;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
-use server::entities::{feature, pool, purchase, usage_event};
+use server::entities::{feature, pool, purchase, team, team_member, usage_event};
 use std::collections::HashMap;
 
 /// Σ over features of their credits × the pool's price, rounded down to the cent each, from
-/// the raw events of the last 30 days (every demo pool is in USD, at one price so far).
-async fn cents_from_raw(db: &DatabaseConnection, org: OrgId, from: chrono::NaiveDate) -> i64 {
+/// the raw events of the last 30 days (every demo pool is in USD, at one price so far) by
+/// the members `only` names (all events without it).
+async fn cents_from_raw(
+    db: &DatabaseConnection,
+    org: OrgId,
+    from: chrono::NaiveDate,
+    only: Option<&[i64]>,
+) -> i64 {
     let o = server::store::organizations::get(db, org).await.unwrap();
     let tz: chrono_tz::Tz = o.time_zone.parse().unwrap();
     let price: HashMap<i64, i64> = pool::Entity::find()
@@ -41,7 +47,8 @@ async fn cents_from_raw(db: &DatabaseConnection, org: OrgId, from: chrono::Naive
         .unwrap()
     {
         let day = e.occurred_at.with_timezone(&tz).date_naive();
-        if day >= from {
+        let member = only.is_none_or(|m| e.user_id.is_some_and(|u| m.contains(&u)));
+        if day >= from && member {
             *per.entry(e.feature_id).or_default() += e.credits_milli;
         }
     }
@@ -65,7 +72,37 @@ async fn usage_and_purchases_are_valued_at_the_price_in_effect(db: &DatabaseConn
         .unwrap();
     assert_eq!(o.money.len(), 1, "one currency: {:?}", o.money);
     assert_eq!(o.money[0].currency, "USD");
-    assert_eq!(o.money[0].minor, cents_from_raw(db, org, o.from).await);
+    assert_eq!(
+        o.money[0].minor,
+        cents_from_raw(db, org, o.from, None).await
+    );
+    // Per team, from its members' events.
+    assert!(!o.teams.is_empty());
+    for t in &o.teams {
+        let id = team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(org))
+            .filter(team::Column::Name.eq(t.key.as_str()))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let members: Vec<i64> = team_member::Entity::find()
+            .filter(team_member::Column::TeamId.eq(id))
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        let want = cents_from_raw(db, org, o.from, Some(&members)).await;
+        assert_eq!(
+            t.money.as_ref().map(|m| m.minor),
+            Some(want),
+            "team {}",
+            t.key
+        );
+    }
     let by_feature: i64 = o
         .features
         .iter()

@@ -8,6 +8,7 @@ use crate::entities::usage_feature_daily as usage;
 use crate::entities::{category, feature, organization, pool, purchase, team};
 use crate::error::Result;
 use crate::ledger;
+use crate::ledger::rate::RateBook;
 use app::catalog::{
     CatalogDoc, CatalogReport, CategoryDoc, Decimal, FeatureDoc, PoolDoc, RateDoc, TeamDoc,
 };
@@ -159,21 +160,14 @@ async fn rates_in_effect<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<RateSpec>> {
     let keys: HashMap<i64, &str> = features.iter().map(|f| (f.id, f.key.as_str())).collect();
-    let mut current: HashMap<(i64, Option<String>), crate::ledger::rate::RateVersion> =
-        HashMap::new();
-    for r in crate::store::rates::list(db, org).await? {
-        let v = crate::store::rates::version_of(&r)?;
-        if v.effective_from <= now {
-            // Listed oldest first: the last one in effect wins.
-            current.insert((v.feature_id, v.model.clone()), v);
-        }
-    }
-    let mut out: Vec<RateSpec> = current
-        .into_values()
+    let ids: Vec<i64> = features.iter().map(|f| f.id).collect();
+    let book = RateBook::new(crate::store::rates::for_features(db, org, &ids).await?);
+    let mut out: Vec<RateSpec> = book
+        .in_effect(now)
         .filter_map(|v| {
             Some(RateSpec {
                 feature: keys.get(&v.feature_id)?.to_string(),
-                model: v.model,
+                model: v.model.clone(),
                 price: v.price,
             })
         })

@@ -151,14 +151,23 @@ impl RateBook {
     /// one is in effect, else the feature's any-model version.
     pub fn price(&self, feature_id: i64, model: Option<&str>, at: DateTime<Utc>) -> Option<Price> {
         let in_effect = |model: Option<String>| {
-            let v = self.versions.get(&(feature_id, model))?;
-            let n = v.partition_point(|r| r.effective_from <= at);
-            n.checked_sub(1).map(|i| v[i].price)
+            current(self.versions.get(&(feature_id, model))?, at).map(|r| r.price)
         };
         model
             .and_then(|m| in_effect(Some(m.to_string())))
             .or_else(|| in_effect(None))
     }
+
+    /// The version in effect at `at` of every (feature, model) that has one.
+    pub fn in_effect(&self, at: DateTime<Utc>) -> impl Iterator<Item = &RateVersion> {
+        self.versions.values().filter_map(move |v| current(v, at))
+    }
+}
+
+/// The last of `versions` (oldest first) that has begun by `at`.
+fn current(versions: &[RateVersion], at: DateTime<Utc>) -> Option<&RateVersion> {
+    let n = versions.partition_point(|r| r.effective_from <= at);
+    n.checked_sub(1).map(|i| &versions[i])
 }
 
 #[cfg(test)]
